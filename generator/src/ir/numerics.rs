@@ -1,0 +1,189 @@
+//! The numerics contract (docs/numerics.md), written once. The golden model,
+//! the planner and the emitters call these functions; the RTL and the HLS
+//! C++ are tested against them bit for bit.
+
+use super::types::{Activation, TensorType};
+
+/// Arithmetic shift right by `s` with rounding half up:
+/// `(x + 2^(s-1)) >> s` for `s > 0`, exact left shift for `s < 0`.
+pub fn round_shift(x: i64, s: i32) -> i64 {
+    if s > 0 {
+        (x + (1i64 << (s - 1))) >> s
+    } else {
+        x << (-s)
+    }
+}
+
+/// The code of `6.0` in a type with binary point `frac` (relu6's clamp).
+pub fn relu6_limit(frac: i32) -> i64 {
+    6i64 << frac.max(0)
+}
+
+/// Apply an activation to a rounded value (before saturation).
+pub fn activate(x: i64, act: Activation, out: &TensorType) -> i64 {
+    match act {
+        Activation::None => x,
+        Activation::Relu => x.max(0),
+        Activation::Relu6 => x.clamp(0, relu6_limit(out.frac)),
+    }
+}
+
+/// Requantize an accumulator at binary point `frac_acc` to `out`:
+/// round half up, activate, saturate.
+pub fn requantize(acc: i64, frac_acc: i32, act: Activation, out: &TensorType) -> i64 {
+    let r = round_shift(acc, frac_acc - out.frac);
+    out.saturate(activate(r, act, out))
+}
+
+/// Smallest width of a two's-complement integer holding every value in
+/// `[lo, hi]`.
+pub fn signed_bits_for(lo: i64, hi: i64) -> u32 {
+    let mut n = 1u32;
+    while n < 64 {
+        let min = -(1i128 << (n - 1));
+        let max = (1i128 << (n - 1)) - 1;
+        if (lo as i128) >= min && (hi as i128) <= max {
+            return n;
+        }
+        n += 1;
+    }
+    64
+}
+
+/// Range of `bias + Σ a_i·w_i` over every input in `[amin, amax]`, for one
+/// output channel with integer weight values `w`.
+///
+/// Every term's range contains 0 (input ranges always contain code 0), so
+/// any partial sum of the terms lies in the same range: the hardware may add
+/// the terms in any order and grouping without overflowing the width derived
+/// from this range.
+pub fn dot_range(
+    bias: i64,
+    w: impl IntoIterator<Item = i64>,
+    amin: i64,
+    amax: i64,
+) -> (i128, i128) {
+    let mut lo = bias as i128;
+    let mut hi = bias as i128;
+    for wv in w {
+        let a = wv as i128 * amin as i128;
+        let b = wv as i128 * amax as i128;
+        lo += a.min(b);
+        hi += a.max(b);
+    }
+    (lo, hi)
+}
+
+/// Width of the accumulator for a range from [`dot_range`], `None` when it
+/// does not fit 64 bits.
+pub fn acc_bits_for(lo: i128, hi: i128) -> Option<u32> {
+    if lo < i64::MIN as i128 || hi > i64::MAX as i128 {
+        return None;
+    }
+    Some(signed_bits_for(lo as i64, hi as i64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(bits: u32, signed: bool, frac: i32) -> TensorType {
+        TensorType { bits, signed, frac }
+    }
+
+    /// One `check(input, expected)` per rule: (acc, frac_acc, act, out) -> code.
+    fn check(acc: i64, frac_acc: i32, act: Activation, out: TensorType, expected: i64) {
+        assert_eq!(
+            requantize(acc, frac_acc, act, &out),
+            expected,
+            "requantize({acc}, frac_acc={frac_acc}, {act:?}, {out:?})"
+        );
+    }
+
+    #[test]
+    fn rounding_half_up_positive_ties() {
+        // 5/2 = 2.5 -> 3 ; 3/2 = 1.5 -> 2
+        check(5, 1, Activation::None, t(8, true, 0), 3);
+        check(3, 1, Activation::None, t(8, true, 0), 2);
+        // 6/4 = 1.5 -> 2 ; 5/4 = 1.25 -> 1 ; 7/4 = 1.75 -> 2
+        check(6, 2, Activation::None, t(8, true, 0), 2);
+        check(5, 2, Activation::None, t(8, true, 0), 1);
+        check(7, 2, Activation::None, t(8, true, 0), 2);
+    }
+
+    #[test]
+    fn rounding_ties_on_negative_values_go_up() {
+        // -5/2 = -2.5 -> -2 (towards +inf), not -3
+        check(-5, 1, Activation::None, t(8, true, 0), -2);
+        // -3/2 = -1.5 -> -1
+        check(-3, 1, Activation::None, t(8, true, 0), -1);
+        // -1/2 = -0.5 -> 0
+        check(-1, 1, Activation::None, t(8, true, 0), 0);
+        // -6/4 = -1.5 -> -1 ; -7/4 = -1.75 -> -2 ; -5/4 = -1.25 -> -1
+        check(-6, 2, Activation::None, t(8, true, 0), -1);
+        check(-7, 2, Activation::None, t(8, true, 0), -2);
+        check(-5, 2, Activation::None, t(8, true, 0), -1);
+    }
+
+    #[test]
+    fn zero_and_negative_shift_are_exact() {
+        check(-77, 3, Activation::None, t(16, true, 3), -77);
+        // out has more fractional bits than the accumulator: shift left
+        check(-3, 1, Activation::None, t(16, true, 4), -24);
+    }
+
+    #[test]
+    fn saturation_at_both_ends() {
+        check(1000, 0, Activation::None, t(8, true, 0), 127);
+        check(-1000, 0, Activation::None, t(8, true, 0), -128);
+        check(127, 0, Activation::None, t(8, true, 0), 127);
+        check(-128, 0, Activation::None, t(8, true, 0), -128);
+        check(300, 0, Activation::None, t(8, false, 0), 255);
+        check(-300, 0, Activation::None, t(8, false, 0), 0);
+        check(2, 0, Activation::None, t(2, true, 0), 1);
+        check(-3, 0, Activation::None, t(2, true, 0), -2);
+        // rounding happens before saturation: 255.5 -> 256 -> 255
+        check(511, 1, Activation::None, t(8, false, 0), 255);
+    }
+
+    #[test]
+    fn relu_after_rounding() {
+        check(-1, 1, Activation::Relu, t(8, true, 0), 0);
+        check(-3, 1, Activation::Relu, t(8, true, 0), 0);
+        check(3, 1, Activation::Relu, t(8, true, 0), 2);
+        check(-100, 0, Activation::Relu, t(4, false, 0), 0);
+        check(100, 0, Activation::Relu, t(4, false, 0), 15);
+    }
+
+    #[test]
+    fn relu6_clamps_at_six_in_the_output_type() {
+        // out frac 2: 6.0 is code 24
+        check(100 << 2, 2, Activation::Relu6, t(8, false, 2), 24);
+        check(23, 2, Activation::Relu6, t(8, false, 2), 23);
+        check(-5, 2, Activation::Relu6, t(8, false, 2), 0);
+        // 6.0 does not fit a u4.2 (max 3.75): saturation wins
+        check(100, 2, Activation::Relu6, t(4, false, 2), 15);
+        // accumulator at frac 4 -> out frac 1: 6.0 = code 12
+        check(6 * 16 + 7, 4, Activation::Relu6, t(8, true, 1), 12);
+    }
+
+    #[test]
+    fn accumulator_width_is_tight() {
+        // 2 inputs in [-128, 127], weights 1 and -1, bias 0:
+        // range [-255, 255] -> 9 bits
+        let (lo, hi) = dot_range(0, [1, -1], -128, 127);
+        assert_eq!((lo, hi), (-255, 255));
+        assert_eq!(acc_bits_for(lo, hi), Some(9));
+        // unsigned inputs [0, 255], weight 1: [0, 255] -> 9 bits signed
+        let (lo, hi) = dot_range(0, [1], 0, 255);
+        assert_eq!(acc_bits_for(lo, hi), Some(9));
+        // -128 * -128 = 16384 -> needs 16 bits
+        let (lo, hi) = dot_range(0, [-128], -128, 127);
+        assert_eq!((lo, hi), (-16256, 16384));
+        assert_eq!(acc_bits_for(lo, hi), Some(16));
+        assert_eq!(signed_bits_for(-1, 0), 1);
+        assert_eq!(signed_bits_for(0, 1), 2);
+        assert_eq!(signed_bits_for(-128, 127), 8);
+        assert_eq!(signed_bits_for(-129, 0), 9);
+    }
+}

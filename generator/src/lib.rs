@@ -1,0 +1,14 @@
+//! tomatl: a streaming FPGA accelerator generator with per-layer arithmetic.
+//!
+//! The pipeline, one module per stage (see ARCHITECTURE.md):
+//! `frontend` → `ir::Graph` → `golden` and `plan` → `emit` → `sim`.
+
+pub mod emit;
+pub mod error;
+pub mod frontend;
+pub mod golden;
+pub mod ir;
+pub mod plan;
+pub mod sim;
+
+pub use error::{Error, InputError, Result};
