@@ -1,1 +1,223 @@
-fn main() {}
+//! The `tomatl` command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use tomatl::emit;
+use tomatl::error::{Error, InputError, Result};
+use tomatl::plan::{self, Fold};
+use tomatl::sim::{self, VerifyOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "tomatl",
+    version,
+    about = "Streaming FPGA accelerators with per-layer arithmetic, verified bit for bit"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FoldArg {
+    /// every layer fully unrolled: one frame per cycle
+    Max,
+    /// one multiplier per layer
+    Min,
+    /// fewest multipliers meeting --target-cycles
+    Auto,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Check a network description and print each layer's shape, MACs and types
+    Check { net: PathBuf },
+    /// Generate the accelerator: RTL, simulation harness, design.json, report.md
+    Generate {
+        net: PathBuf,
+        #[arg(short, long)]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "auto")]
+        fold: FoldArg,
+        /// cycles per frame every layer must meet (with --fold auto)
+        #[arg(long)]
+        target_cycles: Option<u64>,
+    },
+    /// Run the golden model on input tensors (.npy) and write the output codes
+    Run {
+        net: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Build a generated design with Verilator and compare it with the golden model
+    Verify {
+        out: PathBuf,
+        #[arg(long, default_value_t = 16)]
+        frames: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// probability of a valid/ready stall per cycle on both sides
+        #[arg(long, default_value_t = 0.0)]
+        stall: f64,
+        /// mean stall length in cycles (long bursts model a pausing host)
+        #[arg(long, default_value_t = 1.0)]
+        burst: f64,
+        /// input frames (.npy); random within the input type otherwise
+        #[arg(long)]
+        input: Option<PathBuf>,
+        /// print the result as one JSON object
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.cmd) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}
+
+fn check_flag(ok: bool, flag: &str, what: &str, expected: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(InputError::new(Path::new(flag), what)
+            .expected(expected)
+            .into())
+    }
+}
+
+fn run(cmd: Cmd) -> Result<u8> {
+    match cmd {
+        Cmd::Check { net } => {
+            let graph = tomatl::frontend::load(&net)?;
+            print!("{}", tomatl::ir::display::check_table(&graph));
+            Ok(0)
+        }
+        Cmd::Generate {
+            net,
+            out,
+            fold,
+            target_cycles,
+        } => {
+            check_flag(
+                target_cycles != Some(0),
+                "--target-cycles",
+                "0 cycles per frame is not reachable",
+                "a positive number of cycles",
+            )?;
+            let graph = tomatl::frontend::load(&net)?;
+            let fold = match fold {
+                FoldArg::Max => Fold::Max,
+                FoldArg::Min => Fold::Min,
+                FoldArg::Auto => Fold::Auto { target_cycles },
+            };
+            let hw = plan::plan(&graph, fold)?;
+            let files = emit::emit(&graph, &hw)?;
+            emit::write_design(&out, &files)?;
+            println!(
+                "wrote {}: top `{}`, {} engine(s), {} multipliers, interval {} cycles/frame, {} files",
+                out.display(),
+                emit::top_name(&graph),
+                hw.engines.len(),
+                hw.multipliers(),
+                hw.interval,
+                files.len()
+            );
+            Ok(0)
+        }
+        Cmd::Run { net, input, output } => {
+            let graph = tomatl::frontend::load(&net)?;
+            let x = tomatl::frontend::read_tensor(&input, &graph.input_shape, &graph.input_type)?;
+            let y = tomatl::golden::run(&graph, x.view());
+            tomatl::frontend::write_tensor(
+                &output,
+                &y,
+                graph.output_shape(),
+                &graph.output_type(),
+            )?;
+            println!(
+                "wrote {}: {} frame(s) of {:?} {}",
+                output.display(),
+                y.nrows(),
+                graph.output_shape(),
+                graph.output_type().short()
+            );
+            Ok(0)
+        }
+        Cmd::Verify {
+            out,
+            frames,
+            seed,
+            stall,
+            burst,
+            input,
+            json,
+        } => {
+            check_flag(
+                (0.0..0.95).contains(&stall),
+                "--stall",
+                &format!("stall probability {stall} is out of range"),
+                "a probability in [0, 0.95)",
+            )?;
+            check_flag(
+                frames >= 1,
+                "--frames",
+                "no frames to verify",
+                "at least 1 frame",
+            )?;
+            check_flag(
+                burst >= 1.0,
+                "--burst",
+                "mean stall length below 1 cycle",
+                "a length >= 1",
+            )?;
+            let inputs = match input {
+                Some(p) => {
+                    let info = read_info(&out)?;
+                    Some(tomatl::frontend::read_tensor(
+                        &p,
+                        &info.input.shape,
+                        &info.input.ty,
+                    )?)
+                }
+                None => None,
+            };
+            let opts = VerifyOptions {
+                frames,
+                seed,
+                stall,
+                burst,
+                inputs,
+            };
+            let report = sim::verify(&out, &opts)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&report).map_err(|e| Error::Internal(e.to_string()))?
+                );
+            } else {
+                println!("{}", report.line());
+            }
+            Ok(if report.pass { 0 } else { 1 })
+        }
+    }
+}
+
+fn read_info(out: &Path) -> Result<emit::DesignInfo> {
+    let dj = out.join("design.json");
+    let text = std::fs::read_to_string(&dj)
+        .map_err(|e| InputError::new(&dj, format!("cannot read the design: {e}")))?;
+    serde_json::from_str(&text)
+        .map_err(|e| InputError::new(&dj, format!("not a tomatl design.json: {e}")).into())
+}

@@ -1,1 +1,108 @@
-//! emit stage.
+//! Emitters: pure functions from (graph, plan) to the files of a design.
+//! Nothing here touches the disk except [`write_design`], which writes all
+//! files into a fresh directory and moves it into place only when complete.
+
+mod design_json;
+mod mem;
+mod report;
+mod sim;
+mod verilog;
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::ir::Graph;
+use crate::plan::HwPlan;
+
+pub use design_json::{DesignInfo, LayerInfo, StreamInfo};
+pub use verilog::{top_name, ID_WORD};
+
+/// The embedded Verilog library and harness sources.
+pub mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// One generated file, its path relative to the output directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: String,
+    pub contents: String,
+}
+
+impl Artifact {
+    fn new(path: impl Into<String>, contents: impl Into<String>) -> Self {
+        Artifact {
+            path: path.into(),
+            contents: contents.into(),
+        }
+    }
+}
+
+/// `major.minor.patch` packed as 0x00MMmmpp for the VERSION register.
+pub fn version_word() -> u32 {
+    let v: Vec<u32> = env!("CARGO_PKG_VERSION")
+        .split('.')
+        .map(|p| p.parse().unwrap_or(0))
+        .collect();
+    (v.first().copied().unwrap_or(0) << 16)
+        | (v.get(1).copied().unwrap_or(0) << 8)
+        | v.get(2).copied().unwrap_or(0)
+}
+
+/// Every file of a design, sorted by path.
+pub fn emit(graph: &Graph, plan: &HwPlan) -> Result<Vec<Artifact>> {
+    let info = DesignInfo::new(graph, plan);
+    let mut files = Vec::new();
+    files.extend(verilog::emit(graph, plan, &info)?);
+    files.extend(sim::emit(&info)?);
+    files.push(Artifact::new("design.json", info.to_json()?));
+    files.push(Artifact::new(
+        "net.json",
+        crate::ir::serial::to_json(graph)?,
+    ));
+    files.push(Artifact::new(
+        "report.md",
+        report::markdown(graph, plan, &info),
+    ));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Write the artifacts to `out`. The files are written to a sibling
+/// temporary directory first; `out` is replaced only once all are written,
+/// so a failure never leaves half a design behind.
+pub fn write_design(out: &Path, files: &[Artifact]) -> Result<()> {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    let leaf = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = parent.join(format!(".{leaf}.tomatl-tmp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let result = (|| -> Result<()> {
+        for f in files {
+            let p = tmp.join(&f.path);
+            if let Some(d) = p.parent() {
+                std::fs::create_dir_all(d)
+                    .map_err(|e| Error::io(format!("creating {}", d.display()), e))?;
+            }
+            std::fs::write(&p, &f.contents)
+                .map_err(|e| Error::io(format!("writing {}", p.display()), e))?;
+        }
+        if out.exists() {
+            std::fs::remove_dir_all(out)
+                .map_err(|e| Error::io(format!("replacing {}", out.display()), e))?;
+        }
+        std::fs::rename(&tmp, out)
+            .map_err(|e| Error::io(format!("moving design into {}", out.display()), e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}

@@ -1,16 +1,18 @@
 //! The typed, shape-inferred, quantized network: what the frontend produces
 //! and every later stage reads.
 
+pub mod display;
 pub mod numerics;
+pub mod serial;
 pub mod types;
 
 use ndarray::{Array1, Array2};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use types::{Activation, Arith, TensorType, WeightType};
 
 /// A dense (fully connected) layer with quantized weights.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dense {
     pub in_features: usize,
     pub out_features: usize,
@@ -33,7 +35,7 @@ impl Dense {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Op {
     Dense(Dense),
     /// Reinterpret the input as a vector (HWC order is kept: no data moves).
@@ -49,7 +51,7 @@ impl Op {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Layer {
     pub name: String,
     pub op: Op,
@@ -89,7 +91,7 @@ impl Layer {
 }
 
 /// A whole network: a chain of layers from the input to the output.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Graph {
     pub name: String,
     pub input_shape: Vec<usize>,

@@ -1,10 +1,10 @@
 //! Number types of tensors and weights (docs/numerics.md §1–§2).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A tensor element type: code `q`, real value `q * 2^-frac`, saturating
 /// range of a `bits`-bit two's-complement (signed) or unsigned integer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TensorType {
     pub bits: u32,
     pub signed: bool,
@@ -47,7 +47,7 @@ impl TensorType {
 }
 
 /// How a layer's weights multiply (DESIGN.md §2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Arith {
     /// Signed `bits`-bit two's-complement codes; a real multiplier.
@@ -84,7 +84,7 @@ impl Arith {
 
 /// The weight type of one layer: arithmetic, code width, and the binary point
 /// of the weight's integer value (`real = value(code) * 2^-frac`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct WeightType {
     pub arith: Arith,
     pub bits: u32,
@@ -179,7 +179,7 @@ impl WeightType {
 
 /// Output activation of a compute layer, applied after rounding and before
 /// saturation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Activation {
     None,

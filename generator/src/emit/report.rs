@@ -1,0 +1,112 @@
+//! report.md: what the design costs and how fast it runs, per layer.
+
+use std::fmt::Write as _;
+
+use super::design_json::DesignInfo;
+use crate::ir::Graph;
+use crate::plan::HwPlan;
+
+/// Clock at which the report quotes frames per second.
+pub const REPORT_CLOCK_MHZ: f64 = 200.0;
+
+fn shape(s: &[usize]) -> String {
+    s.iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("x")
+}
+
+pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
+    let mut r = String::new();
+    let macs = graph.total_macs();
+    let mults = plan.multipliers();
+    let eff = macs as f64 / (mults as f64 * plan.interval as f64);
+    let fps = REPORT_CLOCK_MHZ * 1e6 / plan.interval as f64;
+    let _ = writeln!(r, "# {}: design report\n", graph.name);
+    let _ = writeln!(
+        r,
+        "Top module `{}`, network hash `{:08x}`, tomatl {}.\n",
+        info.top, info.net_hash, info.tomatl_version
+    );
+    let _ = writeln!(r, "| | |\n|---|---|");
+    let _ = writeln!(
+        r,
+        "| input | {} {} ({} beat(s) of {} elements, TDATA {} bits) |",
+        shape(&info.input.shape),
+        graph.input_type.short(),
+        info.input.beats_per_frame,
+        info.input.elems_per_beat,
+        info.input.tdata_bits
+    );
+    let _ = writeln!(
+        r,
+        "| output | {} {} ({} beat(s) of {} elements, TDATA {} bits) |",
+        shape(&info.output.shape),
+        graph.output_type().short(),
+        info.output.beats_per_frame,
+        info.output.elems_per_beat,
+        info.output.tdata_bits
+    );
+    let _ = writeln!(r, "| MACs per frame | {macs} |");
+    let _ = writeln!(r, "| multipliers (PE x SIMD, all engines) | {mults} |");
+    let _ = writeln!(
+        r,
+        "| planned interval | {} cycles per frame |",
+        plan.interval
+    );
+    if let Some(t) = plan.target_cycles {
+        let _ = writeln!(r, "| fold target | {t} cycles |");
+    }
+    let _ = writeln!(r, "| frames/s at {REPORT_CLOCK_MHZ:.0} MHz | {fps:.0} |");
+    let _ = writeln!(r, "| planned efficiency | {eff:.3} |");
+    let _ = writeln!(
+        r,
+        "| weight + bias ROM | {} bits |",
+        graph.layers.iter().map(|l| l.param_bits()).sum::<u64>()
+    );
+    let _ = writeln!(r, "\nEfficiency is MACs / (multipliers x interval): 1.0 keeps every multiplier busy every cycle. `tomatl verify` measures the interval in simulation.\n");
+    let _ = writeln!(r, "## Layers\n");
+    let _ = writeln!(r, "| layer | op | in | out | MACs | weights | acc bits | out type | PE x SIMD | cycles | share of bottleneck |");
+    let _ = writeln!(r, "|---|---|---|---|---:|---|---:|---|---|---:|---:|");
+    for l in &info.layers {
+        let w = match (&l.arith, l.bits) {
+            (Some(a), Some(b)) => format!("{a} {b}b"),
+            _ => "-".into(),
+        };
+        let fold = match (l.pe, l.simd) {
+            (Some(pe), Some(simd)) => format!("{pe} x {simd}"),
+            _ => "-".into(),
+        };
+        let cycles = l
+            .planned_cycles
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "-".into());
+        let share = l
+            .planned_cycles
+            .map(|c| format!("{:.0}%", 100.0 * c as f64 / plan.interval as f64))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            r,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            l.name,
+            l.op,
+            shape(&l.in_shape),
+            shape(&l.out_shape),
+            l.macs,
+            w,
+            l.acc_bits
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "-".into()),
+            format!(
+                "{}{}.{}",
+                if l.out_type.signed { "s" } else { "u" },
+                l.out_type.bits,
+                l.out_type.frac
+            ),
+            fold,
+            cycles,
+            share
+        );
+    }
+    r
+}
