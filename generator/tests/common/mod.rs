@@ -1,0 +1,66 @@
+//! Helpers shared by the integration tests: generate a design into a
+//! temporary directory and verify it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use tomatl::ir::Graph;
+use tomatl::plan::{Fold, HwPlan};
+use tomatl::sim::{VerifyOptions, VerifyReport};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn example(name: &str) -> PathBuf {
+    repo_root().join("examples").join(name)
+}
+
+/// A scratch directory under target/ that survives the test for inspection.
+pub fn scratch(name: &str) -> PathBuf {
+    let d = repo_root().join("target").join("test-designs").join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(d.parent().unwrap_or(Path::new("."))).ok();
+    d
+}
+
+pub fn generate(graph: &Graph, fold: Fold, out: &Path) -> HwPlan {
+    let plan = tomatl::plan::plan(graph, fold).expect("plan");
+    let files = tomatl::emit::emit(graph, &plan).expect("emit");
+    tomatl::emit::write_design(out, &files).expect("write design");
+    plan
+}
+
+pub fn verify(out: &Path, frames: usize, stall: f64, seed: u64) -> VerifyReport {
+    let opts = VerifyOptions {
+        frames,
+        seed,
+        stall,
+        ..Default::default()
+    };
+    tomatl::sim::verify(out, &opts).unwrap_or_else(|e| panic!("verify {}: {e}", out.display()))
+}
+
+/// The acceptance rule: measured interval within 5% or 2 cycles of plan.
+pub fn assert_interval(r: &VerifyReport, what: &str) {
+    let measured = r.interval_cycles.expect("at least two frames");
+    let planned = r.planned_interval_cycles as f64;
+    let tol = (planned * 0.05).max(2.0);
+    assert!(
+        (measured - planned).abs() <= tol,
+        "{what}: measured interval {measured:.2} vs planned {planned} (tolerance {tol:.2})"
+    );
+}
+
+/// `verilator --lint-only -Wall` on a generated design.
+pub fn lint(out: &Path, top: &str) {
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(out.join("rtl"))
+        .expect("rtl dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "v"))
+        .collect();
+    sources.sort();
+    if let Err(e) = tomatl::sim::verilator::lint(&sources, top, &[]) {
+        panic!("lint of {}: {e}", out.display());
+    }
+}
