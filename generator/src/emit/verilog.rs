@@ -134,7 +134,7 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
         elems: plan.io_in_elems,
         el_bits: in_bits,
     };
-    chain.fifo("in_fifo".into(), plan.in_fifo_depth);
+    chain.fifo("io_in_fifo".into(), plan.in_fifo_depth);
     for e in &plan.engines {
         let layer = &graph.layers[e.layer];
         let Op::Dense(d) = &layer.op else {
@@ -143,7 +143,7 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
                 layer.name
             )));
         };
-        chain.convert_to(format!("{}_dwc", layer.name), e.simd);
+        chain.convert_to(format!("layer_{}_dwc", layer.name), e.simd);
         let frac_acc = layer.in_type.frac + d.wtype.frac;
         let shift = frac_acc - layer.out_type.frac;
         let wfile = format!("{}_weights.mem", layer.name);
@@ -152,7 +152,7 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
         chain.push(
             Stage {
                 module: "tomatl_mvau",
-                inst: format!("{}_mvau", layer.name),
+                inst: format!("layer_{}_mvau", layer.name),
                 params: vec![
                     p("SIMD", e.simd),
                     p("PE", e.pe),
@@ -189,15 +189,15 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
             e.pe,
             out_bits,
         );
-        chain.fifo(format!("{}_fifo", layer.name), e.out_fifo_depth);
+        chain.fifo(format!("layer_{}_fifo", layer.name), e.out_fifo_depth);
         files.push(Artifact::new(
             format!("rtl/{wfile}"),
             weight_mem(d, e.pe, e.simd),
         ));
         files.push(Artifact::new(format!("rtl/{bfile}"), bias_mem(d, e.pe)));
     }
-    chain.convert_to("out_dwc".into(), plan.io_out_elems);
-    chain.fifo("out_fifo".into(), plan.out_fifo_depth);
+    chain.convert_to("io_out_dwc".into(), plan.io_out_elems);
+    chain.fifo("io_out_fifo".into(), plan.out_fifo_depth);
 
     let out_type = graph.output_type();
     let in_data_bits = plan.io_in_elems * in_bits;

@@ -28,7 +28,7 @@ pub fn check_table(graph: &Graph) -> String {
     for l in &graph.layers {
         let s = l.summary();
         let w = match (s.arith, s.weight_bits) {
-            (Some(a), Some(b)) => format!("{a}{b}"),
+            (Some(a), Some(b)) => format!("{a} {b}b"),
             _ => "-".into(),
         };
         let _ = writeln!(
