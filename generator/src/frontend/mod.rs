@@ -1,1 +1,189 @@
-//! frontend stage.
+//! frontend stage: the network description (YAML) and its parameters become
+//! a typed, shape-inferred, quantized [`ir::Graph`].
+//!
+//! Every problem with the input is an [`InputError`] naming the file, the
+//! place (line:col, layer) and what would be right.
+
+mod arrays;
+mod diag;
+mod layers;
+mod params;
+mod policy;
+pub mod quantize;
+mod spec;
+mod tensors;
+
+use std::path::Path;
+
+use crate::error::Error;
+use crate::ir::numerics::{acc_bits_for, dot_range};
+use crate::ir::types::{INPUT_BITS_RANGE, MAX_ACC_BITS};
+use crate::ir::{self, Dense, Layer, Op};
+
+use diag::{at, at_value, check_identifier, fail, Res};
+use layers::{Kind, Planned};
+use params::DenseParams;
+use policy::TypeFields;
+
+pub use tensors::{read_tensor, write_tensor};
+
+/// Read a network description and its parameters: validate, infer shapes,
+/// quantize.
+pub fn load(path: &Path) -> Result<ir::Graph, Error> {
+    let yaml = std::fs::read_to_string(path).map_err(|e| {
+        fail(path, format!("cannot read network description: {e}")).expected("a readable YAML file")
+    })?;
+    load_str(&yaml, path)
+}
+
+/// [`load`] with the YAML given as text; `path` names it in messages and is
+/// the base of relative paths inside it.
+pub fn load_str(yaml: &str, path: &Path) -> Result<ir::Graph, Error> {
+    Ok(build(yaml, path)?)
+}
+
+fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
+    let net = spec::parse(yaml, file)?;
+    check_identifier(file, &net.name, "network name")?;
+
+    let input = &net.input.value;
+    let input_shape = input_shape(file, &input.shape)?;
+    let input_type = policy::tensor_type(
+        file,
+        TypeFields::of(&input.ty.value),
+        "input type",
+        INPUT_BITS_RANGE,
+        &input.ty.referenced,
+    )
+    .map_err(|e| {
+        if e.has_expected() {
+            e
+        } else {
+            e.expected("`type: {bits: N, signed: true|false, frac: N}`")
+        }
+    })?;
+
+    let specs = &net.layers.value;
+    if specs.is_empty() {
+        return Err(at_value(file, &net.layers, "the network has no layers")
+            .expected("at least one layer, such as {name: fc1, op: dense, out: 10}"));
+    }
+    let names = layers::check_names(file, specs)?;
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let policy = net.policy.as_ref().map(|p| &p.value);
+    policy::check_layer_names(file, policy, &name_refs)?;
+    let planned = layers::plan(file, specs, &names, policy, &input_shape, input_type)?;
+
+    let p = &net.params.value;
+    let params = match (&p.random, &p.file) {
+        (Some(r), None) => params::random(r.value.seed.value, &planned),
+        (None, Some(f)) => params::from_npz(file, f, &planned)?,
+        _ => {
+            return Err(at_value(
+                file,
+                &net.params,
+                "`params` needs exactly one of `random` and `file`",
+            )
+            .expected("`params: {random: {seed: N}}` or `params: {file: weights.npz}`"))
+        }
+    };
+
+    let layers = planned
+        .into_iter()
+        .zip(params)
+        .map(|(l, p)| finish(file, l, p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ir::Graph {
+        name: net.name.value.clone(),
+        input_shape,
+        input_type,
+        layers,
+    })
+}
+
+fn input_shape(
+    file: &Path,
+    shape: &serde_saphyr::Spanned<Vec<serde_saphyr::Spanned<i64>>>,
+) -> Res<Vec<usize>> {
+    let expected = "`shape: [features]` or `shape: [height, width, channels]`, each at least 1";
+    if !matches!(shape.value.len(), 1 | 3) {
+        return Err(at_value(
+            file,
+            shape,
+            format!("input shape has {} dimensions", shape.value.len()),
+        )
+        .expected(expected));
+    }
+    let mut dims = Vec::with_capacity(shape.value.len());
+    for d in &shape.value {
+        if d.value < 1 || d.value as u64 > layers::MAX_ELEMENTS as u64 {
+            return Err(at_value(
+                file,
+                d,
+                format!("input dimension {} is out of range", d.value),
+            )
+            .expected(expected));
+        }
+        dims.push(d.value as usize);
+    }
+    let total = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
+    if total.is_none_or(|n| n > layers::MAX_ELEMENTS) {
+        return Err(at_value(file, shape, "input shape is too large")
+            .expected(format!("at most {} elements", layers::MAX_ELEMENTS)));
+    }
+    Ok(dims)
+}
+
+/// The ir layer, with the accumulator width of a dense layer.
+fn finish(file: &Path, l: Planned, p: Option<DenseParams>) -> Res<Layer> {
+    let op = match (l.kind, p) {
+        (Kind::Flatten, _) => Op::Flatten,
+        (Kind::Dense { out, act, wtype }, Some(p)) => {
+            let (amin, amax) = (l.in_type.min_code(), l.in_type.max_code());
+            let mut acc_bits = Some(1u32);
+            for (row, &b) in p.codes.rows().into_iter().zip(p.bias.iter()) {
+                let (lo, hi) = dot_range(b, row.iter().map(|&c| wtype.value(c)), amin, amax);
+                acc_bits = match (acc_bits, acc_bits_for(lo, hi)) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+            }
+            match acc_bits {
+                Some(bits) if bits <= MAX_ACC_BITS => Op::Dense(Dense {
+                    in_features: l.in_shape.iter().product(),
+                    out_features: out,
+                    wtype,
+                    codes: p.codes,
+                    bias: p.bias,
+                    act,
+                    acc_bits: bits,
+                }),
+                _ => {
+                    let need = acc_bits.map_or("more than 64".to_string(), |b| b.to_string());
+                    return Err(at(
+                        file,
+                        &l.loc,
+                        format!("the accumulator needs {need} bits"),
+                    )
+                    .layer(&l.name)
+                    .expected(format!(
+                        "at most {MAX_ACC_BITS} bits: use narrower weights or inputs, or smaller biases"
+                    )));
+                }
+            }
+        }
+        (Kind::Dense { .. }, None) => {
+            return Err(
+                at(file, &l.loc, "no parameters were produced for this layer").layer(&l.name),
+            )
+        }
+    };
+    Ok(Layer {
+        name: l.name,
+        op,
+        in_shape: l.in_shape,
+        out_shape: l.out_shape,
+        in_type: l.in_type,
+        out_type: l.out_type,
+    })
+}

@@ -1,0 +1,270 @@
+//! The precision policy: defaults and per-layer overrides resolved into the
+//! weight type and output type of each layer.
+
+use std::path::Path;
+
+use serde_saphyr::{Location, Spanned};
+
+use super::diag::{at, at_value, Fail, Res};
+use super::spec::{LayerPolicySpec, PolicySpec, TypeSpec, WeightSpec};
+use crate::ir::types::{weight_bits_range, ACT_BITS_RANGE};
+use crate::ir::{Arith, TensorType, WeightType};
+
+/// Allowed binary points of weights and tensors (inclusive).
+pub const FRAC_RANGE: (i64, i64) = (-32, 32);
+
+const ARITHS: &str = "fixed, pow2, binary, ternary";
+
+/// The settings of one layer, each field from the layer's entry or from the
+/// default.
+struct Merged<'a> {
+    weights: WeightFields<'a>,
+    acts: TypeFields<'a>,
+}
+
+#[derive(Default, Clone, Copy)]
+struct WeightFields<'a> {
+    arith: Option<&'a Spanned<String>>,
+    bits: Option<&'a Spanned<i64>>,
+    frac: Option<&'a Spanned<i64>>,
+}
+
+/// Fields of a tensor type, each possibly missing.
+#[derive(Default, Clone, Copy)]
+pub struct TypeFields<'a> {
+    pub bits: Option<&'a Spanned<i64>>,
+    pub signed: Option<&'a Spanned<bool>>,
+    pub frac: Option<&'a Spanned<i64>>,
+}
+
+impl<'a> TypeFields<'a> {
+    pub fn of(t: &'a TypeSpec) -> Self {
+        TypeFields {
+            bits: t.bits.as_ref(),
+            signed: t.signed.as_ref(),
+            frac: t.frac.as_ref(),
+        }
+    }
+
+    fn over(self, base: TypeFields<'a>) -> Self {
+        TypeFields {
+            bits: self.bits.or(base.bits),
+            signed: self.signed.or(base.signed),
+            frac: self.frac.or(base.frac),
+        }
+    }
+}
+
+impl<'a> WeightFields<'a> {
+    fn of(w: &'a WeightSpec) -> Self {
+        WeightFields {
+            arith: w.arith.as_ref(),
+            bits: w.bits.as_ref(),
+            frac: w.frac.as_ref(),
+        }
+    }
+
+    /// A layer's weights replace the default when they name an arithmetic,
+    /// otherwise they refine it field by field.
+    fn over(self, base: WeightFields<'a>) -> Self {
+        if self.arith.is_some() {
+            self
+        } else {
+            WeightFields {
+                arith: base.arith,
+                bits: self.bits.or(base.bits),
+                frac: self.frac.or(base.frac),
+            }
+        }
+    }
+}
+
+fn fields(p: Option<&LayerPolicySpec>) -> Merged<'_> {
+    Merged {
+        weights: p
+            .and_then(|p| p.weights.as_ref())
+            .map(|w| WeightFields::of(&w.value))
+            .unwrap_or_default(),
+        acts: p
+            .and_then(|p| p.acts.as_ref())
+            .map(|a| TypeFields::of(&a.value))
+            .unwrap_or_default(),
+    }
+}
+
+/// Check that every `policy.layers` entry names a layer.
+pub fn check_layer_names(file: &Path, policy: Option<&PolicySpec>, layers: &[&str]) -> Res<()> {
+    let Some(map) = policy.and_then(|p| p.layers.as_ref()) else {
+        return Ok(());
+    };
+    for (name, _) in &map.value.0 {
+        if !layers.contains(&name.value.as_str()) {
+            return Err(at_value(
+                file,
+                name,
+                format!("policy for unknown layer `{}`", name.value),
+            )
+            .expected(format!("one of the layers: {}", layers.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+/// The weight type and output type of compute layer `layer`, whose entry in
+/// `layers:` is at `loc`.
+pub fn resolve(
+    file: &Path,
+    policy: Option<&PolicySpec>,
+    layer: &str,
+    loc: &Location,
+) -> Res<(WeightType, TensorType)> {
+    let default = fields(policy.and_then(|p| p.default.as_ref()).map(|d| &d.value));
+    let own = fields(
+        policy
+            .and_then(|p| p.layers.as_ref())
+            .and_then(|m| m.value.0.iter().find(|(k, _)| k.value == layer))
+            .map(|(_, v)| v),
+    );
+    let m = Merged {
+        weights: own.weights.over(default.weights),
+        acts: own.acts.over(default.acts),
+    };
+    let wtype = weight_type(file, m.weights, layer, loc)?;
+    let acts = tensor_type(file, m.acts, "output type", ACT_BITS_RANGE, loc).map_err(|e| {
+        with_policy_hint(
+            e.layer(layer),
+            layer,
+            "acts: {bits: N, signed: true|false, frac: N}",
+        )
+    })?;
+    Ok((wtype, acts))
+}
+
+/// A missing field gets a hint on where to set it.
+fn with_policy_hint(e: Fail, layer: &str, example: &str) -> Fail {
+    if e.has_expected() {
+        e
+    } else {
+        e.expected(format!(
+            "`{example}` under `policy.default` or `policy.layers.{layer}`"
+        ))
+    }
+}
+
+fn weight_type(file: &Path, w: WeightFields<'_>, layer: &str, loc: &Location) -> Res<WeightType> {
+    let Some(arith_s) = w.arith else {
+        return Err(with_policy_hint(
+            at(file, loc, "no weight arithmetic is given").layer(layer),
+            layer,
+            "weights: {arith: fixed|pow2|binary|ternary, bits: N}",
+        ));
+    };
+    let arith = match arith_s.value.as_str() {
+        "fixed" => Arith::Fixed,
+        "pow2" => Arith::Pow2,
+        "binary" => Arith::Binary,
+        "ternary" => Arith::Ternary,
+        other => {
+            return Err(at_value(
+                file,
+                arith_s,
+                format!("unknown weight arithmetic `{other}`"),
+            )
+            .layer(layer)
+            .expected(format!("one of {ARITHS}")))
+        }
+    };
+    let (lo, hi) = weight_bits_range(arith);
+    let bits = match (arith, w.bits) {
+        (Arith::Binary | Arith::Ternary, Some(b)) if b.value != lo as i64 => {
+            return Err(at_value(
+                file,
+                b,
+                format!(
+                    "{} weights have {lo} bit(s), `bits: {}` is not possible",
+                    arith.name(),
+                    b.value
+                ),
+            )
+            .layer(layer)
+            .expected(format!(
+                "no `bits` for {} weights (or `bits: {lo}`)",
+                arith.name()
+            )));
+        }
+        (Arith::Binary | Arith::Ternary, _) => lo,
+        (_, Some(b)) => {
+            if b.value < lo as i64 || b.value > hi as i64 {
+                return Err(at_value(
+                    file,
+                    b,
+                    format!(
+                        "{} weights of {} bits are not supported",
+                        arith.name(),
+                        b.value
+                    ),
+                )
+                .layer(layer)
+                .expected(format!("bits in {lo}..={hi} for {} weights", arith.name())));
+            }
+            b.value as u32
+        }
+        (_, None) => {
+            return Err(with_policy_hint(
+                at(
+                    file,
+                    &arith_s.referenced,
+                    format!("{} weights need `bits`", arith.name()),
+                )
+                .layer(layer),
+                layer,
+                "weights: {arith: ..., bits: N}",
+            ))
+        }
+    };
+    let frac = match w.frac {
+        Some(f) => check_frac(file, f).map_err(|e| e.layer(layer))?,
+        None => WeightType::default_frac(arith, bits),
+    };
+    Ok(WeightType { arith, bits, frac })
+}
+
+fn check_frac(file: &Path, f: &Spanned<i64>) -> Res<i32> {
+    let (lo, hi) = FRAC_RANGE;
+    if f.value < lo || f.value > hi {
+        return Err(
+            at_value(file, f, format!("frac {} is out of range", f.value))
+                .expected(format!("frac in {lo}..={hi}")),
+        );
+    }
+    Ok(f.value as i32)
+}
+
+/// A complete tensor type from its fields; `what` names it in messages
+/// ("input type", "output type"), `loc` is where to point when a field is
+/// missing.
+pub fn tensor_type(
+    file: &Path,
+    t: TypeFields<'_>,
+    what: &str,
+    (lo, hi): (u32, u32),
+    loc: &Location,
+) -> Res<TensorType> {
+    let missing = |key: &str| at(file, loc, format!("{what} has no `{key}`"));
+    let bits = t.bits.ok_or_else(|| missing("bits"))?;
+    let signed = t.signed.ok_or_else(|| missing("signed"))?;
+    let frac = t.frac.ok_or_else(|| missing("frac"))?;
+    if bits.value < lo as i64 || bits.value > hi as i64 {
+        return Err(at_value(
+            file,
+            bits,
+            format!("{what} of {} bits is not supported", bits.value),
+        )
+        .expected(format!("bits in {lo}..={hi}")));
+    }
+    Ok(TensorType {
+        bits: bits.value as u32,
+        signed: signed.value,
+        frac: check_frac(file, frac)?,
+    })
+}
