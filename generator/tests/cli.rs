@@ -46,17 +46,27 @@ fn check(yaml: &str, setup: impl Fn(&Path), expect: &[&str]) {
     setup(dir.path());
     let o = tomatl(&["generate", "net.yaml", "-o", "out"], dir.path());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "exit code for:\n{yaml}\nstderr: {err}");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "exit code for:\n{yaml}\nstderr: {err}"
+    );
     for e in expect {
         assert!(err.contains(e), "stderr lacks {e:?}:\n{err}");
     }
     assert!(!err.contains("panicked"), "panic: {err}");
-    assert!(!dir.path().join("out").exists(), "output directory left behind");
+    assert!(
+        !dir.path().join("out").exists(),
+        "output directory left behind"
+    );
     let leftovers: Vec<PathBuf> = std::fs::read_dir(dir.path())
         .expect("read dir")
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains("tomatl-tmp")))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains("tomatl-tmp"))
+        })
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     // `check` rejects it the same way
@@ -68,38 +78,57 @@ fn none(_: &Path) {}
 
 #[test]
 fn malformed_yaml() {
-    check("name: net\ninput: {shape: [4]\nlayers: [\n", none, &["net.yaml:3:"]);
+    check(
+        "name: net\ninput: {shape: [4]\nlayers: [\n",
+        none,
+        &["net.yaml:3:"],
+    );
 }
 
 #[test]
 fn unknown_op() {
-    check(&GOOD.replace("op: dense, out: 2", "op: convolve, out: 2"), none, &[
-        "net.yaml:7:",
-        "layer `b`",
-        "unknown op `convolve`",
-        "expected:",
-    ]);
+    check(
+        &GOOD.replace("op: dense, out: 2", "op: convolve, out: 2"),
+        none,
+        &[
+            "net.yaml:7:",
+            "layer `b`",
+            "unknown op `convolve`",
+            "expected:",
+        ],
+    );
 }
 
 #[test]
 fn unknown_key() {
-    check(&GOOD.replace("out: 2}", "out: 2, activation: relu}"), none, &[
-        "net.yaml:7:",
-        "`activation`",
-        "expected:",
-    ]);
+    check(
+        &GOOD.replace("out: 2}", "out: 2, activation: relu}"),
+        none,
+        &["net.yaml:7:", "`activation`", "expected:"],
+    );
 }
 
 #[test]
 fn duplicate_layer_names() {
-    check(&GOOD.replace("name: b", "name: a"), none, &["net.yaml:7:", "duplicate", "line 6"]);
+    check(
+        &GOOD.replace("name: b", "name: a"),
+        none,
+        &["net.yaml:7:", "duplicate", "line 6"],
+    );
 }
 
 #[test]
 fn unsupported_bit_width() {
-    check(&GOOD.replace("bits: 4}", "bits: 17}"), none, &["net.yaml:4:", "17", "1..=16"]);
     check(
-        &GOOD.replace("acts: {bits: 8, signed: true, frac: 0}", "acts: {bits: 1, signed: true, frac: 0}"),
+        &GOOD.replace("bits: 4}", "bits: 17}"),
+        none,
+        &["net.yaml:4:", "17", "1..=16"],
+    );
+    check(
+        &GOOD.replace(
+            "acts: {bits: 8, signed: true, frac: 0}",
+            "acts: {bits: 1, signed: true, frac: 0}",
+        ),
         none,
         &["net.yaml:4:", "2..=16"],
     );
@@ -107,10 +136,11 @@ fn unsupported_bit_width() {
 
 #[test]
 fn missing_weight_file() {
-    check(&GOOD.replace("random: {seed: 1}", "file: nothere.npz"), none, &[
-        "net.yaml:3:",
-        "nothere.npz",
-    ]);
+    check(
+        &GOOD.replace("random: {seed: 1}", "file: nothere.npz"),
+        none,
+        &["net.yaml:3:", "nothere.npz"],
+    );
 }
 
 #[test]
@@ -118,10 +148,14 @@ fn shape_mismatch_in_weight_file() {
     check(
         &GOOD.replace("random: {seed: 1}", "file: w.npz"),
         |d| {
-            npz(d, "w.npz", &[
-                ("a.weight", Array2::zeros((3, 5))),
-                ("b.weight", Array2::zeros((2, 3))),
-            ])
+            npz(
+                d,
+                "w.npz",
+                &[
+                    ("a.weight", Array2::zeros((3, 5))),
+                    ("b.weight", Array2::zeros((2, 3))),
+                ],
+            )
         },
         &["w.npz", "a.weight", "[3, 4]", "[3, 5]"],
     );
@@ -134,7 +168,11 @@ fn nan_in_weights() {
         |d| {
             let mut a = Array2::zeros((3, 4));
             a[[1, 2]] = f64::NAN;
-            npz(d, "w.npz", &[("a.weight", a), ("b.weight", Array2::zeros((2, 3)))])
+            npz(
+                d,
+                "w.npz",
+                &[("a.weight", a), ("b.weight", Array2::zeros((2, 3)))],
+            )
         },
         &["w.npz", "a.weight", "NaN", "[1, 2]"],
     );
@@ -149,13 +187,17 @@ fn good_network_checks_generates_and_runs() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let table = String::from_utf8_lossy(&o.stdout);
     for want in ["a ", "dense", "fixed 4b", "12", "total: 18 MACs"] {
-        assert!(table.contains(want), "check output lacks {want:?}:\n{table}");
+        assert!(
+            table.contains(want),
+            "check output lacks {want:?}:\n{table}"
+        );
     }
     let o = tomatl(&["generate", "net.yaml", "-o", "out", "--fold", "min"], d);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let design: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.join("out/design.json")).expect("design.json"))
-            .expect("json");
+    let design: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("out/design.json")).expect("design.json"),
+    )
+    .expect("json");
     assert_eq!(design["top"], "net_top");
     assert_eq!(design["interval_cycles"], 12);
     assert_eq!(design["layers"][0]["pe"], 1);
@@ -165,19 +207,27 @@ fn good_network_checks_generates_and_runs() {
     assert!(d.join("out/report.md").exists());
 
     // run: float input quantized, integer output codes written
-    let x = Array2::from_shape_vec((2, 4), vec![1.0f64, -2.0, 3.4, 100.0, 0.0, 0.5, -0.5, -200.0])
-        .expect("shape");
+    let x = Array2::from_shape_vec(
+        (2, 4),
+        vec![1.0f64, -2.0, 3.4, 100.0, 0.0, 0.5, -0.5, -200.0],
+    )
+    .expect("shape");
     let f = std::fs::File::create(d.join("x.npy")).expect("create");
     x.write_npy(f).expect("write npy");
-    let o = tomatl(&["run", "net.yaml", "--input", "x.npy", "--output", "y.npy"], d);
+    let o = tomatl(
+        &["run", "net.yaml", "--input", "x.npy", "--output", "y.npy"],
+        d,
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let graph = tomatl::frontend::load(&d.join("net.yaml")).expect("load");
-    let codes = tomatl::frontend::read_tensor(&d.join("x.npy"), &[4], &graph.input_type).expect("read x");
+    let codes =
+        tomatl::frontend::read_tensor(&d.join("x.npy"), &[4], &graph.input_type).expect("read x");
     // round half up, then saturate at 127 / -128
     assert_eq!(codes.row(0).to_vec(), vec![1, -2, 3, 100]);
     assert_eq!(codes.row(1).to_vec(), vec![0, 1, 0, -128]);
     let want = tomatl::golden::run(&graph, codes.view());
-    let got = tomatl::frontend::read_tensor(&d.join("y.npy"), &[2], &graph.output_type()).expect("read y");
+    let got = tomatl::frontend::read_tensor(&d.join("y.npy"), &[2], &graph.output_type())
+        .expect("read y");
     assert_eq!(got, want);
 }
 
@@ -185,10 +235,18 @@ fn good_network_checks_generates_and_runs() {
 fn bad_flags_exit_2() {
     let dir = tmp();
     std::fs::write(dir.path().join("net.yaml"), GOOD).expect("write");
-    let o = tomatl(&["generate", "net.yaml", "-o", "out", "--target-cycles", "0"], dir.path());
+    let o = tomatl(
+        &["generate", "net.yaml", "-o", "out", "--target-cycles", "0"],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(!dir.path().join("out").exists());
     let o = tomatl(&["verify", "nowhere"], dir.path());
-    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("design.json"));
 }

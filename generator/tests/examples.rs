@@ -35,7 +35,14 @@ fn jet_tagger_fold_min() {
 
 #[test]
 fn jet_tagger_fold_auto_64_is_efficient() {
-    let r = check("jet_tagger.yaml", Fold::Auto { target_cycles: Some(64) }, 100, 0.3);
+    let r = check(
+        "jet_tagger.yaml",
+        Fold::Auto {
+            target_cycles: Some(64),
+        },
+        100,
+        0.3,
+    );
     let eff = r.efficiency.expect("efficiency");
     assert!(eff >= 0.9, "efficiency {eff:.3} < 0.9: {}", r.line());
 }
@@ -52,5 +59,12 @@ fn binary_mlp_fold_min() {
 
 #[test]
 fn binary_mlp_fold_auto() {
-    check("binary_mlp.yaml", Fold::Auto { target_cycles: None }, 8, 0.3);
+    check(
+        "binary_mlp.yaml",
+        Fold::Auto {
+            target_cycles: None,
+        },
+        8,
+        0.3,
+    );
 }

@@ -63,11 +63,16 @@ fn random_yaml(seed: u64) -> String {
         };
         // pick the output binary point so typical sums land mid-range
         // (with a random offset so that saturation happens too)
-        let amax = if signed { 1u64 << (bits - 1) } else { (1u64 << bits) - 1 } as f64;
+        let amax = if signed {
+            1u64 << (bits - 1)
+        } else {
+            (1u64 << bits) - 1
+        } as f64;
         let typical = (width as f64).sqrt() * amax * 0.5 * wt.max_abs_value() as f64 * 0.5;
         let obits = rng.random_range(2..=16u32);
         let osigned = rng.random_bool(0.5);
-        let shift = typical.max(1.0).log2().round() as i32 - (obits as i32 - 2) + rng.random_range(-2..=2);
+        let shift =
+            typical.max(1.0).log2().round() as i32 - (obits as i32 - 2) + rng.random_range(-2..=2);
         let ofrac = (frac + wt.frac - shift).clamp(-8, 32);
         let act = match rng.random_range(0..3) {
             0 => "none",
@@ -120,8 +125,16 @@ fn reference(graph: &Graph, x: &Array2<i64>) -> Array2<i64> {
                         }
                         // floor((acc·2^fout + 2^(frac_acc-1)) / 2^frac_acc) as exact rationals:
                         // scale numerator and denominator to integers
-                        let (num, den) = if fout >= 0 { (acc << fout, 1i128) } else { (acc, 1i128 << -fout) };
-                        let (num, den) = if frac_acc >= 0 { (num, den << frac_acc) } else { (num << -frac_acc, den) };
+                        let (num, den) = if fout >= 0 {
+                            (acc << fout, 1i128)
+                        } else {
+                            (acc, 1i128 << -fout)
+                        };
+                        let (num, den) = if frac_acc >= 0 {
+                            (num, den << frac_acc)
+                        } else {
+                            (num << -frac_acc, den)
+                        };
                         let r = (2 * num + den).div_euclid(2 * den);
                         let r = match d.act {
                             Activation::None => r,
@@ -155,7 +168,11 @@ fn random_dense_networks_match_reference_and_rtl() {
         // golden model against the naive reference, over the input range
         let x = tomatl::golden::random_inputs(&graph, 24, seed);
         let golden = tomatl::golden::run(&graph, x.view());
-        assert_eq!(golden, reference(&graph, &x), "seed {seed}: golden != reference\n{yaml}");
+        assert_eq!(
+            golden,
+            reference(&graph, &x),
+            "seed {seed}: golden != reference\n{yaml}"
+        );
 
         let mut rng = ChaCha8Rng::seed_from_u64(1000 + seed);
         let macs = graph.total_macs();
@@ -168,12 +185,21 @@ fn random_dense_networks_match_reference_and_rtl() {
         };
         let plan = tomatl::plan::plan(&graph, fold).expect("plan");
         for e in &plan.engines {
-            let Op::Dense(d) = &graph.layers[e.layer].op else { panic!("engine on non-dense") };
+            let Op::Dense(d) = &graph.layers[e.layer].op else {
+                panic!("engine on non-dense")
+            };
             assert_eq!(d.in_features % e.simd, 0, "seed {seed}: SIMD divides in");
             assert_eq!(d.out_features % e.pe, 0, "seed {seed}: PE divides out");
             assert_eq!(e.cycles, (e.sf * e.nf) as u64);
-            if let Fold::Auto { target_cycles: Some(t) } = fold {
-                assert!(e.cycles <= t, "seed {seed}: {} cycles > target {t}", e.cycles);
+            if let Fold::Auto {
+                target_cycles: Some(t),
+            } = fold
+            {
+                assert!(
+                    e.cycles <= t,
+                    "seed {seed}: {} cycles > target {t}",
+                    e.cycles
+                );
             }
         }
         // simulate the small ones
@@ -188,8 +214,14 @@ fn random_dense_networks_match_reference_and_rtl() {
             assert_interval(&r, &format!("seed {seed}"));
         }
     }
-    assert!(simulated >= 10, "only {simulated} networks were small enough to simulate");
+    assert!(
+        simulated >= 10,
+        "only {simulated} networks were small enough to simulate"
+    );
     for b in [1, 3, 16] {
-        assert!(saw_bits.contains(&b), "no {b}-bit weights among the random networks");
+        assert!(
+            saw_bits.contains(&b),
+            "no {b}-bit weights among the random networks"
+        );
     }
 }

@@ -35,7 +35,13 @@ fn generation_is_byte_identical() {
         for out in [&a, &b] {
             // load anew each time: the frontend must be deterministic too
             let graph = tomatl::frontend::load(&example(ex)).expect("load");
-            generate(&graph, Fold::Auto { target_cycles: None }, out);
+            generate(
+                &graph,
+                Fold::Auto {
+                    target_cycles: None,
+                },
+                out,
+            );
         }
         let (ta, tb) = (read_tree(&a), read_tree(&b));
         assert!(ta.len() > 5, "{ex}: too few files: {:?}", ta.keys());
@@ -50,7 +56,13 @@ fn generation_is_byte_identical() {
 fn yosys_synth_xilinx_reports_cells() {
     let graph = tomatl::frontend::load(&example("jet_tagger.yaml")).expect("load");
     let out = scratch("jet_tagger_synth");
-    generate(&graph, Fold::Auto { target_cycles: Some(64) }, &out);
+    generate(
+        &graph,
+        Fold::Auto {
+            target_cycles: Some(64),
+        },
+        &out,
+    );
     let top = tomatl::emit::top_name(&graph);
     let rtl = out.join("rtl");
     let mut sources: Vec<String> = std::fs::read_dir(&rtl)
@@ -80,7 +92,9 @@ fn yosys_synth_xilinx_reports_cells() {
     let json: serde_json::Value =
         serde_json::from_str(&text[text.find('{').expect("json object")..]).expect("stat -json");
     let design = &json["design"];
-    let cells = design["num_cells_by_type"].as_object().expect("cells by type");
+    let cells = design["num_cells_by_type"]
+        .as_object()
+        .expect("cells by type");
     let count = |prefix: &str| -> u64 {
         cells
             .iter()
@@ -100,9 +114,22 @@ fn yosys_synth_xilinx_reports_cells() {
     let fixed_mults: usize = ["fc2", "out"]
         .iter()
         .map(|n| {
-            let p = tomatl::plan::plan(&graph, Fold::Auto { target_cycles: Some(64) }).expect("plan");
-            p.engines.iter().filter(|e| e.name == *n).map(|e| e.multipliers()).sum::<usize>()
+            let p = tomatl::plan::plan(
+                &graph,
+                Fold::Auto {
+                    target_cycles: Some(64),
+                },
+            )
+            .expect("plan");
+            p.engines
+                .iter()
+                .filter(|e| e.name == *n)
+                .map(|e| e.multipliers())
+                .sum::<usize>()
         })
         .sum();
-    assert!(dsps as usize <= fixed_mults, "DSP {dsps} > fixed multipliers {fixed_mults}");
+    assert!(
+        dsps as usize <= fixed_mults,
+        "DSP {dsps} > fixed multipliers {fixed_mults}"
+    );
 }

@@ -67,7 +67,8 @@ struct TopTemplate<'a> {
 /// The magic in the ID register: "TMTL".
 pub const ID_WORD: u32 = 0x544D_544C;
 
-/// Builds the chain: in FIFO → [DWC → MVAU → FIFO]* → DWC → out FIFO.
+/// Builds the chain: [DWC → FIFO → MVAU]* → DWC → FIFO; a DWC only where
+/// the widths differ.
 struct Chain {
     stages: Vec<Stage>,
     streams: Vec<Stream>,
@@ -134,7 +135,6 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
         elems: plan.io_in_elems,
         el_bits: in_bits,
     };
-    chain.fifo("io_in_fifo".into(), plan.in_fifo_depth);
     for e in &plan.engines {
         let layer = &graph.layers[e.layer];
         let Op::Dense(d) = &layer.op else {
@@ -144,6 +144,7 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
             )));
         };
         chain.convert_to(format!("layer_{}_dwc", layer.name), e.simd);
+        chain.fifo(format!("layer_{}_fifo", layer.name), e.in_fifo_depth);
         let frac_acc = layer.in_type.frac + d.wtype.frac;
         let shift = frac_acc - layer.out_type.frac;
         let wfile = format!("{}_weights.mem", layer.name);
@@ -189,7 +190,6 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
             e.pe,
             out_bits,
         );
-        chain.fifo(format!("layer_{}_fifo", layer.name), e.out_fifo_depth);
         files.push(Artifact::new(
             format!("rtl/{wfile}"),
             weight_mem(d, e.pe, e.simd),

@@ -74,13 +74,14 @@ pub fn dot_range(
     (lo, hi)
 }
 
-/// Width of the accumulator for a range from [`dot_range`], `None` when it
-/// does not fit 64 bits.
+/// Width of the accumulator for a range from [`dot_range`] (at least 2
+/// bits, the narrowest register the engines build), `None` when it does not
+/// fit 64 bits.
 pub fn acc_bits_for(lo: i128, hi: i128) -> Option<u32> {
     if lo < i64::MIN as i128 || hi > i64::MAX as i128 {
         return None;
     }
-    Some(signed_bits_for(lo as i64, hi as i64))
+    Some(signed_bits_for(lo as i64, hi as i64).max(2))
 }
 
 #[cfg(test)]

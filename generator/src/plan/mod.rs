@@ -37,10 +37,11 @@ pub struct EnginePlan {
     pub nf: usize,
     /// Planned cycles per frame: `sf * nf`.
     pub cycles: u64,
-    /// Depth in beats of the FIFO after the engine: one whole frame of its
-    /// output plus slack, so the next engine can read its input in a burst
-    /// while this one works on the next frame.
-    pub out_fifo_depth: usize,
+    /// Depth in beats (of SIMD elements) of the FIFO in front of the engine:
+    /// one whole frame of its input plus slack, so the engine reads its input
+    /// in a burst during its first pass while the producer already works on
+    /// the next frame.
+    pub in_fifo_depth: usize,
 }
 
 impl EnginePlan {
@@ -56,7 +57,7 @@ pub struct HwPlan {
     pub io_in_elems: usize,
     /// Elements per beat of the top's output stream.
     pub io_out_elems: usize,
-    pub in_fifo_depth: usize,
+    /// Depth in beats of the FIFO in front of the output stream.
     pub out_fifo_depth: usize,
     /// Cycles per frame of the slowest engine: the pipeline's interval.
     pub interval: u64,
@@ -138,7 +139,7 @@ pub fn plan(graph: &Graph, fold: Fold) -> Result<HwPlan> {
                 sf,
                 nf,
                 cycles: (sf * nf) as u64,
-                out_fifo_depth: nf + FIFO_SLACK,
+                in_fifo_depth: sf + FIFO_SLACK,
             }
         })
         .collect();
@@ -148,7 +149,6 @@ pub fn plan(graph: &Graph, fold: Fold) -> Result<HwPlan> {
     Ok(HwPlan {
         io_in_elems,
         io_out_elems,
-        in_fifo_depth: graph.input_len() / io_in_elems + FIFO_SLACK,
         out_fifo_depth: graph.output_len() / io_out_elems + FIFO_SLACK,
         interval,
         target_cycles,
