@@ -1,23 +1,44 @@
 //! Driving the `verilator` command line: lint, and build a C++ model with a
 //! harness into an executable.
+//!
+//! Builds are incremental: the object directory keeps a stamp with a hash of
+//! everything that goes into the build (command line, Verilog, C++ and the
+//! headers of the include directories); when it matches and the executable
+//! exists, nothing is rebuilt.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use sha2::{Digest, Sha256};
 
 /// A failed Verilator step: the command, its status and what it printed.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
-    #[error("`verilator` was not found ({0}); install it with `apt-get install -y verilator`")]
+    /// `verilator` is not installed (or not on `PATH`).
+    #[error(
+        "`verilator` was not found ({0}); install it with `apt-get install -y verilator` \
+         (version 5 or newer)"
+    )]
     Missing(String),
+    /// The command ran and failed (or, for lint, warned).
     #[error("`{command}` failed ({status}):\n{stderr}")]
     Failed {
         command: String,
         status: String,
         stderr: String,
     },
+    /// The command could not be started.
     #[error("cannot run `{command}`: {source}")]
     Spawn {
         command: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading the inputs or writing the build stamp failed.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
         #[source]
         source: std::io::Error,
     },
@@ -26,16 +47,42 @@ pub enum SimError {
 /// What to build.
 #[derive(Clone, Debug)]
 pub struct Build {
+    /// Top-level Verilog module; the executable is `obj_dir/V<top>`.
     pub top: String,
+    /// Verilog sources.
     pub sources: Vec<PathBuf>,
+    /// C++ harness files (one of them has `main`).
     pub cpp: Vec<PathBuf>,
+    /// Searched for Verilog includes and C++ headers.
     pub include_dirs: Vec<PathBuf>,
+    /// Verilator's output directory (created if missing).
     pub obj_dir: PathBuf,
+    /// Verilog `` `define``s (`+define+NAME=VALUE`).
     pub defines: Vec<(String, String)>,
 }
 
+/// Flags of the C++ compiler for the generated model. Models are built
+/// often and run for a short time, so compile time matters more than speed:
+/// `-O1` on the model (`OPT_FAST`) builds about 2x faster than Verilator's
+/// default `-Os`/`-O2` and the simulations here are short; the rarely run
+/// parts (`OPT_SLOW`) get `-O0`.
+const MAKEFLAGS: &str = "OPT_FAST=-O1 OPT_SLOW=-O0 OPT_GLOBAL=-O1";
+
+/// Name of the build stamp inside the object directory.
+const STAMP: &str = "tomatl_build.sha256";
+
+fn command_line(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+/// Runs `cmd`; Ok carries stdout followed by stderr.
 fn run(mut cmd: Command) -> Result<String, SimError> {
-    let command = format!("{cmd:?}").replace('"', "");
+    let command = command_line(&cmd);
     let out = cmd.output().map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             SimError::Missing(source.to_string())
@@ -46,14 +93,15 @@ fn run(mut cmd: Command) -> Result<String, SimError> {
             }
         }
     })?;
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned() + &stderr)
+        Ok(text)
     } else {
         Err(SimError::Failed {
             command,
             status: out.status.to_string(),
-            stderr: String::from_utf8_lossy(&out.stdout).into_owned() + &stderr,
+            stderr: text,
         })
     }
 }
@@ -69,7 +117,8 @@ fn abs(p: &Path) -> PathBuf {
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-/// `verilator --lint-only -Wall`; the error carries every warning.
+/// `verilator --lint-only -Wall`; the error carries every warning (any
+/// warning is a failure).
 pub fn lint(sources: &[PathBuf], top: &str, include_dirs: &[PathBuf]) -> Result<(), SimError> {
     let mut c = Command::new("verilator");
     c.args(["--lint-only", "-Wall", "--top-module", top]);
@@ -77,12 +126,68 @@ pub fn lint(sources: &[PathBuf], top: &str, include_dirs: &[PathBuf]) -> Result<
         c.arg(format!("-I{}", abs(d).display()));
     }
     c.args(sources.iter().map(|s| abs(s)));
-    run(c).map(|_| ())
+    let command = command_line(&c);
+    let text = run(c)?;
+    if text.contains("%Warning") || text.contains("%Error") {
+        return Err(SimError::Failed {
+            command,
+            status: "warnings".to_string(),
+            stderr: text,
+        });
+    }
+    Ok(())
 }
 
-/// Verilate and compile; returns the path of the executable.
+fn read(p: &Path) -> Result<Vec<u8>, SimError> {
+    std::fs::read(p).map_err(|source| SimError::Io {
+        context: format!("reading {}", p.display()),
+        source,
+    })
+}
+
+/// Hash of everything a build depends on: the command line, the sources,
+/// the harness and the headers found in the include directories.
+fn build_hash(command: &str, b: &Build) -> Result<String, SimError> {
+    let mut h = Sha256::new();
+    h.update(command.as_bytes());
+    for f in b.sources.iter().chain(&b.cpp) {
+        h.update(f.to_string_lossy().as_bytes());
+        h.update(read(f)?);
+    }
+    for d in &b.include_dirs {
+        let entries = std::fs::read_dir(d).map_err(|source| SimError::Io {
+            context: format!("listing {}", d.display()),
+            source,
+        })?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file()
+                    && p.extension().is_some_and(|x| {
+                        ["h", "hh", "hpp", "v", "vh", "sv", "svh", "cpp"]
+                            .contains(&x.to_string_lossy().as_ref())
+                    })
+            })
+            .collect();
+        files.sort();
+        for f in files {
+            h.update(f.to_string_lossy().as_bytes());
+            h.update(read(&f)?);
+        }
+    }
+    let mut s = String::new();
+    for byte in h.finalize() {
+        let _ = write!(s, "{byte:02x}");
+    }
+    Ok(s)
+}
+
+/// Verilate and compile; returns the path of the executable. Verilator's
+/// warnings are errors (the RTL and the generated tops are lint-clean); the
+/// C++ compiler's are not.
 pub fn build(b: &Build) -> Result<PathBuf, SimError> {
     let obj = abs(&b.obj_dir);
+    let exe = obj.join(format!("V{}", b.top));
     let mut c = Command::new("verilator");
     c.args([
         "--cc",
@@ -90,23 +195,64 @@ pub fn build(b: &Build) -> Result<PathBuf, SimError> {
         "--build",
         "-j",
         "2",
-        "-Wno-fatal",
         "--top-module",
         &b.top,
     ]);
     c.arg("--Mdir").arg(&obj);
     c.args(["-o", &format!("V{}", b.top)]);
-    // the models are small and built often: compile time matters more than
-    // the last bit of simulation speed
-    c.args(["-MAKEFLAGS", "OPT_FAST=-O1 OPT_SLOW=-O0 OPT_GLOBAL=-O1"]);
+    c.args(["-MAKEFLAGS", MAKEFLAGS]);
     for d in &b.include_dirs {
-        c.arg(format!("-CFLAGS -I{}", abs(d).display()));
+        let d = abs(d);
+        c.arg(format!("-I{}", d.display()));
+        c.arg("-CFLAGS").arg(format!("-I{}", d.display()));
     }
     for (k, v) in &b.defines {
-        c.arg(format!("-D{k}={v}"));
+        c.arg(format!("+define+{k}={v}"));
     }
     c.args(b.sources.iter().map(|s| abs(s)));
     c.args(b.cpp.iter().map(|s| abs(s)));
+
+    let hash = build_hash(&command_line(&c), b)?;
+    let stamp = obj.join(STAMP);
+    if exe.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == hash) {
+        return Ok(exe);
+    }
+    // A failed or interrupted build must not leave a valid-looking stamp.
+    let _ = std::fs::remove_file(&stamp);
     run(c)?;
-    Ok(obj.join(format!("V{}", b.top)))
+    std::fs::write(&stamp, hash).map_err(|source| SimError::Io {
+        context: format!("writing {}", stamp.display()),
+        source,
+    })?;
+    Ok(exe)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_command_reports_line_status_and_output() {
+        let mut c = Command::new("sh");
+        c.args(["-c", "echo oops >&2; exit 3"]);
+        match run(c) {
+            Err(SimError::Failed {
+                command,
+                status,
+                stderr,
+            }) => {
+                assert!(command.starts_with("sh -c"), "{command}");
+                assert!(status.contains('3'), "{status}");
+                assert!(stderr.contains("oops"), "{stderr}");
+            }
+            other => panic!("expected a failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn missing_program_says_how_to_install() {
+        let c = Command::new("tomatl-no-such-program-xyz");
+        let e = run(c).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("apt-get install -y verilator"), "{e}");
+    }
 }

@@ -1,0 +1,1476 @@
+//! Unit benches of the hand-written RTL library (`rtl/`), each against a
+//! naive reference written here.
+//!
+//! Every stream module is tested by one Verilator build of a generated
+//! wrapper (`unit_top`) that places many parameterisations side by side; the
+//! C++ benches in `testbenches/unit/` drive them with random valid/ready
+//! stalls on both sides and log every handshake. The build is cached in
+//! `target/` (keyed by a hash of its inputs), so reruns skip the C++ compile.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tomatl::sim::verilator;
+
+// ------------------------------------------------------------------ helpers
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn rtl(name: &str) -> PathBuf {
+    repo_root().join("rtl").join(format!("{name}.v"))
+}
+
+fn bench_dir() -> PathBuf {
+    repo_root().join("testbenches").join("unit")
+}
+
+/// A work directory under target/ kept between runs (the build cache).
+fn work(name: &str) -> PathBuf {
+    let d = repo_root().join("target").join("rtl-units").join(name);
+    if let Err(e) = std::fs::create_dir_all(&d) {
+        panic!("creating {}: {e}", d.display());
+    }
+    d
+}
+
+fn write(p: &Path, text: &str) {
+    if let Err(e) = std::fs::write(p, text) {
+        panic!("writing {}: {e}", p.display());
+    }
+}
+
+fn require_verilator() {
+    if let Err(e) = verilator::available() {
+        panic!("{e}");
+    }
+}
+
+/// SplitMix64: deterministic test data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        let span = (hi as i128 - lo as i128 + 1) as u128;
+        (lo as i128 + (self.next() as u128 % span) as i128) as i64
+    }
+    fn bits(&mut self, n: u32) -> u64 {
+        if n >= 64 {
+            self.next()
+        } else {
+            self.next() & ((1u64 << n) - 1)
+        }
+    }
+}
+
+/// A little-endian bit vector (element 0 in the least significant bits).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Bits {
+    n: usize,
+    w: Vec<u64>,
+}
+
+impl Bits {
+    fn new(n: usize) -> Self {
+        Bits {
+            n,
+            w: vec![0; n.div_ceil(64).max(1)],
+        }
+    }
+    fn set(&mut self, off: usize, nbits: u32, v: u64) {
+        for i in 0..nbits as usize {
+            let b = (v >> i) & 1;
+            let pos = off + i;
+            self.w[pos / 64] = (self.w[pos / 64] & !(1 << (pos % 64))) | (b << (pos % 64));
+        }
+    }
+    fn get(&self, off: usize, nbits: u32) -> u64 {
+        let mut v = 0u64;
+        for i in 0..nbits as usize {
+            let pos = off + i;
+            v |= ((self.w[pos / 64] >> (pos % 64)) & 1) << i;
+        }
+        v
+    }
+    fn to_hex(&self) -> String {
+        let digits = self.n.div_ceil(4).max(1);
+        let mut s = String::with_capacity(digits);
+        for d in (0..digits).rev() {
+            let nb = (self.n - (d * 4).min(self.n)).min(4) as u32;
+            let v = if nb == 0 { 0 } else { self.get(d * 4, nb) };
+            s.push(char::from_digit(v as u32, 16).unwrap_or('0'));
+        }
+        s
+    }
+    fn from_hex(hex: &str, n: usize) -> Self {
+        let mut b = Bits::new(n);
+        for (d, c) in hex.chars().rev().enumerate() {
+            let v = c.to_digit(16).unwrap_or_else(|| panic!("bad hex {hex}")) as u64;
+            for k in 0..4 {
+                let pos = d * 4 + k;
+                if pos < n && (v >> k) & 1 == 1 {
+                    b.w[pos / 64] |= 1 << (pos % 64);
+                }
+            }
+        }
+        b
+    }
+}
+
+/// Sign-extends the low `bits` bits of `v`.
+fn sext(v: u64, bits: u32) -> i64 {
+    let sh = 64 - bits;
+    ((v << sh) as i64) >> sh
+}
+
+fn code_of(v: i64, bits: u32, signed: bool) -> u64 {
+    let _ = signed;
+    if bits >= 64 {
+        v as u64
+    } else {
+        (v as u64) & ((1u64 << bits) - 1)
+    }
+}
+
+fn value_of(code: u64, bits: u32, signed: bool) -> i64 {
+    if signed {
+        sext(code, bits)
+    } else {
+        code as i64
+    }
+}
+
+fn type_range(bits: u32, signed: bool) -> (i64, i64) {
+    if signed {
+        (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
+    } else {
+        (0, ((1u128 << bits) - 1) as i64)
+    }
+}
+
+// ------------------------------------------------------ the stream harness
+
+/// One instance inside a stream wrapper.
+struct StreamInst {
+    /// The instantiation header, e.g. `tomatl_fifo #(.WIDTH(8), .DEPTH(2))`.
+    module: String,
+    in_bits: usize,
+    out_bits: usize,
+    input: Vec<Bits>,
+    out_beats: usize,
+}
+
+#[derive(Debug, Default)]
+struct StreamResult {
+    in_cycles: Vec<u64>,
+    out_cycles: Vec<u64>,
+    out: Vec<Bits>,
+}
+
+fn pad65(n: usize) -> usize {
+    n.max(65)
+}
+
+/// The wrapper `unit_top` with the instances side by side; returns the
+/// Verilog and the (in, out) bit offsets.
+fn stream_wrapper(insts: &[StreamInst]) -> (String, Vec<(usize, usize)>) {
+    let mut offs = Vec::new();
+    let (mut io, mut oo) = (0, 0);
+    for i in insts {
+        offs.push((io, oo));
+        io += i.in_bits;
+        oo += i.out_bits;
+    }
+    let (iw, ow, np) = (pad65(io), pad65(oo), pad65(insts.len()));
+    let mut v = String::new();
+    let _ = write!(
+        v,
+        "`default_nettype none\nmodule unit_top (\n  input wire clk,\n  input wire rst,\n  \
+         input wire [{}:0] s_tdata,\n  input wire [{}:0] s_tvalid,\n  output wire [{}:0] s_tready,\n  \
+         output wire [{}:0] m_tdata,\n  output wire [{}:0] m_tvalid,\n  input wire [{}:0] m_tready\n);\n",
+        iw - 1,
+        np - 1,
+        np - 1,
+        ow - 1,
+        np - 1,
+        np - 1
+    );
+    for (k, (i, (a, b))) in insts.iter().zip(&offs).enumerate() {
+        let _ = writeln!(
+            v,
+            "  {} u{k} (.clk(clk), .rst(rst), .s_axis_tdata(s_tdata[{a} +: {}]), \
+             .s_axis_tvalid(s_tvalid[{k}]), .s_axis_tready(s_tready[{k}]), \
+             .m_axis_tdata(m_tdata[{b} +: {}]), .m_axis_tvalid(m_tvalid[{k}]), \
+             .m_axis_tready(m_tready[{k}]));",
+            i.module, i.in_bits, i.out_bits
+        );
+    }
+    let n = insts.len();
+    if np > n {
+        let _ = writeln!(
+            v,
+            "  assign s_tready[{}:{n}] = {{{}{{1'b0}}}};",
+            np - 1,
+            np - n
+        );
+        let _ = writeln!(
+            v,
+            "  assign m_tvalid[{}:{n}] = {{{}{{1'b0}}}};",
+            np - 1,
+            np - n
+        );
+    }
+    if ow > oo {
+        let _ = writeln!(
+            v,
+            "  assign m_tdata[{}:{oo}] = {{{}{{1'b0}}}};",
+            ow - 1,
+            ow - oo
+        );
+    }
+    v.push_str("endmodule\n`default_nettype wire\n");
+    (v, offs)
+}
+
+/// Builds the stream bench `cpp` around `insts` (cached), returns the
+/// executable and the offsets.
+fn build_stream(
+    name: &str,
+    cpp: &str,
+    modules: &[&str],
+    insts: &[StreamInst],
+) -> (PathBuf, Vec<(usize, usize)>) {
+    let dir = work(name);
+    let (top, offs) = stream_wrapper(insts);
+    let top_path = dir.join("unit_top.v");
+    write(&top_path, &top);
+    let mut sources: Vec<PathBuf> = modules.iter().map(|m| rtl(m)).collect();
+    sources.push(top_path);
+    let b = verilator::Build {
+        top: "unit_top".into(),
+        sources,
+        cpp: vec![bench_dir().join(cpp)],
+        include_dirs: vec![bench_dir()],
+        obj_dir: dir.join("obj_dir"),
+        defines: vec![],
+    };
+    let exe = verilator::build(&b).unwrap_or_else(|e| panic!("{e}"));
+    (exe, offs)
+}
+
+/// Runs a stream bench once; `p_valid`/`p_ready` are the drop
+/// probabilities.
+fn run_stream(
+    exe: &Path,
+    run_name: &str,
+    insts: &[StreamInst],
+    offs: &[(usize, usize)],
+    seed: u64,
+    p_valid: f64,
+    p_ready: f64,
+) -> Vec<StreamResult> {
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."));
+    let stim = dir.join(format!("{run_name}.stim"));
+    let res = dir.join(format!("{run_name}.res"));
+    let mut s = format!("{}\n", insts.len());
+    for (i, (a, b)) in insts.iter().zip(offs) {
+        let _ = writeln!(
+            s,
+            "{a} {} {b} {} {} {}",
+            i.in_bits,
+            i.out_bits,
+            i.input.len(),
+            i.out_beats
+        );
+    }
+    for i in insts {
+        for beat in &i.input {
+            s.push_str(&beat.to_hex());
+            s.push('\n');
+        }
+    }
+    write(&stim, &s);
+    let out = Command::new(exe)
+        .arg(&stim)
+        .arg(&res)
+        .arg(seed.to_string())
+        .arg(p_valid.to_string())
+        .arg(p_ready.to_string())
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        exe.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&res).unwrap_or_else(|e| panic!("{}: {e}", res.display()));
+    let mut r: Vec<StreamResult> = insts.iter().map(|_| StreamResult::default()).collect();
+    let mut done = false;
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        match f.first().copied() {
+            Some("i") => r[f[1].parse::<usize>().unwrap_or(0)]
+                .in_cycles
+                .push(f[2].parse().unwrap_or(0)),
+            Some("o") => {
+                let k: usize = f[1].parse().unwrap_or(0);
+                r[k].out_cycles.push(f[2].parse().unwrap_or(0));
+                r[k].out.push(Bits::from_hex(f[3], insts[k].out_bits));
+            }
+            Some("done") => done = true,
+            _ => {}
+        }
+    }
+    assert!(
+        done,
+        "{run_name}: the bench timed out:\n{}",
+        text.lines().last().unwrap_or("")
+    );
+    r
+}
+
+/// Stall scenarios: (name, seed, p_valid_drop, p_ready_drop).
+const SCENARIOS: [(&str, u64, f64, f64); 4] = [
+    ("nostall", 1, 0.0, 0.0),
+    ("both", 2, 0.3, 0.3),
+    ("slow_sink", 3, 0.1, 0.7),
+    ("slow_source", 4, 0.7, 0.1),
+];
+
+/// Cycle gaps between consecutive handshakes.
+fn gaps(c: &[u64]) -> Vec<u64> {
+    c.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+// -------------------------------------------------------------------- FIFO
+
+#[test]
+fn fifo_order_and_full_rate() {
+    require_verilator();
+    let mut rng = Rng(11);
+    let cfgs = [
+        (8, 1),
+        (8, 2),
+        (5, 3),
+        (16, 4),
+        (1, 5),
+        (33, 7),
+        (70, 16),
+        (12, 6),
+    ];
+    let insts: Vec<StreamInst> = cfgs
+        .iter()
+        .map(|&(w, d)| {
+            let input: Vec<Bits> = (0..300)
+                .map(|_| {
+                    let mut b = Bits::new(w);
+                    for off in (0..w).step_by(32) {
+                        let n = (w - off).min(32) as u32;
+                        b.set(off, n, rng.bits(n));
+                    }
+                    b
+                })
+                .collect();
+            StreamInst {
+                module: format!("tomatl_fifo #(.WIDTH({w}), .DEPTH({d}))"),
+                in_bits: w,
+                out_bits: w,
+                out_beats: input.len(),
+                input,
+            }
+        })
+        .collect();
+    let (exe, offs) = build_stream("fifo", "tb_fifo.cpp", &["tomatl_fifo"], &insts);
+    for (name, seed, pv, pr) in SCENARIOS {
+        let res = run_stream(&exe, name, &insts, &offs, seed, pv, pr);
+        for ((i, r), (w, d)) in insts.iter().zip(&res).zip(cfgs) {
+            assert_eq!(r.out, i.input, "fifo W={w} D={d} {name}: data");
+            if name == "nostall" {
+                let limit = if d >= 2 { 1 } else { 2 };
+                assert!(
+                    gaps(&r.in_cycles).iter().all(|&g| g <= limit),
+                    "fifo D={d}: input gaps {:?}",
+                    gaps(&r.in_cycles)
+                );
+                assert!(
+                    gaps(&r.out_cycles).iter().all(|&g| g <= limit),
+                    "fifo D={d}: output gaps {:?}",
+                    gaps(&r.out_cycles)
+                );
+            }
+        }
+    }
+}
+
+// --------------------------------------------------------------------- DWC
+
+#[test]
+fn dwc_order_and_rate() {
+    require_verilator();
+    let mut rng = Rng(22);
+    // (EL_BITS, IN_ELEMS, OUT_ELEMS)
+    let cfgs = [
+        (8, 4, 6),
+        (8, 6, 4),
+        (3, 5, 1),
+        (4, 1, 7),
+        (8, 3, 3),
+        (2, 2, 8),
+        (5, 8, 2),
+        (7, 1, 1),
+        (4, 12, 16),
+        (6, 7, 3),
+        (1, 96, 16),
+        (3, 10, 15),
+    ];
+    let mut elems_of = Vec::new();
+    let insts: Vec<StreamInst> = cfgs
+        .iter()
+        .map(|&(el, i, o)| {
+            let lcm = i * o / gcd(i, o);
+            let n = lcm * (240 / lcm).max(4);
+            let elems: Vec<u64> = (0..n).map(|_| rng.bits(el)).collect();
+            let input = elems
+                .chunks(i)
+                .map(|c| {
+                    let mut b = Bits::new(i * el as usize);
+                    for (k, &e) in c.iter().enumerate() {
+                        b.set(k * el as usize, el, e);
+                    }
+                    b
+                })
+                .collect();
+            elems_of.push(elems);
+            StreamInst {
+                module: format!("tomatl_dwc #(.EL_BITS({el}), .IN_ELEMS({i}), .OUT_ELEMS({o}))"),
+                in_bits: i * el as usize,
+                out_bits: o * el as usize,
+                out_beats: n / o,
+                input,
+            }
+        })
+        .collect();
+    let (exe, offs) = build_stream("dwc", "tb_dwc.cpp", &["tomatl_dwc", "tomatl_fifo"], &insts);
+    for (name, seed, pv, pr) in SCENARIOS {
+        let res = run_stream(&exe, name, &insts, &offs, seed, pv, pr);
+        for (((r, &(el, i, o)), elems), inst) in res.iter().zip(&cfgs).zip(&elems_of).zip(&insts) {
+            let got: Vec<u64> = r
+                .out
+                .iter()
+                .flat_map(|b| (0..o).map(move |k| b.get(k * el as usize, el)))
+                .collect();
+            assert_eq!(&got, elems, "dwc {el}x{i}->{o} {name}: elements");
+            assert_eq!(r.out.len(), inst.out_beats);
+            if name == "nostall" {
+                if i <= o {
+                    assert!(
+                        gaps(&r.in_cycles).iter().all(|&g| g == 1),
+                        "dwc {i}->{o}: input gaps {:?}",
+                        gaps(&r.in_cycles)
+                    );
+                }
+                if o <= i {
+                    assert!(
+                        gaps(&r.out_cycles).iter().all(|&g| g == 1),
+                        "dwc {i}->{o}: output gaps {:?}",
+                        gaps(&r.out_cycles)
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+// -------------------------------------------------------------------- MVAU
+
+/// Weight arithmetics, as the RTL's ARITH parameter.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Arith {
+    Fixed = 0,
+    Pow2 = 1,
+    Binary = 2,
+    Ternary = 3,
+}
+
+#[derive(Clone, Debug)]
+struct MvauCfg {
+    simd: usize,
+    pe: usize,
+    sf: usize,
+    nf: usize,
+    in_bits: u32,
+    in_signed: bool,
+    arith: Arith,
+    w_bits: u32,
+    rshift: u32,
+    lshift: u32,
+    /// 0 none, 1 relu, 2 relu6
+    act: u32,
+    relu6_max: i64,
+    out_bits: u32,
+    out_signed: bool,
+    /// Bias range relative to the largest |dot product| (saturation control).
+    bias_scale: f64,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn cfg(
+    (simd, pe, sf, nf): (usize, usize, usize, usize),
+    (in_bits, in_signed): (u32, bool),
+    (arith, w_bits): (Arith, u32),
+    (rshift, lshift): (u32, u32),
+    act: u32,
+    relu6_max: i64,
+    (out_bits, out_signed): (u32, bool),
+    bias_scale: f64,
+) -> MvauCfg {
+    MvauCfg {
+        simd,
+        pe,
+        sf,
+        nf,
+        in_bits,
+        in_signed,
+        arith,
+        w_bits,
+        rshift,
+        lshift,
+        act,
+        relu6_max,
+        out_bits,
+        out_signed,
+        bias_scale,
+    }
+}
+
+/// A random MVAU layer: weight values `w[out][in]` with their codes, biases,
+/// and the exact accumulator width.
+struct Layer {
+    cfg: MvauCfg,
+    codes: Vec<Vec<u64>>,
+    w: Vec<Vec<i64>>,
+    bias: Vec<i64>,
+    acc_bits: u32,
+}
+
+fn weight_value(arith: Arith, w_bits: u32, code: u64) -> i64 {
+    match arith {
+        Arith::Fixed => sext(code, w_bits),
+        Arith::Pow2 => {
+            let m = code & ((1 << (w_bits - 1)) - 1);
+            let neg = (code >> (w_bits - 1)) & 1 == 1;
+            if m == 0 {
+                0
+            } else if neg {
+                -(1i64 << (m - 1))
+            } else {
+                1i64 << (m - 1)
+            }
+        }
+        Arith::Binary => {
+            if code & 1 == 1 {
+                -1
+            } else {
+                1
+            }
+        }
+        Arith::Ternary => match code & 3 {
+            1 => 1,
+            3 => -1,
+            _ => 0,
+        },
+    }
+}
+
+fn random_code(rng: &mut Rng, arith: Arith, w_bits: u32) -> u64 {
+    match arith {
+        Arith::Ternary => [0u64, 1, 3][rng.range(0, 2) as usize],
+        _ => rng.bits(w_bits),
+    }
+}
+
+fn signed_bits_for(lo: i128, hi: i128) -> u32 {
+    (1..=64)
+        .find(|&n| lo >= -(1i128 << (n - 1)) && hi < (1i128 << (n - 1)))
+        .unwrap_or(64)
+}
+
+fn make_layer(c: &MvauCfg, rng: &mut Rng) -> Layer {
+    let (n_in, n_out) = (c.simd * c.sf, c.pe * c.nf);
+    let codes: Vec<Vec<u64>> = (0..n_out)
+        .map(|_| {
+            (0..n_in)
+                .map(|_| random_code(rng, c.arith, c.w_bits))
+                .collect()
+        })
+        .collect();
+    let w: Vec<Vec<i64>> = codes
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|&k| weight_value(c.arith, c.w_bits, k))
+                .collect()
+        })
+        .collect();
+    let (amin, amax) = type_range(c.in_bits, c.in_signed);
+    let span = |row: &Vec<i64>| -> (i128, i128) {
+        let mut lo = 0i128;
+        let mut hi = 0i128;
+        for &wv in row {
+            let a = wv as i128 * amin as i128;
+            let b = wv as i128 * amax as i128;
+            lo += a.min(b);
+            hi += a.max(b);
+        }
+        (lo, hi)
+    };
+    let biggest = w
+        .iter()
+        .map(|r| {
+            let (lo, hi) = span(r);
+            lo.abs().max(hi.abs())
+        })
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let b = ((biggest as f64 * c.bias_scale) as i64).max(1);
+    let bias: Vec<i64> = (0..n_out).map(|_| rng.range(-b, b)).collect();
+    let (mut lo, mut hi) = (0i128, 0i128);
+    for (r, &bv) in w.iter().zip(&bias) {
+        let (l, h) = span(r);
+        lo = lo.min(l + bv as i128);
+        hi = hi.max(h + bv as i128);
+    }
+    let acc_bits = signed_bits_for(lo, hi).max(2);
+    assert!(
+        acc_bits <= 62,
+        "test layer needs {acc_bits} accumulator bits"
+    );
+    Layer {
+        cfg: c.clone(),
+        codes,
+        w,
+        bias,
+        acc_bits,
+    }
+}
+
+/// The numerics contract with i128 arithmetic, one output channel.
+fn reference_out(l: &Layer, x: &[i64], o: usize) -> (i64, i128) {
+    let c = &l.cfg;
+    let mut acc = l.bias[o] as i128;
+    for (xi, wi) in x.iter().zip(&l.w[o]) {
+        acc += *xi as i128 * *wi as i128;
+    }
+    let mut r = if c.rshift > 0 {
+        (acc + (1i128 << (c.rshift - 1))) >> c.rshift
+    } else {
+        acc << c.lshift
+    };
+    if c.act >= 1 {
+        r = r.max(0);
+    }
+    if c.act == 2 {
+        r = r.min(c.relu6_max as i128);
+    }
+    let (omin, omax) = type_range(c.out_bits, c.out_signed);
+    (r.clamp(omin as i128, omax as i128) as i64, r)
+}
+
+/// Writes the two ROM images; returns their paths.
+fn write_roms(l: &Layer, dir: &Path, k: usize) -> (PathBuf, PathBuf) {
+    let c = &l.cfg;
+    let mut wtext = String::new();
+    for nf in 0..c.nf {
+        for sf in 0..c.sf {
+            let mut word = Bits::new(c.pe * c.simd * c.w_bits as usize);
+            for p in 0..c.pe {
+                for s in 0..c.simd {
+                    let code = l.codes[nf * c.pe + p][sf * c.simd + s];
+                    word.set((p * c.simd + s) * c.w_bits as usize, c.w_bits, code);
+                }
+            }
+            wtext += &word.to_hex();
+            wtext.push('\n');
+        }
+    }
+    let mut btext = String::new();
+    for nf in 0..c.nf {
+        let mut word = Bits::new(c.pe * l.acc_bits as usize);
+        for p in 0..c.pe {
+            word.set(
+                p * l.acc_bits as usize,
+                l.acc_bits,
+                code_of(l.bias[nf * c.pe + p], l.acc_bits, true),
+            );
+        }
+        btext += &word.to_hex();
+        btext.push('\n');
+    }
+    let wp = dir.join(format!("w{k}.mem"));
+    let bp = dir.join(format!("b{k}.mem"));
+    write(&wp, &wtext);
+    write(&bp, &btext);
+    (wp, bp)
+}
+
+fn mvau_module(l: &Layer, wp: &Path, bp: &Path) -> String {
+    let c = &l.cfg;
+    format!(
+        "tomatl_mvau #(.SIMD({}), .PE({}), .SF({}), .NF({}), .IN_BITS({}), .IN_SIGNED({}), \
+         .ARITH({}), .W_BITS({}), .ACC_BITS({}), .RSHIFT({}), .LSHIFT({}), .ACT({}), \
+         .RELU6_MAX({}), .OUT_BITS({}), .OUT_SIGNED({}), .WEIGHT_FILE(\"{}\"), .BIAS_FILE(\"{}\"))",
+        c.simd,
+        c.pe,
+        c.sf,
+        c.nf,
+        c.in_bits,
+        c.in_signed as u32,
+        c.arith as u32,
+        c.w_bits,
+        l.acc_bits,
+        c.rshift,
+        c.lshift,
+        c.act,
+        c.relu6_max,
+        c.out_bits,
+        c.out_signed as u32,
+        std::path::absolute(wp)
+            .unwrap_or(wp.to_path_buf())
+            .display(),
+        std::path::absolute(bp)
+            .unwrap_or(bp.to_path_buf())
+            .display(),
+    )
+}
+
+fn mvau_configs() -> Vec<MvauCfg> {
+    use Arith::*;
+    vec![
+        // fixed 8-bit, relu, unsigned output
+        cfg(
+            (4, 3, 2, 2),
+            (8, true),
+            (Fixed, 8),
+            (6, 0),
+            1,
+            0,
+            (8, false),
+            0.5,
+        ),
+        // fixed 1-bit weights, left shift, unsigned 4-bit inputs
+        cfg(
+            (3, 2, 3, 1),
+            (4, false),
+            (Fixed, 1),
+            (0, 2),
+            0,
+            0,
+            (8, true),
+            1.0,
+        ),
+        // fixed 16-bit weights, 16-bit signed inputs, relu6
+        cfg(
+            (2, 2, 2, 3),
+            (16, true),
+            (Fixed, 16),
+            (12, 0),
+            2,
+            6 << 3,
+            (8, true),
+            0.5,
+        ),
+        // fixed 3-bit, no shift, 2-bit inputs, SIMD = PE = 1
+        cfg(
+            (1, 1, 5, 4),
+            (2, true),
+            (Fixed, 3),
+            (0, 0),
+            0,
+            0,
+            (4, true),
+            0.5,
+        ),
+        // pow2 2-bit (+-1 or 0), relu
+        cfg(
+            (5, 7, 1, 2),
+            (6, false),
+            (Pow2, 2),
+            (1, 0),
+            1,
+            0,
+            (4, false),
+            0.3,
+        ),
+        // pow2 5-bit (shifts up to 14)
+        cfg(
+            (7, 3, 2, 1),
+            (8, true),
+            (Pow2, 5),
+            (10, 0),
+            0,
+            0,
+            (8, true),
+            0.5,
+        ),
+        // binary, primes, relu6 with a left shift
+        cfg(
+            (13, 5, 3, 2),
+            (3, true),
+            (Binary, 1),
+            (0, 1),
+            2,
+            24,
+            (6, false),
+            0.5,
+        ),
+        // ternary, unsigned 12-bit inputs, relu
+        cfg(
+            (2, 11, 4, 3),
+            (12, false),
+            (Ternary, 2),
+            (4, 0),
+            1,
+            0,
+            (8, true),
+            0.5,
+        ),
+        // fully unrolled (SF = NF = 1)
+        cfg(
+            (16, 8, 1, 1),
+            (8, false),
+            (Fixed, 4),
+            (5, 0),
+            0,
+            0,
+            (8, true),
+            0.5,
+        ),
+        // fully unrolled binary, wider
+        cfg(
+            (64, 32, 1, 1),
+            (8, true),
+            (Binary, 1),
+            (3, 0),
+            1,
+            0,
+            (8, false),
+            0.2,
+        ),
+        // pow2 3-bit, relu6 limit above the output range
+        cfg(
+            (3, 4, 3, 2),
+            (5, true),
+            (Pow2, 3),
+            (1, 0),
+            2,
+            6 << 6,
+            (8, false),
+            0.5,
+        ),
+        // wide accumulator with a left shift: r is wider than 64 bits
+        cfg(
+            (3, 2, 1, 2),
+            (16, true),
+            (Fixed, 16),
+            (0, 10),
+            0,
+            0,
+            (16, true),
+            3.0e7,
+        ),
+        // 16-bit unsigned inputs, big right shift, 16-bit output
+        cfg(
+            (4, 2, 1, 4),
+            (16, false),
+            (Fixed, 16),
+            (20, 0),
+            0,
+            0,
+            (16, true),
+            0.5,
+        ),
+        // ternary, single lane and PE, 16-bit signed inputs, left shift
+        cfg(
+            (1, 1, 1, 1),
+            (16, true),
+            (Ternary, 2),
+            (0, 3),
+            0,
+            0,
+            (16, true),
+            2.0,
+        ),
+        // pow2 4-bit, unsigned 2-bit inputs, relu
+        cfg(
+            (6, 2, 2, 2),
+            (2, false),
+            (Pow2, 4),
+            (2, 0),
+            1,
+            0,
+            (3, false),
+            0.5,
+        ),
+    ]
+}
+
+/// Input vectors of `frames` frames for a layer.
+fn random_frames(l: &Layer, frames: usize, rng: &mut Rng) -> Vec<Vec<i64>> {
+    let c = &l.cfg;
+    let (lo, hi) = type_range(c.in_bits, c.in_signed);
+    (0..frames)
+        .map(|_| {
+            (0..c.simd * c.sf)
+                .map(|_| {
+                    // favour the extremes a little: they drive saturation
+                    match rng.range(0, 9) {
+                        0 => lo,
+                        1 => hi,
+                        _ => rng.range(lo, hi),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn mvau_matches_reference_and_rate() {
+    require_verilator();
+    let dir = work("mvau");
+    let mut rng = Rng(33);
+    let frames = 6;
+    let layers: Vec<Layer> = mvau_configs()
+        .iter()
+        .map(|c| make_layer(c, &mut rng))
+        .collect();
+    let xs: Vec<Vec<Vec<i64>>> = layers
+        .iter()
+        .map(|l| random_frames(l, frames, &mut rng))
+        .collect();
+    let mut insts = Vec::new();
+    for (k, (l, x)) in layers.iter().zip(&xs).enumerate() {
+        let c = &l.cfg;
+        let (wp, bp) = write_roms(l, &dir, k);
+        let mut input = Vec::new();
+        for fx in x {
+            for sf in 0..c.sf {
+                let mut b = Bits::new(c.simd * c.in_bits as usize);
+                for s in 0..c.simd {
+                    b.set(
+                        s * c.in_bits as usize,
+                        c.in_bits,
+                        code_of(fx[sf * c.simd + s], c.in_bits, c.in_signed),
+                    );
+                }
+                input.push(b);
+            }
+        }
+        insts.push(StreamInst {
+            module: mvau_module(l, &wp, &bp),
+            in_bits: c.simd * c.in_bits as usize,
+            out_bits: c.pe * c.out_bits as usize,
+            input,
+            out_beats: frames * c.nf,
+        });
+    }
+    // expected outputs and coverage of the corner cases
+    let (mut sat_lo, mut sat_hi, mut relu6_clip) = (false, false, false);
+    let expected: Vec<Vec<i64>> = layers
+        .iter()
+        .zip(&xs)
+        .map(|(l, x)| {
+            let c = &l.cfg;
+            let (omin, omax) = type_range(c.out_bits, c.out_signed);
+            let mut out = Vec::new();
+            for fx in x {
+                for o in 0..c.pe * c.nf {
+                    let (y, r) = reference_out(l, fx, o);
+                    sat_lo |= r < omin as i128;
+                    sat_hi |= r > omax as i128;
+                    relu6_clip |= c.act == 2 && y == c.relu6_max.min(omax) && y > 0;
+                    out.push(y);
+                }
+            }
+            out
+        })
+        .collect();
+    assert!(
+        sat_lo && sat_hi && relu6_clip,
+        "test data must saturate at both ends and clip relu6"
+    );
+
+    let t = std::time::Instant::now();
+    let (exe, offs) = build_stream(
+        "mvau",
+        "tb_mvau.cpp",
+        &["tomatl_mvau", "tomatl_fifo"],
+        &insts,
+    );
+    eprintln!("mvau bench build: {:.1} s", t.elapsed().as_secs_f64());
+    for (name, seed, pv, pr) in SCENARIOS {
+        let res = run_stream(&exe, name, &insts, &offs, seed, pv, pr);
+        for (k, ((l, r), exp)) in layers.iter().zip(&res).zip(&expected).enumerate() {
+            let c = &l.cfg;
+            assert_eq!(r.out.len(), frames * c.nf, "mvau #{k} {name}: output beats");
+            let got: Vec<i64> = r
+                .out
+                .iter()
+                .flat_map(|b| {
+                    (0..c.pe).map(move |p| {
+                        value_of(
+                            b.get(p * c.out_bits as usize, c.out_bits),
+                            c.out_bits,
+                            c.out_signed,
+                        )
+                    })
+                })
+                .collect();
+            if &got != exp {
+                let i = got.iter().zip(exp).position(|(a, b)| a != b).unwrap_or(0);
+                panic!(
+                    "mvau #{k} {c:?} (ACC_BITS {}) {name}: first mismatch at output {i} \
+                     (frame {}, channel {}): got {}, expected {}",
+                    l.acc_bits,
+                    i / (c.pe * c.nf),
+                    i % (c.pe * c.nf),
+                    got[i],
+                    exp[i]
+                );
+            }
+            if name == "nostall" {
+                // frames start exactly SF*NF cycles apart
+                let starts: Vec<u64> = r.out_cycles.iter().step_by(c.nf).copied().collect();
+                assert!(
+                    gaps(&starts).iter().all(|&g| g == (c.sf * c.nf) as u64),
+                    "mvau #{k} {c:?}: frame starts {:?}, expected {} cycles apart",
+                    starts,
+                    c.sf * c.nf
+                );
+                // latency: last input beat of frame 0 -> its first output beat
+                let last_in = r.in_cycles[c.sf - 1];
+                assert_eq!(
+                    r.out_cycles[0] - last_in,
+                    4,
+                    "mvau #{k}: latency from the last input beat to the first output beat"
+                );
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------ AXI4-Lite
+
+#[test]
+fn axil_status_registers() {
+    require_verilator();
+    let dir = work("axil");
+    let (id, version, hash) = (0x746f_6d61u32, 0x0001_0203u32, 0xdead_beefu32);
+    let top = format!(
+        "`default_nettype none
+module unit_top (
+    input  wire        clk,
+    input  wire        rst,
+    input  wire [5:0]  s_axil_awaddr,
+    input  wire        s_axil_awvalid,
+    output wire        s_axil_awready,
+    input  wire [31:0] s_axil_wdata,
+    input  wire [3:0]  s_axil_wstrb,
+    input  wire        s_axil_wvalid,
+    output wire        s_axil_wready,
+    output wire [1:0]  s_axil_bresp,
+    output wire        s_axil_bvalid,
+    input  wire        s_axil_bready,
+    input  wire [5:0]  s_axil_araddr,
+    input  wire        s_axil_arvalid,
+    output wire        s_axil_arready,
+    output wire [31:0] s_axil_rdata,
+    output wire [1:0]  s_axil_rresp,
+    output wire        s_axil_rvalid,
+    input  wire        s_axil_rready,
+    input  wire [31:0] frames_in,
+    input  wire [31:0] frames_out,
+    input  wire [63:0] cycles,
+    input  wire        busy,
+    output wire        clear
+);
+    tomatl_axil_status #(.ID(32'h{id:08x}), .VERSION(32'h{version:08x}), .NET_HASH(32'h{hash:08x}))
+    u_status (
+        .clk(clk), .rst(rst),
+        .s_axil_awaddr(s_axil_awaddr), .s_axil_awvalid(s_axil_awvalid), .s_axil_awready(s_axil_awready),
+        .s_axil_wdata(s_axil_wdata), .s_axil_wstrb(s_axil_wstrb), .s_axil_wvalid(s_axil_wvalid),
+        .s_axil_wready(s_axil_wready), .s_axil_bresp(s_axil_bresp), .s_axil_bvalid(s_axil_bvalid),
+        .s_axil_bready(s_axil_bready), .s_axil_araddr(s_axil_araddr), .s_axil_arvalid(s_axil_arvalid),
+        .s_axil_arready(s_axil_arready), .s_axil_rdata(s_axil_rdata), .s_axil_rresp(s_axil_rresp),
+        .s_axil_rvalid(s_axil_rvalid), .s_axil_rready(s_axil_rready),
+        .frames_in(frames_in), .frames_out(frames_out), .cycles(cycles), .busy(busy), .clear(clear)
+    );
+endmodule
+`default_nettype wire
+"
+    );
+    let top_path = dir.join("unit_top.v");
+    write(&top_path, &top);
+    let exe = verilator::build(&verilator::Build {
+        top: "unit_top".into(),
+        sources: vec![rtl("tomatl_axil_status"), top_path],
+        cpp: vec![bench_dir().join("tb_axil_status.cpp")],
+        include_dirs: vec![bench_dir()],
+        obj_dir: dir.join("obj_dir"),
+        defines: vec![],
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    // A script and the expected results line by line.
+    let mut rng = Rng(44);
+    let mut script = String::new();
+    let mut expect: Vec<String> = Vec::new();
+    let mut clears = 0;
+    for round in 0..40u64 {
+        let fi = rng.next() as u32;
+        let fo = rng.next() as u32;
+        let cyc = rng.next();
+        let busy = (round % 2) as u32;
+        let _ = writeln!(script, "s {fi} {fo} {cyc:x} {busy}");
+        let values = [
+            id,
+            version,
+            hash,
+            busy,
+            fi,
+            fo,
+            cyc as u32,
+            (cyc >> 32) as u32,
+        ];
+        for _ in 0..4 {
+            let addr = rng.range(0, 63) as u32;
+            let _ = writeln!(script, "r {addr}");
+            let word = (addr / 4) as usize;
+            let v = values.get(word).copied().unwrap_or(0);
+            expect.push(format!("r {v:08x} 0"));
+        }
+        // a write: together, AW first or W first
+        let (awd, wd) = match round % 3 {
+            0 => (0, 0),
+            1 => (0, rng.range(1, 4)),
+            _ => (rng.range(1, 4), 0),
+        };
+        let addr = if rng.range(0, 1) == 0 {
+            0x0c
+        } else {
+            rng.range(0, 63) as u32
+        };
+        let data = rng.next() as u32;
+        let strb = rng.range(0, 15) as u32;
+        let _ = writeln!(script, "w {addr} {data:x} {strb} {awd} {wd}");
+        expect.push("b 0".into());
+        if addr / 4 == 3 && strb & 1 == 1 && data & 1 == 1 {
+            clears += 1;
+        }
+    }
+    let stim = dir.join("axil.stim");
+    let res = dir.join("axil.res");
+    write(&stim, &script);
+    for (seed, p) in [(1u64, 0.0), (2, 0.5)] {
+        let out = Command::new(&exe)
+            .arg(&stim)
+            .arg(&res)
+            .arg(seed.to_string())
+            .arg("0")
+            .arg(p.to_string())
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&res).unwrap_or_else(|e| panic!("{e}"));
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines.last().is_some_and(|l| l.starts_with("done")),
+            "axil bench timed out"
+        );
+        let got: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.starts_with("r ") || l.starts_with("b "))
+            .copied()
+            .collect();
+        assert_eq!(got, expect, "axil responses (p_ready_drop {p})");
+        let pulses: Vec<u64> = lines
+            .iter()
+            .filter_map(|l| l.strip_prefix("c "))
+            .filter_map(|c| c.parse().ok())
+            .collect();
+        assert_eq!(pulses.len(), clears, "clear pulses");
+        assert!(
+            gaps(&pulses).iter().all(|&g| g > 1),
+            "clear must be a one-cycle pulse: {pulses:?}"
+        );
+    }
+}
+
+// ------------------------------------------------- lint, Icarus and Yosys
+
+/// A module with parameters, for the tool checks.
+struct Elab {
+    module: &'static str,
+    deps: &'static [&'static str],
+    params: Vec<(&'static str, String)>,
+}
+
+fn elab(
+    module: &'static str,
+    deps: &'static [&'static str],
+    params: &[(&'static str, &str)],
+) -> Elab {
+    Elab {
+        module,
+        deps,
+        params: params.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+    }
+}
+
+fn elab_sources(e: &Elab) -> Vec<PathBuf> {
+    std::iter::once(e.module)
+        .chain(e.deps.iter().copied())
+        .map(rtl)
+        .collect()
+}
+
+fn run_tool(mut c: Command) -> (bool, String) {
+    let what = format!("{c:?}");
+    match c.output() {
+        Ok(o) => (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        ),
+        Err(e) => panic!("cannot run {what}: {e} (install verilator, iverilog and yosys)"),
+    }
+}
+
+fn verilator_lint(e: &Elab) -> (bool, String) {
+    let mut c = Command::new("verilator");
+    c.args(["--lint-only", "-Wall", "--top-module", e.module]);
+    for (k, v) in &e.params {
+        c.arg(format!("-G{k}={v}"));
+    }
+    c.args(elab_sources(e));
+    let (ok, text) = run_tool(c);
+    (ok && !text.contains("%Warning"), text)
+}
+
+fn icarus(e: &Elab, dir: &Path) -> (bool, String) {
+    let mut c = Command::new("iverilog");
+    c.args(["-g2005", "-Wall", "-o"])
+        .arg(dir.join("icarus.out"));
+    c.arg("-s").arg(e.module);
+    for (k, v) in &e.params {
+        c.arg(format!("-P{}.{k}={v}", e.module));
+    }
+    c.args(elab_sources(e));
+    let (ok, text) = run_tool(c);
+    // `-Wall` warns about the implicit timescale of modules without one;
+    // anything else is a finding
+    let other: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.contains("timescale") && !l.trim().is_empty())
+        .collect();
+    (ok && other.is_empty(), text)
+}
+
+fn yosys(e: &Elab) -> (bool, String) {
+    let files: Vec<String> = elab_sources(e)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut chparam = String::new();
+    for (k, v) in &e.params {
+        let _ = write!(chparam, " -set {k} {v}");
+    }
+    let script = format!(
+        "read_verilog -defer {}; chparam{} {}; hierarchy -check -top {}; proc",
+        files.join(" "),
+        chparam,
+        e.module,
+        e.module
+    );
+    let mut c = Command::new("yosys");
+    c.args(["-q", "-p", &script]);
+    let (ok, text) = run_tool(c);
+    (ok && !text.to_lowercase().contains("warning"), text)
+}
+
+#[test]
+fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
+    require_verilator();
+    let dir = work("tools");
+    let mut rng = Rng(55);
+    // small ROM images for the MVAU parameter sets
+    let mut mvau = |c: MvauCfg, k: usize| -> Elab {
+        let l = make_layer(&c, &mut rng);
+        let (wp, bp) = write_roms(&l, &dir, k);
+        let q = |p: &Path| {
+            format!(
+                "\"{}\"",
+                std::path::absolute(p).unwrap_or(p.to_path_buf()).display()
+            )
+        };
+        Elab {
+            module: "tomatl_mvau",
+            deps: &["tomatl_fifo"],
+            params: vec![
+                ("SIMD", c.simd.to_string()),
+                ("PE", c.pe.to_string()),
+                ("SF", c.sf.to_string()),
+                ("NF", c.nf.to_string()),
+                ("IN_BITS", c.in_bits.to_string()),
+                ("IN_SIGNED", (c.in_signed as u32).to_string()),
+                ("ARITH", (c.arith as u32).to_string()),
+                ("W_BITS", c.w_bits.to_string()),
+                ("ACC_BITS", l.acc_bits.to_string()),
+                ("RSHIFT", c.rshift.to_string()),
+                ("LSHIFT", c.lshift.to_string()),
+                ("ACT", c.act.to_string()),
+                ("RELU6_MAX", c.relu6_max.to_string()),
+                ("OUT_BITS", c.out_bits.to_string()),
+                ("OUT_SIGNED", (c.out_signed as u32).to_string()),
+                ("WEIGHT_FILE", q(&wp)),
+                ("BIAS_FILE", q(&bp)),
+            ],
+        }
+    };
+    let cfgs = mvau_configs();
+    let mut sets: Vec<Elab> = vec![
+        elab("tomatl_fifo", &[], &[("WIDTH", "8"), ("DEPTH", "1")]),
+        elab("tomatl_fifo", &[], &[("WIDTH", "13"), ("DEPTH", "2")]),
+        elab("tomatl_fifo", &[], &[("WIDTH", "32"), ("DEPTH", "5")]),
+        elab("tomatl_fifo", &[], &[("WIDTH", "1"), ("DEPTH", "16")]),
+        elab(
+            "tomatl_dwc",
+            &["tomatl_fifo"],
+            &[("EL_BITS", "8"), ("IN_ELEMS", "4"), ("OUT_ELEMS", "6")],
+        ),
+        elab(
+            "tomatl_dwc",
+            &["tomatl_fifo"],
+            &[("EL_BITS", "8"), ("IN_ELEMS", "6"), ("OUT_ELEMS", "4")],
+        ),
+        elab(
+            "tomatl_dwc",
+            &["tomatl_fifo"],
+            &[("EL_BITS", "3"), ("IN_ELEMS", "5"), ("OUT_ELEMS", "1")],
+        ),
+        elab(
+            "tomatl_dwc",
+            &["tomatl_fifo"],
+            &[("EL_BITS", "4"), ("IN_ELEMS", "1"), ("OUT_ELEMS", "7")],
+        ),
+        elab(
+            "tomatl_dwc",
+            &["tomatl_fifo"],
+            &[("EL_BITS", "8"), ("IN_ELEMS", "3"), ("OUT_ELEMS", "3")],
+        ),
+        elab("tomatl_axil_status", &[], &[]),
+        elab(
+            "tomatl_axil_status",
+            &[],
+            &[("ADDR_BITS", "12"), ("ID", "32'h12345678")],
+        ),
+    ];
+    for (k, i) in [0usize, 2, 4, 6, 7, 11, 14].into_iter().enumerate() {
+        sets.push(mvau(cfgs[i].clone(), k));
+    }
+    let mut failures = Vec::new();
+    for e in &sets {
+        let tag = format!("{} {:?}", e.module, e.params);
+        for (tool, (ok, text)) in [
+            ("verilator -Wall", verilator_lint(e)),
+            ("iverilog -g2005", icarus(e, &dir)),
+            ("yosys", yosys(e)),
+        ] {
+            if !ok {
+                failures.push(format!("{tool} on {tag}:\n{text}"));
+            }
+        }
+    }
+    // illegal parameters must stop every tool
+    let bad: Vec<Elab> = vec![
+        elab("tomatl_fifo", &[], &[("DEPTH", "0")]),
+        elab("tomatl_dwc", &["tomatl_fifo"], &[("IN_ELEMS", "0")]),
+        elab("tomatl_axil_status", &[], &[("ADDR_BITS", "4")]),
+        {
+            let mut e = mvau(cfgs[0].clone(), 100);
+            e.params.push(("ARITH", "4".into()));
+            e
+        },
+        {
+            let mut e = mvau(cfgs[0].clone(), 101);
+            e.params.push(("LSHIFT", "2".into()));
+            e
+        },
+        {
+            let mut e = mvau(cfgs[4].clone(), 102);
+            e.params.push(("W_BITS", "6".into()));
+            e
+        },
+        {
+            let mut e = mvau(cfgs[0].clone(), 103);
+            e.params.push(("NF", "0".into()));
+            e
+        },
+    ];
+    for e in &bad {
+        let tag = format!("{} {:?}", e.module, e.params);
+        let (lint_ok, _) = verilator_lint(e);
+        let (ic_ok, _) = icarus(e, &dir);
+        let (ys_ok, _) = yosys(e);
+        if lint_ok || ic_ok || ys_ok {
+            failures.push(format!(
+                "illegal {tag} accepted (verilator {lint_ok}, iverilog {ic_ok}, yosys {ys_ok})"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The library's `lint` wrapper: clean RTL passes, a warning is reported
+/// with its text.
+#[test]
+fn lint_wrapper_reports_warnings() {
+    require_verilator();
+    let dir = work("lintwrap");
+    verilator::lint(&[rtl("tomatl_fifo")], "tomatl_fifo", &[]).unwrap_or_else(|e| panic!("{e}"));
+    let bad = dir.join("bad.v");
+    write(
+        &bad,
+        "module bad (input wire [3:0] a, output wire [1:0] y);\n  assign y = a;\nendmodule\n",
+    );
+    match verilator::lint(&[bad], "bad", &[]) {
+        Err(e) => assert!(e.to_string().contains("WIDTH"), "{e}"),
+        Ok(()) => panic!("a width mismatch must not lint clean"),
+    }
+}
