@@ -59,7 +59,7 @@ pub fn check_names(file: &Path, layers: &[Spanned<LayerSpec>]) -> Res<Vec<String
                 file,
                 name,
                 format!(
-                    "duplicate layer name `{}` (first used at line {}, here at line {})",
+                    "layer name `{}` is duplicated: first used at line {}, again at line {}",
                     name.value,
                     first.referenced.line(),
                     name.referenced.line()
@@ -108,12 +108,12 @@ pub fn plan(
                     .expected(format!("one of {ALL_OPS}")));
             }
         };
-        for (key, loc) in spec.given_keys() {
-            if !allowed.contains(&key) {
-                return Err(at(
+        for key in &spec.keys {
+            if !allowed.contains(&key.value.as_str()) {
+                return Err(at_value(
                     file,
-                    loc,
-                    format!("unknown key `{key}` for op `{}`", op.value),
+                    key,
+                    format!("unknown key `{}` for op `{}`", key.value, op.value),
                 )
                 .layer(name)
                 .expected(format!("one of {}", allowed.join(", "))));

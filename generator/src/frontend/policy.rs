@@ -118,25 +118,32 @@ pub fn resolve(
     layer: &str,
     loc: &Location,
 ) -> Res<(WeightType, TensorType)> {
-    let default = fields(policy.and_then(|p| p.default.as_ref()).map(|d| &d.value));
-    let own = fields(
-        policy
-            .and_then(|p| p.layers.as_ref())
-            .and_then(|m| m.value.0.iter().find(|(k, _)| k.value == layer))
-            .map(|(_, v)| v),
-    );
+    let default_spec = policy.and_then(|p| p.default.as_ref()).map(|d| &d.value);
+    let own_spec = policy
+        .and_then(|p| p.layers.as_ref())
+        .and_then(|m| m.value.0.iter().find(|(k, _)| k.value == layer))
+        .map(|(_, v)| v);
+    let default = fields(default_spec);
+    let own = fields(own_spec);
     let m = Merged {
         weights: own.weights.over(default.weights),
         acts: own.acts.over(default.acts),
     };
     let wtype = weight_type(file, m.weights, layer, loc)?;
-    let acts = tensor_type(file, m.acts, "output type", ACT_BITS_RANGE, loc).map_err(|e| {
-        with_policy_hint(
-            e.layer(layer),
-            layer,
-            "acts: {bits: N, signed: true|false, frac: N}",
-        )
-    })?;
+    // a missing field is reported at the most specific `acts:` there is
+    let acts_loc = [own_spec, default_spec]
+        .into_iter()
+        .flatten()
+        .find_map(|p| p.acts.as_ref())
+        .map_or(*loc, |a| a.referenced);
+    let acts =
+        tensor_type(file, m.acts, "output type", ACT_BITS_RANGE, &acts_loc).map_err(|e| {
+            with_policy_hint(
+                e.layer(layer),
+                layer,
+                "acts: {bits: N, signed: true|false, frac: N}",
+            )
+        })?;
     Ok((wtype, acts))
 }
 

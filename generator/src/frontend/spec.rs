@@ -120,7 +120,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for NamedMap<V> {
 
 /// One entry of `layers:`. Keys are read loosely here (which keys an op
 /// takes depends on the op and is checked later, with the op's own list);
-/// keys no supported op uses are kept in `other`.
+/// values of keys no supported op uses are skipped.
 #[derive(Debug, Default)]
 pub struct LayerSpec {
     pub name: Option<Spanned<String>>,
@@ -128,28 +128,8 @@ pub struct LayerSpec {
     pub from: Option<Spanned<Vec<Spanned<String>>>>,
     pub out: Option<Spanned<i64>>,
     pub act: Option<Spanned<String>>,
-    pub other: Vec<Spanned<String>>,
-}
-
-impl LayerSpec {
-    /// The keys given, with their locations, in the order checked against
-    /// an op's allowed keys.
-    pub fn given_keys(&self) -> Vec<(&str, &serde_saphyr::Location)> {
-        let mut keys = Vec::new();
-        if let Some(v) = &self.from {
-            keys.push(("from", &v.referenced));
-        }
-        if let Some(v) = &self.out {
-            keys.push(("out", &v.referenced));
-        }
-        if let Some(v) = &self.act {
-            keys.push(("act", &v.referenced));
-        }
-        for k in &self.other {
-            keys.push((k.value.as_str(), &k.referenced));
-        }
-        keys
-    }
+    /// Every key given, in file order.
+    pub keys: Vec<Spanned<String>>,
 }
 
 impl<'de> Deserialize<'de> for LayerSpec {
@@ -171,9 +151,9 @@ impl<'de> Deserialize<'de> for LayerSpec {
                         "act" => l.act = Some(map.next_value()?),
                         _ => {
                             map.next_value::<IgnoredAny>()?;
-                            l.other.push(k);
                         }
                     }
+                    l.keys.push(k);
                 }
                 Ok(l)
             }

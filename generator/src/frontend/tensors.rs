@@ -16,6 +16,7 @@ use crate::ir::TensorType;
 /// arrays are codes (checked against the type's range); float arrays are
 /// real values, quantized with round-half-up and saturation.
 pub fn read_tensor(path: &Path, shape: &[usize], ty: &TensorType) -> Result<Array2<i64>, Error> {
+    check_type(ty)?;
     let bytes =
         std::fs::read(path).map_err(|e| fail(path, format!("cannot read tensor file: {e}")))?;
     let a = read_npy_bytes(&bytes).map_err(|e| match e {
@@ -76,6 +77,18 @@ pub fn read_tensor(path: &Path, shape: &[usize], ty: &TensorType) -> Result<Arra
         .map_err(|e| Error::Internal(format!("{}: reshaping tensor: {e}", path.display())))
 }
 
+/// Tensor types come from a checked graph; anything else is a fault.
+fn check_type(ty: &TensorType) -> Result<(), Error> {
+    if (1..=63).contains(&ty.bits) {
+        Ok(())
+    } else {
+        Err(Error::Internal(format!(
+            "tensor type with {} bits is not supported",
+            ty.bits
+        )))
+    }
+}
+
 fn range_text(ty: &TensorType) -> String {
     format!(
         "codes in {}..={} (type {})",
@@ -94,6 +107,7 @@ pub fn write_tensor(
     shape: &[usize],
     ty: &TensorType,
 ) -> Result<(), Error> {
+    check_type(ty)?;
     let len: usize = shape.iter().product();
     if codes.ncols() != len {
         return Err(Error::Internal(format!(
