@@ -34,7 +34,8 @@ pub fn emit(info: &DesignInfo) -> Result<Vec<Artifact>> {
         out_beats: info.output.beats_per_frame,
     }
     .render()
-    .map_err(|e| Error::Internal(format!("rendering design.h: {e}")))?;
+    .map_err(|e| Error::Internal(format!("rendering design.h: {e}")))?
+        + "\n";
     let mut files = vec![Artifact::new("sim/design.h", h)];
     for (name, src) in embedded::HARNESS_FILES {
         files.push(Artifact::new(format!("sim/{name}"), *src));

@@ -228,7 +228,8 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
     };
     let text = t
         .render()
-        .map_err(|e| Error::Internal(format!("rendering top.v: {e}")))?;
+        .map_err(|e| Error::Internal(format!("rendering top.v: {e}")))?
+        + "\n";
     files.push(Artifact::new(format!("rtl/{top}.v"), text));
     for (name, src) in embedded::RTL_LIBRARY {
         files.push(Artifact::new(format!("rtl/{name}"), *src));
