@@ -907,7 +907,7 @@ fn malformed_yaml() {
     );
     check_err(
         &JET.replace("name: jet_tagger\n", ""),
-        &["net.yaml", "missing key `name`"],
+        &["net.yaml:1:1: missing key `name`", "expected: `name: <identifier>`"],
     );
 }
 

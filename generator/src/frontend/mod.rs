@@ -24,6 +24,7 @@ use diag::{at, at_value, check_identifier, fail, Res};
 use layers::{Kind, Planned};
 use params::DenseParams;
 use policy::TypeFields;
+use spec::required;
 
 pub use tensors::{read_tensor, write_tensor};
 
@@ -43,17 +44,54 @@ pub fn load_str(yaml: &str, path: &Path) -> Result<ir::Graph, Error> {
 }
 
 fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
-    let net = spec::parse(yaml, file)?;
-    check_identifier(file, &net.name, "network name")?;
+    let doc = spec::parse(yaml, file)?;
+    let (net, root) = (&doc.value, &doc.referenced);
+    let name = required(file, &net.name, "name", root, "`name: <identifier>`")?;
+    check_identifier(file, name, "network name")?;
 
-    let input = &net.input.value;
-    let input_shape = input_shape(file, &input.shape)?;
+    let input = required(
+        file,
+        &net.input,
+        "input",
+        root,
+        "`input: {shape: [...], type: {bits: N, signed: true|false, frac: N}}`",
+    )?;
+    let shape = required(
+        file,
+        &input.value.shape,
+        "shape",
+        &input.referenced,
+        "`shape: [features]` or `shape: [height, width, channels]`",
+    )?;
+    let ty = required(
+        file,
+        &input.value.ty,
+        "type",
+        &input.referenced,
+        "`type: {bits: N, signed: true|false, frac: N}`",
+    )?;
+    let params_spec = required(
+        file,
+        &net.params,
+        "params",
+        root,
+        "`params: {random: {seed: N}}` or `params: {file: weights.npz}`",
+    )?;
+    let layer_list = required(
+        file,
+        &net.layers,
+        "layers",
+        root,
+        "`layers:` followed by a list of layers",
+    )?;
+
+    let input_shape = input_shape(file, shape)?;
     let input_type = policy::tensor_type(
         file,
-        TypeFields::of(&input.ty.value),
+        TypeFields::of(&ty.value),
         "input type",
         INPUT_BITS_RANGE,
-        &input.ty.referenced,
+        &ty.referenced,
     )
     .map_err(|e| {
         if e.has_expected() {
@@ -63,9 +101,9 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
         }
     })?;
 
-    let specs = &net.layers.value;
+    let specs = &layer_list.value;
     if specs.is_empty() {
-        return Err(at_value(file, &net.layers, "the network has no layers")
+        return Err(at_value(file, layer_list, "the network has no layers")
             .expected("at least one layer, such as {name: fc1, op: dense, out: 10}"));
     }
     let names = layers::check_names(file, specs)?;
@@ -74,14 +112,14 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
     policy::check_layer_names(file, policy, &name_refs)?;
     let planned = layers::plan(file, specs, &names, policy, &input_shape, input_type)?;
 
-    let p = &net.params.value;
+    let p = &params_spec.value;
     let params = match (&p.random, &p.file) {
         (Some(r), None) => params::random(r.value.seed.value, &planned),
         (None, Some(f)) => params::from_npz(file, f, &planned)?,
         _ => {
             return Err(at_value(
                 file,
-                &net.params,
+                params_spec,
                 "`params` needs exactly one of `random` and `file`",
             )
             .expected("`params: {random: {seed: N}}` or `params: {file: weights.npz}`"))
@@ -94,7 +132,7 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
         .map(|(l, p)| finish(file, l, p))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ir::Graph {
-        name: net.name.value.clone(),
+        name: name.value.clone(),
         input_shape,
         input_type,
         layers,

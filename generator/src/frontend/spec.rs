@@ -15,21 +15,38 @@ use super::diag::{at, fail, Fail, Res};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetSpec {
-    pub name: Spanned<String>,
-    pub input: Spanned<InputSpec>,
-    pub params: Spanned<ParamsSpec>,
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+    #[serde(default)]
+    pub input: Option<Spanned<InputSpec>>,
+    #[serde(default)]
+    pub params: Option<Spanned<ParamsSpec>>,
     #[serde(default)]
     pub policy: Option<Spanned<PolicySpec>>,
-    pub layers: Spanned<Vec<Spanned<LayerSpec>>>,
+    #[serde(default)]
+    pub layers: Option<Spanned<Vec<Spanned<LayerSpec>>>>,
 }
 
 /// `input: {shape: [...], type: {...}}`
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputSpec {
-    pub shape: Spanned<Vec<Spanned<i64>>>,
-    #[serde(rename = "type")]
-    pub ty: Spanned<TypeSpec>,
+    #[serde(default)]
+    pub shape: Option<Spanned<Vec<Spanned<i64>>>>,
+    #[serde(default, rename = "type")]
+    pub ty: Option<Spanned<TypeSpec>>,
+}
+
+/// A required key of a mapping at `loc`, or an error naming it.
+pub fn required<'a, T>(
+    file: &Path,
+    v: &'a Option<T>,
+    key: &str,
+    loc: &serde_saphyr::Location,
+    example: &str,
+) -> Res<&'a T> {
+    v.as_ref()
+        .ok_or_else(|| at(file, loc, format!("missing key `{key}`")).expected(example.to_string()))
 }
 
 /// A tensor type `{bits, signed, frac}`; every field may be left to a
@@ -164,8 +181,8 @@ impl<'de> Deserialize<'de> for LayerSpec {
 
 /// Parse the YAML text; syntax and type errors become [`InputError`]s with
 /// the parser's location.
-pub fn parse(yaml: &str, file: &Path) -> Res<NetSpec> {
-    serde_saphyr::from_str::<NetSpec>(yaml).map_err(|e| syntax_error(&e, file))
+pub fn parse(yaml: &str, file: &Path) -> Res<Spanned<NetSpec>> {
+    serde_saphyr::from_str::<Spanned<NetSpec>>(yaml).map_err(|e| syntax_error(&e, file))
 }
 
 fn syntax_error(e: &serde_saphyr::Error, file: &Path) -> Fail {
@@ -185,7 +202,7 @@ fn syntax_error(e: &serde_saphyr::Error, file: &Path) -> Fail {
 fn describe(e: &serde_saphyr::Error) -> (String, Option<String>) {
     use serde_saphyr::Error as E;
     match e {
-        E::InvalidScalar { ty, .. } => ("invalid value".into(), Some(scalar_kind(ty).into())),
+        E::InvalidScalar { ty, .. } => ("invalid value".into(), Some(scalar_kind(ty))),
         E::SerdeInvalidType {
             unexpected,
             expected,
@@ -206,13 +223,13 @@ fn describe(e: &serde_saphyr::Error) -> (String, Option<String>) {
     }
 }
 
-fn scalar_kind(ty: &str) -> &'static str {
+fn scalar_kind(ty: &str) -> String {
     match ty {
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a non-negative integer",
-        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer",
-        "f32" | "f64" => "a number",
-        "bool" => "true or false",
-        _ => "a value of another type",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a non-negative integer".into(),
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer".into(),
+        "f32" | "f64" | "floating point" => "a number".into(),
+        "bool" | "boolean" => "true or false".into(),
+        other => format!("a {other}"),
     }
 }
 
