@@ -957,16 +957,20 @@ fn random_frames(l: &Layer, frames: usize, rng: &mut Rng) -> Vec<Vec<i64>> {
         .collect()
 }
 
-#[test]
-fn mvau_matches_reference_and_rate() {
+/// Builds one bench with all `cfgs` side by side, runs `scenarios`, checks
+/// every output, the frame interval and the latency; returns the build time
+/// in seconds.
+fn run_mvau_bench(
+    name: &str,
+    cfgs: &[MvauCfg],
+    frames: usize,
+    scenarios: &[(&str, u64, f64, f64)],
+    require_corners: bool,
+) -> f64 {
     require_verilator();
-    let dir = work("mvau");
+    let dir = work(name);
     let mut rng = Rng(33);
-    let frames = 6;
-    let layers: Vec<Layer> = mvau_configs()
-        .iter()
-        .map(|c| make_layer(c, &mut rng))
-        .collect();
+    let layers: Vec<Layer> = cfgs.iter().map(|c| make_layer(c, &mut rng)).collect();
     let xs: Vec<Vec<Vec<i64>>> = layers
         .iter()
         .map(|l| random_frames(l, frames, &mut rng))
@@ -1019,19 +1023,14 @@ fn mvau_matches_reference_and_rate() {
         })
         .collect();
     assert!(
-        sat_lo && sat_hi && relu6_clip,
+        !require_corners || (sat_lo && sat_hi && relu6_clip),
         "test data must saturate at both ends and clip relu6"
     );
 
     let t = std::time::Instant::now();
-    let (exe, offs) = build_stream(
-        "mvau",
-        "tb_mvau.cpp",
-        &["tomatl_mvau", "tomatl_fifo"],
-        &insts,
-    );
-    eprintln!("mvau bench build: {:.1} s", t.elapsed().as_secs_f64());
-    for (name, seed, pv, pr) in SCENARIOS {
+    let (exe, offs) = build_stream(name, "tb_mvau.cpp", &["tomatl_mvau", "tomatl_fifo"], &insts);
+    let build_s = t.elapsed().as_secs_f64();
+    for &(name, seed, pv, pr) in scenarios {
         let res = run_stream(&exe, name, &insts, &offs, seed, pv, pr);
         for (k, ((l, r), exp)) in layers.iter().zip(&res).zip(&expected).enumerate() {
             let c = &l.cfg;
@@ -1080,6 +1079,47 @@ fn mvau_matches_reference_and_rate() {
             }
         }
     }
+    build_s
+}
+
+#[test]
+fn mvau_matches_reference_and_rate() {
+    let s = run_mvau_bench("mvau", &mvau_configs(), 6, &SCENARIOS, true);
+    eprintln!("mvau bench build: {s:.1} s");
+}
+
+/// Build-time measurement of the largest fully unrolled engines: binary
+/// 784x256 (SIMD 784, PE 256, one cycle per frame) and fixed 8-bit 256x256
+/// folded by 16x16. Run with `cargo test --test rtl_units -- --ignored`.
+#[test]
+#[ignore]
+fn mvau_large_instances() {
+    use Arith::*;
+    let nostall = [SCENARIOS[0], SCENARIOS[1]];
+    let big = cfg(
+        (784, 256, 1, 1),
+        (8, true),
+        (Binary, 1),
+        (4, 0),
+        1,
+        0,
+        (8, false),
+        0.5,
+    );
+    let s = run_mvau_bench("mvau_784x256_binary", &[big], 4, &nostall, false);
+    eprintln!("784x256 binary SIMD=784 PE=256: build {s:.1} s");
+    let mid = cfg(
+        (16, 16, 16, 16),
+        (8, true),
+        (Fixed, 8),
+        (8, 0),
+        0,
+        0,
+        (8, true),
+        0.5,
+    );
+    let s = run_mvau_bench("mvau_256x256_fixed8", &[mid], 4, &nostall, false);
+    eprintln!("256x256 fixed-8 SIMD=16 PE=16: build {s:.1} s");
 }
 
 // ------------------------------------------------------------ AXI4-Lite

@@ -4,7 +4,10 @@
 //! Builds are incremental: the object directory keeps a stamp with a hash of
 //! everything that goes into the build (command line, Verilog, C++ and the
 //! headers of the include directories); when it matches and the executable
-//! exists, nothing is rebuilt.
+//! exists, nothing is rebuilt. The Verilator runtime objects (`verilated.o`,
+//! `verilated_threads.o`, the same for every model built with the same
+//! Verilator and flags) are compiled once and copied into later object
+//! directories, which saves about 4 s of CPU per model.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -70,6 +73,9 @@ const MAKEFLAGS: &str = "OPT_FAST=-O1 OPT_SLOW=-O0 OPT_GLOBAL=-O1";
 
 /// Name of the build stamp inside the object directory.
 const STAMP: &str = "tomatl_build.sha256";
+
+/// The runtime objects shared between builds.
+const RUNTIME_OBJS: [&str; 2] = ["verilated.o", "verilated_threads.o"];
 
 fn command_line(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
@@ -138,6 +144,56 @@ pub fn lint(sources: &[PathBuf], top: &str, include_dirs: &[PathBuf]) -> Result<
     Ok(())
 }
 
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for byte in bytes {
+        let _ = write!(s, "{byte:02x}");
+    }
+    s
+}
+
+/// Where the runtime objects of this Verilator and these flags are kept.
+fn runtime_cache() -> Option<PathBuf> {
+    let version = available().ok()?;
+    let mut h = Sha256::new();
+    h.update(version.as_bytes());
+    h.update(MAKEFLAGS.as_bytes());
+    let key = hex(&h.finalize());
+    Some(std::env::temp_dir().join(format!("tomatl-verilated-{}", &key[..16])))
+}
+
+/// Seeds `obj` with cached runtime objects (fresh copies are newer than
+/// their sources, so `make` keeps them).
+fn restore_runtime(cache: &Path, obj: &Path) {
+    if RUNTIME_OBJS.iter().all(|o| cache.join(o).is_file()) && std::fs::create_dir_all(obj).is_ok()
+    {
+        for o in RUNTIME_OBJS {
+            if !obj.join(o).is_file() {
+                let _ = std::fs::copy(cache.join(o), obj.join(o));
+            }
+        }
+    }
+}
+
+/// Stores the runtime objects of a successful build (best effort; each file
+/// is renamed into place so that concurrent builds never see half a file).
+fn save_runtime(cache: &Path, obj: &Path) {
+    if std::fs::create_dir_all(cache).is_err() {
+        return;
+    }
+    for o in RUNTIME_OBJS {
+        let dst = cache.join(o);
+        if dst.is_file() || !obj.join(o).is_file() {
+            continue;
+        }
+        let tmp = cache.join(format!("{o}.{}.tmp", std::process::id()));
+        if std::fs::copy(obj.join(o), &tmp).is_ok() {
+            let _ = std::fs::rename(&tmp, &dst);
+        }
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
 fn read(p: &Path) -> Result<Vec<u8>, SimError> {
     std::fs::read(p).map_err(|source| SimError::Io {
         context: format!("reading {}", p.display()),
@@ -175,11 +231,7 @@ fn build_hash(command: &str, b: &Build) -> Result<String, SimError> {
             h.update(read(&f)?);
         }
     }
-    let mut s = String::new();
-    for byte in h.finalize() {
-        let _ = write!(s, "{byte:02x}");
-    }
-    Ok(s)
+    Ok(hex(&h.finalize()))
 }
 
 /// Verilate and compile; returns the path of the executable. Verilator's
@@ -219,7 +271,14 @@ pub fn build(b: &Build) -> Result<PathBuf, SimError> {
     }
     // A failed or interrupted build must not leave a valid-looking stamp.
     let _ = std::fs::remove_file(&stamp);
+    let cache = runtime_cache();
+    if let Some(cache) = &cache {
+        restore_runtime(cache, &obj);
+    }
     run(c)?;
+    if let Some(cache) = &cache {
+        save_runtime(cache, &obj);
+    }
     std::fs::write(&stamp, hash).map_err(|source| SimError::Io {
         context: format!("writing {}", stamp.display()),
         source,
