@@ -430,6 +430,41 @@ fn binary_and_ternary_quantization() {
     check_quant(w(Arith::Ternary, 2, 2), 0.125, 1); // 0.5 -> 1
 }
 
+#[test]
+fn every_weight_value_quantizes_back_to_itself() {
+    for wt in [
+        w(Arith::Fixed, 1, 0),
+        w(Arith::Fixed, 5, 4),
+        w(Arith::Fixed, 16, -3),
+        w(Arith::Pow2, 2, 0),
+        w(Arith::Pow2, 5, 14),
+        w(Arith::Pow2, 3, -2),
+        w(Arith::Binary, 1, 0),
+        w(Arith::Ternary, 2, 5),
+    ] {
+        let (lo, hi) = wt.code_range();
+        for c in lo..=hi {
+            let real = wt.value(c) as f64 * 2f64.powi(-wt.frac);
+            let back = quantize::weight_code(real, &wt);
+            assert_eq!(wt.value(back), wt.value(c), "{wt:?} code {c} ({real})");
+        }
+    }
+}
+
+proptest::proptest! {
+    /// The float rule agrees with the integer rounding of the numerics
+    /// contract: `x = q / 2^s` rounds like `round_shift(q, s)`.
+    #[test]
+    fn float_rounding_matches_integer_rounding(q in -(1i64 << 40)..(1i64 << 40), s in 0i32..12) {
+        let x = q as f64 / 2f64.powi(s);
+        let wide = t(63, true, 0);
+        proptest::prop_assert_eq!(
+            quantize::tensor_code(x, &wide),
+            tomatl::ir::numerics::round_shift(q, s)
+        );
+    }
+}
+
 // ----------------------------------------------------------- .npz weights
 
 enum Arr {
@@ -907,7 +942,10 @@ fn malformed_yaml() {
     );
     check_err(
         &JET.replace("name: jet_tagger\n", ""),
-        &["net.yaml:1:1: missing key `name`", "expected: `name: <identifier>`"],
+        &[
+            "net.yaml:1:1: missing key `name`",
+            "expected: `name: <identifier>`",
+        ],
     );
 }
 
