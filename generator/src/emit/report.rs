@@ -97,12 +97,7 @@ pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
             l.acc_bits
                 .map(|a| a.to_string())
                 .unwrap_or_else(|| "-".into()),
-            format!(
-                "{}{}.{}",
-                if l.out_type.signed { "s" } else { "u" },
-                l.out_type.bits,
-                l.out_type.frac
-            ),
+            l.out_type.short(),
             fold,
             cycles,
             share

@@ -2,7 +2,7 @@
 
 /// Divisors of `n` in increasing order.
 pub fn divisors(n: usize) -> Vec<usize> {
-    (1..=n).filter(|d| n % d == 0).collect()
+    (1..=n).filter(|d| n.is_multiple_of(*d)).collect()
 }
 
 /// The (PE, SIMD) with the fewest multipliers whose `(in/simd)·(out/pe)`
