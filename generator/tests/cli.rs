@@ -250,3 +250,44 @@ fn bad_flags_exit_2() {
     );
     assert!(String::from_utf8_lossy(&o.stderr).contains("design.json"));
 }
+
+#[test]
+fn verify_catches_a_corrupted_rom_and_names_the_first_mismatch() {
+    let dir = tmp();
+    let d = dir.path();
+    std::fs::write(d.join("net.yaml"), GOOD).expect("write");
+    let o = tomatl(&["generate", "net.yaml", "-o", "out", "--fold", "max"], d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tomatl(&["verify", "out", "--frames", "5", "--json"], d);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    for key in [
+        "frames",
+        "mismatches",
+        "latency_cycles",
+        "interval_cycles",
+        "planned_interval_cycles",
+        "macs_per_frame",
+        "multipliers",
+    ] {
+        assert!(!j[key].is_null(), "--json lacks {key}: {j}");
+    }
+    assert_eq!(j["mismatches"], 0);
+    assert_eq!(j["macs_per_frame"], 18);
+    // flip every bias of the last layer: outputs must differ and be caught
+    let bias = d.join("out/rtl/b_bias.mem");
+    let text = std::fs::read_to_string(&bias).expect("bias mem");
+    let flipped: String = text
+        .chars()
+        .map(|c| match c.to_digit(16) {
+            Some(v) => char::from_digit(15 - v, 16).unwrap_or(c),
+            None => c,
+        })
+        .collect();
+    std::fs::write(&bias, flipped).expect("corrupt");
+    let o = tomatl(&["verify", "out", "--frames", "5"], d);
+    let line = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{line}");
+    assert!(line.starts_with("FAIL frames=5 mismatches="), "{line}");
+    assert!(line.contains("first_mismatch: frame 0 element"), "{line}");
+}
