@@ -66,9 +66,10 @@ pub struct Build {
 
 /// Flags of the C++ compiler for the generated model. Models are built
 /// often and run for a short time, so compile time matters more than speed:
-/// `-O1` on the model (`OPT_FAST`) builds about 2x faster than Verilator's
-/// default `-Os`/`-O2` and the simulations here are short; the rarely run
-/// parts (`OPT_SLOW`) get `-O0`.
+/// measured on the MVAU unit bench, compiling the model and harness takes
+/// 15.9 s of CPU with `-O1` against 23.9 s with Verilator's default `-Os`
+/// (13.8 s at `-O0`, but that simulates 4-5x slower); the rarely run parts
+/// (`OPT_SLOW`) get `-O0`.
 const MAKEFLAGS: &str = "OPT_FAST=-O1 OPT_SLOW=-O0 OPT_GLOBAL=-O1";
 
 /// Name of the build stamp inside the object directory.
