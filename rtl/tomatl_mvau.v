@@ -60,8 +60,8 @@ module tomatl_mvau #(
     parameter RELU6_MAX   = 6,           // code of 6.0 in the output type (relu6)
     parameter OUT_BITS    = 8,           // bits per output element
     parameter OUT_SIGNED  = 1,           // 1: outputs are two's complement
-    parameter WEIGHT_FILE = "weights.mem",  // weight ROM image
-    parameter BIAS_FILE   = "bias.mem"      // bias ROM image
+    parameter WEIGHT_FILE = "",          // weight ROM image ("": ROM left empty)
+    parameter BIAS_FILE   = ""           // bias ROM image ("": ROM left empty)
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -150,10 +150,17 @@ module tomatl_mvau #(
     // ----------------------------------------------------------------- ROMs
     reg [WW_BITS-1:0] weight_rom[0:W_DEPTH-1];
     reg [BW_BITS-1:0] bias_rom  [     0:NF-1];
-    initial begin
-        $readmemh(WEIGHT_FILE, weight_rom);
-        $readmemh(BIAS_FILE, bias_rom);
-    end
+    // The images are loaded only when named, so a tool that elaborates the
+    // module on its own with the default parameters (Yosys `read_verilog`)
+    // does not look for a file.
+    generate
+        if (WEIGHT_FILE != "") begin : g_weight_init
+            initial $readmemh(WEIGHT_FILE, weight_rom);
+        end
+        if (BIAS_FILE != "") begin : g_bias_init
+            initial $readmemh(BIAS_FILE, bias_rom);
+        end
+    endgenerate
 
     // ---------------------------------------------------------- issue stage
     localparam SF_LAST_I = SF - 1;  // last input step of a pass

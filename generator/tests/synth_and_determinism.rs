@@ -73,7 +73,7 @@ fn yosys_synth_xilinx_reports_cells() {
         .collect();
     sources.sort();
     let script = format!(
-        "read_verilog -defer {}; synth_xilinx -top {top} -flatten; tee -o stat.json stat -json",
+        "read_verilog {}; synth_xilinx -top {top} -flatten; tee -o stat.json stat -json",
         sources.join(" ")
     );
     let o = Command::new("yosys")
