@@ -64,4 +64,10 @@ fn tiny_network_emits_the_expected_text() {
     };
     let r = tomatl::sim::verify(&out, &opts).expect("verify");
     assert!(r.pass, "{}", r.line());
+    let measured = r.interval_cycles.expect("interval");
+    assert!(
+        (measured - plan.interval as f64).abs() <= 2.0,
+        "{}",
+        r.line()
+    );
 }

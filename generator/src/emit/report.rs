@@ -3,18 +3,12 @@
 use std::fmt::Write as _;
 
 use super::design_json::DesignInfo;
+use crate::ir::display::{opt, shape, weights};
 use crate::ir::Graph;
 use crate::plan::HwPlan;
 
 /// Clock at which the report quotes frames per second.
 pub const REPORT_CLOCK_MHZ: f64 = 200.0;
-
-fn shape(s: &[usize]) -> String {
-    s.iter()
-        .map(|d| d.to_string())
-        .collect::<Vec<_>>()
-        .join("x")
-}
 
 pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
     let mut r = String::new();
@@ -69,18 +63,12 @@ pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
     let _ = writeln!(r, "| layer | op | in | out | MACs | weights | acc bits | out type | PE x SIMD | cycles | share of bottleneck |");
     let _ = writeln!(r, "|---|---|---|---|---:|---|---:|---|---|---:|---:|");
     for l in &info.layers {
-        let w = match (&l.arith, l.bits) {
-            (Some(a), Some(b)) => format!("{a} {b}b"),
-            _ => "-".into(),
-        };
+        let w = weights(l.arith.as_deref(), l.bits);
         let fold = match (l.pe, l.simd) {
             (Some(pe), Some(simd)) => format!("{pe} x {simd}"),
             _ => "-".into(),
         };
-        let cycles = l
-            .planned_cycles
-            .map(|c| c.to_string())
-            .unwrap_or_else(|| "-".into());
+        let cycles = opt(l.planned_cycles);
         let share = l
             .planned_cycles
             .map(|c| format!("{:.0}%", 100.0 * c as f64 / plan.interval as f64))
@@ -94,9 +82,7 @@ pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
             shape(&l.out_shape),
             l.macs,
             w,
-            l.acc_bits
-                .map(|a| a.to_string())
-                .unwrap_or_else(|| "-".into()),
+            opt(l.acc_bits),
             l.out_type.short(),
             fold,
             cycles,

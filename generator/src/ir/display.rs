@@ -1,14 +1,29 @@
-//! The per-layer table printed by `tomatl check`.
+//! The per-layer table printed by `tomatl check`, and the cell formats it
+//! shares with report.md.
 
 use std::fmt::Write as _;
 
 use super::Graph;
 
-fn shape(s: &[usize]) -> String {
+/// A shape as `HxWxC`.
+pub fn shape(s: &[usize]) -> String {
     s.iter()
         .map(|d| d.to_string())
         .collect::<Vec<_>>()
         .join("x")
+}
+
+/// A weight type as `fixed 6b`, `-` for layers without weights.
+pub fn weights(arith: Option<&str>, bits: Option<u32>) -> String {
+    match (arith, bits) {
+        (Some(a), Some(b)) => format!("{a} {b}b"),
+        _ => "-".into(),
+    }
+}
+
+/// An optional number, `-` when absent.
+pub fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
 }
 
 pub fn check_table(graph: &Graph) -> String {
@@ -27,10 +42,7 @@ pub fn check_table(graph: &Graph) -> String {
     );
     for l in &graph.layers {
         let s = l.summary();
-        let w = match (s.arith, s.weight_bits) {
-            (Some(a), Some(b)) => format!("{a} {b}b"),
-            _ => "-".into(),
-        };
+        let w = weights(s.arith, s.weight_bits);
         let _ = writeln!(
             r,
             "{:<16} {:<8} {:>10} {:>10} {:>12} {:>9} {:>5} {:>12} {:>8}",
@@ -40,9 +52,7 @@ pub fn check_table(graph: &Graph) -> String {
             shape(&s.out_shape),
             s.macs,
             w,
-            s.acc_bits
-                .map(|a| a.to_string())
-                .unwrap_or_else(|| "-".into()),
+            opt(s.acc_bits),
             s.param_bits,
             s.out_type
         );
