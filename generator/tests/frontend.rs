@@ -258,7 +258,8 @@ fn codes_of(g: &Graph) -> Vec<(Vec<i64>, Vec<i64>)> {
         .iter()
         .filter_map(|l| match &l.op {
             Op::Dense(d) => Some((d.codes.iter().copied().collect(), d.bias.to_vec())),
-            Op::Flatten => None,
+            Op::Conv(c) => Some((c.codes.iter().copied().collect(), c.bias.to_vec())),
+            _ => None,
         })
         .collect()
 }

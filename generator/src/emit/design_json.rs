@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ir::{Graph, Op, TensorType};
+use crate::ir::{Graph, TensorType};
 use crate::plan::HwPlan;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -71,15 +71,13 @@ impl DesignInfo {
             .enumerate()
             .map(|(i, l)| {
                 let eng = plan.engines.iter().find(|e| e.layer == i);
-                let (arith, bits, acc, rom) = match &l.op {
-                    Op::Dense(d) => (
-                        Some(d.wtype.arith.name().to_string()),
-                        Some(d.wtype.bits),
-                        Some(d.acc_bits),
-                        l.param_bits(),
-                    ),
-                    Op::Flatten => (None, None, None, 0),
-                };
+                let sum = l.summary();
+                let (arith, bits, acc, rom) = (
+                    sum.arith.map(str::to_string),
+                    sum.weight_bits,
+                    sum.acc_bits,
+                    sum.param_bits,
+                );
                 LayerInfo {
                     name: l.name.clone(),
                     op: l.op.kind().into(),

@@ -129,7 +129,8 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
     let layers = planned
         .into_iter()
         .zip(params)
-        .map(|(l, p)| finish(file, l, p))
+        .enumerate()
+        .map(|(i, (l, p))| finish(file, i, l, p))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ir::Graph {
         name: name.value.clone(),
@@ -173,7 +174,7 @@ fn input_shape(
 }
 
 /// The ir layer, with the accumulator width of a dense layer.
-fn finish(file: &Path, l: Planned, p: Option<DenseParams>) -> Res<Layer> {
+fn finish(file: &Path, index: usize, l: Planned, p: Option<DenseParams>) -> Res<Layer> {
     let op = match (l.kind, p) {
         (Kind::Flatten, _) => Op::Flatten,
         (Kind::Dense { out, act, wtype }, Some(p)) => {
@@ -219,6 +220,11 @@ fn finish(file: &Path, l: Planned, p: Option<DenseParams>) -> Res<Layer> {
     Ok(Layer {
         name: l.name,
         op,
+        inputs: vec![if index == 0 {
+            ir::Src::Input
+        } else {
+            ir::Src::Layer(index - 1)
+        }],
         in_shape: l.in_shape,
         out_shape: l.out_shape,
         in_type: l.in_type,

@@ -35,9 +35,76 @@ impl Dense {
     }
 }
 
+/// A 2-D convolution over an HWC tensor, dense (`depthwise: false`) or
+/// depthwise (one filter per channel).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conv {
+    pub in_ch: usize,
+    pub out_ch: usize,
+    /// Kernel `[kh, kw]`.
+    pub kernel: [usize; 2],
+    /// Stride `[sh, sw]`.
+    pub stride: [usize; 2],
+    /// Zero padding `[top, left, bottom, right]` (code 0 of the input type).
+    pub pad: [usize; 4],
+    pub depthwise: bool,
+    pub wtype: WeightType,
+    /// Weight codes. Dense: `[out_ch, kh*kw*in_ch]`, columns in `(ky, kx, c)`
+    /// order (the order of a window in HWC). Depthwise: `[ch, kh*kw]`,
+    /// columns in `(ky, kx)` order.
+    pub codes: Array2<i64>,
+    /// Bias per output channel at the accumulator's binary point.
+    pub bias: Array1<i64>,
+    pub act: Activation,
+    pub acc_bits: u32,
+}
+
+impl Conv {
+    /// Integer weight values, in the layout of `codes`.
+    pub fn values(&self) -> Array2<i64> {
+        self.codes.mapv(|c| self.wtype.value(c))
+    }
+
+    /// Window elements feeding one output channel.
+    pub fn window_len(&self) -> usize {
+        let k = self.kernel[0] * self.kernel[1];
+        if self.depthwise {
+            k
+        } else {
+            k * self.in_ch
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolKind {
+    Max,
+    Avg,
+}
+
+/// Max or average pooling over `kernel` windows moved by `stride`, no
+/// padding. Max keeps the input type; average rounds to the output type
+/// (docs/numerics.md §5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pool {
+    pub kind: PoolKind,
+    pub kernel: [usize; 2],
+    pub stride: [usize; 2],
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Op {
     Dense(Dense),
+    Conv(Conv),
+    Pool(Pool),
+    /// Average over all pixels, per channel: `[h, w, c]` to `[c]`.
+    GlobalAvgPool,
+    /// Element-wise sum of two tensors of one shape, aligned to a common
+    /// binary point, rounded to the output type, then the activation.
+    Add {
+        act: Activation,
+    },
     /// Reinterpret the input as a vector (HWC order is kept: no data moves).
     Flatten,
 }
@@ -46,15 +113,37 @@ impl Op {
     pub fn kind(&self) -> &'static str {
         match self {
             Op::Dense(_) => "dense",
+            Op::Conv(c) if c.depthwise => "dwconv",
+            Op::Conv(_) => "conv",
+            Op::Pool(Pool {
+                kind: PoolKind::Max,
+                ..
+            }) => "maxpool",
+            Op::Pool(_) => "avgpool",
+            Op::GlobalAvgPool => "gavgpool",
+            Op::Add { .. } => "add",
             Op::Flatten => "flatten",
         }
     }
+}
+
+/// Where a layer's input comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Src {
+    /// The network input.
+    Input,
+    /// The output of `Graph::layers[i]` (always an earlier layer).
+    Layer(usize),
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Layer {
     pub name: String,
     pub op: Op,
+    /// The layers (or the network input) this layer reads; two for `add`,
+    /// one otherwise. The output of the network is the last layer's.
+    pub inputs: Vec<Src>,
+    /// Shape and type of `inputs[0]`.
     pub in_shape: Vec<usize>,
     pub out_shape: Vec<usize>,
     pub in_type: TensorType,
@@ -64,9 +153,17 @@ pub struct Layer {
 impl Layer {
     /// Multiply-accumulates per frame.
     pub fn macs(&self) -> u64 {
+        let pixels = |s: &[usize]| -> u64 {
+            if s.len() == 3 {
+                (s[0] * s[1]) as u64
+            } else {
+                1
+            }
+        };
         match &self.op {
             Op::Dense(d) => (d.in_features * d.out_features) as u64,
-            Op::Flatten => 0,
+            Op::Conv(c) => pixels(&self.out_shape) * (c.out_ch * c.window_len()) as u64,
+            _ => 0,
         }
     }
 
@@ -77,7 +174,19 @@ impl Layer {
                 (d.codes.len() as u64) * d.wtype.bits as u64
                     + d.out_features as u64 * d.acc_bits as u64
             }
-            Op::Flatten => 0,
+            Op::Conv(c) => {
+                (c.codes.len() as u64) * c.wtype.bits as u64 + c.out_ch as u64 * c.acc_bits as u64
+            }
+            _ => 0,
+        }
+    }
+
+    /// Number of weights (not bits), biases included.
+    pub fn param_count(&self) -> u64 {
+        match &self.op {
+            Op::Dense(d) => (d.codes.len() + d.bias.len()) as u64,
+            Op::Conv(c) => (c.codes.len() + c.bias.len()) as u64,
+            _ => 0,
         }
     }
 
@@ -85,7 +194,8 @@ impl Layer {
     pub fn acc_frac(&self) -> Option<i32> {
         match &self.op {
             Op::Dense(d) => Some(self.in_type.frac + d.wtype.frac),
-            Op::Flatten => None,
+            Op::Conv(c) => Some(self.in_type.frac + c.wtype.frac),
+            _ => None,
         }
     }
 }
@@ -126,6 +236,32 @@ impl Graph {
         self.layers.iter().map(Layer::macs).sum()
     }
 
+    /// Shape of a source.
+    pub fn src_shape(&self, s: Src) -> &[usize] {
+        match s {
+            Src::Input => &self.input_shape,
+            Src::Layer(i) => &self.layers[i].out_shape,
+        }
+    }
+
+    /// Type of a source.
+    pub fn src_type(&self, s: Src) -> TensorType {
+        match s {
+            Src::Input => self.input_type,
+            Src::Layer(i) => self.layers[i].out_type,
+        }
+    }
+
+    /// The layers that read each source: `consumers(Src::Layer(i))`.
+    pub fn consumers(&self, s: Src) -> Vec<usize> {
+        self.layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.inputs.contains(&s))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     /// A 32-bit fingerprint of everything that defines the computation
     /// (shapes, types, weights), exposed in the design's status registers.
     pub fn hash32(&self) -> u32 {
@@ -141,11 +277,27 @@ impl Graph {
                 )
                 .as_bytes(),
             );
-            if let Op::Dense(d) = &l.op {
-                h.update(format!("{:?}|{:?}|{}", d.wtype, d.act, d.acc_bits).as_bytes());
-                for c in d.codes.iter().chain(d.bias.iter()) {
-                    h.update(c.to_le_bytes());
+            h.update(format!("{:?}", l.inputs).as_bytes());
+            match &l.op {
+                Op::Dense(d) => {
+                    h.update(format!("{:?}|{:?}|{}", d.wtype, d.act, d.acc_bits).as_bytes());
+                    for c in d.codes.iter().chain(d.bias.iter()) {
+                        h.update(c.to_le_bytes());
+                    }
                 }
+                Op::Conv(c) => {
+                    h.update(
+                        format!(
+                            "{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}",
+                            c.kernel, c.stride, c.pad, c.depthwise, c.wtype, c.act, c.acc_bits
+                        )
+                        .as_bytes(),
+                    );
+                    for v in c.codes.iter().chain(c.bias.iter()) {
+                        h.update(v.to_le_bytes());
+                    }
+                }
+                other => h.update(format!("{other:?}").as_bytes()),
             }
         }
         let out = h.finalize();
@@ -177,7 +329,12 @@ impl Layer {
                 Some(d.wtype.bits),
                 Some(d.acc_bits),
             ),
-            Op::Flatten => (None, None, None),
+            Op::Conv(c) => (
+                Some(c.wtype.arith.name()),
+                Some(c.wtype.bits),
+                Some(c.acc_bits),
+            ),
+            _ => (None, None, None),
         };
         LayerSummary {
             name: self.name.clone(),

@@ -35,6 +35,33 @@ pub fn requantize(acc: i64, frac_acc: i32, act: Activation, out: &TensorType) ->
     out.saturate(activate(r, act, out))
 }
 
+/// Average of `n` codes whose sum is `sum` (at binary point `frac_in`),
+/// rounded half up to `out`, then saturated:
+/// `floor(sum · 2^(frac_out - frac_in) / n + 1/2)`, computed exactly.
+pub fn average(sum: i64, n: u64, frac_in: i32, out: &TensorType) -> i64 {
+    let (num, den) = average_fraction(sum, n, frac_in, out.frac);
+    out.saturate((2 * num + den).div_euclid(2 * den) as i64)
+}
+
+/// The exact rational `num / den` that [`average`] rounds: `den > 0`.
+pub fn average_fraction(sum: i64, n: u64, frac_in: i32, frac_out: i32) -> (i128, i128) {
+    let d = frac_out - frac_in;
+    if d >= 0 {
+        ((sum as i128) << d, n as i128)
+    } else {
+        (sum as i128, (n as i128) << (-d))
+    }
+}
+
+/// Element-wise add of `a` (at `frac_a`) and `b` (at `frac_b`): both are
+/// aligned to the finer binary point exactly, summed, then requantized to
+/// `out` like an accumulator (round half up, activation, saturation).
+pub fn add(a: i64, frac_a: i32, b: i64, frac_b: i32, act: Activation, out: &TensorType) -> i64 {
+    let f = frac_a.max(frac_b);
+    let sum = (a << (f - frac_a)) + (b << (f - frac_b));
+    requantize(sum, f, act, out)
+}
+
 /// Smallest width of a two's-complement integer holding every value in
 /// `[lo, hi]`.
 pub fn signed_bits_for(lo: i64, hi: i64) -> u32 {
@@ -166,6 +193,44 @@ mod tests {
         check(100, 2, Activation::Relu6, t(4, false, 2), 15);
         // accumulator at frac 4 -> out frac 1: 6.0 = code 12
         check(6 * 16 + 7, 4, Activation::Relu6, t(8, true, 1), 12);
+    }
+
+    #[test]
+    fn average_rounds_half_up_exactly() {
+        let t8 = t(8, true, 0);
+        // 7/2 = 3.5 -> 4 ; -7/2 = -3.5 -> -3 ; 10/4 = 2.5 -> 3 ; -10/4 -> -2
+        assert_eq!(average(7, 2, 0, &t8), 4);
+        assert_eq!(average(-7, 2, 0, &t8), -3);
+        assert_eq!(average(10, 4, 0, &t8), 3);
+        assert_eq!(average(-10, 4, 0, &t8), -2);
+        // non-power-of-two counts: 125 pixels of DS-CNN's pool
+        assert_eq!(average(187, 125, 0, &t8), 1); // 1.496
+        assert_eq!(average(188, 125, 0, &t8), 2); // 1.504
+                                                  // more output fraction bits: 3/9 at frac 0 -> frac 4: 5.33 -> 5
+        assert_eq!(average(3, 9, 0, &t(8, true, 4)), 5);
+        // fewer: sum 100 at frac 4 over 2 -> frac 1: 50/16*2 = 6.25 -> 6
+        assert_eq!(average(100, 2, 4, &t(8, true, 1)), 6);
+        // saturates at both ends
+        assert_eq!(average(1000, 2, 0, &t(4, false, 0)), 15);
+        assert_eq!(average(-1000, 2, 0, &t(4, true, 0)), -8);
+    }
+
+    #[test]
+    fn add_aligns_then_rounds() {
+        // 1.5 (3 at frac 1) + 0.25 (1 at frac 2) = 1.75 -> frac 0: 2
+        assert_eq!(add(3, 1, 1, 2, Activation::None, &t(8, true, 0)), 2);
+        // -1.5 + 0 -> -1 (half up)
+        assert_eq!(add(-3, 1, 0, 0, Activation::None, &t(8, true, 0)), -1);
+        // relu after the sum
+        assert_eq!(add(-3, 0, 1, 0, Activation::Relu, &t(8, true, 0)), 0);
+        // saturation
+        assert_eq!(add(127, 0, 127, 0, Activation::None, &t(8, true, 0)), 127);
+        assert_eq!(
+            add(-128, 0, -128, 0, Activation::None, &t(8, true, 0)),
+            -128
+        );
+        // finer output keeps all bits
+        assert_eq!(add(3, 1, 1, 2, Activation::None, &t(8, true, 3)), 14);
     }
 
     #[test]

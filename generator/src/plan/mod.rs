@@ -92,7 +92,7 @@ pub fn plan(graph: &Graph, fold: Fold) -> Result<HwPlan> {
         .enumerate()
         .filter_map(|(i, l)| match &l.op {
             Op::Dense(d) => Some((i, d.in_features, d.out_features)),
-            Op::Flatten => None,
+            _ => None,
         })
         .collect();
     if dense.is_empty() {

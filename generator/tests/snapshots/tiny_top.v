@@ -263,7 +263,7 @@ module tiny_top (
     tomatl_axil_status #(
         .ID(32'h544d544c),
         .VERSION(32'h00000100),
-        .NET_HASH(32'h50d08e12)
+        .NET_HASH(32'h7568d1fc)
     ) status (
         .clk(clk),
         .rst(rst),

@@ -1,0 +1,116 @@
+//! One function per op: a layer's output codes for one frame.
+
+use ndarray::Array1;
+
+use crate::ir::numerics::{add, average, requantize};
+use crate::ir::{Conv, Dense, Graph, Layer, Op, Pool, PoolKind};
+
+/// Output of layer `i` of `graph` for one frame, given its inputs (HWC,
+/// flattened).
+pub fn forward(graph: &Graph, i: usize, args: &[Array1<i64>]) -> Array1<i64> {
+    let layer = &graph.layers[i];
+    let x = &args[0];
+    match &layer.op {
+        Op::Dense(d) => dense(d, layer, x),
+        Op::Conv(c) => conv(c, layer, x),
+        Op::Pool(p) => pool(p, layer, x),
+        Op::GlobalAvgPool => gavgpool(layer, x),
+        Op::Add { act } => {
+            let tb = graph.src_type(layer.inputs[1]);
+            let ta = layer.in_type;
+            Array1::from_iter(
+                x.iter()
+                    .zip(args[1].iter())
+                    .map(|(&a, &b)| add(a, ta.frac, b, tb.frac, *act, &layer.out_type)),
+            )
+        }
+        Op::Flatten => x.clone(),
+    }
+}
+
+fn dense(d: &Dense, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
+    let frac_acc = layer.in_type.frac + d.wtype.frac;
+    let acc = d.values().dot(x) + &d.bias;
+    acc.mapv(|a| requantize(a, frac_acc, d.act, &layer.out_type))
+}
+
+/// `[h, w, c]` of a 3-D shape.
+fn hwc(s: &[usize]) -> (usize, usize, usize) {
+    (s[0], s[1], s[2])
+}
+
+fn conv(c: &Conv, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
+    let (h, w, cin) = hwc(&layer.in_shape);
+    let (oh, ow, cout) = hwc(&layer.out_shape);
+    let [kh, kw] = c.kernel;
+    let [sh, sw] = c.stride;
+    let (pt, pl) = (c.pad[0] as isize, c.pad[1] as isize);
+    let wv = c.values();
+    let frac_acc = layer.in_type.frac + c.wtype.frac;
+    let at = |iy: isize, ix: isize, ch: usize| -> i64 {
+        if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+            0
+        } else {
+            x[(iy as usize * w + ix as usize) * cin + ch]
+        }
+    };
+    let mut out = Array1::<i64>::zeros(oh * ow * cout);
+    for oy in 0..oh {
+        for ox in 0..ow {
+            let y0 = (oy * sh) as isize - pt;
+            let x0 = (ox * sw) as isize - pl;
+            for o in 0..cout {
+                let mut acc = c.bias[o];
+                for ky in 0..kh {
+                    for kx in 0..kw {
+                        let (iy, ix) = (y0 + ky as isize, x0 + kx as isize);
+                        if c.depthwise {
+                            acc += at(iy, ix, o) * wv[[o, ky * kw + kx]];
+                        } else {
+                            for ch in 0..cin {
+                                acc += at(iy, ix, ch) * wv[[o, (ky * kw + kx) * cin + ch]];
+                            }
+                        }
+                    }
+                }
+                out[(oy * ow + ox) * cout + o] = requantize(acc, frac_acc, c.act, &layer.out_type);
+            }
+        }
+    }
+    out
+}
+
+fn pool(p: &Pool, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
+    let (_, w, ch) = hwc(&layer.in_shape);
+    let (oh, ow, _) = hwc(&layer.out_shape);
+    let [kh, kw] = p.kernel;
+    let [sh, sw] = p.stride;
+    let mut out = Array1::<i64>::zeros(oh * ow * ch);
+    for oy in 0..oh {
+        for ox in 0..ow {
+            for c in 0..ch {
+                let vals = (0..kh).flat_map(|ky| {
+                    (0..kw).map(move |kx| x[((oy * sh + ky) * w + ox * sw + kx) * ch + c])
+                });
+                out[(oy * ow + ox) * ch + c] = match p.kind {
+                    PoolKind::Max => vals.max().unwrap_or(0),
+                    PoolKind::Avg => average(
+                        vals.sum(),
+                        (kh * kw) as u64,
+                        layer.in_type.frac,
+                        &layer.out_type,
+                    ),
+                };
+            }
+        }
+    }
+    out
+}
+
+fn gavgpool(layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
+    let (h, w, ch) = hwc(&layer.in_shape);
+    Array1::from_iter((0..ch).map(|c| {
+        let sum: i64 = (0..h * w).map(|p| x[p * ch + c]).sum();
+        average(sum, (h * w) as u64, layer.in_type.frac, &layer.out_type)
+    }))
+}
