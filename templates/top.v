@@ -50,14 +50,14 @@ module {{ top }} (
 
     // ---- streams between stages ----
 {%- for w in streams %}
-    wire [{{ w.bits - 1 }}:0] st{{ loop.index0 }}_tdata;
-    wire st{{ loop.index0 }}_tvalid;
-    wire st{{ loop.index0 }}_tready;
+    wire [{{ w.bits - 1 }}:0] {{ w.name }}_tdata;
+    wire {{ w.name }}_tvalid;
+    wire {{ w.name }}_tready;
 {%- endfor %}
 
-    assign st0_tdata = s_axis_tdata[{{ in_data_bits - 1 }}:0];
-    assign st0_tvalid = s_axis_tvalid;
-    assign s_axis_tready = st0_tready;
+    assign {{ first_stream }}_tdata = s_axis_tdata[{{ in_data_bits - 1 }}:0];
+    assign {{ first_stream }}_tvalid = s_axis_tvalid;
+    assign s_axis_tready = {{ first_stream }}_tready;
 {%- if in_tdata_bits > in_data_bits %}
 
     // byte padding of the input beat carries no data
@@ -79,23 +79,20 @@ module {{ top }} (
     ) {{ s.inst }} (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(st{{ loop.index0 }}_tdata),
-        .s_axis_tvalid(st{{ loop.index0 }}_tvalid),
-        .s_axis_tready(st{{ loop.index0 }}_tready),
-        .m_axis_tdata(st{{ loop.index }}_tdata),
-        .m_axis_tvalid(st{{ loop.index }}_tvalid),
-        .m_axis_tready(st{{ loop.index }}_tready)
+{%- for c in s.ports %}
+        .{{ c.name }}({{ c.value }}){% if !loop.last %},{% endif %}
+{%- endfor %}
     );
 {% endfor %}
     // ---- output: TLAST on the last beat of every frame ----
     localparam [31:0] OUT_BEATS = 32'd{{ out_beats }};
     reg [31:0] out_beat_reg;
-    wire out_fire = st{{ last_stream }}_tvalid && m_axis_tready;
+    wire out_fire = {{ last_stream }}_tvalid && m_axis_tready;
     wire out_last = (out_beat_reg == OUT_BEATS - 32'd1);
 
-    assign m_axis_tdata = {% if out_tdata_bits > out_data_bits %}{ {{ out_tdata_bits - out_data_bits }}'d0, st{{ last_stream }}_tdata }{% else %}st{{ last_stream }}_tdata{% endif %};
-    assign m_axis_tvalid = st{{ last_stream }}_tvalid;
-    assign st{{ last_stream }}_tready = m_axis_tready;
+    assign m_axis_tdata = {% if out_tdata_bits > out_data_bits %}{ {{ out_tdata_bits - out_data_bits }}'d0, {{ last_stream }}_tdata }{% else %}{{ last_stream }}_tdata{% endif %};
+    assign m_axis_tvalid = {{ last_stream }}_tvalid;
+    assign {{ last_stream }}_tready = m_axis_tready;
     assign m_axis_tlast = out_last;
 
     // ---- status counters ----
@@ -104,7 +101,7 @@ module {{ top }} (
     reg [31:0] frames_in_reg;
     reg [31:0] frames_out_reg;
     reg [63:0] cycles_reg;
-    wire in_fire = s_axis_tvalid && st0_tready;
+    wire in_fire = s_axis_tvalid && {{ first_stream }}_tready;
     wire clear;
 
     always @(posedge clk) begin

@@ -1,5 +1,13 @@
 //! The Verilog of a design: the top (rendered from templates/top.v), the
 //! library modules it instantiates, and the weight and bias ROM images.
+//!
+//! The top is a dataflow graph of library instances joined by ready/valid
+//! streams: per layer, a width converter and a FIFO in front of each input,
+//! then the layer's engine (sliding-window unit + matrix-vector, vector,
+//! pooling, global-pooling or add unit); a fork wherever a tensor feeds more
+//! than one layer.
+
+use std::collections::BTreeMap;
 
 use askama::Template;
 
@@ -7,35 +15,50 @@ use super::design_json::DesignInfo;
 use super::mem::{hex_word, twos};
 use super::{embedded, version_word, Artifact};
 use crate::error::{Error, Result};
-use crate::ir::{Graph, Op};
-use crate::plan::HwPlan;
+use crate::ir::numerics::{average_fraction, relu6_limit};
+use crate::ir::{Activation, Graph, Layer, Op, PoolKind, Src, TensorType, WeightType};
+use crate::plan::{EngineKind, EnginePlan, HwPlan};
 
 /// Name of the generated top module for a network.
 pub fn top_name(graph: &Graph) -> String {
     format!("{}_top", graph.name)
 }
 
-/// One module instance of the top's chain; stream `i` feeds stage `i`.
-struct Stage {
-    module: &'static str,
-    inst: String,
-    params: Vec<Param>,
-    note: String,
-}
+/// The magic in the ID register: "TMTL".
+pub const ID_WORD: u32 = 0x544D_544C;
 
-struct Param {
+/// `name(value)`: a parameter or a port connection.
+struct Conn {
     name: &'static str,
     value: String,
 }
 
-fn p(name: &'static str, value: impl ToString) -> Param {
-    Param {
+fn c(name: &'static str, value: impl ToString) -> Conn {
+    Conn {
         name,
         value: value.to_string(),
     }
 }
 
+struct Stage {
+    module: &'static str,
+    inst: String,
+    params: Vec<Conn>,
+    ports: Vec<Conn>,
+    note: String,
+}
+
+/// A ready/valid stream: wires `<name>_tdata/_tvalid/_tready`.
+#[derive(Clone)]
 struct Stream {
+    name: String,
+    elems: usize,
+    el_bits: usize,
+}
+
+/// The template's view of a stream.
+struct Wire {
+    name: String,
     bits: usize,
 }
 
@@ -57,153 +80,497 @@ struct TopTemplate<'a> {
     out_data_bits: usize,
     out_tdata_bits: usize,
     stages: Vec<Stage>,
-    streams: Vec<Stream>,
-    last_stream: usize,
+    streams: Vec<Wire>,
+    first_stream: String,
+    last_stream: String,
     id_hex: String,
     version_hex: String,
     hash_hex: String,
 }
 
-/// The magic in the ID register: "TMTL".
-pub const ID_WORD: u32 = 0x544D_544C;
-
-/// Builds the chain: [DWC → FIFO → MVAU]* → DWC → FIFO; a DWC only where
-/// the widths differ.
-struct Chain {
+/// Builds the graph of instances.
+#[derive(Default)]
+struct Builder {
     stages: Vec<Stage>,
-    streams: Vec<Stream>,
-    /// elements per beat and bits per element of the stream being built
-    elems: usize,
-    el_bits: usize,
+    streams: Vec<Wire>,
+    files: Vec<Artifact>,
 }
 
-impl Chain {
-    fn push(&mut self, stage: Stage, out_elems: usize, out_el_bits: usize) {
-        self.stages.push(stage);
-        self.elems = out_elems;
-        self.el_bits = out_el_bits;
-        self.streams.push(Stream {
-            bits: out_elems * out_el_bits,
+fn single_ports(input: &Stream, out: &Stream) -> Vec<Conn> {
+    vec![
+        c("s_axis_tdata", format!("{}_tdata", input.name)),
+        c("s_axis_tvalid", format!("{}_tvalid", input.name)),
+        c("s_axis_tready", format!("{}_tready", input.name)),
+        c("m_axis_tdata", format!("{}_tdata", out.name)),
+        c("m_axis_tvalid", format!("{}_tvalid", out.name)),
+        c("m_axis_tready", format!("{}_tready", out.name)),
+    ]
+}
+
+impl Builder {
+    fn stream(&mut self, hint: &str, elems: usize, el_bits: usize) -> Stream {
+        let s = Stream {
+            name: format!("s{}_{hint}", self.streams.len()),
+            elems,
+            el_bits,
+        };
+        self.streams.push(Wire {
+            name: s.name.clone(),
+            bits: elems * el_bits,
         });
+        s
     }
 
-    fn fifo(&mut self, inst: String, depth: usize) {
-        let (elems, bits) = (self.elems, self.el_bits);
-        self.push(
-            Stage {
-                module: "tomatl_fifo",
-                inst,
-                params: vec![p("WIDTH", elems * bits), p("DEPTH", depth)],
-                note: format!("{depth} beats of {elems} x {bits} bits"),
-            },
-            elems,
-            bits,
-        );
+    /// A one-in, one-out stage producing a new stream.
+    #[allow(clippy::too_many_arguments)]
+    fn single(
+        &mut self,
+        module: &'static str,
+        inst: String,
+        params: Vec<Conn>,
+        note: String,
+        input: &Stream,
+        out_elems: usize,
+        out_bits: usize,
+    ) -> Stream {
+        let out = self.stream(&inst, out_elems, out_bits);
+        self.stages.push(Stage {
+            module,
+            inst,
+            params,
+            ports: single_ports(input, &out),
+            note,
+        });
+        out
+    }
+
+    fn fifo(&mut self, inst: String, input: &Stream, depth: usize) -> Stream {
+        let (e, b) = (input.elems, input.el_bits);
+        self.single(
+            "tomatl_fifo",
+            inst,
+            vec![c("WIDTH", e * b), c("DEPTH", depth)],
+            format!("{depth} beats of {e} x {b} bits"),
+            input,
+            e,
+            b,
+        )
     }
 
     /// A width converter, only where the widths differ.
-    fn convert_to(&mut self, inst: String, elems: usize) {
-        if elems == self.elems {
-            return;
+    fn convert(&mut self, inst: String, input: &Stream, elems: usize) -> Stream {
+        if elems == input.elems {
+            return input.clone();
         }
-        let (from, bits) = (self.elems, self.el_bits);
-        self.push(
-            Stage {
-                module: "tomatl_dwc",
-                inst,
-                params: vec![
-                    p("EL_BITS", bits),
-                    p("IN_ELEMS", from),
-                    p("OUT_ELEMS", elems),
-                ],
-                note: format!("{from} -> {elems} elements of {bits} bits"),
-            },
+        let (from, b) = (input.elems, input.el_bits);
+        self.single(
+            "tomatl_dwc",
+            inst,
+            vec![c("EL_BITS", b), c("IN_ELEMS", from), c("OUT_ELEMS", elems)],
+            format!("{from} -> {elems} elements of {b} bits"),
+            input,
             elems,
-            bits,
-        );
+            b,
+        )
+    }
+
+    /// Width converter then FIFO: the front of every engine input.
+    fn front(&mut self, prefix: &str, input: &Stream, elems: usize, depth: usize) -> Stream {
+        let s = self.convert(format!("{prefix}_dwc"), input, elems);
+        self.fifo(format!("{prefix}_fifo"), &s, depth)
+    }
+
+    fn fork(&mut self, inst: String, input: &Stream, n: usize) -> Vec<Stream> {
+        let outs: Vec<Stream> = (0..n)
+            .map(|i| self.stream(&format!("{inst}{i}"), input.elems, input.el_bits))
+            .collect();
+        let cat = |suffix: &str| -> String {
+            let parts: Vec<String> = outs
+                .iter()
+                .rev()
+                .map(|o| format!("{}_{suffix}", o.name))
+                .collect();
+            format!("{{{}}}", parts.join(", "))
+        };
+        self.stages.push(Stage {
+            module: "tomatl_fork",
+            inst: inst.clone(),
+            params: vec![c("WIDTH", input.elems * input.el_bits), c("N_OUT", n)],
+            ports: vec![
+                c("s_axis_tdata", format!("{}_tdata", input.name)),
+                c("s_axis_tvalid", format!("{}_tvalid", input.name)),
+                c("s_axis_tready", format!("{}_tready", input.name)),
+                c("m_axis_tdata", cat("tdata")),
+                c("m_axis_tvalid", cat("tvalid")),
+                c("m_axis_tready", cat("tready")),
+            ],
+            note: format!("broadcast to {n} consumers"),
+        });
+        outs
     }
 }
 
-pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artifact>> {
-    let mut files = Vec::new();
-    let in_bits = graph.input_type.bits as usize;
-    let mut chain = Chain {
-        stages: Vec::new(),
-        streams: vec![Stream {
-            bits: plan.io_in_elems * in_bits,
-        }],
-        elems: plan.io_in_elems,
-        el_bits: in_bits,
+/// Requantization parameters of an accumulator at `frac_acc`.
+fn requant_params(frac_acc: i32, act: Activation, out: &TensorType) -> Vec<Conn> {
+    let shift = frac_acc - out.frac;
+    vec![
+        c("RSHIFT", shift.max(0)),
+        c("LSHIFT", (-shift).max(0)),
+        c("ACT", act.rtl_code()),
+        c("RELU6_MAX", relu6_limit(out.frac)),
+        c("OUT_BITS", out.bits),
+        c("OUT_SIGNED", out.signed as u8),
+    ]
+}
+
+fn type_params(prefix: &'static str, signed: &'static str, t: &TensorType) -> [Conn; 2] {
+    [c(prefix, t.bits), c(signed, t.signed as u8)]
+}
+
+/// Average parameters: the exact fraction `sum << AVG_LSHIFT / AVG_DIV`.
+fn avg_params(n: u64, fin: i32, out: &TensorType, layer: &Layer) -> Result<Vec<Conn>> {
+    let (num_shift, div) = match average_fraction(1, n, fin, out.frac) {
+        (num, den) => (num.trailing_zeros(), den),
     };
-    for e in &plan.engines {
-        let layer = &graph.layers[e.layer];
-        let Op::Dense(d) = &layer.op else {
-            return Err(Error::Internal(format!(
-                "engine planned for non-dense layer `{}`",
-                layer.name
-            )));
-        };
-        chain.convert_to(format!("layer_{}_dwc", layer.name), e.simd);
-        chain.fifo(format!("layer_{}_fifo", layer.name), e.in_fifo_depth);
-        let frac_acc = layer.in_type.frac + d.wtype.frac;
-        let shift = frac_acc - layer.out_type.frac;
-        let wfile = format!("{}_weights.mem", layer.name);
-        let bfile = format!("{}_bias.mem", layer.name);
-        let out_bits = layer.out_type.bits as usize;
-        chain.push(
-            Stage {
-                module: "tomatl_mvau",
-                inst: format!("layer_{}_mvau", layer.name),
-                params: vec![
-                    p("SIMD", e.simd),
-                    p("PE", e.pe),
-                    p("SF", e.sf),
-                    p("NF", e.nf),
-                    p("IN_BITS", layer.in_type.bits),
-                    p("IN_SIGNED", layer.in_type.signed as u8),
-                    p("ARITH", d.wtype.arith.rtl_code()),
-                    p("W_BITS", d.wtype.bits),
-                    p("ACC_BITS", d.acc_bits),
-                    p("RSHIFT", shift.max(0)),
-                    p("LSHIFT", (-shift).max(0)),
-                    p("ACT", d.act.rtl_code()),
-                    p(
-                        "RELU6_MAX",
-                        crate::ir::numerics::relu6_limit(layer.out_type.frac),
-                    ),
-                    p("OUT_BITS", out_bits),
-                    p("OUT_SIGNED", layer.out_type.signed as u8),
-                    p("WEIGHT_FILE", format!("\"{wfile}\"")),
-                    p("BIAS_FILE", format!("\"{bfile}\"")),
-                ],
-                note: format!(
-                    "{} {}x{} {}, PE {} x SIMD {}, {} cycles",
-                    layer.name,
-                    d.in_features,
+    if div >= 1 << 31 {
+        return Err(Error::Internal(format!(
+            "layer `{}`: average divisor {div} does not fit 31 bits; use output frac closer to the input's",
+            layer.name
+        )));
+    }
+    Ok(vec![
+        c("OUT_BITS", out.bits),
+        c("OUT_SIGNED", out.signed as u8),
+        c("AVG_LSHIFT", num_shift),
+        c("AVG_DIV", div),
+    ])
+}
+
+fn swu(
+    b: &mut Builder,
+    layer: &Layer,
+    input: &Stream,
+    simd: usize,
+    kernel: [usize; 2],
+    stride: [usize; 2],
+    pad: [usize; 4],
+    depthwise: bool,
+) -> Stream {
+    let (h, w, ch) = (layer.in_shape[0], layer.in_shape[1], layer.in_shape[2]);
+    let (oh, ow) = (layer.out_shape[0], layer.out_shape[1]);
+    b.single(
+        "tomatl_swu",
+        format!("layer_{}_swu", layer.name),
+        vec![
+            c("IN_H", h),
+            c("IN_W", w),
+            c("CH", ch),
+            c("SIMD", simd),
+            c("EL_BITS", input.el_bits),
+            c("K_H", kernel[0]),
+            c("K_W", kernel[1]),
+            c("S_H", stride[0]),
+            c("S_W", stride[1]),
+            c("PAD_T", pad[0]),
+            c("PAD_L", pad[1]),
+            c("PAD_B", pad[2]),
+            c("PAD_R", pad[3]),
+            c("OUT_H", oh),
+            c("OUT_W", ow),
+            c("DEPTHWISE", depthwise as u8),
+        ],
+        format!(
+            "{} windows {}x{} stride {}x{} over {h}x{w}x{ch}",
+            layer.name, kernel[0], kernel[1], stride[0], stride[1]
+        ),
+        input,
+        simd,
+        input.el_bits,
+    )
+}
+
+fn weight_params(wt: &WeightType, acc_bits: u32, layer: &str) -> (Vec<Conn>, String, String) {
+    let wfile = format!("{layer}_weights.mem");
+    let bfile = format!("{layer}_bias.mem");
+    (
+        vec![
+            c("ARITH", wt.arith.rtl_code()),
+            c("W_BITS", wt.bits),
+            c("ACC_BITS", acc_bits),
+        ],
+        wfile,
+        bfile,
+    )
+}
+
+/// Emit the engine of one layer; returns its output stream.
+fn engine(
+    b: &mut Builder,
+    graph: &Graph,
+    layer: &Layer,
+    e: &EnginePlan,
+    inputs: &[Stream],
+) -> Result<Stream> {
+    let name = &layer.name;
+    let pre = format!("layer_{name}");
+    let out_bits = layer.out_type.bits as usize;
+    let in_t = &layer.in_type;
+    match (&layer.op, e.kind) {
+        (Op::Dense(_), _) | (Op::Conv(_), EngineKind::ConvMvau) => {
+            let (wt, codes, bias, act, acc_bits, outs) = match &layer.op {
+                Op::Dense(d) => (
+                    d.wtype,
+                    &d.codes,
+                    &d.bias,
+                    d.act,
+                    d.acc_bits,
                     d.out_features,
-                    d.wtype.short(),
+                ),
+                Op::Conv(cv) => (
+                    cv.wtype,
+                    &cv.codes,
+                    &cv.bias,
+                    cv.act,
+                    cv.acc_bits,
+                    cv.out_ch,
+                ),
+                _ => unreachable!("matched above"),
+            };
+            let mut s = b.front(&pre, &inputs[0], e.simd, e.in_fifo_depth[0]);
+            if let Op::Conv(cv) = &layer.op {
+                if crate::plan::needs_window(layer) {
+                    s = swu(b, layer, &s, e.simd, cv.kernel, cv.stride, cv.pad, false);
+                    s = b.fifo(format!("{pre}_win_fifo"), &s, e.sf + 2);
+                }
+            }
+            let (wp, wfile, bfile) = weight_params(&wt, acc_bits, name);
+            let mut params = vec![
+                c("SIMD", e.simd),
+                c("PE", e.pe),
+                c("SF", e.sf),
+                c("NF", e.nf),
+            ];
+            params.extend(type_params("IN_BITS", "IN_SIGNED", in_t));
+            params.extend(wp);
+            params.extend(requant_params(in_t.frac + wt.frac, act, &layer.out_type));
+            params.push(c("WEIGHT_FILE", format!("\"{wfile}\"")));
+            params.push(c("BIAS_FILE", format!("\"{bfile}\"")));
+            b.files.push(Artifact::new(
+                format!("rtl/{wfile}"),
+                matrix_mem(codes, &wt, e.pe, e.simd, outs),
+            ));
+            b.files.push(Artifact::new(
+                format!("rtl/{bfile}"),
+                bias_mem(bias, acc_bits, e.pe),
+            ));
+            Ok(b.single(
+                "tomatl_mvau",
+                format!("{pre}_mvau"),
+                params,
+                format!(
+                    "{name} {} {}, PE {} x SIMD {}, {} cycles",
+                    layer.op.kind(),
+                    wt.short(),
                     e.pe,
                     e.simd,
                     e.cycles
                 ),
-            },
-            e.pe,
-            out_bits,
-        );
-        files.push(Artifact::new(
-            format!("rtl/{wfile}"),
-            weight_mem(d, e.pe, e.simd),
-        ));
-        files.push(Artifact::new(format!("rtl/{bfile}"), bias_mem(d, e.pe)));
+                &s,
+                e.pe,
+                out_bits,
+            ))
+        }
+        (Op::Conv(cv), _) => {
+            let s = b.front(&pre, &inputs[0], e.pe, e.in_fifo_depth[0]);
+            let s = swu(b, layer, &s, e.pe, cv.kernel, cv.stride, cv.pad, true);
+            let s = b.fifo(format!("{pre}_win_fifo"), &s, 4);
+            let (wp, wfile, bfile) = weight_params(&cv.wtype, cv.acc_bits, name);
+            let k = cv.kernel[0] * cv.kernel[1];
+            let mut params = vec![c("CH", cv.in_ch), c("PE", e.pe), c("K", k)];
+            params.extend(type_params("IN_BITS", "IN_SIGNED", in_t));
+            params.extend(wp);
+            params.extend(requant_params(
+                in_t.frac + cv.wtype.frac,
+                cv.act,
+                &layer.out_type,
+            ));
+            params.push(c("WEIGHT_FILE", format!("\"{wfile}\"")));
+            params.push(c("BIAS_FILE", format!("\"{bfile}\"")));
+            b.files.push(Artifact::new(
+                format!("rtl/{wfile}"),
+                depthwise_mem(&cv.codes, &cv.wtype, e.pe),
+            ));
+            b.files.push(Artifact::new(
+                format!("rtl/{bfile}"),
+                bias_mem(&cv.bias, cv.acc_bits, e.pe),
+            ));
+            Ok(b.single(
+                "tomatl_vvau",
+                format!("{pre}_vvau"),
+                params,
+                format!(
+                    "{name} dwconv {}, PE {}, {} cycles",
+                    cv.wtype.short(),
+                    e.pe,
+                    e.cycles
+                ),
+                &s,
+                e.pe,
+                out_bits,
+            ))
+        }
+        (Op::Pool(p), _) => {
+            let s = b.front(&pre, &inputs[0], e.pe, e.in_fifo_depth[0]);
+            let s = swu(b, layer, &s, e.pe, p.kernel, p.stride, [0; 4], true);
+            let s = b.fifo(format!("{pre}_win_fifo"), &s, 4);
+            let k = p.kernel[0] * p.kernel[1];
+            let mut params = vec![
+                c("CH", layer.in_shape[2]),
+                c("PE", e.pe),
+                c("K", k),
+                c("KIND", (p.kind == PoolKind::Avg) as u8),
+            ];
+            params.extend(type_params("IN_BITS", "IN_SIGNED", in_t));
+            params.extend(avg_params(k as u64, in_t.frac, &layer.out_type, layer)?);
+            Ok(b.single(
+                "tomatl_pool",
+                format!("{pre}_pool"),
+                params,
+                format!(
+                    "{name} {}, PE {}, {} cycles",
+                    layer.op.kind(),
+                    e.pe,
+                    e.cycles
+                ),
+                &s,
+                e.pe,
+                out_bits,
+            ))
+        }
+        (Op::GlobalAvgPool, _) => {
+            let s = b.front(&pre, &inputs[0], e.pe, e.in_fifo_depth[0]);
+            let n = (layer.in_shape[0] * layer.in_shape[1]) as u64;
+            let mut params = vec![c("CH", layer.in_shape[2]), c("PE", e.pe), c("N_PIX", n)];
+            params.extend(type_params("IN_BITS", "IN_SIGNED", in_t));
+            params.extend(avg_params(n, in_t.frac, &layer.out_type, layer)?);
+            Ok(b.single(
+                "tomatl_gap",
+                format!("{pre}_gap"),
+                params,
+                format!("{name} gavgpool, PE {}, {} cycles", e.pe, e.cycles),
+                &s,
+                e.pe,
+                out_bits,
+            ))
+        }
+        (Op::Add { act }, _) => {
+            let a = b.front(&format!("{pre}_a"), &inputs[0], e.pe, e.in_fifo_depth[0]);
+            let bb = b.front(&format!("{pre}_b"), &inputs[1], e.pe, e.in_fifo_depth[1]);
+            let ta = layer.in_type;
+            let tb = graph.src_type(layer.inputs[1]);
+            let f = ta.frac.max(tb.frac);
+            let mut params = vec![c("ELEMS", e.pe)];
+            params.extend(type_params("A_BITS", "A_SIGNED", &ta));
+            params.extend(type_params("B_BITS", "B_SIGNED", &tb));
+            params.push(c("A_SHL", f - ta.frac));
+            params.push(c("B_SHL", f - tb.frac));
+            params.extend(requant_params(f, *act, &layer.out_type));
+            let out = b.stream(&format!("{pre}_add"), e.pe, out_bits);
+            b.stages.push(Stage {
+                module: "tomatl_add",
+                inst: format!("{pre}_add"),
+                params,
+                ports: vec![
+                    c("s_axis_a_tdata", format!("{}_tdata", a.name)),
+                    c("s_axis_a_tvalid", format!("{}_tvalid", a.name)),
+                    c("s_axis_a_tready", format!("{}_tready", a.name)),
+                    c("s_axis_b_tdata", format!("{}_tdata", bb.name)),
+                    c("s_axis_b_tvalid", format!("{}_tvalid", bb.name)),
+                    c("s_axis_b_tready", format!("{}_tready", bb.name)),
+                    c("m_axis_tdata", format!("{}_tdata", out.name)),
+                    c("m_axis_tvalid", format!("{}_tvalid", out.name)),
+                    c("m_axis_tready", format!("{}_tready", out.name)),
+                ],
+                note: format!("{name} add, {} lanes, {} cycles", e.pe, e.cycles),
+            });
+            Ok(out)
+        }
+        (Op::Flatten, _) => Ok(inputs[0].clone()),
     }
-    chain.convert_to("io_out_dwc".into(), plan.io_out_elems);
-    chain.fifo("io_out_fifo".into(), plan.out_fifo_depth);
+}
+
+fn key(s: Src) -> String {
+    match s {
+        Src::Input => "input".to_string(),
+        Src::Layer(i) => format!("l{i}"),
+    }
+}
+
+/// Offer a source's stream to its consumers (and to the top's output for
+/// the last layer), through a fork when there are several.
+fn produce(
+    b: &mut Builder,
+    graph: &Graph,
+    pending: &mut BTreeMap<String, Vec<Stream>>,
+    src: Src,
+    s: Stream,
+    label: &str,
+) {
+    let mut n = graph.consumers(src).len();
+    if src == Src::Layer(graph.layers.len().saturating_sub(1)) {
+        n += 1;
+    }
+    let outs = if n > 1 {
+        b.fork(format!("{label}_fork"), &s, n)
+    } else {
+        vec![s]
+    };
+    pending.insert(key(src), outs.into_iter().rev().collect());
+}
+
+pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artifact>> {
+    let mut b = Builder::default();
+    let in_bits = graph.input_type.bits as usize;
+    let first = b.stream("in", plan.io_in_elems, in_bits);
+    // streams waiting for their consumers, per source
+    let mut pending: BTreeMap<String, Vec<Stream>> = BTreeMap::new();
+    let last = graph.layers.len().saturating_sub(1);
+    produce(
+        &mut b,
+        graph,
+        &mut pending,
+        Src::Input,
+        first.clone(),
+        "input",
+    );
+    for (i, layer) in graph.layers.iter().enumerate() {
+        let mut inputs = Vec::new();
+        for &src in &layer.inputs {
+            let s = pending
+                .get_mut(&key(src))
+                .and_then(|v| v.pop())
+                .ok_or_else(|| {
+                    Error::Internal(format!("no stream left for input of `{}`", layer.name))
+                })?;
+            inputs.push(s);
+        }
+        let out = match plan.engine(i) {
+            Some(e) => engine(&mut b, graph, layer, e, &inputs)?,
+            None => inputs[0].clone(),
+        };
+        let label = format!("layer_{}", layer.name);
+        produce(&mut b, graph, &mut pending, Src::Layer(i), out, &label);
+    }
+    let out = pending
+        .get_mut(&key(Src::Layer(last)))
+        .and_then(|v| v.pop())
+        .ok_or_else(|| Error::Internal("no output stream".into()))?;
+    let out = b.front("io_out", &out, plan.io_out_elems, plan.out_fifo_depth);
 
     let out_type = graph.output_type();
     let in_data_bits = plan.io_in_elems * in_bits;
     let out_data_bits = plan.io_out_elems * out_type.bits as usize;
     let top = info.top.clone();
-    let last_stream = chain.stages.len();
     let t = TopTemplate {
         top: &top,
         name: &graph.name,
@@ -219,9 +586,10 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
         in_tdata_bits: info.input.tdata_bits,
         out_data_bits,
         out_tdata_bits: info.output.tdata_bits,
-        stages: chain.stages,
-        streams: chain.streams,
-        last_stream,
+        stages: b.stages,
+        streams: b.streams,
+        first_stream: first.name,
+        last_stream: out.name,
         id_hex: format!("{ID_WORD:08x}"),
         version_hex: format!("{:08x}", version_word()),
         hash_hex: format!("{:08x}", info.net_hash),
@@ -230,6 +598,7 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
         .render()
         .map_err(|e| Error::Internal(format!("rendering top.v: {e}")))?
         + "\n";
+    let mut files = b.files;
     files.push(Artifact::new(format!("rtl/{top}.v"), text));
     for (name, src) in embedded::RTL_LIBRARY {
         files.push(Artifact::new(format!("rtl/{name}"), *src));
@@ -237,10 +606,17 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
     Ok(files)
 }
 
-/// Weight ROM image: word `nf*SF + sf` holds PE×SIMD codes, PE `p` lane
-/// `s` at field `p*SIMD + s`.
-fn weight_mem(d: &crate::ir::Dense, pe: usize, simd: usize) -> String {
-    let (sf, nf) = (d.in_features / simd, d.out_features / pe);
+/// Weight ROM image of a matrix `[outs, ins]`: word `nf*SF + sf` holds
+/// PE×SIMD codes, PE `p` lane `s` at field `p*SIMD + s`.
+fn matrix_mem(
+    codes: &ndarray::Array2<i64>,
+    wt: &WeightType,
+    pe: usize,
+    simd: usize,
+    outs: usize,
+) -> String {
+    let ins = codes.ncols();
+    let (sf, nf) = (ins / simd, outs / pe);
     let mut out = String::new();
     let mut fields = Vec::with_capacity(pe * simd);
     for n in 0..nf {
@@ -248,11 +624,27 @@ fn weight_mem(d: &crate::ir::Dense, pe: usize, simd: usize) -> String {
             fields.clear();
             for p in 0..pe {
                 for l in 0..simd {
-                    let code = d.codes[[n * pe + p, s * simd + l]];
-                    fields.push(d.wtype.rom_bits(code));
+                    fields.push(wt.rom_bits(codes[[n * pe + p, s * simd + l]]));
                 }
             }
-            out.push_str(&hex_word(&fields, d.wtype.bits));
+            out.push_str(&hex_word(&fields, wt.bits));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Weight ROM image of a depthwise layer `[ch, k]`: word `cg*K + k` holds
+/// the PE channels' weights at kernel position `k`.
+fn depthwise_mem(codes: &ndarray::Array2<i64>, wt: &WeightType, pe: usize) -> String {
+    let (ch, k) = codes.dim();
+    let mut out = String::new();
+    for g in 0..ch / pe {
+        for j in 0..k {
+            let fields: Vec<u64> = (0..pe)
+                .map(|p| wt.rom_bits(codes[[g * pe + p, j]]))
+                .collect();
+            out.push_str(&hex_word(&fields, wt.bits));
             out.push('\n');
         }
     }
@@ -260,13 +652,11 @@ fn weight_mem(d: &crate::ir::Dense, pe: usize, simd: usize) -> String {
 }
 
 /// Bias ROM image: word `nf` holds PE biases of ACC_BITS bits.
-fn bias_mem(d: &crate::ir::Dense, pe: usize) -> String {
+fn bias_mem(bias: &ndarray::Array1<i64>, acc_bits: u32, pe: usize) -> String {
     let mut out = String::new();
-    for n in 0..d.out_features / pe {
-        let fields: Vec<u64> = (0..pe)
-            .map(|p| twos(d.bias[n * pe + p], d.acc_bits))
-            .collect();
-        out.push_str(&hex_word(&fields, d.acc_bits));
+    for n in 0..bias.len() / pe {
+        let fields: Vec<u64> = (0..pe).map(|p| twos(bias[n * pe + p], acc_bits)).collect();
+        out.push_str(&hex_word(&fields, acc_bits));
         out.push('\n');
     }
     out

@@ -1,30 +1,68 @@
-//! Choosing one layer's PE × SIMD.
+//! Choosing one engine's PE × SIMD.
+
+use super::engine::Shape;
 
 /// Divisors of `n` in increasing order.
 pub fn divisors(n: usize) -> Vec<usize> {
     (1..=n).filter(|d| n.is_multiple_of(*d)).collect()
 }
 
-/// The (PE, SIMD) with the fewest multipliers whose `(in/simd)·(out/pe)`
-/// cycles meet `target`; ties go to fewer cycles, then to wider SIMD (fewer
-/// passes over the input stream). PE divides `out_features`, SIMD divides
-/// `in_features`.
-pub fn fold_layer(in_features: usize, out_features: usize, target: u64) -> (usize, usize) {
+/// The (PE, SIMD) with the fewest multipliers (lanes, for engines without
+/// multipliers) whose cycles meet `target`; ties go to fewer cycles, then to
+/// wider SIMD (fewer passes over the input). PE divides the output
+/// channels, SIMD the input channels. When nothing meets the target, the
+/// fastest fold.
+pub fn fold(shape: &Shape, target: u64) -> (usize, usize) {
     let mut best: Option<(usize, u64, std::cmp::Reverse<usize>, usize, usize)> = None;
-    for pe in divisors(out_features) {
-        for simd in divisors(in_features) {
-            let cycles = ((in_features / simd) * (out_features / pe)) as u64;
+    let simds = |pe: usize| {
+        if shape.lanes_only() {
+            vec![pe]
+        } else {
+            divisors(shape.simd_dim)
+        }
+    };
+    for pe in divisors(shape.pe_dim) {
+        for simd in simds(pe) {
+            let cycles = shape.cycles(pe, simd);
             if cycles > target {
                 continue;
             }
-            let key = (pe * simd, cycles, std::cmp::Reverse(simd), pe, simd);
+            let cost = if shape.lanes_only() { pe } else { pe * simd };
+            let key = (cost, cycles, std::cmp::Reverse(simd), pe, simd);
             if best.as_ref().is_none_or(|b| key < *b) {
                 best = Some(key);
             }
         }
     }
     best.map(|(_, _, _, pe, simd)| (pe, simd))
-        .unwrap_or((out_features, in_features))
+        .unwrap_or_else(|| max_fold(shape))
+}
+
+/// Every lane unrolled.
+pub fn max_fold(shape: &Shape) -> (usize, usize) {
+    (
+        shape.pe_dim,
+        if shape.lanes_only() {
+            shape.pe_dim
+        } else {
+            shape.simd_dim
+        },
+    )
+}
+
+/// Kept for dense layers: `(PE, SIMD)` of an `in × out` matrix at `target`.
+pub fn fold_layer(in_features: usize, out_features: usize, target: u64) -> (usize, usize) {
+    fold(
+        &Shape {
+            kind: super::engine::EngineKind::Mvau,
+            pe_dim: out_features,
+            simd_dim: in_features,
+            pixels: 1,
+            in_pixels: 1,
+            window: 1,
+        },
+        target,
+    )
 }
 
 #[cfg(test)]

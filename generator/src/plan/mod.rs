@@ -1,7 +1,9 @@
-//! The hardware plan: how far each layer is unrolled (PE × SIMD), how wide
-//! the top's streams are, how deep each FIFO is, and the interval that
-//! follows. A pure function of the graph and the folding request.
+//! The hardware plan: which engine each layer becomes, how far it is
+//! unrolled (PE × SIMD), how wide the top's streams are, how deep each FIFO
+//! is, and the interval that follows. A pure function of the graph and the
+//! folding request.
 
+mod engine;
 mod fold;
 
 use serde::Serialize;
@@ -9,44 +11,49 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::ir::{Graph, Op};
 
-pub use fold::{divisors, fold_layer};
+pub use engine::{needs_window, shape_of, EngineKind, Shape};
+pub use fold::{divisors, fold, fold_layer, max_fold};
 
 /// How to choose each layer's parallelism.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fold {
-    /// Every layer fully unrolled: one frame per cycle.
+    /// Every engine fully unrolled (SIMD over channels only, for windows).
     Max,
-    /// One multiplier per layer.
+    /// One multiplier (or lane) per engine.
     Min,
     /// The fewest multipliers (as divisibility allows) that meet a target
-    /// number of cycles per frame in every layer.
+    /// number of cycles per frame in every engine.
     Auto { target_cycles: Option<u64> },
 }
 
-/// The matrix-vector engine of one dense layer.
+/// The engine of one layer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EnginePlan {
     /// Index of the layer in `Graph::layers`.
     pub layer: usize,
     pub name: String,
+    pub kind: EngineKind,
+    /// Output lanes: channels computed per cycle.
     pub pe: usize,
+    /// Input lanes: elements read per cycle (equal to `pe` for engines with
+    /// one set of lanes).
     pub simd: usize,
-    /// Input passes per output group: `in_features / simd`.
+    /// Input beats per window or vector (matrix-vector engines).
     pub sf: usize,
-    /// Output groups: `out_features / pe`.
+    /// Output beats per window or vector (matrix-vector engines).
     pub nf: usize,
-    /// Planned cycles per frame: `sf * nf`.
+    /// Planned cycles per frame.
     pub cycles: u64,
-    /// Depth in beats (of SIMD elements) of the FIFO in front of the engine:
-    /// one whole frame of its input plus slack, so the engine reads its input
-    /// in a burst during its first pass while the producer already works on
-    /// the next frame.
-    pub in_fifo_depth: usize,
+    /// Multipliers (or shift/add units) instantiated.
+    pub multipliers: usize,
+    /// Depth in beats of the FIFO in front of each input of the engine,
+    /// after its width converter.
+    pub in_fifo_depth: Vec<usize>,
 }
 
 impl EnginePlan {
     pub fn multipliers(&self) -> usize {
-        self.pe * self.simd
+        self.multipliers
     }
 }
 
@@ -79,73 +86,106 @@ impl HwPlan {
     pub fn out_beats(&self, graph: &Graph) -> usize {
         graph.output_len() / self.io_out_elems
     }
+
+    /// The engine of layer `i`, if it has one.
+    pub fn engine(&self, layer: usize) -> Option<&EnginePlan> {
+        self.engines.iter().find(|e| e.layer == layer)
+    }
 }
 
-/// Slack beats added to every frame-sized FIFO.
+/// Slack beats added to every FIFO.
 const FIFO_SLACK: usize = 2;
 
 /// Plan the hardware for a graph.
-pub fn plan(graph: &Graph, fold: Fold) -> Result<HwPlan> {
-    let dense: Vec<(usize, usize, usize)> = graph
+pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
+    let shapes: Vec<(usize, Shape)> = graph
         .layers
         .iter()
         .enumerate()
-        .filter_map(|(i, l)| match &l.op {
-            Op::Dense(d) => Some((i, d.in_features, d.out_features)),
-            _ => None,
-        })
+        .filter_map(|(i, l)| shape_of(graph, l).map(|s| (i, s)))
         .collect();
-    if dense.is_empty() {
+    if shapes.is_empty() {
         return Err(Error::Internal(format!(
-            "network `{}` has no compute layer to build an engine for",
+            "network `{}` has no layer to build an engine for",
             graph.name
         )));
     }
     let choose = |target: u64| -> Vec<(usize, usize)> {
-        dense
-            .iter()
-            .map(|&(_, inf, outf)| fold_layer(inf, outf, target))
-            .collect()
+        shapes.iter().map(|(_, s)| fold(s, target)).collect()
     };
-    let (folds, target_cycles) = match fold {
-        Fold::Max => (dense.iter().map(|&(_, i, o)| (o, i)).collect(), None),
-        Fold::Min => (dense.iter().map(|_| (1, 1)).collect(), None),
+    let (folds, target_cycles) = match fold_req {
+        Fold::Max => (shapes.iter().map(|(_, s)| max_fold(s)).collect(), None),
+        Fold::Min => (shapes.iter().map(|_| (1, 1)).collect(), None),
         Fold::Auto { target_cycles } => {
             let target = target_cycles
-                .unwrap_or_else(|| default_target(&dense))
+                .unwrap_or_else(|| default_target(&shapes))
                 .max(1);
             // Fold to the target, then once more to the interval actually
-            // reached: layers faster than the bottleneck give back multipliers.
+            // reached: engines faster than the bottleneck give back lanes.
             let first = choose(target);
-            let reached = dense
+            let reached = shapes
                 .iter()
                 .zip(&first)
-                .map(|(&(_, i, o), &(pe, simd))| ((i / simd) * (o / pe)) as u64)
+                .map(|((_, s), &(pe, simd))| s.cycles(pe, simd))
                 .max()
                 .unwrap_or(target);
-            (choose(reached), Some(target))
+            (choose(reached.max(target.min(reached))), Some(target))
         }
     };
-    let engines: Vec<EnginePlan> = dense
+    let engines: Vec<EnginePlan> = shapes
         .iter()
         .zip(folds)
-        .map(|(&(layer, inf, outf), (pe, simd))| {
-            let (sf, nf) = (inf / simd, outf / pe);
+        .map(|(&(layer, s), (pe, simd))| {
+            let l = &graph.layers[layer];
+            let (sf, nf) = match s.kind {
+                EngineKind::Mvau => (s.simd_dim / simd, s.pe_dim / pe),
+                EngineKind::ConvMvau => (s.window as usize * s.simd_dim / simd, s.pe_dim / pe),
+                _ => (0, 0),
+            };
+            let in_fifo_depth = l
+                .inputs
+                .iter()
+                .map(|&src| {
+                    let len: usize = graph.src_shape(src).iter().product();
+                    let ch = graph.src_shape(src).last().copied().unwrap_or(1);
+                    match s.kind {
+                        // one input vector, read in a burst by the first pass
+                        EngineKind::Mvau => sf + FIFO_SLACK,
+                        // a residual branch may run a whole frame ahead of
+                        // the other: buffering one frame on each input of an
+                        // add means no stall pattern can deadlock the fork
+                        EngineKind::Add => len / pe + FIFO_SLACK,
+                        // a pixel or two ahead of the line buffer
+                        _ => 2 * ch / simd + FIFO_SLACK,
+                    }
+                })
+                .collect();
             EnginePlan {
                 layer,
-                name: graph.layers[layer].name.clone(),
+                name: l.name.clone(),
+                kind: s.kind,
                 pe,
                 simd,
                 sf,
                 nf,
-                cycles: (sf * nf) as u64,
-                in_fifo_depth: sf + FIFO_SLACK,
+                cycles: s.cycles(pe, simd),
+                multipliers: s.multipliers(pe, simd),
+                in_fifo_depth,
             }
         })
         .collect();
     let interval = engines.iter().map(|e| e.cycles).max().unwrap_or(1);
-    let io_in_elems = io_width(graph.input_len(), interval);
-    let io_out_elems = io_width(graph.output_len(), interval);
+    let io_in_elems = io_width(
+        graph.input_len(),
+        graph.input_shape.last().copied(),
+        interval,
+    );
+    let io_out_elems = io_width(
+        graph.output_len(),
+        graph.output_shape().last().copied(),
+        interval,
+    );
+    let _ = Op::Flatten;
     Ok(HwPlan {
         io_in_elems,
         io_out_elems,
@@ -158,21 +198,24 @@ pub fn plan(graph: &Graph, fold: Fold) -> Result<HwPlan> {
 
 /// Without a target, the largest layer gets 64 multipliers' worth of
 /// cycles and the others are balanced to it.
-fn default_target(dense: &[(usize, usize, usize)]) -> u64 {
-    let max_macs = dense
+fn default_target(shapes: &[(usize, Shape)]) -> u64 {
+    let max_work = shapes
         .iter()
-        .map(|&(_, i, o)| (i * o) as u64)
+        .map(|(_, s)| s.cycles(1, 1))
         .max()
         .unwrap_or(1);
-    max_macs.div_ceil(64)
+    max_work.div_ceil(64)
 }
 
-/// Elements per beat of a top-level stream carrying `len` elements a frame:
-/// the narrowest that moves a frame in at most half the interval, so that a
-/// host stalling up to half the time does not slow the pipeline.
-fn io_width(len: usize, interval: u64) -> usize {
+/// Elements per beat of a top-level stream carrying `len` elements a frame
+/// (channels innermost): the narrowest that moves a frame in at most half
+/// the interval, so that a host stalling up to half the time does not slow
+/// the pipeline. Beats never straddle pixels when there are several.
+fn io_width(len: usize, channels: Option<usize>, interval: u64) -> usize {
+    let unit = channels.unwrap_or(len);
     divisors(len)
         .into_iter()
+        .filter(|&d| d <= unit && unit.is_multiple_of(d) || d == len)
         .find(|&d| ((len / d) as u64) * 2 <= interval)
-        .unwrap_or(len)
+        .unwrap_or(unit)
 }

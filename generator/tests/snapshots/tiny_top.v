@@ -8,10 +8,10 @@
 // Pipeline (one stream per arrow):
 //   layer_a_dwc (tomatl_dwc): 2 -> 4 elements of 4 bits
 //   layer_a_fifo (tomatl_fifo): 3 beats of 4 x 4 bits
-//   layer_a_mvau (tomatl_mvau): a 4x6 fixed3, PE 1 x SIMD 4, 6 cycles
+//   layer_a_mvau (tomatl_mvau): a dense fixed3, PE 1 x SIMD 4, 6 cycles
 //   layer_b_dwc (tomatl_dwc): 1 -> 2 elements of 6 bits
 //   layer_b_fifo (tomatl_fifo): 5 beats of 2 x 6 bits
-//   layer_b_mvau (tomatl_mvau): b 6x2 pow23, PE 1 x SIMD 2, 6 cycles
+//   layer_b_mvau (tomatl_mvau): b dense pow23, PE 1 x SIMD 2, 6 cycles
 //   io_out_fifo (tomatl_fifo): 4 beats of 1 x 8 bits
 
 `default_nettype none
@@ -53,34 +53,34 @@ module tiny_top (
 );
 
     // ---- streams between stages ----
-    wire [7:0] st0_tdata;
-    wire st0_tvalid;
-    wire st0_tready;
-    wire [15:0] st1_tdata;
-    wire st1_tvalid;
-    wire st1_tready;
-    wire [15:0] st2_tdata;
-    wire st2_tvalid;
-    wire st2_tready;
-    wire [5:0] st3_tdata;
-    wire st3_tvalid;
-    wire st3_tready;
-    wire [11:0] st4_tdata;
-    wire st4_tvalid;
-    wire st4_tready;
-    wire [11:0] st5_tdata;
-    wire st5_tvalid;
-    wire st5_tready;
-    wire [7:0] st6_tdata;
-    wire st6_tvalid;
-    wire st6_tready;
-    wire [7:0] st7_tdata;
-    wire st7_tvalid;
-    wire st7_tready;
+    wire [7:0] s0_in_tdata;
+    wire s0_in_tvalid;
+    wire s0_in_tready;
+    wire [15:0] s1_layer_a_dwc_tdata;
+    wire s1_layer_a_dwc_tvalid;
+    wire s1_layer_a_dwc_tready;
+    wire [15:0] s2_layer_a_fifo_tdata;
+    wire s2_layer_a_fifo_tvalid;
+    wire s2_layer_a_fifo_tready;
+    wire [5:0] s3_layer_a_mvau_tdata;
+    wire s3_layer_a_mvau_tvalid;
+    wire s3_layer_a_mvau_tready;
+    wire [11:0] s4_layer_b_dwc_tdata;
+    wire s4_layer_b_dwc_tvalid;
+    wire s4_layer_b_dwc_tready;
+    wire [11:0] s5_layer_b_fifo_tdata;
+    wire s5_layer_b_fifo_tvalid;
+    wire s5_layer_b_fifo_tready;
+    wire [7:0] s6_layer_b_mvau_tdata;
+    wire s6_layer_b_mvau_tvalid;
+    wire s6_layer_b_mvau_tready;
+    wire [7:0] s7_io_out_fifo_tdata;
+    wire s7_io_out_fifo_tvalid;
+    wire s7_io_out_fifo_tready;
 
-    assign st0_tdata = s_axis_tdata[7:0];
-    assign st0_tvalid = s_axis_tvalid;
-    assign s_axis_tready = st0_tready;
+    assign s0_in_tdata = s_axis_tdata[7:0];
+    assign s0_in_tvalid = s_axis_tvalid;
+    assign s_axis_tready = s0_in_tready;
 
     // frames are delimited by beat count; TLAST on the input is accepted for
     // AXI4-Stream compatibility and not needed
@@ -95,12 +95,12 @@ module tiny_top (
     ) layer_a_dwc (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(st0_tdata),
-        .s_axis_tvalid(st0_tvalid),
-        .s_axis_tready(st0_tready),
-        .m_axis_tdata(st1_tdata),
-        .m_axis_tvalid(st1_tvalid),
-        .m_axis_tready(st1_tready)
+        .s_axis_tdata(s0_in_tdata),
+        .s_axis_tvalid(s0_in_tvalid),
+        .s_axis_tready(s0_in_tready),
+        .m_axis_tdata(s1_layer_a_dwc_tdata),
+        .m_axis_tvalid(s1_layer_a_dwc_tvalid),
+        .m_axis_tready(s1_layer_a_dwc_tready)
     );
 
     tomatl_fifo #(
@@ -109,12 +109,12 @@ module tiny_top (
     ) layer_a_fifo (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(st1_tdata),
-        .s_axis_tvalid(st1_tvalid),
-        .s_axis_tready(st1_tready),
-        .m_axis_tdata(st2_tdata),
-        .m_axis_tvalid(st2_tvalid),
-        .m_axis_tready(st2_tready)
+        .s_axis_tdata(s1_layer_a_dwc_tdata),
+        .s_axis_tvalid(s1_layer_a_dwc_tvalid),
+        .s_axis_tready(s1_layer_a_dwc_tready),
+        .m_axis_tdata(s2_layer_a_fifo_tdata),
+        .m_axis_tvalid(s2_layer_a_fifo_tvalid),
+        .m_axis_tready(s2_layer_a_fifo_tready)
     );
 
     tomatl_mvau #(
@@ -138,12 +138,12 @@ module tiny_top (
     ) layer_a_mvau (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(st2_tdata),
-        .s_axis_tvalid(st2_tvalid),
-        .s_axis_tready(st2_tready),
-        .m_axis_tdata(st3_tdata),
-        .m_axis_tvalid(st3_tvalid),
-        .m_axis_tready(st3_tready)
+        .s_axis_tdata(s2_layer_a_fifo_tdata),
+        .s_axis_tvalid(s2_layer_a_fifo_tvalid),
+        .s_axis_tready(s2_layer_a_fifo_tready),
+        .m_axis_tdata(s3_layer_a_mvau_tdata),
+        .m_axis_tvalid(s3_layer_a_mvau_tvalid),
+        .m_axis_tready(s3_layer_a_mvau_tready)
     );
 
     tomatl_dwc #(
@@ -153,12 +153,12 @@ module tiny_top (
     ) layer_b_dwc (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(st3_tdata),
-        .s_axis_tvalid(st3_tvalid),
-        .s_axis_tready(st3_tready),
-        .m_axis_tdata(st4_tdata),
-        .m_axis_tvalid(st4_tvalid),
-        .m_axis_tready(st4_tready)
+        .s_axis_tdata(s3_layer_a_mvau_tdata),
+        .s_axis_tvalid(s3_layer_a_mvau_tvalid),
+        .s_axis_tready(s3_layer_a_mvau_tready),
+        .m_axis_tdata(s4_layer_b_dwc_tdata),
+        .m_axis_tvalid(s4_layer_b_dwc_tvalid),
+        .m_axis_tready(s4_layer_b_dwc_tready)
     );
 
     tomatl_fifo #(
@@ -167,12 +167,12 @@ module tiny_top (
     ) layer_b_fifo (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(st4_tdata),
-        .s_axis_tvalid(st4_tvalid),
-        .s_axis_tready(st4_tready),
-        .m_axis_tdata(st5_tdata),
-        .m_axis_tvalid(st5_tvalid),
-        .m_axis_tready(st5_tready)
+        .s_axis_tdata(s4_layer_b_dwc_tdata),
+        .s_axis_tvalid(s4_layer_b_dwc_tvalid),
+        .s_axis_tready(s4_layer_b_dwc_tready),
+        .m_axis_tdata(s5_layer_b_fifo_tdata),
+        .m_axis_tvalid(s5_layer_b_fifo_tvalid),
+        .m_axis_tready(s5_layer_b_fifo_tready)
     );
 
     tomatl_mvau #(
@@ -196,12 +196,12 @@ module tiny_top (
     ) layer_b_mvau (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(st5_tdata),
-        .s_axis_tvalid(st5_tvalid),
-        .s_axis_tready(st5_tready),
-        .m_axis_tdata(st6_tdata),
-        .m_axis_tvalid(st6_tvalid),
-        .m_axis_tready(st6_tready)
+        .s_axis_tdata(s5_layer_b_fifo_tdata),
+        .s_axis_tvalid(s5_layer_b_fifo_tvalid),
+        .s_axis_tready(s5_layer_b_fifo_tready),
+        .m_axis_tdata(s6_layer_b_mvau_tdata),
+        .m_axis_tvalid(s6_layer_b_mvau_tvalid),
+        .m_axis_tready(s6_layer_b_mvau_tready)
     );
 
     tomatl_fifo #(
@@ -210,23 +210,23 @@ module tiny_top (
     ) io_out_fifo (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(st6_tdata),
-        .s_axis_tvalid(st6_tvalid),
-        .s_axis_tready(st6_tready),
-        .m_axis_tdata(st7_tdata),
-        .m_axis_tvalid(st7_tvalid),
-        .m_axis_tready(st7_tready)
+        .s_axis_tdata(s6_layer_b_mvau_tdata),
+        .s_axis_tvalid(s6_layer_b_mvau_tvalid),
+        .s_axis_tready(s6_layer_b_mvau_tready),
+        .m_axis_tdata(s7_io_out_fifo_tdata),
+        .m_axis_tvalid(s7_io_out_fifo_tvalid),
+        .m_axis_tready(s7_io_out_fifo_tready)
     );
 
     // ---- output: TLAST on the last beat of every frame ----
     localparam [31:0] OUT_BEATS = 32'd2;
     reg [31:0] out_beat_reg;
-    wire out_fire = st7_tvalid && m_axis_tready;
+    wire out_fire = s7_io_out_fifo_tvalid && m_axis_tready;
     wire out_last = (out_beat_reg == OUT_BEATS - 32'd1);
 
-    assign m_axis_tdata = st7_tdata;
-    assign m_axis_tvalid = st7_tvalid;
-    assign st7_tready = m_axis_tready;
+    assign m_axis_tdata = s7_io_out_fifo_tdata;
+    assign m_axis_tvalid = s7_io_out_fifo_tvalid;
+    assign s7_io_out_fifo_tready = m_axis_tready;
     assign m_axis_tlast = out_last;
 
     // ---- status counters ----
@@ -235,7 +235,7 @@ module tiny_top (
     reg [31:0] frames_in_reg;
     reg [31:0] frames_out_reg;
     reg [63:0] cycles_reg;
-    wire in_fire = s_axis_tvalid && st0_tready;
+    wire in_fire = s_axis_tvalid && s0_in_tready;
     wire clear;
 
     always @(posedge clk) begin
