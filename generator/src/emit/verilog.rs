@@ -229,9 +229,8 @@ fn type_params(prefix: &'static str, signed: &'static str, t: &TensorType) -> [C
 
 /// Average parameters: the exact fraction `sum << AVG_LSHIFT / AVG_DIV`.
 fn avg_params(n: u64, fin: i32, out: &TensorType, layer: &Layer) -> Result<Vec<Conn>> {
-    let (num_shift, div) = match average_fraction(1, n, fin, out.frac) {
-        (num, den) => (num.trailing_zeros(), den),
-    };
+    let (num, div) = average_fraction(1, n, fin, out.frac);
+    let num_shift = num.trailing_zeros();
     if div >= 1 << 31 {
         return Err(Error::Internal(format!(
             "layer `{}`: average divisor {div} does not fit 31 bits; use output frac closer to the input's",
@@ -246,16 +245,21 @@ fn avg_params(n: u64, fin: i32, out: &TensorType, layer: &Layer) -> Result<Vec<C
     ])
 }
 
-fn swu(
-    b: &mut Builder,
-    layer: &Layer,
-    input: &Stream,
-    simd: usize,
+/// The geometry of a sliding window.
+struct Window {
     kernel: [usize; 2],
     stride: [usize; 2],
     pad: [usize; 4],
     depthwise: bool,
-) -> Stream {
+}
+
+fn swu(b: &mut Builder, layer: &Layer, input: &Stream, simd: usize, win: Window) -> Stream {
+    let Window {
+        kernel,
+        stride,
+        pad,
+        depthwise,
+    } = win;
     let (h, w, ch) = (layer.in_shape[0], layer.in_shape[1], layer.in_shape[2]);
     let (oh, ow) = (layer.out_shape[0], layer.out_shape[1]);
     b.single(
@@ -339,7 +343,18 @@ fn engine(
             let mut s = b.front(&pre, &inputs[0], e.simd, e.in_fifo_depth[0]);
             if let Op::Conv(cv) = &layer.op {
                 if crate::plan::needs_window(layer) {
-                    s = swu(b, layer, &s, e.simd, cv.kernel, cv.stride, cv.pad, false);
+                    s = swu(
+                        b,
+                        layer,
+                        &s,
+                        e.simd,
+                        Window {
+                            kernel: cv.kernel,
+                            stride: cv.stride,
+                            pad: cv.pad,
+                            depthwise: false,
+                        },
+                    );
                     s = b.fifo(format!("{pre}_win_fifo"), &s, e.sf + 2);
                 }
             }
@@ -382,7 +397,13 @@ fn engine(
         }
         (Op::Conv(cv), _) => {
             let s = b.front(&pre, &inputs[0], e.pe, e.in_fifo_depth[0]);
-            let s = swu(b, layer, &s, e.pe, cv.kernel, cv.stride, cv.pad, true);
+            let win = Window {
+                kernel: cv.kernel,
+                stride: cv.stride,
+                pad: cv.pad,
+                depthwise: true,
+            };
+            let s = swu(b, layer, &s, e.pe, win);
             let s = b.fifo(format!("{pre}_win_fifo"), &s, 4);
             let (wp, wfile, bfile) = weight_params(&cv.wtype, cv.acc_bits, name);
             let k = cv.kernel[0] * cv.kernel[1];
@@ -421,7 +442,13 @@ fn engine(
         }
         (Op::Pool(p), _) => {
             let s = b.front(&pre, &inputs[0], e.pe, e.in_fifo_depth[0]);
-            let s = swu(b, layer, &s, e.pe, p.kernel, p.stride, [0; 4], true);
+            let win = Window {
+                kernel: p.kernel,
+                stride: p.stride,
+                pad: [0; 4],
+                depthwise: true,
+            };
+            let s = swu(b, layer, &s, e.pe, win);
             let s = b.fifo(format!("{pre}_win_fifo"), &s, 4);
             let k = p.kernel[0] * p.kernel[1];
             let mut params = vec![
