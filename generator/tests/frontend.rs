@@ -994,7 +994,7 @@ fn unknown_keys_name_the_key_and_allowed_keys() {
 }
 
 #[test]
-fn ops_unknown_and_not_yet_supported() {
+fn ops_unknown_and_misused() {
     check_err(
         &JET.replace("op: flatten", "op: flaten"),
         &[
@@ -1002,14 +1002,25 @@ fn ops_unknown_and_not_yet_supported() {
             "expected: one of dense, flatten, conv",
         ],
     );
-    for op in ["conv", "dwconv", "maxpool", "avgpool", "gavgpool", "add"] {
+    // image ops on the 1-D output of fc2
+    for op in ["conv", "dwconv", "maxpool", "avgpool", "gavgpool"] {
         check_err(
             &JET.replace("op: flatten", &format!("op: {op}")),
-            &[&format!(
-                "net.yaml:14:22: layer `flat`: op `{op}` is not supported yet"
-            )],
+            &[
+                &format!(
+                    "net.yaml:14:22: layer `flat`: {op} needs a 3-D [height, width, channels] input, but `fc2` gives shape [32]"
+                ),
+                "expected: an input of shape [height, width, channels]",
+            ],
         );
     }
+    check_err(
+        &JET.replace("op: flatten", "op: add"),
+        &[
+            "net.yaml:14:5: layer `flat`: add has no `from`",
+            "expected: `from: [a, b]`",
+        ],
+    );
     check_err(
         &JET.replace(
             "{name: fc2, op: dense, out: 32, act: relu}",
@@ -1041,7 +1052,7 @@ fn ops_unknown_and_not_yet_supported() {
 }
 
 #[test]
-fn connections_other_than_a_chain_are_rejected() {
+fn connections_name_earlier_layers_and_leave_none_unread() {
     let l = |from: &str| {
         JET.replace(
             "{name: fc2, op: dense,",
@@ -1049,26 +1060,38 @@ fn connections_other_than_a_chain_are_rejected() {
         )
     };
     assert!(load(&l("[fc1]")).is_ok());
+    assert!(load(&l("fc1")).is_ok());
+    // reading the input leaves fc1 unread
     check_err(
         &l("[input]"),
         &[
-            "net.yaml:13:",
-            "layer `fc2`: branches are not supported yet",
-            "expected: `from: [fc1]`",
+            "net.yaml:12:12: layer `fc1`: its output is never read by a later layer",
+            "expected: `fc1` in the `from` of a later layer",
         ],
     );
     check_err(
         &l("[fc1, input]"),
-        &["layer `fc2`: branches are not supported yet"],
+        &[
+            "net.yaml:13:",
+            "layer `fc2`: dense reads one input, `from` names 2",
+            "expected: one layer or `input`, such as `from: [fc1]`",
+        ],
     );
-    check_err(&l("[]"), &["layer `fc2`: branches are not supported yet"]);
+    check_err(&l("[]"), &["layer `fc2`: `from` is empty"]);
     check_err(
         &l("[fc9]"),
-        &["layer `fc2`: `from` names unknown layer `fc9`"],
+        &[
+            "layer `fc2`: `from` names `fc9`, which does not exist",
+            "expected: `input` or an earlier layer: input, fc1",
+        ],
     );
     check_err(
         &l("[out]"),
-        &["layer `fc2`: `from` names `out`, which is not before this layer"],
+        &["layer `fc2`: `from` names `out`, which is defined later (line 15)"],
+    );
+    check_err(
+        &l("[fc2]"),
+        &["layer `fc2`: `from` names `fc2`, the layer itself"],
     );
 }
 

@@ -18,11 +18,11 @@ use std::path::Path;
 use crate::error::Error;
 use crate::ir::numerics::{acc_bits_for, dot_range};
 use crate::ir::types::{INPUT_BITS_RANGE, MAX_ACC_BITS};
-use crate::ir::{self, Dense, Layer, Op};
+use crate::ir::{self, Conv, Dense, Layer, Op, Pool, WeightType};
 
 use diag::{at, at_value, check_identifier, fail, Res};
 use layers::{Kind, Planned};
-use params::DenseParams;
+use params::Params;
 use policy::TypeFields;
 use spec::required;
 
@@ -129,8 +129,7 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
     let layers = planned
         .into_iter()
         .zip(params)
-        .enumerate()
-        .map(|(i, (l, p))| finish(file, i, l, p))
+        .map(|(l, p)| finish(file, l, p))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(ir::Graph {
         name: name.value.clone(),
@@ -173,61 +172,94 @@ fn input_shape(
     Ok(dims)
 }
 
-/// The ir layer, with the accumulator width of a dense layer.
-fn finish(file: &Path, index: usize, l: Planned, p: Option<DenseParams>) -> Res<Layer> {
-    let op = match (l.kind, p) {
-        (Kind::Flatten, _) => Op::Flatten,
-        (Kind::Dense { out, act, wtype }, Some(p)) => {
-            let (amin, amax) = (l.in_type.min_code(), l.in_type.max_code());
-            let mut acc_bits = Some(1u32);
-            for (row, &b) in p.codes.rows().into_iter().zip(p.bias.iter()) {
-                let (lo, hi) = dot_range(b, row.iter().map(|&c| wtype.value(c)), amin, amax);
-                acc_bits = match (acc_bits, acc_bits_for(lo, hi)) {
-                    (Some(a), Some(b)) => Some(a.max(b)),
-                    _ => None,
-                };
-            }
-            match acc_bits {
-                Some(bits) if bits <= MAX_ACC_BITS => Op::Dense(Dense {
-                    in_features: l.in_shape.iter().product(),
-                    out_features: out,
-                    wtype,
-                    codes: p.codes,
-                    bias: p.bias,
-                    act,
-                    acc_bits: bits,
-                }),
-                _ => {
-                    let need = acc_bits.map_or("more than 64".to_string(), |b| b.to_string());
-                    return Err(at(
-                        file,
-                        &l.loc,
-                        format!("the accumulator needs {need} bits"),
-                    )
-                    .layer(&l.name)
-                    .expected(format!(
-                        "at most {MAX_ACC_BITS} bits: use narrower weights or inputs, or smaller biases"
-                    )));
-                }
-            }
+/// The ir layer, with the accumulator width of a layer with weights.
+fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
+    let missing = || at(file, &l.loc, "no parameters were produced for this layer").layer(&l.name);
+    let op = match l.kind {
+        Kind::Flatten => Op::Flatten,
+        Kind::GlobalAvgPool => Op::GlobalAvgPool,
+        Kind::Add { act } => Op::Add { act },
+        Kind::Pool {
+            kind,
+            kernel,
+            stride,
+        } => Op::Pool(Pool {
+            kind,
+            kernel,
+            stride,
+        }),
+        Kind::Dense { out, act, wtype } => {
+            let p = p.ok_or_else(missing)?;
+            Op::Dense(Dense {
+                in_features: l.in_shape.iter().product(),
+                out_features: out,
+                wtype,
+                acc_bits: acc_bits(file, &l, &wtype, &p)?,
+                codes: p.codes,
+                bias: p.bias,
+                act,
+            })
         }
-        (Kind::Dense { .. }, None) => {
-            return Err(
-                at(file, &l.loc, "no parameters were produced for this layer").layer(&l.name),
-            )
+        Kind::Conv {
+            out,
+            kernel,
+            stride,
+            pad,
+            depthwise,
+            act,
+            wtype,
+        } => {
+            let p = p.ok_or_else(missing)?;
+            Op::Conv(Conv {
+                in_ch: l.in_shape.last().copied().unwrap_or(0),
+                out_ch: out,
+                kernel,
+                stride,
+                pad,
+                depthwise,
+                wtype,
+                acc_bits: acc_bits(file, &l, &wtype, &p)?,
+                codes: p.codes,
+                bias: p.bias,
+                act,
+            })
         }
     };
     Ok(Layer {
         name: l.name,
         op,
-        inputs: vec![if index == 0 {
-            ir::Src::Input
-        } else {
-            ir::Src::Layer(index - 1)
-        }],
+        inputs: l.inputs,
         in_shape: l.in_shape,
         out_shape: l.out_shape,
         in_type: l.in_type,
         out_type: l.out_type,
     })
+}
+
+/// The accumulator width of a layer: per output channel (row of codes),
+/// the range of `bias + Σ x·w` over the whole input range; padding adds
+/// zeros, which lie inside it.
+fn acc_bits(file: &Path, l: &Planned, wtype: &WeightType, p: &Params) -> Res<u32> {
+    let (amin, amax) = (l.in_type.min_code(), l.in_type.max_code());
+    let mut acc_bits = Some(1u32);
+    for (row, &b) in p.codes.rows().into_iter().zip(p.bias.iter()) {
+        let (lo, hi) = dot_range(b, row.iter().map(|&c| wtype.value(c)), amin, amax);
+        acc_bits = match (acc_bits, acc_bits_for(lo, hi)) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            _ => None,
+        };
+    }
+    match acc_bits {
+        Some(bits) if bits <= MAX_ACC_BITS => Ok(bits),
+        _ => {
+            let need = acc_bits.map_or("more than 64".to_string(), |b| b.to_string());
+            Err(
+                at(file, &l.loc, format!("the accumulator needs {need} bits"))
+                    .layer(&l.name)
+                    .expected(format!(
+                    "at most {MAX_ACC_BITS} bits: use narrower weights or inputs, or smaller biases"
+                )),
+            )
+        }
+    }
 }

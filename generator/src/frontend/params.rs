@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use ndarray::{Array1, Array2, ArrayD};
+use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use ndarray_npy::NpzReader;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -13,13 +13,14 @@ use serde_saphyr::Spanned;
 
 use super::arrays::{read_npz_member, unravel, AnyArray, ArrayError};
 use super::diag::{at_value, fail, shape_str, Res};
-use super::layers::{Kind, Planned};
+use super::layers::{Planned, WeightShape};
 use super::quantize::{bias_code, weight_code};
 use crate::ir::WeightType;
 
-/// Quantized parameters of one dense layer.
-pub struct DenseParams {
-    /// Weight codes `[out, in]`.
+/// Quantized parameters of one layer with weights, in the ir's layout.
+pub struct Params {
+    /// Weight codes `[out, cols]` (dense: `[out, in]`; conv: columns in
+    /// `(ky, kx, c)` order; dwconv: `(ky, kx)`).
     pub codes: Array2<i64>,
     /// Bias at the accumulator's binary point.
     pub bias: Array1<i64>,
@@ -42,38 +43,38 @@ fn uniform(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> i64 {
     }
 }
 
-/// Random parameters: one ChaCha8 stream seeded with `seed`; for each dense
-/// layer in order, its weight codes row by row (uniform over the legal
-/// codes), then its biases, uniform in `[-B, B]` with
+/// Random parameters: one ChaCha8 stream seeded with `seed`; for each layer
+/// with weights (dense, conv, dwconv) in order, its weight codes row by row
+/// of the ir's code matrix (uniform over the legal codes), then its biases,
+/// uniform in `[-B, B]` with
 /// `B = 2^(max(acc_frac - out.frac, 0) + out.bits - 3)`, at least 1.
-pub fn random(seed: u64, layers: &[Planned]) -> Vec<Option<DenseParams>> {
+pub fn random(seed: u64, layers: &[Planned]) -> Vec<Option<Params>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     layers
         .iter()
-        .map(|l| match &l.kind {
-            Kind::Dense { out, wtype, .. } => {
-                let inn = l.in_shape.iter().product::<usize>();
-                let (lo, hi) = wtype.code_range();
-                let codes = Array2::from_shape_simple_fn((*out, inn), || uniform(&mut rng, lo, hi));
-                let acc_frac = l.in_type.frac + wtype.frac;
-                let e = (acc_frac - l.out_type.frac).max(0) + l.out_type.bits as i32 - 3;
-                let b = if e <= 0 { 1 } else { 1i64 << e.min(60) };
-                let bias = Array1::from_shape_simple_fn(*out, || uniform(&mut rng, -b, b));
-                Some(DenseParams { codes, bias })
-            }
-            Kind::Flatten => None,
+        .map(|l| {
+            let ws = l.weights()?;
+            let (lo, hi) = ws.wtype.code_range();
+            let codes =
+                Array2::from_shape_simple_fn((ws.rows, ws.cols), || uniform(&mut rng, lo, hi));
+            let acc_frac = l.in_type.frac + ws.wtype.frac;
+            let e = (acc_frac - l.out_type.frac).max(0) + l.out_type.bits as i32 - 3;
+            let b = if e <= 0 { 1 } else { 1i64 << e.min(60) };
+            let bias = Array1::from_shape_simple_fn(ws.rows, || uniform(&mut rng, -b, b));
+            Some(Params { codes, bias })
         })
         .collect()
 }
 
 /// Parameters from `<layer>.weight` / `<layer>.bias` arrays of an `.npz`
-/// file. `yaml` is the network description and `file` its `file:` value,
+/// file, with an optional batch norm `<layer>.bn.*` folded into float
+/// weights. `yaml` is the network description and `file` its `file:` value,
 /// relative to it.
 pub fn from_npz(
     yaml: &Path,
     file: &Spanned<String>,
     layers: &[Planned],
-) -> Res<Vec<Option<DenseParams>>> {
+) -> Res<Vec<Option<Params>>> {
     let base = yaml.parent().unwrap_or(Path::new(""));
     let path = base.join(&file.value);
     let f = File::open(&path).map_err(|e| {
@@ -95,71 +96,289 @@ pub fn from_npz(
     check_names(&path, &names, layers)?;
     let mut out = Vec::with_capacity(layers.len());
     for l in layers {
-        let Kind::Dense {
-            out: n_out, wtype, ..
-        } = &l.kind
-        else {
+        let Some(ws) = l.weights() else {
             out.push(None);
             continue;
         };
-        let inn = l.in_shape.iter().product::<usize>();
-        let acc_frac = l.in_type.frac + wtype.frac;
-        let wname = format!("{}.weight", l.name);
-        let bname = format!("{}.bias", l.name);
-        if !names.contains(&wname) {
-            return Err(fail(&path, format!("missing array `{wname}`"))
-                .layer(&l.name)
-                .expected(format!("`{wname}` of shape {}", shape_str(&[*n_out, inn]))));
-        }
-        let w = read(&path, &mut npz, &wname, &l.name, &[*n_out, inn])?;
-        let codes = weight_codes(&path, &wname, &l.name, w, wtype)?;
-        let bias = if names.contains(&bname) {
-            let b = read(&path, &mut npz, &bname, &l.name, &[*n_out])?;
-            bias_codes(&path, &bname, &l.name, b, acc_frac)?
-        } else {
-            ArrayD::zeros(vec![*n_out])
+        let mut arrays = Arrays {
+            path: &path,
+            npz: &mut npz,
+            names: &names,
+            layer: &l.name,
         };
-        out.push(Some(DenseParams {
-            codes: to_2d(codes, *n_out, inn),
-            bias: bias.into_iter().collect(),
-        }));
+        out.push(Some(layer_params(&mut arrays, l, &ws)?));
     }
     Ok(out)
 }
 
-fn to_2d(a: ArrayD<i64>, rows: usize, cols: usize) -> Array2<i64> {
-    let v: Vec<i64> = a.iter().copied().collect();
-    Array2::from_shape_vec((rows, cols), v).unwrap_or_else(|_| Array2::zeros((rows, cols)))
+/// The arrays of one layer in an open archive.
+struct Arrays<'a> {
+    path: &'a Path,
+    npz: &'a mut NpzReader<BufReader<File>>,
+    names: &'a [String],
+    layer: &'a str,
 }
 
-/// Every array must belong to a dense layer: a misspelt name would
+impl Arrays<'_> {
+    fn has(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
+    /// Array `name`, which must have shape `shape` (`layout` says how that
+    /// shape reads).
+    fn read(&mut self, name: &str, shape: &[usize], layout: &str) -> Res<AnyArray> {
+        read(self.path, self.npz, name, self.layer, shape, layout)
+    }
+
+    /// A batch-norm array as reals (integer arrays are whole numbers).
+    fn read_real(&mut self, name: &str, shape: &[usize], layout: &str) -> Res<ArrayD<f64>> {
+        let a = match self.read(name, shape, layout)? {
+            AnyArray::Float(f) => f,
+            AnyArray::Int(i) => i.mapv(|v| v as f64),
+        };
+        check_finite(self.path, name, self.layer, &a)?;
+        Ok(a)
+    }
+}
+
+/// The names of the batch-norm arrays of a layer that must all be given.
+const BN_ARRAYS: [&str; 4] = ["bn.weight", "bn.bias", "bn.running_mean", "bn.running_var"];
+/// Batch-norm arrays that may be given: epsilon (default 1e-5) and
+/// PyTorch's batch counter, which is ignored.
+const BN_OPTIONAL: [&str; 2] = ["bn.eps", "bn.num_batches_tracked"];
+const BN_EPS: f64 = 1e-5;
+
+fn layer_params(a: &mut Arrays, l: &Planned, ws: &WeightShape) -> Res<Params> {
+    let wname = format!("{}.weight", l.name);
+    let bname = format!("{}.bias", l.name);
+    let layout = ws.file_layout;
+    if !a.has(&wname) {
+        return Err(fail(a.path, format!("missing array `{wname}`"))
+            .layer(&l.name)
+            .expected(format!(
+                "`{wname}` of shape {} ({layout})",
+                shape_str(&ws.file_shape)
+            )));
+    }
+    let w = a.read(&wname, &ws.file_shape, layout)?;
+    let b = if a.has(&bname) {
+        Some(a.read(&bname, &[ws.rows], "[out]")?)
+    } else {
+        None
+    };
+    let (w, b) = match batch_norm(a, &l.name, ws.rows)? {
+        Some(bn) => {
+            let (w, b) = fold(a, &l.name, &bn, w, b)?;
+            (AnyArray::Float(w), Some(AnyArray::Float(b)))
+        }
+        None => (w, b),
+    };
+    let acc_frac = l.in_type.frac + ws.wtype.frac;
+    let codes = weight_codes(a.path, &wname, &l.name, w, &ws.wtype)?;
+    let bias = match b {
+        Some(b) => bias_codes(a.path, &bname, &l.name, b, acc_frac)?,
+        None => ArrayD::zeros(vec![ws.rows]),
+    };
+    Ok(Params {
+        codes: to_ir_layout(codes, ws),
+        bias: bias.into_iter().collect(),
+    })
+}
+
+/// A batch norm to fold: per output channel, scale `s_o` and the mean and
+/// beta it shifts the bias by.
+struct BatchNorm {
+    scale: Vec<f64>,
+    mean: Vec<f64>,
+    beta: Vec<f64>,
+}
+
+/// The batch norm of a layer, when its arrays are given: all four of
+/// gamma, beta, running mean and variance, an optional epsilon.
+fn batch_norm(a: &mut Arrays, layer: &str, rows: usize) -> Res<Option<BatchNorm>> {
+    let names = BN_ARRAYS.map(|s| format!("{layer}.{s}"));
+    let present: Vec<bool> = names.iter().map(|n| a.has(n)).collect();
+    let eps_name = format!("{layer}.bn.eps");
+    if !present.iter().any(|&p| p) {
+        if a.has(&eps_name) {
+            return Err(fail(
+                a.path,
+                format!("array `{eps_name}` is given without the batch norm it belongs to"),
+            )
+            .layer(layer)
+            .expected(format!("also {}", names.join(", "))));
+        }
+        return Ok(None);
+    }
+    if let Some(missing) = names.iter().zip(&present).find(|(_, &p)| !p) {
+        let given: Vec<&str> = names
+            .iter()
+            .zip(&present)
+            .filter(|(_, &p)| p)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        return Err(fail(
+            a.path,
+            format!(
+                "missing array `{}` of the batch norm (given: {})",
+                missing.0,
+                given.join(", ")
+            ),
+        )
+        .layer(layer)
+        .expected(format!(
+            "all of {}, each of shape [{rows}] (and optionally `{eps_name}`)",
+            names.join(", ")
+        )));
+    }
+    let [gamma, beta, mean, var] = [0, 1, 2, 3].map(|i| names[i].clone());
+    let gamma = a.read_real(&gamma, &[rows], "[out]")?;
+    let beta = a.read_real(&beta, &[rows], "[out]")?;
+    let mean = a.read_real(&mean, &[rows], "[out]")?;
+    let var_name = var;
+    let var = a.read_real(&var_name, &[rows], "[out]")?;
+    let eps = if a.has(&eps_name) {
+        let e = match read_member(a.path, a.npz, &eps_name, layer)? {
+            AnyArray::Float(f) => f,
+            AnyArray::Int(i) => i.mapv(|v| v as f64),
+        };
+        match e.shape() {
+            [] | [1] => {}
+            s => {
+                return Err(fail(
+                    a.path,
+                    format!("array `{eps_name}` has shape {}", shape_str(s)),
+                )
+                .layer(layer)
+                .expected("a scalar (shape [] or [1])"))
+            }
+        }
+        check_finite(a.path, &eps_name, layer, &e)?;
+        e.iter().next().copied().unwrap_or(BN_EPS)
+    } else {
+        BN_EPS
+    };
+    let mut scale = Vec::with_capacity(rows);
+    for (o, (&g, &v)) in gamma.iter().zip(var.iter()).enumerate() {
+        let d = v + eps;
+        if d.is_nan() || d <= 0.0 {
+            return Err(fail(
+                a.path,
+                format!(
+                    "array `{var_name}` has {v} at index [{o}]: var + eps = {d} is not positive"
+                ),
+            )
+            .layer(layer)
+            .expected("running variances with var + eps > 0"));
+        }
+        scale.push(g / d.sqrt());
+    }
+    Ok(Some(BatchNorm {
+        scale,
+        mean: mean.iter().copied().collect(),
+        beta: beta.iter().copied().collect(),
+    }))
+}
+
+/// Fold a batch norm into float weights (first axis: output channel) and
+/// bias: `w'_o = w_o·s_o`, `b'_o = (b_o - mean_o)·s_o + beta_o`.
+fn fold(
+    a: &Arrays,
+    layer: &str,
+    bn: &BatchNorm,
+    w: AnyArray,
+    b: Option<AnyArray>,
+) -> Res<(ArrayD<f64>, ArrayD<f64>)> {
+    let integer = |name: String| {
+        fail(
+            a.path,
+            format!("array `{name}` holds integer codes, which cannot be folded with the batch norm `{layer}.bn.*`"),
+        )
+        .layer(layer)
+        .expected(format!(
+            "float `{layer}.weight` and `{layer}.bias` with a batch norm, or integer codes without `{layer}.bn.*`"
+        ))
+    };
+    let AnyArray::Float(mut w) = w else {
+        return Err(integer(format!("{layer}.weight")));
+    };
+    let b = match b {
+        None => ArrayD::zeros(vec![bn.scale.len()]),
+        Some(AnyArray::Float(b)) => b,
+        Some(AnyArray::Int(_)) => return Err(integer(format!("{layer}.bias"))),
+    };
+    check_finite(a.path, &format!("{layer}.weight"), layer, &w)?;
+    check_finite(a.path, &format!("{layer}.bias"), layer, &b)?;
+    for (o, mut row) in w.outer_iter_mut().enumerate() {
+        let s = bn.scale[o];
+        row.mapv_inplace(|v| v * s);
+    }
+    let b = ArrayD::from_shape_fn(b.raw_dim(), |i| {
+        let o = i[0];
+        (b[[o]] - bn.mean[o]) * bn.scale[o] + bn.beta[o]
+    });
+    let folded = format!("{layer}.weight folded with {layer}.bn");
+    check_finite(a.path, &folded, layer, &w)?;
+    check_finite(
+        a.path,
+        &format!("{layer}.bias folded with {layer}.bn"),
+        layer,
+        &b,
+    )?;
+    Ok((w, b))
+}
+
+/// Weight codes in a file's layout to the ir's `[rows, cols]`: a conv's
+/// `[out, in, kh, kw]` becomes columns `(ky·kw + kx)·in + c`; dense
+/// `[out, in]` and dwconv `[ch, 1, kh, kw]` keep their row-major order.
+fn to_ir_layout(a: ArrayD<i64>, ws: &WeightShape) -> Array2<i64> {
+    // with one input channel (every dwconv) the permutation keeps the order
+    let a = if a.ndim() == 4 && a.shape()[1] > 1 {
+        a.permuted_axes(IxDyn(&[0, 2, 3, 1]))
+    } else {
+        a
+    };
+    let v: Vec<i64> = a.iter().copied().collect();
+    Array2::from_shape_vec((ws.rows, ws.cols), v)
+        .unwrap_or_else(|_| Array2::zeros((ws.rows, ws.cols)))
+}
+
+/// Every array must belong to a layer with weights: a misspelt name would
 /// otherwise be ignored.
 fn check_names(path: &Path, names: &[String], layers: &[Planned]) -> Res<()> {
-    let dense: Vec<&str> = layers
+    let with_weights: Vec<&str> = layers
         .iter()
-        .filter(|l| matches!(l.kind, Kind::Dense { .. }))
+        .filter(|l| l.weights().is_some())
         .map(|l| l.name.as_str())
         .collect();
     let expected = || {
         format!(
-            "arrays `<layer>.weight` and `<layer>.bias` of the dense layers: {}",
-            dense.join(", ")
+            "arrays `<layer>.weight`, `<layer>.bias` and optionally `<layer>.bn.*` (batch norm) of the layers with weights: {}",
+            with_weights.join(", ")
         )
     };
+    let suffixes = BN_ARRAYS
+        .iter()
+        .chain(BN_OPTIONAL.iter())
+        .map(|s| format!(".{s}"))
+        .chain([".weight".to_string(), ".bias".to_string()]);
+    let suffixes: Vec<String> = suffixes.collect();
     for n in names {
-        let layer = n
-            .strip_suffix(".weight")
-            .or_else(|| n.strip_suffix(".bias"));
-        match layer {
-            Some(l) if dense.contains(&l) => {}
-            Some(l) if layers.iter().any(|p| p.name == l) => {
-                return Err(
-                    fail(path, format!("array `{n}`: layer `{l}` has no parameters"))
-                        .layer(l)
-                        .expected(expected()),
-                );
+        let found = suffixes.iter().find_map(|s| {
+            n.strip_suffix(s.as_str())
+                .map(|l| (l, s.starts_with(".bn.")))
+        });
+        match found {
+            Some((l, _)) if with_weights.contains(&l) => {}
+            Some((l, bn)) if layers.iter().any(|p| p.name == l) => {
+                let what = if bn {
+                    format!("array `{n}`: a batch norm for layer `{l}`, which has no weights to fold it into")
+                } else {
+                    format!("array `{n}`: layer `{l}` has no parameters")
+                };
+                return Err(fail(path, what).layer(l).expected(expected()));
             }
-            Some(l) => {
+            Some((l, _)) => {
                 return Err(fail(
                     path,
                     format!("array `{n}` is for layer `{l}`, which is not in the network"),
@@ -174,14 +393,14 @@ fn check_names(path: &Path, names: &[String], layers: &[Planned]) -> Res<()> {
     Ok(())
 }
 
-fn read(
+/// Member `name` of the archive, any shape.
+fn read_member(
     path: &Path,
     npz: &mut NpzReader<BufReader<File>>,
     name: &str,
     layer: &str,
-    shape: &[usize],
 ) -> Res<AnyArray> {
-    let a = read_npz_member(npz, name)
+    read_npz_member(npz, name)
         .map_err(|e| match e {
             ArrayError::TooLarge(idx, v) => fail(
                 path,
@@ -194,19 +413,26 @@ fn read(
                 .expected("an integer or float32/float64 array"),
             ArrayError::Other(msg) => fail(path, format!("cannot read array `{name}`: {msg}")),
         })
-        .map_err(|e| e.layer(layer))?;
+        .map_err(|e| e.layer(layer))
+}
+
+/// Member `name`, which must have shape `shape` (`layout` names its axes).
+fn read(
+    path: &Path,
+    npz: &mut NpzReader<BufReader<File>>,
+    name: &str,
+    layer: &str,
+    shape: &[usize],
+    layout: &str,
+) -> Res<AnyArray> {
+    let a = read_member(path, npz, name, layer)?;
     if a.shape() != shape {
-        let what = if shape.len() == 2 {
-            "[out, in]"
-        } else {
-            "[out]"
-        };
         return Err(fail(
             path,
             format!("array `{name}` has shape {}", shape_str(a.shape())),
         )
         .layer(layer)
-        .expected(format!("shape {} ({what})", shape_str(shape))));
+        .expected(format!("shape {} ({layout})", shape_str(shape))));
     }
     Ok(a)
 }

@@ -15,8 +15,7 @@ pub const FRAC_RANGE: (i64, i64) = (-32, 32);
 
 const ARITHS: &str = "fixed, pow2, binary, ternary";
 
-/// The settings of one layer, each field from the layer's entry or from the
-/// default.
+/// The settings of one policy entry, each field possibly missing.
 struct Merged<'a> {
     weights: WeightFields<'a>,
     acts: TypeFields<'a>,
@@ -110,6 +109,19 @@ pub fn check_layer_names(file: &Path, policy: Option<&PolicySpec>, layers: &[&st
     Ok(())
 }
 
+/// The policy entries that apply to `layer`: the default and its own.
+fn specs<'a>(
+    policy: Option<&'a PolicySpec>,
+    layer: &str,
+) -> (Option<&'a LayerPolicySpec>, Option<&'a LayerPolicySpec>) {
+    let default_spec = policy.and_then(|p| p.default.as_ref()).map(|d| &d.value);
+    let own_spec = policy
+        .and_then(|p| p.layers.as_ref())
+        .and_then(|m| m.value.0.iter().find(|(k, _)| k.value == layer))
+        .map(|(_, v)| v);
+    (default_spec, own_spec)
+}
+
 /// The weight type and output type of compute layer `layer`, whose entry in
 /// `layers:` is at `loc`.
 pub fn resolve(
@@ -118,33 +130,45 @@ pub fn resolve(
     layer: &str,
     loc: &Location,
 ) -> Res<(WeightType, TensorType)> {
-    let default_spec = policy.and_then(|p| p.default.as_ref()).map(|d| &d.value);
-    let own_spec = policy
-        .and_then(|p| p.layers.as_ref())
-        .and_then(|m| m.value.0.iter().find(|(k, _)| k.value == layer))
-        .map(|(_, v)| v);
-    let default = fields(default_spec);
-    let own = fields(own_spec);
-    let m = Merged {
-        weights: own.weights.over(default.weights),
-        acts: own.acts.over(default.acts),
-    };
-    let wtype = weight_type(file, m.weights, layer, loc)?;
+    let wtype = resolve_weights(file, policy, layer, loc)?;
+    let acts = resolve_acts(file, policy, layer, loc)?;
+    Ok((wtype, acts))
+}
+
+/// The weight type of layer `layer`.
+pub fn resolve_weights(
+    file: &Path,
+    policy: Option<&PolicySpec>,
+    layer: &str,
+    loc: &Location,
+) -> Res<WeightType> {
+    let (default_spec, own_spec) = specs(policy, layer);
+    let weights = fields(own_spec).weights.over(fields(default_spec).weights);
+    weight_type(file, weights, layer, loc)
+}
+
+/// The output type of layer `layer` (from `acts`).
+pub fn resolve_acts(
+    file: &Path,
+    policy: Option<&PolicySpec>,
+    layer: &str,
+    loc: &Location,
+) -> Res<TensorType> {
+    let (default_spec, own_spec) = specs(policy, layer);
+    let acts = fields(own_spec).acts.over(fields(default_spec).acts);
     // a missing field is reported at the most specific `acts:` there is
     let acts_loc = [own_spec, default_spec]
         .into_iter()
         .flatten()
         .find_map(|p| p.acts.as_ref())
         .map_or(*loc, |a| a.referenced);
-    let acts =
-        tensor_type(file, m.acts, "output type", ACT_BITS_RANGE, &acts_loc).map_err(|e| {
-            with_policy_hint(
-                e.layer(layer),
-                layer,
-                "acts: {bits: N, signed: true|false, frac: N}",
-            )
-        })?;
-    Ok((wtype, acts))
+    tensor_type(file, acts, "output type", ACT_BITS_RANGE, &acts_loc).map_err(|e| {
+        with_policy_hint(
+            e.layer(layer),
+            layer,
+            "acts: {bits: N, signed: true|false, frac: N}",
+        )
+    })
 }
 
 /// A missing field gets a hint on where to set it.

@@ -5,9 +5,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::path::Path;
 
-use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_saphyr::{MessageFormatter, Spanned, UserMessageFormatter};
+use serde_saphyr::{Location, MessageFormatter, Spanned, UserMessageFormatter};
 
 use super::diag::{at, fail, Fail, Res};
 
@@ -142,9 +142,12 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for NamedMap<V> {
 pub struct LayerSpec {
     pub name: Option<Spanned<String>>,
     pub op: Option<Spanned<String>>,
-    pub from: Option<Spanned<Vec<Spanned<String>>>>,
+    pub from: Option<Spanned<Names>>,
     pub out: Option<Spanned<i64>>,
     pub act: Option<Spanned<String>>,
+    pub kernel: Option<Spanned<Dims>>,
+    pub stride: Option<Spanned<Dims>>,
+    pub pad: Option<Spanned<Dims>>,
     /// Every key given, in file order.
     pub keys: Vec<Spanned<String>>,
 }
@@ -166,6 +169,9 @@ impl<'de> Deserialize<'de> for LayerSpec {
                         "from" => l.from = Some(map.next_value()?),
                         "out" => l.out = Some(map.next_value()?),
                         "act" => l.act = Some(map.next_value()?),
+                        "kernel" => l.kernel = Some(map.next_value()?),
+                        "stride" => l.stride = Some(map.next_value()?),
+                        "pad" => l.pad = Some(map.next_value()?),
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                         }
@@ -176,6 +182,84 @@ impl<'de> Deserialize<'de> for LayerSpec {
             }
         }
         d.deserialize_map(LayerVisitor)
+    }
+}
+
+/// The value of `from`: one name, or a list of names.
+#[derive(Debug)]
+pub enum Names {
+    One(String),
+    List(Vec<Spanned<String>>),
+}
+
+impl Names {
+    /// Every name with the place it is written (a lone name is at `loc`).
+    pub fn items<'a>(&'a self, loc: &Location) -> Vec<(&'a str, Location)> {
+        match self {
+            Names::One(n) => vec![(n.as_str(), *loc)],
+            Names::List(v) => v.iter().map(|n| (n.value.as_str(), n.referenced)).collect(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Names {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NamesVisitor;
+        impl<'de> Visitor<'de> for NamesVisitor {
+            type Value = Names;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a layer name or a list of names such as [conv1, input]")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Names, E> {
+                Ok(Names::One(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Names, A::Error> {
+                let mut out = Vec::new();
+                while let Some(n) = seq.next_element::<Spanned<String>>()? {
+                    out.push(n);
+                }
+                Ok(Names::List(out))
+            }
+        }
+        d.deserialize_any(NamesVisitor)
+    }
+}
+
+/// The value of `kernel`, `stride` or `pad`: one number for both
+/// dimensions, a list (a pair `[h, w]` when valid), or a word (`same`).
+#[derive(Debug)]
+pub enum Dims {
+    One(i64),
+    List(Vec<Spanned<i64>>),
+    Word(String),
+}
+
+impl<'de> Deserialize<'de> for Dims {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct DimsVisitor;
+        impl<'de> Visitor<'de> for DimsVisitor {
+            type Value = Dims;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an integer or a pair of integers [h, w]")
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Dims, E> {
+                Ok(Dims::One(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Dims, E> {
+                Ok(Dims::One(i64::try_from(v).unwrap_or(i64::MAX)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dims, E> {
+                Ok(Dims::Word(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Dims, A::Error> {
+                let mut out = Vec::new();
+                while let Some(n) = seq.next_element::<Spanned<i64>>()? {
+                    out.push(n);
+                }
+                Ok(Dims::List(out))
+            }
+        }
+        d.deserialize_any(DimsVisitor)
     }
 }
 
