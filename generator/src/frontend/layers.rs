@@ -16,11 +16,17 @@ const ALL_OPS: &str = "dense, flatten, conv, dwconv, maxpool, avgpool, gavgpool,
 pub const MAX_ELEMENTS: usize = 1 << 26;
 
 /// Kernel sizes of convolutions and pooling windows (each dimension).
-pub const KERNEL_RANGE: (i64, i64) = (1, 7);
+pub const KERNEL_RANGE: (i64, i64) = (1, 16);
+/// Largest window of a kernel, `kh·kw`: a 7×7 square, or a rectangle of
+/// no more elements (DS-CNN's 10×4).
+pub const MAX_WINDOW: usize = 49;
 /// Strides of convolutions (each dimension).
 pub const CONV_STRIDE_RANGE: (i64, i64) = (1, 4);
 /// Strides of pooling windows (each dimension; the default is the kernel).
-pub const POOL_STRIDE_RANGE: (i64, i64) = (1, 7);
+pub const POOL_STRIDE_RANGE: (i64, i64) = (1, 16);
+
+const KERNEL_EXPECTED: &str =
+    "`kernel: k` or `kernel: [kh, kw]`, each in 1..=16, at most 49 elements (7×7, or a rectangle such as [10, 4])";
 
 /// A layer with everything but its parameters.
 pub struct Planned {
@@ -602,6 +608,29 @@ fn pair(cx: &Ctx, key: &str, v: &Spanned<Dims>, (lo, hi): (i64, i64)) -> Res<[us
     }
 }
 
+/// `kernel:` of a conv or pooling layer (required).
+fn kernel<'a>(cx: &Ctx<'a>) -> Res<([usize; 2], &'a Spanned<Dims>)> {
+    let kv = cx.l.value.kernel.as_ref().ok_or_else(|| {
+        cx.here(format!("{} layer has no `kernel`", cx.op.value))
+            .expected(KERNEL_EXPECTED)
+    })?;
+    let k = pair(cx, "kernel", kv, KERNEL_RANGE).map_err(|e| e.expected(KERNEL_EXPECTED))?;
+    if k[0] * k[1] > MAX_WINDOW {
+        return Err(cx
+            .at(
+                kv,
+                format!(
+                    "a {}×{} kernel has {} elements, more than {MAX_WINDOW}",
+                    k[0],
+                    k[1],
+                    k[0] * k[1]
+                ),
+            )
+            .expected(KERNEL_EXPECTED));
+    }
+    Ok((k, kv))
+}
+
 fn at_value_loc(cx: &Ctx, loc: &Location, what: String) -> super::diag::Fail {
     at(cx.file, loc, what).layer(cx.name)
 }
@@ -685,12 +714,7 @@ fn padding(
 
 fn conv(cx: &Ctx, x: &Input, depthwise: bool) -> Res<Planned> {
     let [h, w, c] = image(cx, x)?;
-    let op = cx.op.value.as_str();
-    let kv = cx.spec().kernel.as_ref().ok_or_else(|| {
-        cx.here(format!("{op} layer has no `kernel`"))
-            .expected("`kernel: k` or `kernel: [kh, kw]`, each in 1..=7")
-    })?;
-    let kernel = pair(cx, "kernel", kv, KERNEL_RANGE)?;
+    let (kernel, kv) = kernel(cx)?;
     let stride = match &cx.spec().stride {
         Some(s) => pair(cx, "stride", s, CONV_STRIDE_RANGE)?,
         None => [1, 1],
@@ -774,11 +798,7 @@ fn conv(cx: &Ctx, x: &Input, depthwise: bool) -> Res<Planned> {
 fn pool(cx: &Ctx, x: &Input, kind: PoolKind) -> Res<Planned> {
     let [h, w, c] = image(cx, x)?;
     let op = cx.op.value.as_str();
-    let kv = cx.spec().kernel.as_ref().ok_or_else(|| {
-        cx.here(format!("{op} layer has no `kernel`"))
-            .expected("`kernel: k` or `kernel: [kh, kw]`, each in 1..=7")
-    })?;
-    let kernel = pair(cx, "kernel", kv, KERNEL_RANGE)?;
+    let (kernel, kv) = kernel(cx)?;
     let stride = match &cx.spec().stride {
         Some(s) => pair(cx, "stride", s, POOL_STRIDE_RANGE)?,
         None => kernel,
