@@ -21,6 +21,20 @@ pub fn weights(arith: Option<&str>, bits: Option<u32>) -> String {
     }
 }
 
+/// A count with an SI prefix: `568.7 M`.
+pub fn si(n: u64) -> String {
+    let f = n as f64;
+    if f >= 1e9 {
+        format!("{:.1} G", f / 1e9)
+    } else if f >= 1e6 {
+        format!("{:.1} M", f / 1e6)
+    } else if f >= 1e3 {
+        format!("{:.1} k", f / 1e3)
+    } else {
+        n.to_string()
+    }
+}
+
 /// An optional number, `-` when absent.
 pub fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_else(|| "-".into())
@@ -57,12 +71,16 @@ pub fn check_table(graph: &Graph) -> String {
             s.out_type
         );
     }
-    let params: u64 = graph.layers.iter().map(|l| l.param_bits()).sum();
+    let bits: u64 = graph.layers.iter().map(|l| l.param_bits()).sum();
+    let count: u64 = graph.layers.iter().map(|l| l.param_count()).sum();
     let _ = writeln!(
         r,
-        "total: {} MACs/frame, {} parameter bits, output {} {}",
+        "total: {} MACs/frame ({}), {} parameters ({}), {} parameter bits, output {} {}",
         graph.total_macs(),
-        params,
+        si(graph.total_macs()),
+        count,
+        si(count),
+        bits,
         shape(graph.output_shape()),
         graph.output_type().short()
     );
