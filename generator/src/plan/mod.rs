@@ -9,7 +9,7 @@ mod fold;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::ir::{Graph, Op};
+use crate::ir::{Graph, Op, Src};
 
 pub use engine::{needs_window, shape_of, EngineKind, Shape};
 pub use fold::{divisors, fold, fold_layer, max_fold};
@@ -145,16 +145,28 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
             let in_fifo_depth = l
                 .inputs
                 .iter()
-                .map(|&src| {
+                .enumerate()
+                .map(|(k, &src)| {
                     let len: usize = graph.src_shape(src).iter().product();
                     let ch = graph.src_shape(src).last().copied().unwrap_or(1);
                     match s.kind {
                         // one input vector, read in a burst by the first pass
                         EngineKind::Mvau => sf + FIFO_SLACK,
-                        // a residual branch may run a whole frame ahead of
-                        // the other: buffering one frame on each input of an
-                        // add means no stall pattern can deadlock the fork
-                        EngineKind::Add => len / pe + FIFO_SLACK,
+                        // The shortcut of a residual block must hold what
+                        // the other branch has in flight: one frame bounds
+                        // that (no stall pattern can then deadlock the
+                        // fork), a second lets the branch work on the next
+                        // frame while the add drains this one. An input
+                        // that is itself downstream of the other needs
+                        // only a pixel.
+                        EngineKind::Add => {
+                            let other = l.inputs[1 - k];
+                            if is_ancestor(graph, other, src) {
+                                2 * ch / pe + FIFO_SLACK
+                            } else {
+                                2 * len / pe + FIFO_SLACK
+                            }
+                        }
                         // a pixel or two ahead of the line buffer
                         _ => 2 * ch / simd + FIFO_SLACK,
                     }
@@ -194,6 +206,20 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
         target_cycles,
         engines,
     })
+}
+
+/// Whether `a` is `b` or lies upstream of it.
+fn is_ancestor(graph: &Graph, a: Src, b: Src) -> bool {
+    if a == b {
+        return true;
+    }
+    match b {
+        Src::Input => false,
+        Src::Layer(i) => graph.layers[i]
+            .inputs
+            .iter()
+            .any(|&s| is_ancestor(graph, a, s)),
+    }
 }
 
 /// Without a target, the largest layer gets 64 multipliers' worth of
