@@ -23,7 +23,8 @@
 // Accumulation is modulo 2^ACC_BITS; the generator sizes ACC_BITS so that
 // bias plus any partial sum fits, which makes the wrap-around exact.
 //
-// Requantization, then activation, then saturation to the output code:
+// Requantization, then activation, then saturation to the output code
+// (tomatl_requant):
 //   r = RSHIFT > 0 ? (acc + 2^(RSHIFT-1)) >>> RSHIFT : acc <<< LSHIFT
 //   ACT 0: r, ACT 1: max(r, 0), ACT 2: min(max(r, 0), RELU6_MAX)
 //   y = clamp to [-2^(OUT_BITS-1), 2^(OUT_BITS-1)-1] or [0, 2^OUT_BITS-1].
@@ -95,11 +96,6 @@ module tomatl_mvau #(
                            (ARITH == 1) ? (IN_BITS + 2 + POW2_MAX_SHIFT) : (IN_BITS + 2);
     // Width a product is sign-extended to before it is cut to ACC_BITS.
     localparam EXT_BITS = ((ACC_BITS > PROD_BITS) ? ACC_BITS : PROD_BITS) + 1;
-    // Width of the requantization arithmetic (holds acc << LSHIFT, the
-    // rounding add, the output range and RELU6_MAX).
-    localparam RQ_A = ACC_BITS + 2 + LSHIFT + RSHIFT;
-    localparam RQ_B = (OUT_BITS + 2 > 34) ? (OUT_BITS + 2) : 34;
-    localparam RQ_BITS = (RQ_A > RQ_B) ? RQ_A : RQ_B;
     // Cycles a credit is away: issue -> S1 -> S2 -> S3 -> FIFO -> pop.
     localparam CREDIT_TRIP = 5;
     // Output FIFO depth: enough credits for one output step every SF cycles.
@@ -452,45 +448,24 @@ module tomatl_mvau #(
     end
 
     // ------------------------- requantize, activate, saturate (combinational)
-    localparam [RQ_BITS-1:0] RQ_ONE = {{(RQ_BITS - 1) {1'b0}}, 1'b1};  // 1
-    localparam [RQ_BITS-1:0] RQ_ZERO = {RQ_BITS{1'b0}};  // 0
-    localparam [RQ_BITS-1:0] RQ_HALF = (RQ_ONE << RSHIFT) >> 1;  // 2^(RSHIFT-1), or 0
-    localparam [RQ_BITS-1:0] RQ_OMAX = (OUT_SIGNED != 0) ? ((RQ_ONE << (OUT_BITS - 1)) - RQ_ONE) :
-                                                          ((RQ_ONE << OUT_BITS) - RQ_ONE);  // top code
-    localparam [RQ_BITS-1:0] RQ_OMIN = (OUT_SIGNED != 0) ? (RQ_ZERO - (RQ_ONE << (OUT_BITS - 1))) :
-                                                          RQ_ZERO;  // bottom code
-    localparam [31:0] R6_32 = RELU6_MAX[31:0];  // relu6 limit, 32 bits
-    // The relu6 limit sign-extended to RQ_BITS (a wire: Verilator treats a
-    // parameter inside a concatenation as unsized).
-    wire [31:0] r6_32 = R6_32;
-    wire [RQ_BITS-1:0] rq_r6 = {{(RQ_BITS - 32) {r6_32[31]}}, r6_32};
-
-    reg [Y_BITS-1:0] y;
-    reg [RQ_BITS-1:0] r;
-    integer yp;
-    always @* begin
-        for (yp = 0; yp < PE; yp = yp + 1) begin
-            r = {{(RQ_BITS - ACC_BITS) {acc_reg[yp*ACC_BITS+ACC_BITS-1]}}, acc_reg[yp*ACC_BITS+:ACC_BITS]};
-            if (RSHIFT > 0) begin
-                r = $signed(r + RQ_HALF) >>> RSHIFT;
-            end else begin
-                r = r << LSHIFT;
-            end
-            if (ACT != 0 && $signed(r) < $signed(RQ_ZERO)) begin
-                r = RQ_ZERO;
-            end
-            if (ACT == 2 && $signed(r) > $signed(rq_r6)) begin
-                r = rq_r6;
-            end
-            if ($signed(r) > $signed(RQ_OMAX)) begin
-                r = RQ_OMAX;
-            end
-            if ($signed(r) < $signed(RQ_OMIN)) begin
-                r = RQ_OMIN;
-            end
-            y[yp*OUT_BITS+:OUT_BITS] = r[OUT_BITS-1:0];
+    wire [Y_BITS-1:0] y;
+    genvar yp;
+    generate
+        for (yp = 0; yp < PE; yp = yp + 1) begin : g_requant
+            tomatl_requant #(
+                .ACC_BITS  (ACC_BITS),
+                .RSHIFT    (RSHIFT),
+                .LSHIFT    (LSHIFT),
+                .ACT       (ACT),
+                .RELU6_MAX (RELU6_MAX),
+                .OUT_BITS  (OUT_BITS),
+                .OUT_SIGNED(OUT_SIGNED)
+            ) u_requant (
+                .acc(acc_reg[yp*ACC_BITS+:ACC_BITS]),
+                .y  (y[yp*OUT_BITS+:OUT_BITS])
+            );
         end
-    end
+    endgenerate
 
     // ------------------------------------------------------- output FIFO
     // Never full when written: every write holds a credit.

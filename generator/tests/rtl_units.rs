@@ -7,354 +7,14 @@
 //! stalls on both sides and log every handshake. The build is cached in
 //! `target/` (keyed by a hash of its inputs), so reruns skip the C++ compile.
 
+mod common_rtl;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common_rtl::*;
 use tomatl::sim::verilator;
-
-// ------------------------------------------------------------------ helpers
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn rtl(name: &str) -> PathBuf {
-    repo_root().join("rtl").join(format!("{name}.v"))
-}
-
-fn bench_dir() -> PathBuf {
-    repo_root().join("testbenches").join("unit")
-}
-
-/// A work directory under target/ kept between runs (the build cache).
-fn work(name: &str) -> PathBuf {
-    let d = repo_root().join("target").join("rtl-units").join(name);
-    if let Err(e) = std::fs::create_dir_all(&d) {
-        panic!("creating {}: {e}", d.display());
-    }
-    d
-}
-
-fn write(p: &Path, text: &str) {
-    if let Err(e) = std::fs::write(p, text) {
-        panic!("writing {}: {e}", p.display());
-    }
-}
-
-fn require_verilator() {
-    if let Err(e) = verilator::available() {
-        panic!("{e}");
-    }
-}
-
-/// SplitMix64: deterministic test data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        let span = (hi as i128 - lo as i128 + 1) as u128;
-        (lo as i128 + (self.next() as u128 % span) as i128) as i64
-    }
-    fn bits(&mut self, n: u32) -> u64 {
-        if n >= 64 {
-            self.next()
-        } else {
-            self.next() & ((1u64 << n) - 1)
-        }
-    }
-}
-
-/// A little-endian bit vector (element 0 in the least significant bits).
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Bits {
-    n: usize,
-    w: Vec<u64>,
-}
-
-impl Bits {
-    fn new(n: usize) -> Self {
-        Bits {
-            n,
-            w: vec![0; n.div_ceil(64).max(1)],
-        }
-    }
-    fn set(&mut self, off: usize, nbits: u32, v: u64) {
-        for i in 0..nbits as usize {
-            let b = (v >> i) & 1;
-            let pos = off + i;
-            self.w[pos / 64] = (self.w[pos / 64] & !(1 << (pos % 64))) | (b << (pos % 64));
-        }
-    }
-    fn get(&self, off: usize, nbits: u32) -> u64 {
-        let mut v = 0u64;
-        for i in 0..nbits as usize {
-            let pos = off + i;
-            v |= ((self.w[pos / 64] >> (pos % 64)) & 1) << i;
-        }
-        v
-    }
-    fn to_hex(&self) -> String {
-        let digits = self.n.div_ceil(4).max(1);
-        let mut s = String::with_capacity(digits);
-        for d in (0..digits).rev() {
-            let nb = (self.n - (d * 4).min(self.n)).min(4) as u32;
-            let v = if nb == 0 { 0 } else { self.get(d * 4, nb) };
-            s.push(char::from_digit(v as u32, 16).unwrap_or('0'));
-        }
-        s
-    }
-    fn from_hex(hex: &str, n: usize) -> Self {
-        let mut b = Bits::new(n);
-        for (d, c) in hex.chars().rev().enumerate() {
-            let v = c.to_digit(16).unwrap_or_else(|| panic!("bad hex {hex}")) as u64;
-            for k in 0..4 {
-                let pos = d * 4 + k;
-                if pos < n && (v >> k) & 1 == 1 {
-                    b.w[pos / 64] |= 1 << (pos % 64);
-                }
-            }
-        }
-        b
-    }
-}
-
-/// Sign-extends the low `bits` bits of `v`.
-fn sext(v: u64, bits: u32) -> i64 {
-    let sh = 64 - bits;
-    ((v << sh) as i64) >> sh
-}
-
-fn code_of(v: i64, bits: u32, signed: bool) -> u64 {
-    let _ = signed;
-    if bits >= 64 {
-        v as u64
-    } else {
-        (v as u64) & ((1u64 << bits) - 1)
-    }
-}
-
-fn value_of(code: u64, bits: u32, signed: bool) -> i64 {
-    if signed {
-        sext(code, bits)
-    } else {
-        code as i64
-    }
-}
-
-fn type_range(bits: u32, signed: bool) -> (i64, i64) {
-    if signed {
-        (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
-    } else {
-        (0, ((1u128 << bits) - 1) as i64)
-    }
-}
-
-// ------------------------------------------------------ the stream harness
-
-/// One instance inside a stream wrapper.
-struct StreamInst {
-    /// The instantiation header, e.g. `tomatl_fifo #(.WIDTH(8), .DEPTH(2))`.
-    module: String,
-    in_bits: usize,
-    out_bits: usize,
-    input: Vec<Bits>,
-    out_beats: usize,
-}
-
-#[derive(Debug, Default)]
-struct StreamResult {
-    in_cycles: Vec<u64>,
-    out_cycles: Vec<u64>,
-    out: Vec<Bits>,
-}
-
-fn pad65(n: usize) -> usize {
-    n.max(65)
-}
-
-/// The wrapper `unit_top` with the instances side by side; returns the
-/// Verilog and the (in, out) bit offsets.
-fn stream_wrapper(insts: &[StreamInst]) -> (String, Vec<(usize, usize)>) {
-    let mut offs = Vec::new();
-    let (mut io, mut oo) = (0, 0);
-    for i in insts {
-        offs.push((io, oo));
-        io += i.in_bits;
-        oo += i.out_bits;
-    }
-    let (iw, ow, np) = (pad65(io), pad65(oo), pad65(insts.len()));
-    let mut v = String::new();
-    let _ = write!(
-        v,
-        "`default_nettype none\nmodule unit_top (\n  input wire clk,\n  input wire rst,\n  \
-         input wire [{}:0] s_tdata,\n  input wire [{}:0] s_tvalid,\n  output wire [{}:0] s_tready,\n  \
-         output wire [{}:0] m_tdata,\n  output wire [{}:0] m_tvalid,\n  input wire [{}:0] m_tready\n);\n",
-        iw - 1,
-        np - 1,
-        np - 1,
-        ow - 1,
-        np - 1,
-        np - 1
-    );
-    for (k, (i, (a, b))) in insts.iter().zip(&offs).enumerate() {
-        let _ = writeln!(
-            v,
-            "  {} u{k} (.clk(clk), .rst(rst), .s_axis_tdata(s_tdata[{a} +: {}]), \
-             .s_axis_tvalid(s_tvalid[{k}]), .s_axis_tready(s_tready[{k}]), \
-             .m_axis_tdata(m_tdata[{b} +: {}]), .m_axis_tvalid(m_tvalid[{k}]), \
-             .m_axis_tready(m_tready[{k}]));",
-            i.module, i.in_bits, i.out_bits
-        );
-    }
-    let n = insts.len();
-    if np > n {
-        let _ = writeln!(
-            v,
-            "  assign s_tready[{}:{n}] = {{{}{{1'b0}}}};",
-            np - 1,
-            np - n
-        );
-        let _ = writeln!(
-            v,
-            "  assign m_tvalid[{}:{n}] = {{{}{{1'b0}}}};",
-            np - 1,
-            np - n
-        );
-    }
-    if ow > oo {
-        let _ = writeln!(
-            v,
-            "  assign m_tdata[{}:{oo}] = {{{}{{1'b0}}}};",
-            ow - 1,
-            ow - oo
-        );
-    }
-    v.push_str("endmodule\n`default_nettype wire\n");
-    (v, offs)
-}
-
-/// Builds the stream bench `cpp` around `insts` (cached), returns the
-/// executable and the offsets.
-fn build_stream(
-    name: &str,
-    cpp: &str,
-    modules: &[&str],
-    insts: &[StreamInst],
-) -> (PathBuf, Vec<(usize, usize)>) {
-    let dir = work(name);
-    let (top, offs) = stream_wrapper(insts);
-    let top_path = dir.join("unit_top.v");
-    write(&top_path, &top);
-    let mut sources: Vec<PathBuf> = modules.iter().map(|m| rtl(m)).collect();
-    sources.push(top_path);
-    let b = verilator::Build {
-        top: "unit_top".into(),
-        sources,
-        cpp: vec![bench_dir().join(cpp)],
-        include_dirs: vec![bench_dir()],
-        obj_dir: dir.join("obj_dir"),
-        defines: vec![],
-    };
-    let exe = verilator::build(&b).unwrap_or_else(|e| panic!("{e}"));
-    (exe, offs)
-}
-
-/// Runs a stream bench once; `p_valid`/`p_ready` are the drop
-/// probabilities.
-fn run_stream(
-    exe: &Path,
-    run_name: &str,
-    insts: &[StreamInst],
-    offs: &[(usize, usize)],
-    seed: u64,
-    p_valid: f64,
-    p_ready: f64,
-) -> Vec<StreamResult> {
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .unwrap_or(Path::new("."));
-    let stim = dir.join(format!("{run_name}.stim"));
-    let res = dir.join(format!("{run_name}.res"));
-    let mut s = format!("{}\n", insts.len());
-    for (i, (a, b)) in insts.iter().zip(offs) {
-        let _ = writeln!(
-            s,
-            "{a} {} {b} {} {} {}",
-            i.in_bits,
-            i.out_bits,
-            i.input.len(),
-            i.out_beats
-        );
-    }
-    for i in insts {
-        for beat in &i.input {
-            s.push_str(&beat.to_hex());
-            s.push('\n');
-        }
-    }
-    write(&stim, &s);
-    let out = Command::new(exe)
-        .arg(&stim)
-        .arg(&res)
-        .arg(seed.to_string())
-        .arg(p_valid.to_string())
-        .arg(p_ready.to_string())
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-    assert!(
-        out.status.success(),
-        "{} failed: {}",
-        exe.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(&res).unwrap_or_else(|e| panic!("{}: {e}", res.display()));
-    let mut r: Vec<StreamResult> = insts.iter().map(|_| StreamResult::default()).collect();
-    let mut done = false;
-    for line in text.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        match f.first().copied() {
-            Some("i") => r[f[1].parse::<usize>().unwrap_or(0)]
-                .in_cycles
-                .push(f[2].parse().unwrap_or(0)),
-            Some("o") => {
-                let k: usize = f[1].parse().unwrap_or(0);
-                r[k].out_cycles.push(f[2].parse().unwrap_or(0));
-                r[k].out.push(Bits::from_hex(f[3], insts[k].out_bits));
-            }
-            Some("done") => done = true,
-            _ => {}
-        }
-    }
-    assert!(
-        done,
-        "{run_name}: the bench timed out:\n{}",
-        text.lines().last().unwrap_or("")
-    );
-    r
-}
-
-/// Stall scenarios: (name, seed, p_valid_drop, p_ready_drop).
-const SCENARIOS: [(&str, u64, f64, f64); 4] = [
-    ("nostall", 1, 0.0, 0.0),
-    ("both", 2, 0.3, 0.3),
-    ("slow_sink", 3, 0.1, 0.7),
-    ("slow_source", 4, 0.7, 0.1),
-];
-
-/// Cycle gaps between consecutive handshakes.
-fn gaps(c: &[u64]) -> Vec<u64> {
-    c.windows(2).map(|w| w[1] - w[0]).collect()
-}
 
 // -------------------------------------------------------------------- FIFO
 
@@ -503,17 +163,6 @@ fn gcd(a: usize, b: usize) -> usize {
     }
 }
 
-// -------------------------------------------------------------------- MVAU
-
-/// Weight arithmetics, as the RTL's ARITH parameter.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Arith {
-    Fixed = 0,
-    Pow2 = 1,
-    Binary = 2,
-    Ternary = 3,
-}
-
 #[derive(Clone, Debug)]
 struct MvauCfg {
     simd: usize,
@@ -573,48 +222,6 @@ struct Layer {
     w: Vec<Vec<i64>>,
     bias: Vec<i64>,
     acc_bits: u32,
-}
-
-fn weight_value(arith: Arith, w_bits: u32, code: u64) -> i64 {
-    match arith {
-        Arith::Fixed => sext(code, w_bits),
-        Arith::Pow2 => {
-            let m = code & ((1 << (w_bits - 1)) - 1);
-            let neg = (code >> (w_bits - 1)) & 1 == 1;
-            if m == 0 {
-                0
-            } else if neg {
-                -(1i64 << (m - 1))
-            } else {
-                1i64 << (m - 1)
-            }
-        }
-        Arith::Binary => {
-            if code & 1 == 1 {
-                -1
-            } else {
-                1
-            }
-        }
-        Arith::Ternary => match code & 3 {
-            1 => 1,
-            3 => -1,
-            _ => 0,
-        },
-    }
-}
-
-fn random_code(rng: &mut Rng, arith: Arith, w_bits: u32) -> u64 {
-    match arith {
-        Arith::Ternary => [0u64, 1, 3][rng.range(0, 2) as usize],
-        _ => rng.bits(w_bits),
-    }
-}
-
-fn signed_bits_for(lo: i128, hi: i128) -> u32 {
-    (1..=64)
-        .find(|&n| lo >= -(1i128 << (n - 1)) && hi < (1i128 << (n - 1)))
-        .unwrap_or(64)
 }
 
 fn make_layer(c: &MvauCfg, rng: &mut Rng) -> Layer {
@@ -1028,7 +635,12 @@ fn run_mvau_bench(
     );
 
     let t = std::time::Instant::now();
-    let (exe, offs) = build_stream(name, "tb_mvau.cpp", &["tomatl_mvau", "tomatl_fifo"], &insts);
+    let (exe, offs) = build_stream(
+        name,
+        "tb_mvau.cpp",
+        &["tomatl_mvau", "tomatl_fifo", "tomatl_requant"],
+        &insts,
+    );
     let build_s = t.elapsed().as_secs_f64();
     for &(name, seed, pv, pr) in scenarios {
         let res = run_stream(&exe, name, &insts, &offs, seed, pv, pr);
@@ -1273,97 +885,6 @@ endmodule
     }
 }
 
-// ------------------------------------------------- lint, Icarus and Yosys
-
-/// A module with parameters, for the tool checks.
-struct Elab {
-    module: &'static str,
-    deps: &'static [&'static str],
-    params: Vec<(&'static str, String)>,
-}
-
-fn elab(
-    module: &'static str,
-    deps: &'static [&'static str],
-    params: &[(&'static str, &str)],
-) -> Elab {
-    Elab {
-        module,
-        deps,
-        params: params.iter().map(|(k, v)| (*k, v.to_string())).collect(),
-    }
-}
-
-fn elab_sources(e: &Elab) -> Vec<PathBuf> {
-    std::iter::once(e.module)
-        .chain(e.deps.iter().copied())
-        .map(rtl)
-        .collect()
-}
-
-fn run_tool(mut c: Command) -> (bool, String) {
-    let what = format!("{c:?}");
-    match c.output() {
-        Ok(o) => (
-            o.status.success(),
-            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
-        ),
-        Err(e) => panic!("cannot run {what}: {e} (install verilator, iverilog and yosys)"),
-    }
-}
-
-fn verilator_lint(e: &Elab) -> (bool, String) {
-    let mut c = Command::new("verilator");
-    c.args(["--lint-only", "-Wall", "--top-module", e.module]);
-    for (k, v) in &e.params {
-        c.arg(format!("-G{k}={v}"));
-    }
-    c.args(elab_sources(e));
-    let (ok, text) = run_tool(c);
-    (ok && !text.contains("%Warning"), text)
-}
-
-fn icarus(e: &Elab, dir: &Path) -> (bool, String) {
-    let mut c = Command::new("iverilog");
-    c.args(["-g2005", "-Wall", "-o"])
-        .arg(dir.join("icarus.out"));
-    c.arg("-s").arg(e.module);
-    for (k, v) in &e.params {
-        c.arg(format!("-P{}.{k}={v}", e.module));
-    }
-    c.args(elab_sources(e));
-    let (ok, text) = run_tool(c);
-    // `-Wall` warns about the implicit timescale of modules without one;
-    // anything else is a finding
-    let other: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.contains("timescale") && !l.trim().is_empty())
-        .collect();
-    (ok && other.is_empty(), text)
-}
-
-fn yosys(e: &Elab) -> (bool, String) {
-    let files: Vec<String> = elab_sources(e)
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let mut chparam = String::new();
-    for (k, v) in &e.params {
-        let _ = write!(chparam, " -set {k} {v}");
-    }
-    let script = format!(
-        "read_verilog -defer {}; chparam{} {}; hierarchy -check -top {}; proc",
-        files.join(" "),
-        chparam,
-        e.module,
-        e.module
-    );
-    let mut c = Command::new("yosys");
-    c.args(["-q", "-p", &script]);
-    let (ok, text) = run_tool(c);
-    (ok && !text.to_lowercase().contains("warning"), text)
-}
-
 #[test]
 fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
     require_verilator();
@@ -1381,7 +902,7 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
         };
         Elab {
             module: "tomatl_mvau",
-            deps: &["tomatl_fifo"],
+            deps: &["tomatl_fifo", "tomatl_requant"],
             params: vec![
                 ("SIMD", c.simd.to_string()),
                 ("PE", c.pe.to_string()),

@@ -19,7 +19,10 @@
 //   o <instance> <cycle> <hex>     an output beat delivered
 //   done <cycles> | timeout <cycles>
 // Command line: <stimulus> <results> <seed> <p_valid_drop> <p_ready_drop>
-//               [max_cycles]
+//               [max_cycles] [burst]
+// With burst > 0 the stalls come in bursts: each side of each instance
+// alternates between periods of 1..burst cycles, a period being a stall with
+// probability p_valid_drop (input side) or p_ready_drop (output side).
 #ifndef TOMATL_UNIT_BENCH_H
 #define TOMATL_UNIT_BENCH_H
 
@@ -97,12 +100,27 @@ inline Bits get_field(const WData* w, int off, int nbits) {
     return b;
 }
 
+// A side of a stream in burst mode: the current period and its kind.
+struct Burst {
+    long left = 0;
+    bool stalled = false;
+    bool step(Rng& rng, double p, long max_len) {
+        if (left == 0) {
+            stalled = rng.chance(p);
+            left = 1 + (long)(rng.next() % (uint64_t)max_len);
+        }
+        --left;
+        return stalled;
+    }
+};
+
 struct StreamInst {
     int in_off, in_bits, out_off, out_bits;
     long in_beats, out_beats;
     std::vector<Bits> data;
     long next_in = 0, got_out = 0;
     bool holding = false;  // valid is up with data[next_in], not yet accepted
+    Burst in_burst, out_burst;
 };
 
 inline void die(const char* msg, const char* arg) {
@@ -113,7 +131,7 @@ inline void die(const char* msg, const char* arg) {
 // Runs the stream harness on model `T` (a Verilated `unit_top`).
 template <class T>
 int run_stream_bench(int argc, char** argv) {
-    if (argc < 6) die("usage: <stimulus> <results> <seed> <p_valid_drop> <p_ready_drop> [max_cycles]", "");
+    if (argc < 6) die("usage: <stimulus> <results> <seed> <p_valid_drop> <p_ready_drop> [max_cycles] [burst]", "");
     std::ifstream in(argv[1]);
     if (!in) die("cannot read", argv[1]);
     std::FILE* out = std::fopen(argv[2], "w");
@@ -122,6 +140,7 @@ int run_stream_bench(int argc, char** argv) {
     double p_valid_drop = std::atof(argv[4]);
     double p_ready_drop = std::atof(argv[5]);
     long max_cycles = argc > 6 ? std::atol(argv[6]) : 1000000;
+    long burst = argc > 7 ? std::atol(argv[7]) : 0;
 
     int n = 0;
     in >> n;
@@ -169,10 +188,12 @@ int run_stream_bench(int argc, char** argv) {
         for (int i = 0; i < n; ++i) {
             StreamInst& s = insts[i];
             // AXI-Stream: a raised valid stays up, with its data, until accepted.
-            if (!s.holding && s.next_in < s.in_beats && !rng.chance(p_valid_drop)) s.holding = true;
+            bool in_stall = burst > 0 ? s.in_burst.step(rng, p_valid_drop, burst) : rng.chance(p_valid_drop);
+            if (!s.holding && s.next_in < s.in_beats && !in_stall) s.holding = true;
             put_bit(s_tvalid, i, s.holding);
             if (s.holding) put_field(s_tdata, s.in_off, s.in_bits, s.data[s.next_in]);
-            put_bit(m_tready, i, !rng.chance(p_ready_drop));
+            bool out_stall = burst > 0 ? s.out_burst.step(rng, p_ready_drop, burst) : rng.chance(p_ready_drop);
+            put_bit(m_tready, i, !out_stall);
         }
         top.eval();
         for (int i = 0; i < n; ++i) {
