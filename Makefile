@@ -9,7 +9,7 @@ OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOOLS := verilator yosys iverilog
 
-.PHONY: setup demo test verify-all lint clean
+.PHONY: setup demo test verify-all clean
 
 # Install the open hardware tools when any is missing (Debian/Ubuntu).
 setup:
@@ -33,6 +33,17 @@ test: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) test --locked -- --test-threads=2
+
+# Verifications too slow for CI: every CNN example with its run time.
+VERIFY_ALL := lenet:20 resnet8:3 dscnn_kws:5 mobilenet_v1_025_96:1
+verify-all: $(TOMATL)
+	@for ex in $(VERIFY_ALL); do \
+	  net=$${ex%%:*}; frames=$${ex##*:}; \
+	  $(TOMATL) generate examples/$$net.yaml -o $(OUT)/$$net >/dev/null || exit 1; \
+	  start=$$(date +%s); \
+	  $(TOMATL) verify $(OUT)/$$net --frames $$frames --stall 0.3 || exit 1; \
+	  echo "$$net: $$(( $$(date +%s) - start )) s"; \
+	done
 
 clean:
 	rm -rf $(OUT) target
