@@ -210,16 +210,19 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
 
 /// Whether `a` is `b` or lies upstream of it.
 fn is_ancestor(graph: &Graph, a: Src, b: Src) -> bool {
-    if a == b {
-        return true;
+    let mut seen = vec![false; graph.layers.len()];
+    let mut todo = vec![b];
+    while let Some(s) = todo.pop() {
+        if s == a {
+            return true;
+        }
+        if let Src::Layer(i) = s {
+            if !std::mem::replace(&mut seen[i], true) {
+                todo.extend(graph.layers[i].inputs.iter().copied());
+            }
+        }
     }
-    match b {
-        Src::Input => false,
-        Src::Layer(i) => graph.layers[i]
-            .inputs
-            .iter()
-            .any(|&s| is_ancestor(graph, a, s)),
-    }
+    false
 }
 
 /// Without a target, the largest layer gets 64 multipliers' worth of
