@@ -232,3 +232,31 @@ fn random_cnns_match_the_golden_model_in_rtl() {
         "only {residuals} random networks had a residual add"
     );
 }
+
+#[test]
+fn mobilenet_v1_224_checks_and_generates() {
+    let graph = tomatl::frontend::load(&example("mobilenet_v1.yaml")).expect("load");
+    let macs = graph.total_macs();
+    let params: u64 = graph.layers.iter().map(|l| l.param_count()).sum();
+    // published: 569 M multiply-accumulates, 4.2 M parameters
+    assert!((568_000_000..571_000_000).contains(&macs), "MACs {macs}");
+    assert!(
+        (4_150_000..4_260_000).contains(&params),
+        "parameters {params}"
+    );
+    let out = scratch("mobilenet_v1_generate");
+    let plan = generate(
+        &graph,
+        Fold::Auto {
+            target_cycles: None,
+        },
+        &out,
+    );
+    assert_eq!(plan.engines.len(), 29);
+    let info: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("design.json")).expect("design.json"),
+    )
+    .expect("json");
+    assert_eq!(info["macs_per_frame"], macs);
+    lint(&out, &tomatl::emit::top_name(&graph));
+}
