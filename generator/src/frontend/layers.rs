@@ -620,7 +620,7 @@ fn kernel<'a>(cx: &Ctx<'a>) -> Res<([usize; 2], &'a Spanned<Dims>)> {
             .at(
                 kv,
                 format!(
-                    "a {}×{} kernel has {} elements, more than {MAX_WINDOW}",
+                    "kernel {}×{} has {} elements, more than {MAX_WINDOW}",
                     k[0],
                     k[1],
                     k[0] * k[1]

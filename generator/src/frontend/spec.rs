@@ -251,6 +251,12 @@ impl<'de> Deserialize<'de> for Dims {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Dims, E> {
                 Ok(Dims::Word(v.to_string()))
             }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Dims, E> {
+                Ok(Dims::Word(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Dims, E> {
+                Ok(Dims::Word(v.to_string()))
+            }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Dims, A::Error> {
                 let mut out = Vec::new();
                 while let Some(n) = seq.next_element::<Spanned<i64>>()? {
