@@ -1,0 +1,9 @@
+// Unit bench of tomatl_pool, tomatl_gap and the average divider tomatl_avg
+// (through single-element average pools fed every possible sum), random
+// valid and ready stalls on both sides. The Rust test
+// (generator/tests/rtl_cnn_units.rs) compares every output with a naive
+// reference of the numerics contract.
+#include "Vunit_top.h"
+#include "unit_bench.h"
+
+int main(int argc, char** argv) { return unit_bench::run_stream_bench<Vunit_top>(argc, argv); }
