@@ -613,9 +613,13 @@ fn swu_windows_padding_stride_and_rate() {
                 let out_start = |f: usize| r.out_cycles[f * ob];
                 let in_start = |f: usize| r.in_cycles[f * ib];
                 let interval = (out_start(3) - out_start(2)).max(in_start(3) - in_start(2));
+                let row = c.in_w * c.ch / c.simd;
                 let first = r.out_cycles[0];
                 let predicted = swu_cycles_per_frame(c);
-                let row = c.in_w * c.ch / c.simd;
+                // latency: the last input beat of the rows the first window
+                // needs -> the first output beat
+                let need = (c.k.0 - c.pad.0).min(c.in_h) * row;
+                assert_eq!(first - r.in_cycles[need - 1], 4, "swu #{k} {c:?}: latency");
                 let win = c.k.0 * c.k.1 * c.ch / c.simd;
                 let bound = ib.max(ob) + row * (c.k.0 + 1) + win;
                 let _ = writeln!(
@@ -996,6 +1000,12 @@ fn vvau_matches_reference() {
                     "vvau #{k}: input gaps {:?}",
                     gaps(&r.in_cycles)
                 );
+                // latency: the last beat of the first group -> its output
+                assert_eq!(
+                    r.out_cycles[0] - r.in_cycles[c.k - 1],
+                    4,
+                    "vvau #{k}: latency"
+                );
             }
         }
     }
@@ -1170,8 +1180,9 @@ fn pool_gap_and_divider_match_reference() {
     require_verilator();
     let mut rng = Rng(303);
     let mut units = Vec::new();
-    // (lanes, out bits, out signed, expected) per unit
-    let mut checks: Vec<(String, usize, u32, bool, Vec<i64>)> = Vec::new();
+    // (tag, lanes, out bits, out signed, expected, the input beat that
+    // completes the first output) per unit
+    let mut checks: Vec<(String, usize, u32, bool, Vec<i64>, usize)> = Vec::new();
     let (mut ties_neg, mut ties_pos) = (false, false);
 
     let windows = 20;
@@ -1220,7 +1231,14 @@ fn pool_gap_and_divider_match_reference() {
                 }
             }
         }
-        checks.push((format!("pool {c:?}"), c.pe, c.out_bits, c.out_signed, exp));
+        checks.push((
+            format!("pool {c:?}"),
+            c.pe,
+            c.out_bits,
+            c.out_signed,
+            exp,
+            c.k - 1,
+        ));
         units.push(Unit {
             module: c.module(),
             ports: Ports::Stream,
@@ -1269,7 +1287,14 @@ fn pool_gap_and_divider_match_reference() {
                 exp.push(average(sum, c.lshift, c.div, c.out_bits, c.out_signed));
             }
         }
-        checks.push((format!("gap {c:?}"), c.pe, c.out_bits, c.out_signed, exp));
+        checks.push((
+            format!("gap {c:?}"),
+            c.pe,
+            c.out_bits,
+            c.out_signed,
+            exp,
+            (c.n_pix - 1) * ng,
+        ));
         units.push(Unit {
             module: c.module(),
             ports: Ports::Stream,
@@ -1307,7 +1332,7 @@ fn pool_gap_and_divider_match_reference() {
             average(0, c.lshift, c.div, c.out_bits, c.out_signed),
             tail,
         ));
-        checks.push((format!("avg {c:?}"), c.pe, c.out_bits, c.out_signed, exp));
+        checks.push((format!("avg {c:?}"), c.pe, c.out_bits, c.out_signed, exp, 0));
         units.push(Unit {
             module: c.module(),
             ports: Ports::Stream,
@@ -1347,7 +1372,9 @@ fn pool_gap_and_divider_match_reference() {
             })
             .collect();
         let res = run_stream_with(&exe, name, &run, &offs, &st);
-        for (i, (r, (tag, lanes, bits, signed, exp))) in res.iter().zip(&checks).enumerate() {
+        for (i, (r, (tag, lanes, bits, signed, exp, done_beat))) in
+            res.iter().zip(&checks).enumerate()
+        {
             if i >= n_stream && name != "nostall" {
                 continue;
             }
@@ -1357,6 +1384,11 @@ fn pool_gap_and_divider_match_reference() {
                     gaps(&r.in_cycles).iter().all(|&g| g == 1),
                     "{tag}: input gaps {:?}",
                     gaps(&r.in_cycles)
+                );
+                assert_eq!(
+                    r.out_cycles[0] - r.in_cycles[*done_beat],
+                    3,
+                    "{tag}: latency"
                 );
             }
         }
@@ -1538,6 +1570,13 @@ fn fork_and_add_match_reference() {
                     "fork W={w} N={n}: input gaps {:?}",
                     gaps(&res[k].in_cycles)
                 );
+                for o in 0..n {
+                    assert_eq!(
+                        res[k + o].out_cycles[0] - res[k].in_cycles[0],
+                        1,
+                        "fork W={w} N={n} output {o}: latency"
+                    );
+                }
             }
             k += n;
         }
@@ -1562,6 +1601,8 @@ fn fork_and_add_match_reference() {
                     gaps(&res[k].out_cycles).iter().all(|&g| g == 1),
                     "add {c:?}: output gaps"
                 );
+                let both_in = res[k].in_cycles[0].max(res[k + 1].in_cycles[0]);
+                assert_eq!(res[k].out_cycles[0] - both_in, 2, "add {c:?}: latency");
             }
             k += 2;
         }
@@ -1831,30 +1872,37 @@ fn cnn_rtl_lints_clean_and_reads_in_icarus_and_yosys() {
 #[test]
 #[ignore]
 fn avg_divider_luts() {
+    let dir = work("avg_luts");
     for (sum_bits, div) in [(13, 9), (16, 125), (15, 64)] {
         for dsp in ["-nodsp", ""] {
+            let stat = dir.join("stat.txt");
             let script = format!(
                 "read_verilog {} {}; chparam -set SUM_BITS {sum_bits} -set AVG_DIV {div} tomatl_avg; \
-                 synth_xilinx {dsp} -top tomatl_avg; stat",
+                 synth_xilinx {dsp} -top tomatl_avg; tee -q -o {} stat",
                 rtl("tomatl_avg").display(),
-                rtl("tomatl_requant").display()
+                rtl("tomatl_requant").display(),
+                stat.display()
             );
             let mut c = Command::new("yosys");
             c.args(["-q", "-p", &script]);
             let (ok, text) = run_tool(c);
             assert!(ok, "{text}");
-            let luts: u64 = text
-                .lines()
-                .filter(|l| l.trim_start().starts_with("LUT"))
-                .filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok())
-                .sum();
-            let dsps = text
-                .lines()
-                .find(|l| l.contains("DSP48E1"))
-                .unwrap_or("")
-                .trim()
-                .to_string();
-            eprintln!("tomatl_avg SUM_BITS {sum_bits} AVG_DIV {div} {dsp}: {luts} LUTs {dsps}");
+            let text = std::fs::read_to_string(&stat).unwrap_or_default();
+            // the totals of the whole hierarchy come last
+            let total = text.rsplit("design hierarchy").next().unwrap_or("");
+            let count = |prefix: &str| -> u64 {
+                total
+                    .lines()
+                    .filter(|l| l.trim_start().starts_with(prefix))
+                    .filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok())
+                    .sum()
+            };
+            eprintln!(
+                "tomatl_avg SUM_BITS {sum_bits} AVG_DIV {div} {dsp:7}: {} LUTs, {} CARRY4, {} DSP48E1",
+                count("LUT"),
+                count("CARRY4"),
+                count("DSP48E1")
+            );
         }
     }
 }
