@@ -498,13 +498,13 @@ fn swu_configs() -> Vec<SwuCfg> {
 /// `max(in beats, out beats + stall rows * ROW)`. The line buffer holds
 /// NROWS = K_H + S_H rows; during the frame's last output row it can take
 /// the first NROWS - (IN_H - L_last) rows of the next frame, and the next
-/// frame's first window needs K_H - PAD_T rows: the rest is a stall of the
+/// frame's first window needs min(K_H - PAD_T, IN_H) rows: the rest is a stall of the
 /// output side, one row of ROW = IN_W*CH/SIMD beats at a time.
 fn swu_cycles_per_frame(c: &SwuCfg) -> usize {
     let nrows = c.k.0 + c.s.0;
     let l_last = ((c.out_h() - 1) * c.s.0).saturating_sub(c.pad.0);
     let prefetch = nrows - (c.in_h - l_last);
-    let stall_rows = (c.k.0 - c.pad.0).saturating_sub(prefetch);
+    let stall_rows = (c.k.0 - c.pad.0).min(c.in_h).saturating_sub(prefetch);
     let row = c.in_w * c.ch / c.simd;
     c.in_beats().max(c.out_beats() + stall_rows * row)
 }
@@ -553,10 +553,47 @@ fn swu_reference(c: &SwuCfg, img: &[u64]) -> Vec<Vec<u64>> {
 
 #[test]
 fn swu_windows_padding_stride_and_rate() {
+    let report = run_swu_bench("swu", &swu_configs(), 101);
+    eprintln!("{report}");
+}
+
+/// Random geometries (seeded): image sizes 1..9, kernels 1..7, strides 1..4,
+/// any legal padding, channel folds, element widths and window orders.
+#[test]
+fn swu_random_geometries() {
+    let mut rng = Rng(111);
+    let mut cfgs = Vec::new();
+    while cfgs.len() < 60 {
+        let k = (rng.range(1, 7) as usize, rng.range(1, 7) as usize);
+        let s = (rng.range(1, 4) as usize, rng.range(1, 4) as usize);
+        let pad = (
+            rng.range(0, k.0 as i64 - 1) as usize,
+            rng.range(0, k.1 as i64 - 1) as usize,
+            rng.range(0, k.0 as i64 - 1) as usize,
+            rng.range(0, k.1 as i64 - 1) as usize,
+        );
+        let (in_h, in_w) = (rng.range(1, 9) as usize, rng.range(1, 9) as usize);
+        if in_h + pad.0 + pad.2 < k.0 || in_w + pad.1 + pad.3 < k.1 {
+            continue;
+        }
+        let ch = [1usize, 2, 3, 4, 5, 6][rng.range(0, 5) as usize];
+        let divisors: Vec<usize> = (1..=ch).filter(|d| ch.is_multiple_of(*d)).collect();
+        let simd = divisors[rng.range(0, divisors.len() as i64 - 1) as usize];
+        let el_bits = rng.range(1, 9) as u32;
+        let dw = rng.range(0, 1) == 1;
+        cfgs.push(swu((in_h, in_w, ch, simd), el_bits, k, s, pad, dw));
+    }
+    let report = run_swu_bench("swu_random", &cfgs, 112);
+    eprintln!("{report}");
+}
+
+/// Builds one bench of the SWU configurations, checks every window beat in
+/// every stall scenario, and with no stalls the latency and the cycles per
+/// frame; returns the rate report.
+fn run_swu_bench(bench: &str, cfgs: &[SwuCfg], seed: u64) -> String {
     require_verilator();
-    let cfgs = swu_configs();
-    let frames = 4;
-    let mut rng = Rng(101);
+    let frames = 5;
+    let mut rng = Rng(seed);
     let mut expected: Vec<Vec<Bits>> = Vec::new();
     let units: Vec<Unit> = cfgs
         .iter()
@@ -583,7 +620,7 @@ fn swu_windows_padding_stride_and_rate() {
             }
         })
         .collect();
-    let (exe, offs) = build_units("swu", "tb_swu.cpp", &["tomatl_swu", "tomatl_fifo"], &units);
+    let (exe, offs) = build_units(bench, "tb_swu.cpp", &["tomatl_swu", "tomatl_fifo"], &units);
     let slots = all_slots(&units);
     let mut report = String::new();
     for (name, st) in scenarios() {
@@ -608,11 +645,12 @@ fn swu_windows_padding_stride_and_rate() {
                 );
             }
             if name == "nostall" {
-                // steady state: the interval between frames 2 and 3
+                // steady state: the mean interval between the output frames
+                // 1..frames-1 (the side that is not the bottleneck may
+                // jitter from frame to frame)
                 let (ib, ob) = (c.in_beats(), c.out_beats());
                 let out_start = |f: usize| r.out_cycles[f * ob];
-                let in_start = |f: usize| r.in_cycles[f * ib];
-                let interval = (out_start(3) - out_start(2)).max(in_start(3) - in_start(2));
+                let interval = (out_start(frames - 1) - out_start(1)) as f64 / (frames - 2) as f64;
                 let row = c.in_w * c.ch / c.simd;
                 let first = r.out_cycles[0];
                 let predicted = swu_cycles_per_frame(c);
@@ -625,7 +663,7 @@ fn swu_windows_padding_stride_and_rate() {
                 let _ = writeln!(
                     report,
                     "swu #{k:2} {:>2}x{:<2} ch {:>2}/{:<2} k {}x{} s {}x{} pad {:?} dw {}: \
-                     in {ib:4} out {ob:5} beats, frame every {interval:5} cycles (+{}, \
+                     in {ib:4} out {ob:5} beats, frame every {interval:7.1} cycles (+{:.1}, \
                      predicted {predicted}), first output at {first}",
                     c.in_h,
                     c.in_w,
@@ -637,20 +675,21 @@ fn swu_windows_padding_stride_and_rate() {
                     c.s.1,
                     c.pad,
                     c.dw as u32,
-                    interval as i64 - ib.max(ob) as i64
+                    interval - ib.max(ob) as f64
                 );
                 assert!(
-                    interval as usize <= bound,
+                    interval <= bound as f64,
                     "swu #{k} {c:?}: a frame takes {interval} cycles, more than {bound}"
                 );
-                assert_eq!(
-                    interval as usize, predicted,
-                    "swu #{k} {c:?}: cycles per frame against the planner's model"
+                assert!(
+                    (interval - predicted as f64).abs() <= 1.0,
+                    "swu #{k} {c:?}: {interval} cycles per frame, the planner's model says \
+                     {predicted}"
                 );
             }
         }
     }
-    eprintln!("{report}");
+    report
 }
 
 // -------------------------------------------------------------------- VVAU
