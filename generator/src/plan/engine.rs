@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::ir::{Graph, Layer, Op, PoolKind};
+use crate::ir::{Graph, Layer, Op};
 
 /// The hardware of one layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -38,6 +38,35 @@ pub struct Shape {
     pub in_pixels: u64,
     /// Kernel positions per window (1 without a window).
     pub window: u64,
+    /// The sliding-window unit in front of the engine, if any.
+    pub swu: Option<SwuGeom>,
+}
+
+/// What the sliding-window unit's timing depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwuGeom {
+    pub in_h: u64,
+    pub in_w: u64,
+    pub ch: u64,
+    pub k_h: u64,
+    pub s_h: u64,
+    pub pad_t: u64,
+    pub out_h: u64,
+}
+
+impl SwuGeom {
+    /// Cycles a frame loses waiting for the rows its first windows need
+    /// when the frame before has left too few of them in the line buffer
+    /// (`K_H + S_H` rows), in beats of `lanes` channels. Matches
+    /// `tomatl_swu` cycle for cycle with the output always ready.
+    pub fn stall_beats(&self, lanes: u64) -> u64 {
+        let nrows = self.k_h + self.s_h;
+        let row = self.in_w * self.ch / lanes;
+        let last = ((self.out_h - 1) * self.s_h).saturating_sub(self.pad_t);
+        let prefetch = nrows as i64 - (self.in_h - last) as i64;
+        let first = (self.k_h - self.pad_t).min(self.in_h) as i64;
+        (first - prefetch).max(0) as u64 * row
+    }
 }
 
 impl Shape {
@@ -51,14 +80,15 @@ impl Shape {
     pub fn cycles(&self, pe: usize, simd: usize) -> u64 {
         let (p, s) = (pe as u64, simd as u64);
         let (pd, sd) = (self.pe_dim as u64, self.simd_dim as u64);
+        let stall = |lanes: u64| self.swu.map(|g| g.stall_beats(lanes)).unwrap_or(0);
         match self.kind {
             EngineKind::Mvau => (sd / s) * (pd / p),
             EngineKind::ConvMvau => {
                 let compute = self.pixels * self.window * (sd / s) * (pd / p);
-                compute.max(self.in_pixels * sd / s)
+                (compute + stall(s)).max(self.in_pixels * sd / s)
             }
             EngineKind::Vvau | EngineKind::Pool => {
-                (self.pixels * self.window * pd / p).max(self.in_pixels * pd / p)
+                (self.pixels * self.window * pd / p + stall(p)).max(self.in_pixels * pd / p)
             }
             EngineKind::Gap | EngineKind::Add => self.in_pixels * pd / p,
         }
@@ -89,6 +119,17 @@ pub fn shape_of(graph: &Graph, layer: &Layer) -> Option<Shape> {
     let px = pixels(&layer.out_shape);
     let in_px = pixels(&layer.in_shape);
     let ch = |s: &[usize]| s.last().copied().unwrap_or(1);
+    let swu = |k_h: usize, s_h: usize, pad_t: usize| {
+        Some(SwuGeom {
+            in_h: layer.in_shape[0] as u64,
+            in_w: layer.in_shape[1] as u64,
+            ch: ch(&layer.in_shape) as u64,
+            k_h: k_h as u64,
+            s_h: s_h as u64,
+            pad_t: pad_t as u64,
+            out_h: layer.out_shape[0] as u64,
+        })
+    };
     let sh = |kind, pe_dim, simd_dim, window| Shape {
         kind,
         pe_dim,
@@ -96,15 +137,23 @@ pub fn shape_of(graph: &Graph, layer: &Layer) -> Option<Shape> {
         pixels: px,
         in_pixels: in_px,
         window,
+        swu: None,
     };
     match &layer.op {
         Op::Dense(d) => Some(sh(EngineKind::Mvau, d.out_features, d.in_features, 1)),
         Op::Conv(c) => {
             let k = (c.kernel[0] * c.kernel[1]) as u64;
+            let geom = swu(c.kernel[0], c.stride[0], c.pad[0]);
             if c.depthwise {
-                Some(sh(EngineKind::Vvau, c.in_ch, c.in_ch, k))
+                Some(Shape {
+                    swu: geom,
+                    ..sh(EngineKind::Vvau, c.in_ch, c.in_ch, k)
+                })
             } else if needs_window(layer) {
-                Some(sh(EngineKind::ConvMvau, c.out_ch, c.in_ch, k))
+                Some(Shape {
+                    swu: geom,
+                    ..sh(EngineKind::ConvMvau, c.out_ch, c.in_ch, k)
+                })
             } else {
                 // a 1x1 stride-1 convolution is a dense layer on every pixel
                 Some(Shape {
@@ -115,9 +164,11 @@ pub fn shape_of(graph: &Graph, layer: &Layer) -> Option<Shape> {
         }
         Op::Pool(p) => {
             let k = (p.kernel[0] * p.kernel[1]) as u64;
-            let _ = matches!(p.kind, PoolKind::Max);
             let c = ch(&layer.in_shape);
-            Some(sh(EngineKind::Pool, c, c, k))
+            Some(Shape {
+                swu: swu(p.kernel[0], p.stride[0], 0),
+                ..sh(EngineKind::Pool, c, c, k)
+            })
         }
         Op::GlobalAvgPool => {
             let c = ch(&layer.in_shape);

@@ -60,6 +60,7 @@ pub fn fold_layer(in_features: usize, out_features: usize, target: u64) -> (usiz
             pixels: 1,
             in_pixels: 1,
             window: 1,
+            swu: None,
         },
         target,
     )
