@@ -48,6 +48,11 @@ fn resnet8_verifies_and_is_efficient() {
 }
 
 #[test]
+fn mobilenet_v1_025_96_verifies() {
+    check_example("mobilenet_v1_025_96.yaml", 2, 0.3);
+}
+
+#[test]
 fn resnet8_survives_long_stall_bursts() {
     let graph = tomatl::frontend::load(&example("resnet8.yaml")).expect("load");
     let out = scratch("resnet8_bursts");
