@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use tomatl::emit;
 use tomatl::error::{Error, InputError, Result};
+use tomatl::ir::display::si;
 use tomatl::plan::{self, Fold};
 use tomatl::sim::{self, VerifyOptions};
 
@@ -126,9 +127,11 @@ fn run(cmd: Cmd) -> Result<u8> {
             let files = emit::emit(&graph, &hw)?;
             emit::write_design(&out, &files)?;
             println!(
-                "wrote {}: top `{}`, {} engine(s), {} multipliers, interval {} cycles/frame, {} files",
+                "wrote {}: top `{}`, {} MACs/frame, {} parameters, {} engine(s), {} multipliers, interval {} cycles/frame, {} files",
                 out.display(),
                 emit::top_name(&graph),
+                si(graph.total_macs()),
+                si(graph.layers.iter().map(|l| l.param_count()).sum()),
                 hw.engines.len(),
                 hw.multipliers(),
                 hw.interval,

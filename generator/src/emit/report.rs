@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::design_json::DesignInfo;
-use crate::ir::display::{opt, shape, weights};
+use crate::ir::display::{opt, shape, si, weights};
 use crate::ir::Graph;
 use crate::plan::HwPlan;
 
@@ -41,7 +41,9 @@ pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
         info.output.elems_per_beat,
         info.output.tdata_bits
     );
-    let _ = writeln!(r, "| MACs per frame | {macs} |");
+    let _ = writeln!(r, "| MACs per frame | {macs} ({}) |", si(macs));
+    let params: u64 = graph.layers.iter().map(|l| l.param_count()).sum();
+    let _ = writeln!(r, "| parameters | {params} ({}) |", si(params));
     let _ = writeln!(r, "| multipliers (PE x SIMD, all engines) | {mults} |");
     let _ = writeln!(
         r,
