@@ -1,5 +1,5 @@
 //! Embeds the hand-written Verilog library (`rtl/`) and the simulation
-//! harness (`testbenches/`) in the binary, so generated designs never point
+//! harness (`testbenches/`) and the board definitions (`boards/`) in the binary, so generated designs never point
 //! back into the source tree.
 
 use std::fmt::Write as _;
@@ -32,6 +32,7 @@ fn main() {
     let mut out = String::new();
     embed(&root.join("rtl"), "v", &mut out, "RTL_LIBRARY");
     embed(&root.join("testbenches"), "cpp", &mut out, "HARNESS_FILES");
+    embed(&root.join("boards"), "yaml", &mut out, "BOARD_FILES");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("embedded.rs");
     std::fs::write(dest, out).unwrap_or_else(|e| panic!("writing embedded.rs: {e}"));
     println!(

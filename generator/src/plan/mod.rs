@@ -3,6 +3,7 @@
 //! is, and the interval that follows. A pure function of the graph and the
 //! folding request.
 
+mod board;
 mod engine;
 mod fold;
 
@@ -11,6 +12,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::ir::{Graph, Op, Src};
 
+pub use board::{board_names, load_board, Board, Capacity, Family};
 pub use engine::{needs_window, shape_of, EngineKind, Shape};
 pub use fold::{divisors, fold, fold_layer, max_fold};
 
