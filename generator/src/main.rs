@@ -32,6 +32,58 @@ enum FoldArg {
     Auto,
 }
 
+#[derive(clap::Args, Clone)]
+struct BoardArgs {
+    /// board name (pynq-z2, zcu104, kv260, ultra96v2, alveo-u250, de10-nano, ulx3s-85f, icebreaker) or a board .yaml
+    #[arg(long)]
+    board: Option<String>,
+    /// frames per second to meet; the fastest that fits when absent
+    #[arg(long)]
+    fps: Option<f64>,
+    /// clock in MHz; the board's default when absent
+    #[arg(long)]
+    clock: Option<f64>,
+}
+
+impl BoardArgs {
+    fn check(&self) -> Result<()> {
+        if let Some(f) = self.fps {
+            check_flag(
+                f > 0.0 && f.is_finite(),
+                "--fps",
+                &format!("{f} frames/s"),
+                "a positive rate",
+            )?;
+        }
+        if let Some(c) = self.clock {
+            check_flag(
+                c > 0.0 && c.is_finite(),
+                "--clock",
+                &format!("{c} MHz"),
+                "a positive clock",
+            )?;
+        }
+        check_flag(
+            self.board.is_some() || (self.fps.is_none() && self.clock.is_none()),
+            "--fps",
+            "--fps and --clock need a board",
+            "--board NAME",
+        )
+    }
+
+    /// The board plan, when a board is named.
+    fn plan(&self, graph: &tomatl::ir::Graph) -> Result<Option<plan::HwPlan>> {
+        self.check()?;
+        match &self.board {
+            None => Ok(None),
+            Some(name) => {
+                let b = plan::load_board(name)?;
+                plan::plan_for_board(graph, &b, self.clock, self.fps).map(Some)
+            }
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Cmd {
     /// Check a network description and print each layer's shape, MACs and types
@@ -46,6 +98,14 @@ enum Cmd {
         /// cycles per frame every layer must meet (with --fold auto)
         #[arg(long)]
         target_cycles: Option<u64>,
+        #[command(flatten)]
+        board: BoardArgs,
+    },
+    /// Plan the network for a board: every layer's parallelism, resources, frames/s
+    Plan {
+        net: PathBuf,
+        #[command(flatten)]
+        board: BoardArgs,
     },
     /// Run the golden model on input tensors (.npy) and write the output codes
     Run {
@@ -105,11 +165,26 @@ fn run(cmd: Cmd) -> Result<u8> {
             print!("{}", tomatl::ir::display::check_table(&graph));
             Ok(0)
         }
+        Cmd::Plan { net, board } => {
+            check_flag(
+                board.board.is_some(),
+                "--board",
+                "no board given",
+                "--board NAME",
+            )?;
+            let graph = tomatl::frontend::load(&net)?;
+            let hw = board
+                .plan(&graph)?
+                .ok_or_else(|| Error::Internal("no board plan".into()))?;
+            print!("{}", tomatl::emit::plan_table(&graph, &hw));
+            Ok(0)
+        }
         Cmd::Generate {
             net,
             out,
             fold,
             target_cycles,
+            board,
         } => {
             check_flag(
                 target_cycles != Some(0),
@@ -123,7 +198,10 @@ fn run(cmd: Cmd) -> Result<u8> {
                 FoldArg::Min => Fold::Min,
                 FoldArg::Auto => Fold::Auto { target_cycles },
             };
-            let hw = plan::plan(&graph, fold)?;
+            let hw = match board.plan(&graph)? {
+                Some(p) => p,
+                None => plan::plan(&graph, fold)?,
+            };
             let files = emit::emit(&graph, &hw)?;
             emit::write_design(&out, &files)?;
             println!(

@@ -49,6 +49,9 @@ pub struct DesignInfo {
     pub target_cycles: Option<u64>,
     pub macs_per_frame: u64,
     pub multipliers: usize,
+    /// The board the design was planned for, with the predicted resources.
+    #[serde(default)]
+    pub board: Option<crate::plan::BoardFit>,
     pub layers: Vec<LayerInfo>,
 }
 
@@ -106,6 +109,7 @@ impl DesignInfo {
             target_cycles: plan.target_cycles,
             macs_per_frame: graph.total_macs(),
             multipliers: plan.multipliers(),
+            board: plan.board.clone(),
             layers,
         }
     }

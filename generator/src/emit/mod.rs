@@ -4,6 +4,7 @@
 
 mod design_json;
 mod mem;
+mod plan_table;
 mod report;
 mod sim;
 mod verilog;
@@ -15,6 +16,7 @@ use crate::ir::Graph;
 use crate::plan::HwPlan;
 
 pub use design_json::{DesignInfo, LayerInfo, StreamInfo};
+pub use plan_table::plan_table;
 pub use verilog::{top_name, ID_WORD};
 
 /// The embedded Verilog library and harness sources.

@@ -80,8 +80,14 @@ pub fn load_board(name: &str) -> Result<Board> {
         None => {
             let p = Path::new(name);
             let text = std::fs::read_to_string(p).map_err(|e| {
-                InputError::new(Path::new("--board"), format!("unknown board `{name}` ({e})"))
-                    .expected(format!("one of {} or a board .yaml file", board_names().join(", ")))
+                InputError::new(
+                    Path::new("--board"),
+                    format!("unknown board `{name}` ({e})"),
+                )
+                .expected(format!(
+                    "one of {} or a board .yaml file",
+                    board_names().join(", ")
+                ))
             })?;
             (p.to_path_buf(), text)
         }
@@ -119,7 +125,10 @@ mod tests {
             assert_eq!(b.name, want);
             assert!(b.resources.dsp > 0 && b.resources.lut > 0 && b.clock_mhz > 0.0);
         }
-        assert_eq!(load_board("pynq-z2").map(|b| b.part).ok().as_deref(), Some("xc7z020clg400-1"));
+        assert_eq!(
+            load_board("pynq-z2").map(|b| b.part).ok().as_deref(),
+            Some("xc7z020clg400-1")
+        );
         assert!(load_board("no-such-board").is_err());
     }
 }

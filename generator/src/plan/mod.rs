@@ -4,6 +4,7 @@
 //! folding request.
 
 mod board;
+mod cost;
 mod engine;
 mod fold;
 
@@ -13,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::ir::{Graph, Op, Src};
 
 pub use board::{board_names, load_board, Board, Capacity, Family};
+pub use cost::{design_cost, engine_cost, Resources};
 pub use engine::{needs_window, shape_of, EngineKind, Shape};
 pub use fold::{divisors, fold, fold_layer, max_fold};
 
@@ -59,7 +61,21 @@ impl EnginePlan {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// How a plan sits on a board.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct BoardFit {
+    pub board: String,
+    pub family: Family,
+    pub part: String,
+    pub clock_mhz: f64,
+    /// Frames per second at `clock_mhz`.
+    pub fps: f64,
+    /// What the resource model predicts for the design.
+    pub predicted: Resources,
+    pub capacity: Capacity,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HwPlan {
     pub engines: Vec<EnginePlan>,
     /// Elements per beat of the top's input stream.
@@ -72,6 +88,8 @@ pub struct HwPlan {
     pub interval: u64,
     /// The target the planner folded to (auto only).
     pub target_cycles: Option<u64>,
+    /// The board the plan was made for, if any.
+    pub board: Option<BoardFit>,
 }
 
 impl HwPlan {
@@ -207,7 +225,129 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
         interval,
         target_cycles,
         engines,
+        board: None,
     })
+}
+
+/// Which resources of a prediction exceed a board, as readable phrases.
+pub fn overruns(r: &Resources, cap: &Capacity) -> Vec<String> {
+    let mut out = Vec::new();
+    let bram = (cap.bram_kbit + cap.uram_kbit) as f64 * 1024.0;
+    if r.dsp > cap.dsp as f64 {
+        out.push(format!("DSP {:.0} > {}", r.dsp, cap.dsp));
+    }
+    if r.lut > cap.lut as f64 {
+        out.push(format!("LUT {:.0} > {}", r.lut, cap.lut));
+    }
+    if r.ff > cap.ff as f64 {
+        out.push(format!("FF {:.0} > {}", r.ff, cap.ff));
+    }
+    if r.bram_bits > bram {
+        out.push(format!(
+            "on-chip memory {:.0} kbit > {:.0} kbit",
+            r.bram_bits / 1024.0,
+            bram / 1024.0
+        ));
+    }
+    out
+}
+
+/// Plan for a board: fold every engine to meet `fps` at the clock, or, when
+/// no rate is asked for, to the fastest balanced rate whose predicted
+/// resources fit the board. Every weight stays on chip. A request that
+/// cannot fit is bad input (exit 2), naming what limits it.
+pub fn plan_for_board(
+    graph: &Graph,
+    board: &Board,
+    clock_mhz: Option<f64>,
+    fps: Option<f64>,
+) -> Result<HwPlan> {
+    let clock = clock_mhz.unwrap_or(board.clock_mhz);
+    let hz = clock * 1e6;
+    let fit = |target: u64| -> Result<(HwPlan, Resources)> {
+        let p = plan(
+            graph,
+            Fold::Auto {
+                target_cycles: Some(target.max(1)),
+            },
+        )?;
+        let r = design_cost(graph, &p, board.family);
+        Ok((p, r))
+    };
+    let (mut p, r) = match fps {
+        Some(f) => {
+            let target = (hz / f).floor().max(1.0) as u64;
+            let (p, r) = fit(target)?;
+            if p.interval > target {
+                return Err(too_slow(graph, board, clock, f, p.interval));
+            }
+            let over = overruns(&r, &board.resources);
+            if !over.is_empty() {
+                return Err(does_not_fit(graph, board, &format!("{f} frames/s"), &over));
+            }
+            (p, r)
+        }
+        None => {
+            // the slowest fold must fit; then search the fastest that does
+            let slowest = plan(graph, Fold::Min)?.interval;
+            let (p, r) = fit(slowest)?;
+            let over = overruns(&r, &board.resources);
+            if !over.is_empty() {
+                return Err(does_not_fit(graph, board, "its slowest fold", &over));
+            }
+            let (mut lo, mut hi, mut best) = (1u64, slowest, (p, r));
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                let (p, r) = fit(mid)?;
+                if overruns(&r, &board.resources).is_empty() {
+                    hi = mid;
+                    best = (p, r);
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            best
+        }
+    };
+    p.board = Some(BoardFit {
+        board: board.name.clone(),
+        family: board.family,
+        part: board.part.clone(),
+        clock_mhz: clock,
+        fps: hz / p.interval as f64,
+        predicted: r,
+        capacity: board.resources,
+    });
+    Ok(p)
+}
+
+fn too_slow(graph: &Graph, board: &Board, clock: f64, fps: f64, interval: u64) -> Error {
+    crate::error::InputError::new(
+        std::path::Path::new("--fps"),
+        format!(
+            "network `{}` cannot reach {fps} frames/s at {clock} MHz on {}: even fully unrolled its slowest engine needs {interval} cycles a frame",
+            graph.name, board.name
+        ),
+    )
+    .expected(format!("at most {:.0} frames/s", clock * 1e6 / interval as f64))
+    .into()
+}
+
+fn does_not_fit(graph: &Graph, board: &Board, what: &str, over: &[String]) -> Error {
+    crate::error::InputError::new(
+        std::path::Path::new("--board"),
+        format!(
+            "network `{}` at {what} does not fit {} ({}): {}",
+            graph.name,
+            board.name,
+            board.part,
+            over.join(", ")
+        ),
+    )
+    .expected(
+        "a lower --fps, a larger board, or narrower weights (pow2, binary, ternary need no DSP)",
+    )
+    .into()
 }
 
 /// Whether `a` is `b` or lies upstream of it.

@@ -1,0 +1,251 @@
+//! The resource model: DSP, LUT, flip-flop and memory bits of each engine
+//! for its arithmetic, bit widths and fold, per device family.
+//!
+//! First-order model: one DSP per fixed-point product wider than the
+//! family's LUT-multiplier threshold, LUTs for shift/add products, adder
+//! trees, accumulators and requantizers, and block memory for every ROM,
+//! line buffer and FIFO above the distributed-RAM threshold. The
+//! coefficients live in [`Coeffs`] per family.
+
+use serde::Serialize;
+
+use super::board::Family;
+use super::{EngineKind, EnginePlan, HwPlan};
+use crate::ir::{Arith, Graph, Layer, Op};
+
+/// Resources of a design or an engine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct Resources {
+    pub dsp: f64,
+    pub lut: f64,
+    pub ff: f64,
+    /// Block memory bits, rounded up to whole blocks.
+    pub bram_bits: f64,
+}
+
+impl std::ops::AddAssign for Resources {
+    fn add_assign(&mut self, o: Resources) {
+        self.dsp += o.dsp;
+        self.lut += o.lut;
+        self.ff += o.ff;
+        self.bram_bits += o.bram_bits;
+    }
+}
+
+/// Per-family coefficients.
+#[derive(Clone, Copy, Debug)]
+pub struct Coeffs {
+    /// Products with both operands at most this wide stay in LUTs.
+    pub lut_mul_max_bits: u32,
+    /// LUTs per bit-product of a LUT multiplier.
+    pub lut_per_mul_bit2: f64,
+    /// LUTs per adder bit.
+    pub lut_per_add_bit: f64,
+    /// Bits of one block RAM.
+    pub bram_block_bits: f64,
+    /// Shapes (width, depth) one block RAM can take.
+    pub bram_shapes: &'static [(u64, u64)],
+    /// Memories below this many bits go to LUT RAM / registers.
+    pub dist_ram_max_bits: u64,
+    /// Bits per LUT of distributed RAM.
+    pub dist_ram_bits_per_lut: f64,
+}
+
+pub fn coeffs(f: Family) -> Coeffs {
+    match f {
+        Family::Xilinx7 | Family::XilinxUltrascale => Coeffs {
+            lut_mul_max_bits: 2,
+            lut_per_mul_bit2: 1.0,
+            lut_per_add_bit: 1.0,
+            bram_block_bits: 36_864.0,
+            bram_shapes: &[
+                (1, 32768),
+                (2, 16384),
+                (4, 8192),
+                (9, 4096),
+                (18, 2048),
+                (36, 1024),
+                (72, 512),
+            ],
+            dist_ram_max_bits: 4096,
+            dist_ram_bits_per_lut: 64.0,
+        },
+        Family::IntelCycloneV => Coeffs {
+            lut_mul_max_bits: 2,
+            lut_per_mul_bit2: 1.2,
+            lut_per_add_bit: 1.0,
+            bram_block_bits: 10_240.0,
+            bram_shapes: &[
+                (1, 8192),
+                (2, 4096),
+                (5, 2048),
+                (10, 1024),
+                (20, 512),
+                (40, 256),
+            ],
+            dist_ram_max_bits: 1280,
+            dist_ram_bits_per_lut: 32.0,
+        },
+        Family::LatticeEcp5 | Family::LatticeIce40 => Coeffs {
+            lut_mul_max_bits: 4,
+            lut_per_mul_bit2: 2.0,
+            lut_per_add_bit: 1.0,
+            bram_block_bits: if f == Family::LatticeEcp5 {
+                18_432.0
+            } else {
+                4_096.0
+            },
+            bram_shapes: if f == Family::LatticeEcp5 {
+                &[
+                    (1, 16384),
+                    (2, 8192),
+                    (4, 4096),
+                    (9, 2048),
+                    (18, 1024),
+                    (36, 512),
+                ]
+            } else {
+                &[(2, 2048), (4, 1024), (8, 512), (16, 256)]
+            },
+            dist_ram_max_bits: 1024,
+            dist_ram_bits_per_lut: 16.0,
+        },
+    }
+}
+
+/// A memory of `depth` words of `width` bits.
+fn memory(c: &Coeffs, width: u64, depth: u64) -> Resources {
+    let bits = width * depth;
+    if bits <= c.dist_ram_max_bits {
+        Resources {
+            lut: bits as f64 / c.dist_ram_bits_per_lut,
+            ff: width as f64,
+            ..Default::default()
+        }
+    } else {
+        // the cheapest aspect ratio of the block for this memory
+        let blocks = c
+            .bram_shapes
+            .iter()
+            .map(|&(w, d)| width.div_ceil(w) * depth.div_ceil(d))
+            .min()
+            .unwrap_or(1);
+        Resources {
+            bram_bits: blocks as f64 * c.bram_block_bits,
+            ff: width as f64,
+            ..Default::default()
+        }
+    }
+}
+
+/// One product of an `a_bits` input with a weight of type `arith`/`w_bits`.
+fn product(c: &Coeffs, arith: Arith, a_bits: u32, w_bits: u32, acc_bits: u32) -> Resources {
+    let lut = |l: f64| Resources {
+        lut: l,
+        ..Default::default()
+    };
+    match arith {
+        Arith::Fixed if a_bits.min(w_bits) > c.lut_mul_max_bits => Resources {
+            dsp: 1.0,
+            ..Default::default()
+        },
+        Arith::Fixed => lut(c.lut_per_mul_bit2 * (a_bits * w_bits) as f64),
+        // a shifter of the input over the magnitude range, then negate
+        Arith::Pow2 => {
+            lut((a_bits + (1 << (w_bits - 1))) as f64 * (w_bits - 1) as f64 * 0.5 + acc_bits as f64)
+        }
+        Arith::Binary | Arith::Ternary => lut(acc_bits as f64 * c.lut_per_add_bit),
+    }
+}
+
+fn weights_of(layer: &Layer) -> Option<(Arith, u32, u32, u64)> {
+    match &layer.op {
+        Op::Dense(d) => Some((
+            d.wtype.arith,
+            d.wtype.bits,
+            d.acc_bits,
+            d.codes.len() as u64,
+        )),
+        Op::Conv(cv) => Some((
+            cv.wtype.arith,
+            cv.wtype.bits,
+            cv.acc_bits,
+            cv.codes.len() as u64,
+        )),
+        _ => None,
+    }
+}
+
+/// Resources of one engine (its window unit, arithmetic, ROMs and the FIFOs
+/// in front of it).
+pub fn engine_cost(graph: &Graph, e: &EnginePlan, family: Family) -> Resources {
+    let c = coeffs(family);
+    let layer = &graph.layers[e.layer];
+    let in_bits = layer.in_type.bits;
+    let out_bits = layer.out_type.bits as u64;
+    let mut r = Resources::default();
+    let lanes_in = e.simd as u64;
+    for &d in &e.in_fifo_depth {
+        r += memory(&c, lanes_in * in_bits as u64, d as u64);
+    }
+    if let (3, true) = (layer.in_shape.len(), super::needs_window(layer)) {
+        let (w, ch) = (layer.in_shape[1] as u64, layer.in_shape[2] as u64);
+        let kh = match &layer.op {
+            Op::Conv(cv) => cv.kernel[0] as u64 + cv.stride[0] as u64,
+            Op::Pool(p) => p.kernel[0] as u64 + p.stride[0] as u64,
+            _ => 0,
+        };
+        r += memory(&c, lanes_in * in_bits as u64, kh * w * ch / lanes_in);
+        r.lut += 120.0;
+        r.ff += 80.0;
+    }
+    match (e.kind, weights_of(layer)) {
+        (
+            EngineKind::Mvau | EngineKind::ConvMvau | EngineKind::Vvau,
+            Some((arith, wbits, acc, n)),
+        ) => {
+            let mults = e.multipliers as f64;
+            let p = product(&c, arith, in_bits, wbits, acc);
+            r.dsp += p.dsp * mults;
+            r.lut += p.lut * mults;
+            // adder trees and accumulators: one adder per product
+            r.lut += mults * acc as f64 * c.lut_per_add_bit;
+            r.ff += mults * acc as f64 * 0.5 + e.pe as f64 * (acc as u64 + out_bits) as f64;
+            // requantizers
+            r.lut += e.pe as f64 * (acc as f64 + 2.0 * out_bits as f64);
+            let words = (n / e.multipliers.max(1) as u64).max(1);
+            r += memory(&c, e.multipliers as u64 * wbits as u64, words);
+            r += memory(
+                &c,
+                e.pe as u64 * acc as u64,
+                (layer.out_shape.last().copied().unwrap_or(1) / e.pe) as u64,
+            );
+        }
+        _ => {
+            r.lut += e.pe as f64 * (in_bits as f64 * 3.0 + out_bits as f64);
+            r.ff += e.pe as f64 * (in_bits as f64 + out_bits as f64) * 2.0;
+        }
+    }
+    r
+}
+
+/// Resources of the whole design: every engine, the output FIFO and the
+/// status block.
+pub fn design_cost(graph: &Graph, plan: &HwPlan, family: Family) -> Resources {
+    let c = coeffs(family);
+    let mut r = Resources {
+        lut: 150.0,
+        ff: 250.0,
+        ..Default::default()
+    };
+    for e in &plan.engines {
+        r += engine_cost(graph, e, family);
+    }
+    let ob = graph.output_type().bits as u64;
+    r += memory(
+        &c,
+        plan.io_out_elems as u64 * ob,
+        plan.out_fifo_depth as u64,
+    );
+    r
+}
