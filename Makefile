@@ -9,7 +9,7 @@ OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOOLS := verilator yosys iverilog
 
-.PHONY: setup demo test verify-all clean
+.PHONY: setup demo test verify-all bench clean
 
 # Install the open hardware tools when any is missing (Debian/Ubuntu).
 setup:
@@ -44,6 +44,10 @@ verify-all: $(TOMATL)
 	  $(TOMATL) verify $(OUT)/$$net --frames $$frames --stall 0.3 || exit 1; \
 	  echo "$$net: $$(( $$(date +%s) - start )) s"; \
 	done
+
+# Generator, golden-model and simulation speed, arithmetic density: BENCH.md
+bench: setup
+	$(CARGO) run --release --locked --example bench
 
 clean:
 	rm -rf $(OUT) target

@@ -1,0 +1,130 @@
+//! `make bench`: generator speed, golden-model and Verilator simulation
+//! throughput, and the arithmetic density of planned designs, measured in
+//! one run. Prints a table and writes BENCH.md.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn load(net: &str) -> tomatl::ir::Graph {
+    tomatl::frontend::load(&root().join("examples").join(net))
+        .unwrap_or_else(|e| panic!("{net}: {e}"))
+}
+
+fn secs(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let mut md =
+        String::from("# Benchmarks\n\nMeasured in one run of `make bench` on this machine.\n\n");
+    let mut rows: Vec<(String, String)> = Vec::new();
+
+    // generator: MobileNet-V1 224 from YAML to a written design
+    let t = Instant::now();
+    let g = load("mobilenet_v1.yaml");
+    let board = tomatl::plan::load_board("zcu104").expect("board");
+    let plan = tomatl::plan::plan_for_board(&g, &board, None, None).expect("plan");
+    let files = tomatl::emit::emit(&g, &plan).expect("emit");
+    let out = root().join("target/bench/mobilenet_v1");
+    tomatl::emit::write_design(&out, &files).expect("write");
+    let gen_s = secs(t);
+    rows.push((
+        "generate mobilenet_v1 (224) for zcu104".into(),
+        format!("{gen_s:.2} s"),
+    ));
+    let fit = plan.board.as_ref().expect("fit");
+    let dsp_density = |g: &tomatl::ir::Graph, p: &tomatl::plan::HwPlan| {
+        let f = p.board.as_ref().expect("fit");
+        g.total_macs() as f64 / (f.predicted.dsp.max(1.0) * p.interval as f64)
+    };
+    rows.push((
+        "mobilenet_v1 on zcu104: planned frames/s".into(),
+        format!("{:.0} at {} MHz", fit.fps, fit.clock_mhz),
+    ));
+    rows.push((
+        "mobilenet_v1 on zcu104: MACs per DSP per cycle".into(),
+        format!("{:.2}", dsp_density(&g, &plan)),
+    ));
+
+    for (net, frames, sim_frames) in [("jet_tagger.yaml", 20000, 2000), ("resnet8.yaml", 20, 3)] {
+        let g = load(net);
+        let x = tomatl::golden::random_inputs(&g, frames, 1);
+        let t = Instant::now();
+        let _ = tomatl::golden::run(&g, x.view());
+        let golden_fps = frames as f64 / secs(t);
+        let board = tomatl::plan::load_board("pynq-z2").expect("board");
+        let plan = tomatl::plan::plan_for_board(&g, &board, None, None).expect("plan");
+        let out = root().join("target/bench").join(&g.name);
+        let files = tomatl::emit::emit(&g, &plan).expect("emit");
+        tomatl::emit::write_design(&out, &files).expect("write");
+        let info: tomatl::emit::DesignInfo = serde_json::from_str(
+            &std::fs::read_to_string(out.join("design.json")).expect("design.json"),
+        )
+        .expect("json");
+        let t = Instant::now();
+        tomatl::sim::verify::build_model(&out, &info).expect("build");
+        let build_s = secs(t);
+        let t = Instant::now();
+        let r = tomatl::sim::verify(
+            &out,
+            &tomatl::sim::VerifyOptions {
+                frames: sim_frames,
+                ..Default::default()
+            },
+        )
+        .expect("verify");
+        let sim_s = secs(t);
+        assert!(r.pass, "{net}: {}", r.line());
+        let cycles = r.latency_cycles as f64
+            + r.interval_cycles.unwrap_or(0.0) * (sim_frames.saturating_sub(1)) as f64;
+        let sim_fps = sim_frames as f64 / sim_s;
+        let name = g.name.clone();
+        let fit = plan.board.as_ref().expect("fit");
+        rows.push((
+            format!("{name}: golden model frames/s"),
+            format!("{golden_fps:.0}"),
+        ));
+        rows.push((
+            format!("{name}: Verilator build"),
+            format!("{build_s:.1} s"),
+        ));
+        rows.push((
+            format!("{name}: Verilator simulated cycles/s"),
+            format!("{:.0}", cycles / sim_s),
+        ));
+        rows.push((
+            format!("{name}: Verilator frames/s"),
+            format!("{sim_fps:.1}"),
+        ));
+        rows.push((
+            format!("{name}: golden model / Verilator speed"),
+            format!("{:.0}x", golden_fps / sim_fps),
+        ));
+        rows.push((
+            format!("{name} on pynq-z2: planned frames/s"),
+            format!("{:.0} at {} MHz", fit.fps, fit.clock_mhz),
+        ));
+        rows.push((
+            format!("{name} on pynq-z2: MACs per DSP per cycle"),
+            format!("{:.2}", dsp_density(&g, &plan)),
+        ));
+        if name == "resnet8" {
+            rows.push((
+                "resnet8 on pynq-z2 / published INT8 ResNet-8 (2,431 frames/s at 143 MHz)".into(),
+                format!("{:.2}x", fit.fps / 2431.0),
+            ));
+        }
+    }
+    let _ = writeln!(md, "| measurement | value |\n|---|---:|");
+    for (k, v) in &rows {
+        println!("{k:<70} {v}");
+        let _ = writeln!(md, "| {k} | {v} |");
+    }
+    std::fs::write(root().join("BENCH.md"), md).expect("write BENCH.md");
+    println!("wrote BENCH.md");
+}
