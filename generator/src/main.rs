@@ -135,6 +135,13 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Synthesize a design generated with --board in Yosys and compare its resources with the prediction
+    Synth {
+        out: PathBuf,
+        /// print the result as one JSON object
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -291,6 +298,18 @@ fn run(cmd: Cmd) -> Result<u8> {
                 println!("{}", report.line());
             }
             Ok(if report.pass { 0 } else { 1 })
+        }
+        Cmd::Synth { out, json } => {
+            let report = sim::yosys::synth_design(&out)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&report).map_err(|e| Error::Internal(e.to_string()))?
+                );
+            } else {
+                print!("{}", report.table());
+            }
+            Ok(0)
         }
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod verify;
 pub mod verilator;
+pub mod yosys;
 
 pub use verify::{verify, VerifyOptions, VerifyReport};
