@@ -33,6 +33,10 @@ pub struct LayerInfo {
     pub simd: Option<usize>,
     pub planned_cycles: Option<u64>,
     pub weight_rom_bits: u64,
+    /// What the resource model predicts for the layer's engine, when the
+    /// design was planned for a board.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub predicted: Option<crate::plan::Resources>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -95,6 +99,10 @@ impl DesignInfo {
                     simd: eng.map(|e| e.simd),
                     planned_cycles: eng.map(|e| e.cycles),
                     weight_rom_bits: rom,
+                    predicted: match (eng, &plan.board) {
+                        (Some(e), Some(b)) => Some(crate::plan::engine_cost(graph, e, b.family)),
+                        _ => None,
+                    },
                 }
             })
             .collect();

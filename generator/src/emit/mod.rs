@@ -6,6 +6,7 @@ mod design_json;
 mod mem;
 mod plan_table;
 mod report;
+mod report_html;
 mod sim;
 mod verilog;
 
@@ -17,6 +18,7 @@ use crate::plan::HwPlan;
 
 pub use design_json::{DesignInfo, LayerInfo, StreamInfo};
 pub use plan_table::plan_table;
+pub use report_html::html as report_html;
 pub use verilog::{top_name, ID_WORD};
 
 /// The embedded Verilog library and harness sources.
@@ -65,6 +67,10 @@ pub fn emit(graph: &Graph, plan: &HwPlan) -> Result<Vec<Artifact>> {
     files.push(Artifact::new(
         "report.md",
         report::markdown(graph, plan, &info),
+    ));
+    files.push(Artifact::new(
+        "report.html",
+        report_html::html(graph, &info, None)?,
     ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ndarray::Array2;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::verilator;
 use crate::emit::DesignInfo;
@@ -38,7 +38,7 @@ impl Default for VerifyOptions {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mismatch {
     pub frame: usize,
     pub element: usize,
@@ -46,7 +46,7 @@ pub struct Mismatch {
     pub got: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VerifyReport {
     pub pass: bool,
     pub frames: usize,
@@ -182,7 +182,28 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
     }
     let text = std::fs::read_to_string(&out_path)
         .map_err(|e| Error::io(format!("reading {}", out_path.display()), e))?;
-    compare(&info, &graph, &expected, &text, opts, frames)
+    let report = compare(&info, &graph, &expected, &text, opts, frames)?;
+    write_measured(out, &info, &graph, &report)?;
+    Ok(report)
+}
+
+/// Record a run next to the design: `verify.json`, and `report.html`
+/// refreshed to show the measured interval and verdict.
+fn write_measured(
+    out: &Path,
+    info: &DesignInfo,
+    graph: &Graph,
+    report: &VerifyReport,
+) -> Result<()> {
+    let json = serde_json::to_string_pretty(report)
+        .map_err(|e| Error::Internal(format!("serializing verify.json: {e}")))?
+        + "\n";
+    let page = crate::emit::report_html(graph, info, Some(report))?;
+    for (name, text) in [("verify.json", json), ("report.html", page)] {
+        let p = out.join(name);
+        std::fs::write(&p, text).map_err(|e| Error::io(format!("writing {}", p.display()), e))?;
+    }
+    Ok(())
 }
 
 fn compare(
@@ -300,4 +321,35 @@ fn compare(
         seed: opts.seed,
         problems,
     })
+}
+
+/// After a failure: the first layer whose output already differs from the
+/// golden model, found by verifying the network cut after a layer
+/// (bisection over the layers; each probe is a design of its own under
+/// `OUT/sim/bisect`). `None` when every cut passes.
+pub fn smallest_failing_layer(out: &Path, opts: &VerifyOptions) -> Result<Option<String>> {
+    let (_, graph) = read_design(out)?;
+    let probe = |k: usize| -> Result<bool> {
+        let cut = graph.prefix(k);
+        let plan = crate::plan::plan(&cut, crate::plan::Fold::Min)?;
+        let files = crate::emit::emit(&cut, &plan)?;
+        let dir = out.join("sim").join("bisect").join(format!("upto_{k}"));
+        crate::emit::write_design(&dir, &files)?;
+        let mut o = opts.clone();
+        o.frames = o.frames.min(2);
+        o.inputs = o.inputs.map(|x| x.slice(ndarray::s![..o.frames.min(x.nrows()), ..]).to_owned());
+        Ok(verify(&dir, &o)?.pass)
+    };
+    let (mut lo, mut hi) = (0usize, graph.layers.len());
+    // invariant: cuts before `lo` pass, the cut at `hi - 1` (the whole
+    // network) fails or is unknown
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if probe(mid)? {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(graph.layers.get(lo).map(|l| l.name.clone()))
 }
