@@ -296,6 +296,15 @@ fn run(cmd: Cmd) -> Result<u8> {
                 );
             } else {
                 println!("{}", report.line());
+                if !report.pass && report.mismatches > 0 {
+                    match sim::verify::smallest_failing_layer(&out, &opts)? {
+                        Some(layer) => println!("smallest failing layer: {layer}"),
+                        None => println!(
+                            "every cut of the network passes when generated afresh: the files in {} differ from what `tomatl generate` writes",
+                            out.display()
+                        ),
+                    }
+                }
             }
             Ok(if report.pass { 0 } else { 1 })
         }

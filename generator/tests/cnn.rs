@@ -265,3 +265,25 @@ fn mobilenet_v1_224_checks_and_generates() {
     assert_eq!(info["macs_per_frame"], macs);
     lint(&out, &tomatl::emit::top_name(&graph));
 }
+
+#[test]
+fn a_network_cut_after_a_layer_keeps_what_it_depends_on() {
+    let graph = tomatl::frontend::load(&example("resnet8.yaml")).expect("load");
+    let k = graph
+        .layers
+        .iter()
+        .position(|l| l.name == "s2sc")
+        .expect("s2sc");
+    let cut = graph.prefix(k);
+    let names: Vec<&str> = cut.layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["stem", "s1c1", "s1c2", "s1add", "s2sc"]);
+    // the cut computes exactly that layer of the whole network
+    let x = tomatl::golden::random_inputs(&graph, 2, 4);
+    assert_eq!(
+        tomatl::golden::run(&cut, x.view()),
+        tomatl::golden::layer_outputs(&graph, x.view(), k)
+    );
+    // and is a network of its own: it plans and emits
+    let plan = tomatl::plan::plan(&cut, Fold::Min).expect("plan");
+    tomatl::emit::emit(&cut, &plan).expect("emit");
+}

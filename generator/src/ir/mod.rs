@@ -252,6 +252,42 @@ impl Graph {
         }
     }
 
+    /// The network cut after layer `k`: layer `k` becomes the output, and
+    /// only the layers it depends on are kept (indices renumbered).
+    pub fn prefix(&self, k: usize) -> Graph {
+        let mut keep = vec![false; self.layers.len()];
+        let mut todo = vec![k];
+        while let Some(i) = todo.pop() {
+            if i < keep.len() && !std::mem::replace(&mut keep[i], true) {
+                for s in &self.layers[i].inputs {
+                    if let Src::Layer(j) = *s {
+                        todo.push(j);
+                    }
+                }
+            }
+        }
+        let mut index = vec![0usize; self.layers.len()];
+        let mut layers = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            if keep[i] {
+                index[i] = layers.len();
+                let mut l = l.clone();
+                for s in &mut l.inputs {
+                    if let Src::Layer(j) = *s {
+                        *s = Src::Layer(index[j]);
+                    }
+                }
+                layers.push(l);
+            }
+        }
+        Graph {
+            name: self.name.clone(),
+            input_shape: self.input_shape.clone(),
+            input_type: self.input_type,
+            layers,
+        }
+    }
+
     /// The layers that read each source: `consumers(Src::Layer(i))`.
     pub fn consumers(&self, s: Src) -> Vec<usize> {
         self.layers

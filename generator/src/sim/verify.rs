@@ -337,7 +337,10 @@ pub fn smallest_failing_layer(out: &Path, opts: &VerifyOptions) -> Result<Option
         crate::emit::write_design(&dir, &files)?;
         let mut o = opts.clone();
         o.frames = o.frames.min(2);
-        o.inputs = o.inputs.map(|x| x.slice(ndarray::s![..o.frames.min(x.nrows()), ..]).to_owned());
+        o.inputs = o.inputs.map(|x| {
+            x.slice(ndarray::s![..o.frames.min(x.nrows()), ..])
+                .to_owned()
+        });
         Ok(verify(&dir, &o)?.pass)
     };
     let (mut lo, mut hi) = (0usize, graph.layers.len());
