@@ -65,8 +65,21 @@ fn page_is_self_contained_with_every_layer_and_a_chart_each() {
     ] {
         assert!(html.contains(want), "report.html lacks {want:?}");
     }
-    // the per-engine resource columns are there with the board
+    // the per-engine resource columns are there with the board, and the
+    // design row totals the board prediction
     assert!(html.contains("<th class=\"n\">DSP</th>"));
+    let text = std::fs::read_to_string(out.join("design.json")).expect("design.json");
+    let info: tomatl::emit::DesignInfo = serde_json::from_str(&text).expect("parse");
+    let fit = info.board.as_ref().expect("board");
+    let total = html
+        .split("<tr class=\"total\">")
+        .nth(1)
+        .and_then(|t| t.split("</tr>").next())
+        .expect("design row");
+    assert!(
+        total.contains(&format!("<td class=\"n\">{:.0}</td>", fit.predicted.dsp)),
+        "{total}"
+    );
 
     // deterministic: the same input gives the same bytes
     let graph2 = tomatl::frontend::load(&example("resnet8.yaml")).expect("load");
@@ -137,6 +150,7 @@ fn measured_section_shows_verdict_interval_and_mismatches_escaped() {
     let ok = tomatl::emit::report_html(&graph, &info, Some(&report(true, 36_870.5))).expect("ok");
     assert_self_contained(&ok);
     assert!(ok.contains("verdict pass"));
+    assert!(ok.contains("<div class=\"k\">verified</div><div class=\"v\">PASS</div>"));
     assert!(ok.contains("36870.50"), "measured interval shown");
     assert!(
         ok.contains("measured 36870.5"),
@@ -147,6 +161,7 @@ fn measured_section_shows_verdict_interval_and_mismatches_escaped() {
     let bad =
         tomatl::emit::report_html(&graph, &info, Some(&report(false, 40_000.0))).expect("bad");
     assert!(bad.contains("verdict fail"));
+    assert!(bad.contains("<div class=\"v\">FAIL</div>"));
     assert!(bad.contains("frame 1 element 7: expected 12, got -5"));
     assert!(
         bad.contains("TLAST &#60;wrong&#62; &#38; late")

@@ -108,6 +108,7 @@ struct Page {
     facts: Vec<Fact>,
     has_cost: bool,
     rows: Vec<Row>,
+    total: Row,
     balance: Chart,
     resources: Option<Chart>,
     board_note: String,
@@ -185,7 +186,7 @@ pub fn html(graph: &Graph, info: &DesignInfo, verify: Option<&VerifyReport>) -> 
         ),
         None => format!("no board: rates quoted at {REPORT_CLOCK_MHZ:.0} MHz"),
     };
-    let headline = vec![
+    let mut headline = vec![
         fact("frames/s", format!("{fps:.0}")),
         fact("interval", format!("{interval} cycles")),
         fact("latency ≥", format!("{latency_us:.2} µs")),
@@ -245,7 +246,37 @@ pub fn html(graph: &Graph, info: &DesignInfo, verify: Option<&VerifyReport>) -> 
         format!("{efficiency:.3} = MACs / (multipliers × interval)"),
     ));
 
+    if let Some(v) = verify {
+        headline.push(fact(
+            "verified",
+            if v.pass { "PASS" } else { "FAIL" }.into(),
+        ));
+    }
     let has_cost = info.layers.iter().any(|l| l.predicted.is_some());
+    let whole = info.board.as_ref().map(|b| b.predicted);
+    let total_cost = |f: fn(&crate::plan::Resources) -> f64| {
+        whole
+            .map(|r| format!("{:.0}", f(&r)))
+            .unwrap_or_else(|| "-".into())
+    };
+    let total = Row {
+        name: "design".into(),
+        op: String::new(),
+        in_shape: shape(&info.input.shape),
+        out_shape: shape(&info.output.shape),
+        macs: macs.to_string(),
+        weights: String::new(),
+        acc_bits: String::new(),
+        out_type: String::new(),
+        fold: format!("{} mult.", info.multipliers),
+        cycles: interval.to_string(),
+        share: String::new(),
+        bottleneck: false,
+        dsp: total_cost(|r| r.dsp),
+        lut: total_cost(|r| r.lut),
+        ff: total_cost(|r| r.ff),
+        bram_kbit: total_cost(|r| r.bram_bits / 1024.0),
+    };
     let rows = info
         .layers
         .iter()
@@ -429,6 +460,7 @@ pub fn html(graph: &Graph, info: &DesignInfo, verify: Option<&VerifyReport>) -> 
         facts,
         has_cost,
         rows,
+        total,
         balance,
         resources,
         board_note,
