@@ -32,48 +32,91 @@ impl std::ops::AddAssign for Resources {
     }
 }
 
-/// Per-family coefficients.
+/// Per-family coefficients, fitted to Yosys synthesis of the calibration
+/// grid (`scripts/calibrate.sh`, `boards/calibration/<family>.csv`).
 #[derive(Clone, Copy, Debug)]
 pub struct Coeffs {
-    /// Products with both operands at most this wide stay in LUTs.
-    pub lut_mul_max_bits: u32,
-    /// LUTs per bit-product of a LUT multiplier.
+    /// A fixed-point product goes to a DSP when its exact width
+    /// (`a + w + 1` bits) reaches this and both operands have 2 bits or
+    /// more (Yosys `mul2dsp`'s `DSP_Y_MINWIDTH`).
+    pub dsp_min_prod_bits: u32,
+    /// LUTs per bit-product (`a × w`) of a LUT multiplier.
     pub lut_per_mul_bit2: f64,
-    /// LUTs per adder bit.
-    pub lut_per_add_bit: f64,
+    /// LUTs per bit of a pow2 product's shifter, per position it can shift.
+    pub lut_per_shift_bit: f64,
+    /// LUTs per bit of the conditional negate of pow2, binary and ternary
+    /// products.
+    pub lut_per_neg_bit: f64,
+    /// LUTs per accumulator bit per product (adder tree and accumulator).
+    pub lut_per_acc_bit: f64,
+    /// Flip-flops per accumulator bit and per input bit, per product
+    /// (pipeline registers of the adder tree and the operands).
+    pub ff_per_acc_bit: f64,
+    pub ff_per_in_bit: f64,
+    /// LUTs and flip-flops of one engine whatever its fold (control, FIFO
+    /// and width converter logic, requantizer).
+    pub engine_lut: f64,
+    pub engine_ff: f64,
+    /// LUTs and flip-flops of a sliding-window unit.
+    pub window_lut: f64,
+    pub window_ff: f64,
+    /// LUTs and flip-flops of the top (AXI4-Lite status, output stream).
+    pub top_lut: f64,
+    pub top_ff: f64,
     /// Bits of one block RAM.
     pub bram_block_bits: f64,
     /// Shapes (width, depth) one block RAM can take.
     pub bram_shapes: &'static [(u64, u64)],
     /// Memories below this many bits go to LUT RAM / registers.
     pub dist_ram_max_bits: u64,
-    /// Bits per LUT of distributed RAM.
+    /// Bits per LUT of distributed RAM (and of a ROM in LUTs).
     pub dist_ram_bits_per_lut: f64,
 }
 
 pub fn coeffs(f: Family) -> Coeffs {
     match f {
+        // fitted on xilinx7.csv (48 designs): LUT within 0.83-1.26 of Yosys
         Family::Xilinx7 | Family::XilinxUltrascale => Coeffs {
-            lut_mul_max_bits: 2,
-            lut_per_mul_bit2: 1.0,
-            lut_per_add_bit: 1.0,
-            bram_block_bits: 36_864.0,
+            dsp_min_prod_bits: 9,
+            lut_per_mul_bit2: 2.18,
+            lut_per_shift_bit: 2.54,
+            lut_per_neg_bit: 1.96,
+            lut_per_acc_bit: 1.62,
+            ff_per_acc_bit: 1.06,
+            ff_per_in_bit: 1.0,
+            engine_lut: 360.0,
+            engine_ff: 280.0,
+            window_lut: 170.0,
+            window_ff: 220.0,
+            top_lut: 250.0,
+            top_ff: 250.0,
+            bram_block_bits: 18_432.0,
             bram_shapes: &[
-                (1, 32768),
-                (2, 16384),
-                (4, 8192),
-                (9, 4096),
-                (18, 2048),
-                (36, 1024),
-                (72, 512),
+                (1, 16384),
+                (2, 8192),
+                (4, 4096),
+                (9, 2048),
+                (18, 1024),
+                (36, 512),
             ],
-            dist_ram_max_bits: 4096,
+            dist_ram_max_bits: 1024,
             dist_ram_bits_per_lut: 64.0,
         },
+        // not calibrated: the Xilinx fit with ALM-sized LUTs
         Family::IntelCycloneV => Coeffs {
-            lut_mul_max_bits: 2,
-            lut_per_mul_bit2: 1.2,
-            lut_per_add_bit: 1.0,
+            dsp_min_prod_bits: 9,
+            lut_per_mul_bit2: 2.4,
+            lut_per_shift_bit: 2.8,
+            lut_per_neg_bit: 2.0,
+            lut_per_acc_bit: 1.7,
+            ff_per_acc_bit: 1.06,
+            ff_per_in_bit: 1.0,
+            engine_lut: 400.0,
+            engine_ff: 280.0,
+            window_lut: 190.0,
+            window_ff: 220.0,
+            top_lut: 280.0,
+            top_ff: 250.0,
             bram_block_bits: 10_240.0,
             bram_shapes: &[
                 (1, 8192),
@@ -83,13 +126,25 @@ pub fn coeffs(f: Family) -> Coeffs {
                 (20, 512),
                 (40, 256),
             ],
-            dist_ram_max_bits: 1280,
+            dist_ram_max_bits: 640,
             dist_ram_bits_per_lut: 32.0,
         },
         Family::LatticeEcp5 | Family::LatticeIce40 => Coeffs {
-            lut_mul_max_bits: 4,
-            lut_per_mul_bit2: 2.0,
-            lut_per_add_bit: 1.0,
+            // ECP5 maps every product with operands of 2 bits or more to
+            // MULT18X18D; iCE40 only from 11 product bits (`-dsp`)
+            dsp_min_prod_bits: if f == Family::LatticeEcp5 { 0 } else { 11 },
+            lut_per_mul_bit2: 3.0,
+            lut_per_shift_bit: 3.5,
+            lut_per_neg_bit: 2.0,
+            lut_per_acc_bit: 2.0,
+            ff_per_acc_bit: 1.06,
+            ff_per_in_bit: 1.0,
+            engine_lut: 500.0,
+            engine_ff: 280.0,
+            window_lut: 250.0,
+            window_ff: 220.0,
+            top_lut: 350.0,
+            top_ff: 250.0,
             bram_block_bits: if f == Family::LatticeEcp5 {
                 18_432.0
             } else {
@@ -107,7 +162,7 @@ pub fn coeffs(f: Family) -> Coeffs {
             } else {
                 &[(2, 2048), (4, 1024), (8, 512), (16, 256)]
             },
-            dist_ram_max_bits: 1024,
+            dist_ram_max_bits: 512,
             dist_ram_bits_per_lut: 16.0,
         },
     }
@@ -138,23 +193,44 @@ fn memory(c: &Coeffs, width: u64, depth: u64) -> Resources {
     }
 }
 
+/// A constant ROM (weights, biases). Yosys builds the small, wide ROMs of
+/// the calibration grid (up to 8 kbit) from LUTs, a LUT holding
+/// `dist_ram_bits_per_lut` bits; larger ROMs take block RAM.
+fn rom(c: &Coeffs, width: u64, depth: u64) -> Resources {
+    if width * depth <= ROM_LUT_MAX_BITS {
+        Resources {
+            lut: (width * depth) as f64 / c.dist_ram_bits_per_lut,
+            ..Default::default()
+        }
+    } else {
+        memory(c, width, depth)
+    }
+}
+
+/// ROMs up to this many bits are built from LUTs.
+const ROM_LUT_MAX_BITS: u64 = 16_384;
+
 /// One product of an `a_bits` input with a weight of type `arith`/`w_bits`.
-fn product(c: &Coeffs, arith: Arith, a_bits: u32, w_bits: u32, acc_bits: u32) -> Resources {
+fn product(c: &Coeffs, arith: Arith, a_bits: u32, w_bits: u32) -> Resources {
     let lut = |l: f64| Resources {
         lut: l,
         ..Default::default()
     };
     match arith {
-        Arith::Fixed if a_bits.min(w_bits) > c.lut_mul_max_bits => Resources {
-            dsp: 1.0,
-            ..Default::default()
-        },
+        Arith::Fixed if a_bits.min(w_bits) >= 2 && a_bits + w_bits + 1 >= c.dsp_min_prod_bits => {
+            Resources {
+                dsp: 1.0,
+                ..Default::default()
+            }
+        }
         Arith::Fixed => lut(c.lut_per_mul_bit2 * (a_bits * w_bits) as f64),
         // a shifter of the input over the magnitude range, then negate
         Arith::Pow2 => {
-            lut((a_bits + (1 << (w_bits - 1))) as f64 * (w_bits - 1) as f64 * 0.5 + acc_bits as f64)
+            let span = (a_bits + (1 << (w_bits - 1))) as f64;
+            lut(c.lut_per_shift_bit * span * (w_bits - 1) as f64 * 0.5
+                + c.lut_per_neg_bit * (a_bits + 2) as f64)
         }
-        Arith::Binary | Arith::Ternary => lut(acc_bits as f64 * c.lut_per_add_bit),
+        Arith::Binary | Arith::Ternary => lut(c.lut_per_neg_bit * (a_bits + 2) as f64),
     }
 }
 
@@ -183,7 +259,11 @@ pub fn engine_cost(graph: &Graph, e: &EnginePlan, family: Family) -> Resources {
     let layer = &graph.layers[e.layer];
     let in_bits = layer.in_type.bits;
     let out_bits = layer.out_type.bits as u64;
-    let mut r = Resources::default();
+    let mut r = Resources {
+        lut: c.engine_lut,
+        ff: c.engine_ff,
+        ..Default::default()
+    };
     let lanes_in = e.simd as u64;
     for &d in &e.in_fifo_depth {
         r += memory(&c, lanes_in * in_bits as u64, d as u64);
@@ -196,8 +276,8 @@ pub fn engine_cost(graph: &Graph, e: &EnginePlan, family: Family) -> Resources {
             _ => 0,
         };
         r += memory(&c, lanes_in * in_bits as u64, kh * w * ch / lanes_in);
-        r.lut += 120.0;
-        r.ff += 80.0;
+        r.lut += c.window_lut;
+        r.ff += c.window_ff;
     }
     match (e.kind, weights_of(layer)) {
         (
@@ -205,17 +285,15 @@ pub fn engine_cost(graph: &Graph, e: &EnginePlan, family: Family) -> Resources {
             Some((arith, wbits, acc, n)),
         ) => {
             let mults = e.multipliers as f64;
-            let p = product(&c, arith, in_bits, wbits, acc);
+            let p = product(&c, arith, in_bits, wbits);
             r.dsp += p.dsp * mults;
             r.lut += p.lut * mults;
-            // adder trees and accumulators: one adder per product
-            r.lut += mults * acc as f64 * c.lut_per_add_bit;
-            r.ff += mults * acc as f64 * 0.5 + e.pe as f64 * (acc as u64 + out_bits) as f64;
-            // requantizers
-            r.lut += e.pe as f64 * (acc as f64 + 2.0 * out_bits as f64);
+            // adder trees and accumulators
+            r.lut += mults * acc as f64 * c.lut_per_acc_bit;
+            r.ff += mults * (acc as f64 * c.ff_per_acc_bit + in_bits as f64 * c.ff_per_in_bit);
             let words = (n / e.multipliers.max(1) as u64).max(1);
-            r += memory(&c, e.multipliers as u64 * wbits as u64, words);
-            r += memory(
+            r += rom(&c, e.multipliers as u64 * wbits as u64, words);
+            r += rom(
                 &c,
                 e.pe as u64 * acc as u64,
                 (layer.out_shape.last().copied().unwrap_or(1) / e.pe) as u64,
@@ -234,8 +312,8 @@ pub fn engine_cost(graph: &Graph, e: &EnginePlan, family: Family) -> Resources {
 pub fn design_cost(graph: &Graph, plan: &HwPlan, family: Family) -> Resources {
     let c = coeffs(family);
     let mut r = Resources {
-        lut: 150.0,
-        ff: 250.0,
+        lut: c.top_lut,
+        ff: c.top_ff,
         ..Default::default()
     };
     for e in &plan.engines {
