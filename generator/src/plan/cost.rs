@@ -49,8 +49,8 @@ pub struct Coeffs {
     pub lut_per_neg_bit: f64,
     /// LUTs per accumulator bit per product (adder tree and accumulator).
     pub lut_per_acc_bit: f64,
-    /// Flip-flops per accumulator bit and per input bit, per product
-    /// (pipeline registers of the adder tree and the operands).
+    /// Flip-flops per accumulator bit of each adder-tree adder, and per
+    /// input bit of each product (pipeline and operand registers).
     pub ff_per_acc_bit: f64,
     pub ff_per_in_bit: f64,
     /// LUTs and flip-flops of one engine whatever its fold (control, FIFO
@@ -67,8 +67,11 @@ pub struct Coeffs {
     pub bram_block_bits: f64,
     /// Shapes (width, depth) one block RAM can take.
     pub bram_shapes: &'static [(u64, u64)],
-    /// Memories below this many bits go to LUT RAM / registers.
+    /// Memories below this many bits, or of at most
+    /// [`DIST_RAM_MAX_DEPTH`] words, go to LUT RAM / registers.
     pub dist_ram_max_bits: u64,
+    /// Constant ROMs up to this many bits are built from LUTs.
+    pub rom_lut_max_bits: u64,
     /// Bits per LUT of distributed RAM (and of a ROM in LUTs).
     pub dist_ram_bits_per_lut: f64,
 }
@@ -82,12 +85,12 @@ pub fn coeffs(f: Family) -> Coeffs {
             lut_per_shift_bit: 2.54,
             lut_per_neg_bit: 1.96,
             lut_per_acc_bit: 1.62,
-            ff_per_acc_bit: 1.06,
-            ff_per_in_bit: 1.0,
+            ff_per_acc_bit: 0.71,
+            ff_per_in_bit: 0.72,
             engine_lut: 360.0,
-            engine_ff: 280.0,
+            engine_ff: 273.0,
             window_lut: 170.0,
-            window_ff: 220.0,
+            window_ff: 70.0,
             top_lut: 250.0,
             top_ff: 250.0,
             bram_block_bits: 18_432.0,
@@ -100,6 +103,7 @@ pub fn coeffs(f: Family) -> Coeffs {
                 (36, 512),
             ],
             dist_ram_max_bits: 1024,
+            rom_lut_max_bits: 16_384,
             dist_ram_bits_per_lut: 64.0,
         },
         // not calibrated: the Xilinx fit with ALM-sized LUTs
@@ -109,12 +113,12 @@ pub fn coeffs(f: Family) -> Coeffs {
             lut_per_shift_bit: 2.8,
             lut_per_neg_bit: 2.0,
             lut_per_acc_bit: 1.7,
-            ff_per_acc_bit: 1.06,
-            ff_per_in_bit: 1.0,
+            ff_per_acc_bit: 0.71,
+            ff_per_in_bit: 0.72,
             engine_lut: 400.0,
-            engine_ff: 280.0,
+            engine_ff: 273.0,
             window_lut: 190.0,
-            window_ff: 220.0,
+            window_ff: 70.0,
             top_lut: 280.0,
             top_ff: 250.0,
             bram_block_bits: 10_240.0,
@@ -127,54 +131,74 @@ pub fn coeffs(f: Family) -> Coeffs {
                 (40, 256),
             ],
             dist_ram_max_bits: 640,
+            rom_lut_max_bits: 4_096,
             dist_ram_bits_per_lut: 32.0,
         },
-        Family::LatticeEcp5 | Family::LatticeIce40 => Coeffs {
-            // ECP5 maps every product with operands of 2 bits or more to
-            // MULT18X18D; iCE40 only from 11 product bits (`-dsp`)
-            dsp_min_prod_bits: if f == Family::LatticeEcp5 { 0 } else { 11 },
+        // fitted on lattice_ecp5.csv (48 designs): LUT within 0.74-1.21;
+        // every product with operands of 2 bits or more is a MULT18X18D,
+        // so LUT multipliers (`lut_per_mul_bit2`) are not calibrated
+        Family::LatticeEcp5 => Coeffs {
+            dsp_min_prod_bits: 0,
             lut_per_mul_bit2: 3.0,
-            lut_per_shift_bit: 3.5,
-            lut_per_neg_bit: 2.0,
-            lut_per_acc_bit: 2.0,
-            ff_per_acc_bit: 1.06,
-            ff_per_in_bit: 1.0,
-            engine_lut: 500.0,
-            engine_ff: 280.0,
-            window_lut: 250.0,
-            window_ff: 220.0,
+            lut_per_shift_bit: 6.42,
+            lut_per_neg_bit: 1.91,
+            lut_per_acc_bit: 3.99,
+            ff_per_acc_bit: 0.71,
+            ff_per_in_bit: 0.77,
+            engine_lut: 1040.0,
+            engine_ff: 250.0,
+            window_lut: 460.0,
+            window_ff: 85.0,
             top_lut: 350.0,
             top_ff: 250.0,
-            bram_block_bits: if f == Family::LatticeEcp5 {
-                18_432.0
-            } else {
-                4_096.0
-            },
-            bram_shapes: if f == Family::LatticeEcp5 {
-                &[
-                    (1, 16384),
-                    (2, 8192),
-                    (4, 4096),
-                    (9, 2048),
-                    (18, 1024),
-                    (36, 512),
-                ]
-            } else {
-                &[(2, 2048), (4, 1024), (8, 512), (16, 256)]
-            },
+            bram_block_bits: 18_432.0,
+            bram_shapes: &[
+                (1, 16384),
+                (2, 8192),
+                (4, 4096),
+                (9, 2048),
+                (18, 1024),
+                (36, 512),
+            ],
             dist_ram_max_bits: 512,
+            rom_lut_max_bits: 2_048,
+            dist_ram_bits_per_lut: 16.0,
+        },
+        // `synth_ice40 -dsp` maps products of 11 bits or more to SB_MAC16
+        Family::LatticeIce40 => Coeffs {
+            dsp_min_prod_bits: 11,
+            lut_per_mul_bit2: 3.0,
+            lut_per_shift_bit: 6.42,
+            lut_per_neg_bit: 1.91,
+            lut_per_acc_bit: 3.99,
+            ff_per_acc_bit: 0.71,
+            ff_per_in_bit: 0.77,
+            engine_lut: 1040.0,
+            engine_ff: 250.0,
+            window_lut: 460.0,
+            window_ff: 85.0,
+            top_lut: 350.0,
+            top_ff: 250.0,
+            bram_block_bits: 4_096.0,
+            bram_shapes: &[(2, 2048), (4, 1024), (8, 512), (16, 256)],
+            dist_ram_max_bits: 512,
+            rom_lut_max_bits: 2_048,
             dist_ram_bits_per_lut: 16.0,
         },
     }
 }
 
+/// Memories this shallow (FIFOs of a few beats) stay in LUTs and registers
+/// however wide they are.
+pub const DIST_RAM_MAX_DEPTH: u64 = 32;
+
 /// A memory of `depth` words of `width` bits.
 fn memory(c: &Coeffs, width: u64, depth: u64) -> Resources {
     let bits = width * depth;
-    if bits <= c.dist_ram_max_bits {
+    if bits <= c.dist_ram_max_bits || depth <= DIST_RAM_MAX_DEPTH {
+        // the output register is in the engine's fitted flip-flops
         Resources {
             lut: bits as f64 / c.dist_ram_bits_per_lut,
-            ff: width as f64,
             ..Default::default()
         }
     } else {
@@ -193,11 +217,11 @@ fn memory(c: &Coeffs, width: u64, depth: u64) -> Resources {
     }
 }
 
-/// A constant ROM (weights, biases). Yosys builds the small, wide ROMs of
-/// the calibration grid (up to 8 kbit) from LUTs, a LUT holding
-/// `dist_ram_bits_per_lut` bits; larger ROMs take block RAM.
+/// A constant ROM (weights, biases). Yosys builds small or shallow ROMs
+/// from LUTs, a LUT holding `dist_ram_bits_per_lut` bits; larger ROMs take
+/// block RAM.
 fn rom(c: &Coeffs, width: u64, depth: u64) -> Resources {
-    if width * depth <= ROM_LUT_MAX_BITS {
+    if width * depth <= c.rom_lut_max_bits || depth <= DIST_RAM_MAX_DEPTH {
         Resources {
             lut: (width * depth) as f64 / c.dist_ram_bits_per_lut,
             ..Default::default()
@@ -206,9 +230,6 @@ fn rom(c: &Coeffs, width: u64, depth: u64) -> Resources {
         memory(c, width, depth)
     }
 }
-
-/// ROMs up to this many bits are built from LUTs.
-const ROM_LUT_MAX_BITS: u64 = 16_384;
 
 /// One product of an `a_bits` input with a weight of type `arith`/`w_bits`.
 fn product(c: &Coeffs, arith: Arith, a_bits: u32, w_bits: u32) -> Resources {
@@ -290,7 +311,11 @@ pub fn engine_cost(graph: &Graph, e: &EnginePlan, family: Family) -> Resources {
             r.lut += p.lut * mults;
             // adder trees and accumulators
             r.lut += mults * acc as f64 * c.lut_per_acc_bit;
-            r.ff += mults * (acc as f64 * c.ff_per_acc_bit + in_bits as f64 * c.ff_per_in_bit);
+            // operand registers, and the adder trees' pipeline registers
+            // (SIMD - 1 adders per PE)
+            let adders = e.multipliers.saturating_sub(e.pe) as f64;
+            r.ff +=
+                mults * in_bits as f64 * c.ff_per_in_bit + adders * acc as f64 * c.ff_per_acc_bit;
             let words = (n / e.multipliers.max(1) as u64).max(1);
             r += rom(&c, e.multipliers as u64 * wbits as u64, words);
             r += rom(
