@@ -9,6 +9,7 @@ pub mod frontend;
 pub mod golden;
 pub mod ir;
 pub mod plan;
+pub mod ptq;
 pub mod sim;
 
 pub use error::{Error, InputError, Result};

@@ -135,6 +135,19 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Top-1 accuracy of the float reference and of the quantized network on labelled data
+    Eval {
+        net: PathBuf,
+        /// input frames (.npy): integer codes of the input type or real values
+        #[arg(long)]
+        data: PathBuf,
+        /// class labels (.npy, integers shaped [frames])
+        #[arg(long)]
+        labels: PathBuf,
+        /// print the result as one JSON object
+        #[arg(long)]
+        json: bool,
+    },
     /// Synthesize a design generated with --board in Yosys and compare its resources with the prediction
     Synth {
         out: PathBuf,
@@ -307,6 +320,35 @@ fn run(cmd: Cmd) -> Result<u8> {
                 }
             }
             Ok(if report.pass { 0 } else { 1 })
+        }
+        Cmd::Eval {
+            net,
+            data,
+            labels,
+            json,
+        } => {
+            let graph = tomatl::frontend::load(&net)?;
+            let reals =
+                tomatl::frontend::read_real_tensor(&data, &graph.input_shape, &graph.input_type)?;
+            let codes =
+                tomatl::frontend::read_tensor(&data, &graph.input_shape, &graph.input_type)?;
+            let labels = tomatl::frontend::read_labels(&labels, graph.output_len())?;
+            check_flag(
+                labels.len() == codes.nrows(),
+                "--labels",
+                &format!("{} labels for {} frames", labels.len(), codes.nrows()),
+                "one label per frame of --data",
+            )?;
+            let acc = tomatl::ptq::evaluate(&graph, reals.view(), codes.view(), &labels);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string(&acc).map_err(|e| Error::Internal(e.to_string()))?
+                );
+            } else {
+                println!("{}", acc.line());
+            }
+            Ok(0)
         }
         Cmd::Synth { out, json } => {
             let report = sim::yosys::synth_design(&out)?;

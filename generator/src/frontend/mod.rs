@@ -26,7 +26,7 @@ use params::Params;
 use policy::TypeFields;
 use spec::required;
 
-pub use tensors::{read_tensor, write_tensor};
+pub use tensors::{read_labels, read_real_tensor, read_tensor, write_tensor};
 
 /// Read a network description and its parameters: validate, infer shapes,
 /// quantize.
@@ -198,6 +198,7 @@ fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
                 codes: p.codes,
                 bias: p.bias,
                 act,
+                real: p.real,
             })
         }
         Kind::Conv {
@@ -222,6 +223,7 @@ fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
                 codes: p.codes,
                 bias: p.bias,
                 act,
+                real: p.real,
             })
         }
     };

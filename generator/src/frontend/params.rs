@@ -15,7 +15,7 @@ use super::arrays::{read_npz_member, unravel, AnyArray, ArrayError};
 use super::diag::{at_value, fail, shape_str, Res};
 use super::layers::{Planned, WeightShape};
 use super::quantize::{bias_code, weight_code};
-use crate::ir::WeightType;
+use crate::ir::{RealParams, WeightType};
 
 /// Quantized parameters of one layer with weights, in the ir's layout.
 pub struct Params {
@@ -24,6 +24,25 @@ pub struct Params {
     pub codes: Array2<i64>,
     /// Bias at the accumulator's binary point.
     pub bias: Array1<i64>,
+    /// The same as real numbers (the floats of a weight file, or the
+    /// values of the codes).
+    pub real: RealParams,
+}
+
+/// Real values of quantized parameters: `value(code)·2^-frac` and
+/// `bias·2^-acc_frac`.
+fn dequantized(
+    codes: &Array2<i64>,
+    bias: &Array1<i64>,
+    wtype: &WeightType,
+    acc_frac: i32,
+) -> RealParams {
+    let ws = 2f64.powi(-wtype.frac);
+    let bs = 2f64.powi(-acc_frac);
+    RealParams {
+        weights: codes.mapv(|c| wtype.value(c) as f64 * ws),
+        bias: bias.mapv(|b| b as f64 * bs),
+    }
 }
 
 /// Uniform integer in `[lo, hi]` from 64-bit draws, by rejection: the same
@@ -61,7 +80,8 @@ pub fn random(seed: u64, layers: &[Planned]) -> Vec<Option<Params>> {
             let e = (acc_frac - l.out_type.frac).max(0) + l.out_type.bits as i32 - 3;
             let b = if e <= 0 { 1 } else { 1i64 << e.min(60) };
             let bias = Array1::from_shape_simple_fn(ws.rows, || uniform(&mut rng, -b, b));
-            Some(Params { codes, bias })
+            let real = dequantized(&codes, &bias, &ws.wtype, acc_frac);
+            Some(Params { codes, bias, real })
         })
         .collect()
 }
@@ -174,15 +194,29 @@ fn layer_params(a: &mut Arrays, l: &Planned, ws: &WeightShape) -> Res<Params> {
         None => (w, b),
     };
     let acc_frac = l.in_type.frac + ws.wtype.frac;
-    let codes = weight_codes(a.path, &wname, &l.name, w, &ws.wtype)?;
-    let bias = match b {
+    let real_w = match &w {
+        AnyArray::Float(f) => Some(to_ir_layout(f.clone(), ws)),
+        AnyArray::Int(_) => None,
+    };
+    let real_b = match &b {
+        Some(AnyArray::Float(f)) => Some(f.iter().copied().collect::<Array1<f64>>()),
+        _ => None,
+    };
+    let codes = to_ir_layout(weight_codes(a.path, &wname, &l.name, w, &ws.wtype)?, ws);
+    let bias: Array1<i64> = match b {
         Some(b) => bias_codes(a.path, &bname, &l.name, b, acc_frac)?,
         None => ArrayD::zeros(vec![ws.rows]),
-    };
-    Ok(Params {
-        codes: to_ir_layout(codes, ws),
-        bias: bias.into_iter().collect(),
-    })
+    }
+    .into_iter()
+    .collect();
+    let mut real = dequantized(&codes, &bias, &ws.wtype, acc_frac);
+    if let Some(w) = real_w {
+        real.weights = w;
+    }
+    if let Some(b) = real_b {
+        real.bias = b;
+    }
+    Ok(Params { codes, bias, real })
 }
 
 /// A batch norm to fold: per output channel, scale `s_o` and the mean and
@@ -331,16 +365,16 @@ fn fold(
 /// Weight codes in a file's layout to the ir's `[rows, cols]`: a conv's
 /// `[out, in, kh, kw]` becomes columns `(ky·kw + kx)·in + c`; dense
 /// `[out, in]` and dwconv `[ch, 1, kh, kw]` keep their row-major order.
-fn to_ir_layout(a: ArrayD<i64>, ws: &WeightShape) -> Array2<i64> {
+fn to_ir_layout<T: Clone + Default>(a: ArrayD<T>, ws: &WeightShape) -> Array2<T> {
     // with one input channel (every dwconv) the permutation keeps the order
     let a = if a.ndim() == 4 && a.shape()[1] > 1 {
         a.permuted_axes(IxDyn(&[0, 2, 3, 1]))
     } else {
         a
     };
-    let v: Vec<i64> = a.iter().copied().collect();
+    let v: Vec<T> = a.iter().cloned().collect();
     Array2::from_shape_vec((ws.rows, ws.cols), v)
-        .unwrap_or_else(|_| Array2::zeros((ws.rows, ws.cols)))
+        .unwrap_or_else(|_| Array2::from_elem((ws.rows, ws.cols), T::default()))
 }
 
 /// Every array must belong to a layer with weights: a misspelt name would

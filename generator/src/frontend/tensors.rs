@@ -16,6 +16,87 @@ use crate::ir::TensorType;
 /// arrays are codes (checked against the type's range); float arrays are
 /// real values, quantized with round-half-up and saturation.
 pub fn read_tensor(path: &Path, shape: &[usize], ty: &TensorType) -> Result<Array2<i64>, Error> {
+    let (frames, a, got) = read_frames(path, shape, ty)?;
+    let codes: Vec<i64> = match a {
+        AnyArray::Int(c) => {
+            check_codes(path, &c, &got, ty)?;
+            c.iter().copied().collect()
+        }
+        AnyArray::Float(f) => f.iter().map(|&x| tensor_code(x, ty)).collect(),
+    };
+    reshape(path, frames, shape, codes)
+}
+
+/// Read frames like [`read_tensor`] as real values `[frames, prod(shape)]`,
+/// unquantized: integer arrays are codes of `ty` (`code·2^-frac`), float
+/// arrays are taken as they are. The input of the float reference model.
+pub fn read_real_tensor(
+    path: &Path,
+    shape: &[usize],
+    ty: &TensorType,
+) -> Result<Array2<f64>, Error> {
+    let (frames, a, got) = read_frames(path, shape, ty)?;
+    let reals: Vec<f64> = match a {
+        AnyArray::Int(c) => {
+            check_codes(path, &c, &got, ty)?;
+            let s = 2f64.powi(-ty.frac);
+            c.iter().map(|&v| v as f64 * s).collect()
+        }
+        AnyArray::Float(f) => f.iter().copied().collect(),
+    };
+    reshape(path, frames, shape, reals)
+}
+
+/// Read integer labels: a `.npy` of shape `[frames]` (or `[frames, 1]`)
+/// with values in `0..classes`.
+pub fn read_labels(path: &Path, classes: usize) -> Result<Vec<usize>, Error> {
+    let bytes =
+        std::fs::read(path).map_err(|e| fail(path, format!("cannot read label file: {e}")))?;
+    let expected = format!("integer class labels in 0..{classes}, shaped [frames]");
+    let a = read_npy_bytes(&bytes).map_err(|e| {
+        fail(path, format!("not a readable label file: {}", describe(e))).expected(&expected)
+    })?;
+    let AnyArray::Int(c) = a else {
+        return Err(fail(path, "labels are floats").expected(&expected).into());
+    };
+    if !(c.ndim() == 1 || (c.ndim() == 2 && c.shape()[1] == 1)) {
+        return Err(
+            fail(path, format!("labels have shape {}", shape_str(c.shape())))
+                .expected(&expected)
+                .into(),
+        );
+    }
+    c.iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            usize::try_from(v)
+                .ok()
+                .filter(|&v| v < classes)
+                .ok_or_else(|| {
+                    fail(path, format!("label {v} at index [{i}] is out of range"))
+                        .expected(&expected)
+                        .into()
+                })
+        })
+        .collect()
+}
+
+fn describe(e: ArrayError) -> String {
+    match e {
+        ArrayError::TooLarge(idx, v) => {
+            format!("value {v} at index {} is too large", shape_str(&idx))
+        }
+        ArrayError::Dtype(d) => format!("unsupported dtype {d}"),
+        ArrayError::Other(msg) => msg,
+    }
+}
+
+/// A `.npy` file of frames: the number of frames, the array and its shape.
+fn read_frames(
+    path: &Path,
+    shape: &[usize],
+    ty: &TensorType,
+) -> Result<(usize, AnyArray, Vec<usize>), Error> {
     check_type(ty)?;
     let bytes =
         std::fs::read(path).map_err(|e| fail(path, format!("cannot read tensor file: {e}")))?;
@@ -44,36 +125,40 @@ pub fn read_tensor(path: &Path, shape: &[usize], ty: &TensorType) -> Result<Arra
                 .into());
         }
     };
-    let codes: Vec<i64> = match a {
-        AnyArray::Int(c) => {
-            let (lo, hi) = (ty.min_code(), ty.max_code());
-            if let Some((i, v)) = c.iter().enumerate().find(|(_, &v)| v < lo || v > hi) {
-                return Err(fail(
-                    path,
-                    format!(
-                        "code {v} at index {} is out of range for type {}",
-                        shape_str(&unravel(i, &got)),
-                        ty.short()
-                    ),
-                )
-                .expected(range_text(ty))
-                .into());
-            }
-            c.iter().copied().collect()
+    if let AnyArray::Float(f) = &a {
+        if let Some((i, _)) = f.iter().enumerate().find(|(_, v)| v.is_nan()) {
+            return Err(fail(
+                path,
+                format!("NaN at index {}", shape_str(&unravel(i, &got))),
+            )
+            .expected("numbers (float arrays are quantized to the input type)")
+            .into());
         }
-        AnyArray::Float(f) => {
-            if let Some((i, _)) = f.iter().enumerate().find(|(_, v)| v.is_nan()) {
-                return Err(fail(
-                    path,
-                    format!("NaN at index {}", shape_str(&unravel(i, &got))),
-                )
-                .expected("numbers (float arrays are quantized to the input type)")
-                .into());
-            }
-            f.iter().map(|&x| tensor_code(x, ty)).collect()
-        }
-    };
-    Array2::from_shape_vec((frames, len), codes)
+    }
+    Ok((frames, a, got))
+}
+
+/// Integer arrays are codes: each must lie in the type's range.
+fn check_codes(path: &Path, c: &ArrayD<i64>, got: &[usize], ty: &TensorType) -> Result<(), Error> {
+    let (lo, hi) = (ty.min_code(), ty.max_code());
+    if let Some((i, v)) = c.iter().enumerate().find(|(_, &v)| v < lo || v > hi) {
+        return Err(fail(
+            path,
+            format!(
+                "code {v} at index {} is out of range for type {}",
+                shape_str(&unravel(i, got)),
+                ty.short()
+            ),
+        )
+        .expected(range_text(ty))
+        .into());
+    }
+    Ok(())
+}
+
+fn reshape<T>(path: &Path, frames: usize, shape: &[usize], v: Vec<T>) -> Result<Array2<T>, Error> {
+    let len: usize = shape.iter().product();
+    Array2::from_shape_vec((frames, len), v)
         .map_err(|e| Error::Internal(format!("{}: reshaping tensor: {e}", path.display())))
 }
 

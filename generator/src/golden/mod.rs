@@ -1,6 +1,7 @@
 //! The golden model: bit-exact integer inference of an `ir::Graph`, the
 //! executable form of docs/numerics.md. RTL and HLS are tested against it.
 
+pub mod float;
 mod ops;
 
 use ndarray::{Array1, Array2, ArrayView2};

@@ -11,6 +11,16 @@ use serde::{Deserialize, Serialize};
 
 pub use types::{Activation, Arith, TensorType, WeightType};
 
+/// A layer's weights and biases as real numbers, in the layout of its codes:
+/// the float arrays of a weight file (batch norm folded), or the values of
+/// its codes when the parameters are codes. The float reference model
+/// (`golden::float`) computes with them; they are not part of `net.json`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RealParams {
+    pub weights: Array2<f64>,
+    pub bias: Array1<f64>,
+}
+
 /// A dense (fully connected) layer with quantized weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dense {
@@ -26,6 +36,8 @@ pub struct Dense {
     /// Width of the accumulator: the smallest that cannot overflow for these
     /// weights and biases over the whole input range.
     pub acc_bits: u32,
+    #[serde(skip)]
+    pub real: RealParams,
 }
 
 impl Dense {
@@ -57,6 +69,8 @@ pub struct Conv {
     pub bias: Array1<i64>,
     pub act: Activation,
     pub acc_bits: u32,
+    #[serde(skip)]
+    pub real: RealParams,
 }
 
 impl Conv {

@@ -1,0 +1,137 @@
+//! The float reference: the network computed in f64 with its real weights
+//! ([`crate::ir::RealParams`]) and no quantization at all. It is what an
+//! imported model computes before tomatl quantizes it, the baseline of
+//! `tomatl eval` and the range source of `tomatl quantize`.
+//!
+//! Same layer semantics as the integer model, without rounding or
+//! saturation: `act(W·x + b)` with `relu6` clamping to `[0, 6]`, zero
+//! padding, max and mean pooling, `act(a + b)` for residual adds.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
+
+use crate::ir::{Activation, Conv, Dense, Graph, Layer, Op, Pool, PoolKind, Src};
+
+/// Every layer's real output for every frame: `trace[i]` is
+/// `[frames, len_i]` for layer `i` (HWC order).
+pub fn trace(graph: &Graph, inputs: ArrayView2<f64>) -> Vec<Array2<f64>> {
+    let mut outs: Vec<Array2<f64>> = Vec::with_capacity(graph.layers.len());
+    for layer in &graph.layers {
+        let len: usize = layer.out_shape.iter().product();
+        let mut next = Array2::<f64>::zeros((inputs.nrows(), len));
+        for f in 0..inputs.nrows() {
+            let arg = |s: Src| match s {
+                Src::Input => inputs.row(f),
+                Src::Layer(j) => outs[j].row(f),
+            };
+            let x = arg(layer.inputs[0]);
+            let y = match &layer.op {
+                Op::Dense(d) => dense(d, x),
+                Op::Conv(c) => conv(c, layer, x),
+                Op::Pool(p) => pool(p, layer, x),
+                Op::GlobalAvgPool => gavgpool(layer, x),
+                Op::Add { act } => {
+                    let b = arg(layer.inputs[1]);
+                    Array1::from_iter(x.iter().zip(b.iter()).map(|(a, b)| activate(a + b, *act)))
+                }
+                Op::Flatten => x.to_owned(),
+            };
+            next.row_mut(f).assign(&y);
+        }
+        outs.push(next);
+    }
+    outs
+}
+
+/// The network's real output `[frames, output_len]` for real inputs
+/// `[frames, input_len]`.
+pub fn run(graph: &Graph, inputs: ArrayView2<f64>) -> Array2<f64> {
+    trace(graph, inputs)
+        .pop()
+        .unwrap_or_else(|| inputs.to_owned())
+}
+
+fn activate(x: f64, act: Activation) -> f64 {
+    match act {
+        Activation::None => x,
+        Activation::Relu => x.max(0.0),
+        Activation::Relu6 => x.clamp(0.0, 6.0),
+    }
+}
+
+fn dense(d: &Dense, x: ArrayView1<f64>) -> Array1<f64> {
+    (d.real.weights.dot(&x) + &d.real.bias).mapv(|a| activate(a, d.act))
+}
+
+fn hwc(s: &[usize]) -> (usize, usize, usize) {
+    (s[0], s[1], s[2])
+}
+
+fn conv(c: &Conv, layer: &Layer, x: ArrayView1<f64>) -> Array1<f64> {
+    let (h, w, cin) = hwc(&layer.in_shape);
+    let (oh, ow, cout) = hwc(&layer.out_shape);
+    let [kh, kw] = c.kernel;
+    let [sh, sw] = c.stride;
+    let (pt, pl) = (c.pad[0] as isize, c.pad[1] as isize);
+    let wv = &c.real.weights;
+    let at = |iy: isize, ix: isize, ch: usize| -> f64 {
+        if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+            0.0
+        } else {
+            x[(iy as usize * w + ix as usize) * cin + ch]
+        }
+    };
+    let mut out = Array1::<f64>::zeros(oh * ow * cout);
+    for oy in 0..oh {
+        for ox in 0..ow {
+            let y0 = (oy * sh) as isize - pt;
+            let x0 = (ox * sw) as isize - pl;
+            for o in 0..cout {
+                let mut acc = c.real.bias[o];
+                for ky in 0..kh {
+                    for kx in 0..kw {
+                        let (iy, ix) = (y0 + ky as isize, x0 + kx as isize);
+                        if c.depthwise {
+                            acc += at(iy, ix, o) * wv[[o, ky * kw + kx]];
+                        } else {
+                            for ch in 0..cin {
+                                acc += at(iy, ix, ch) * wv[[o, (ky * kw + kx) * cin + ch]];
+                            }
+                        }
+                    }
+                }
+                out[(oy * ow + ox) * cout + o] = activate(acc, c.act);
+            }
+        }
+    }
+    out
+}
+
+fn pool(p: &Pool, layer: &Layer, x: ArrayView1<f64>) -> Array1<f64> {
+    let (_, w, ch) = hwc(&layer.in_shape);
+    let (oh, ow, _) = hwc(&layer.out_shape);
+    let [kh, kw] = p.kernel;
+    let [sh, sw] = p.stride;
+    let mut out = Array1::<f64>::zeros(oh * ow * ch);
+    for oy in 0..oh {
+        for ox in 0..ow {
+            for c in 0..ch {
+                let vals = (0..kh).flat_map(|ky| {
+                    (0..kw).map(move |kx| x[((oy * sh + ky) * w + ox * sw + kx) * ch + c])
+                });
+                out[(oy * ow + ox) * ch + c] = match p.kind {
+                    PoolKind::Max => vals.fold(f64::NEG_INFINITY, f64::max),
+                    PoolKind::Avg => vals.sum::<f64>() / (kh * kw) as f64,
+                };
+            }
+        }
+    }
+    out
+}
+
+fn gavgpool(layer: &Layer, x: ArrayView1<f64>) -> Array1<f64> {
+    let (h, w, ch) = hwc(&layer.in_shape);
+    Array1::from_iter((0..ch).map(|c| {
+        let sum: f64 = (0..h * w).map(|p| x[p * ch + c]).sum();
+        sum / (h * w) as f64
+    }))
+}
