@@ -135,6 +135,31 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Post-training quantization: choose every layer's binary points from calibration data
+    Quantize {
+        net: PathBuf,
+        /// calibration frames (.npy): integer codes of the input type or real values
+        #[arg(long)]
+        calib: PathBuf,
+        /// the quantized network description to write (its weights stay in the original file)
+        #[arg(short, long)]
+        out: PathBuf,
+        /// arithmetic of every layer's weights: fixed:BITS, pow2:BITS, binary, ternary
+        #[arg(long)]
+        weights: Option<String>,
+        /// arithmetic of 1x1 convolutions (before --weights)
+        #[arg(long)]
+        pointwise: Option<String>,
+        /// arithmetic of depthwise convolutions (before --weights)
+        #[arg(long)]
+        depthwise: Option<String>,
+        /// arithmetic of the first and last layers with weights (before all others)
+        #[arg(long)]
+        edges: Option<String>,
+        /// bits of every layer's output
+        #[arg(long)]
+        act_bits: Option<u32>,
+    },
     /// Top-1 accuracy of the float reference and of the quantized network on labelled data
     Eval {
         net: PathBuf,
@@ -320,6 +345,47 @@ fn run(cmd: Cmd) -> Result<u8> {
                 }
             }
             Ok(if report.pass { 0 } else { 1 })
+        }
+        Cmd::Quantize {
+            net,
+            calib,
+            out,
+            weights,
+            pointwise,
+            depthwise,
+            edges,
+            act_bits,
+        } => {
+            let spec = |flag: &str, v: Option<String>| -> Result<Option<tomatl::ptq::WeightSpec>> {
+                v.map(|s| {
+                    tomatl::ptq::WeightSpec::parse(&s).map_err(|e| {
+                        Error::from(
+                            InputError::new(Path::new(flag), e)
+                                .expected("fixed:BITS, pow2:BITS, binary or ternary"),
+                        )
+                    })
+                })
+                .transpose()
+            };
+            let rule = tomatl::ptq::Rule {
+                weights: spec("--weights", weights)?,
+                pointwise: spec("--pointwise", pointwise)?,
+                depthwise: spec("--depthwise", depthwise)?,
+                edges: spec("--edges", edges)?,
+                act_bits,
+            };
+            if let Some(b) = act_bits {
+                let (lo, hi) = tomatl::ir::types::ACT_BITS_RANGE;
+                check_flag(
+                    (lo..=hi).contains(&b),
+                    "--act-bits",
+                    &format!("{b} bits"),
+                    &format!("bits in {lo}..={hi}"),
+                )?;
+            }
+            let written = tomatl::ptq::quantize_file(&net, &calib, &out, &rule)?;
+            print!("{written}");
+            Ok(0)
         }
         Cmd::Eval {
             net,

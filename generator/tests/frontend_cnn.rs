@@ -968,9 +968,9 @@ fn kernel_stride_and_padding_errors() {
             ],
         ),
         (
-            "{name: c, op: conv, out: 4, kernel: 3, pad: [1, 1, 1, 1]}",
+            "{name: c, op: conv, out: 4, kernel: 3, pad: [1, 1, 1]}",
             "[1,",
-            &["`pad` has 4 values"],
+            &["`pad` has 3 values"],
         ),
         (
             "{name: c, op: dwconv, kernel: 3, pad: 4}",

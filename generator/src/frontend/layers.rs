@@ -641,7 +641,8 @@ fn out_size(n: usize, pads: usize, k: usize, s: usize) -> Option<usize> {
     (n + pads).checked_sub(k).map(|d| d / s + 1)
 }
 
-/// `pad: p | [ph, pw] | same` as `[top, left, bottom, right]`.
+/// `pad: p | [ph, pw] | [top, left, bottom, right] | same` as
+/// `[top, left, bottom, right]`.
 fn padding(
     cx: &Ctx,
     v: &Spanned<Dims>,
@@ -649,7 +650,7 @@ fn padding(
     stride: [usize; 2],
     hw: [usize; 2],
 ) -> Res<[usize; 4]> {
-    let expected = "`pad: p`, `pad: [ph, pw]` (top/bottom, left/right) or `pad: same`, each pad smaller than the kernel";
+    let expected = "`pad: p`, `pad: [ph, pw]` (top/bottom, left/right), `pad: [top, left, bottom, right]` or `pad: same`, each pad smaller than the kernel";
     let nonneg = |n: i64, at: &Location| -> Res<usize> {
         if n < 0 {
             Err(at_value_loc(cx, at, format!("pad {n} is negative")).expected(expected))
@@ -666,6 +667,13 @@ fn padding(
             let ph = nonneg(l[0].value, &l[0].referenced)?;
             let pw = nonneg(l[1].value, &l[1].referenced)?;
             [ph, pw, ph, pw]
+        }
+        Dims::List(l) if l.len() == 4 => {
+            let mut p = [0; 4];
+            for (d, v) in p.iter_mut().zip(l) {
+                *d = nonneg(v.value, &v.referenced)?;
+            }
+            p
         }
         Dims::List(l) => {
             return Err(cx

@@ -26,6 +26,7 @@ use params::Params;
 use policy::TypeFields;
 use spec::required;
 
+pub use policy::FRAC_RANGE;
 pub use tensors::{read_labels, read_real_tensor, read_tensor, write_tensor};
 
 /// Read a network description and its parameters: validate, infer shapes,
@@ -41,6 +42,23 @@ pub fn load(path: &Path) -> Result<ir::Graph, Error> {
 /// the base of relative paths inside it.
 pub fn load_str(yaml: &str, path: &Path) -> Result<ir::Graph, Error> {
     Ok(build(yaml, path)?)
+}
+
+/// The weight file a network description names (`params: {file: ...}`),
+/// resolved against the description's folder; `None` for random weights.
+/// The description must load: call after [`load`].
+pub fn weight_file(path: &Path) -> Result<Option<std::path::PathBuf>, Error> {
+    let yaml = std::fs::read_to_string(path).map_err(|e| {
+        fail(path, format!("cannot read network description: {e}")).expected("a readable YAML file")
+    })?;
+    let doc = spec::parse(&yaml, path)?;
+    let file = doc
+        .value
+        .params
+        .as_ref()
+        .and_then(|p| p.value.file.as_ref())
+        .map(|f| path.parent().unwrap_or(Path::new("")).join(&f.value));
+    Ok(file)
 }
 
 fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {

@@ -4,6 +4,12 @@
 //! per-layer arithmetic and bits that keeps accuracy within a bound at the
 //! least resources (`search`).
 
+pub mod calibrate;
+pub mod describe;
 pub mod eval;
+pub mod quantize;
 
+pub use calibrate::{calibrate, Rule, WeightSpec};
+pub use describe::{describe, Choice};
 pub use eval::{evaluate, Accuracy};
+pub use quantize::quantize_file;

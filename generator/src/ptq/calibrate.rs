@@ -1,0 +1,239 @@
+//! Post-training quantization: every layer's binary points chosen from its
+//! real weights and from the ranges its outputs take on calibration data.
+//!
+//! - Weights: for the layer's arithmetic and bits, the `frac` whose
+//!   quantized weights are closest to the real ones (least squared error),
+//!   searched around the one that just fits the largest weight.
+//! - Outputs: signed when calibration sees a negative value; `frac` the
+//!   largest that holds the largest calibration value, or up to two more
+//!   fractional bits when saturating the rare outliers lowers the squared
+//!   error over the calibration set.
+
+use ndarray::{ArrayView2, Axis};
+
+use super::describe::{current, Choice};
+use crate::frontend::quantize::{tensor_code, weight_code};
+use crate::frontend::FRAC_RANGE;
+use crate::golden;
+use crate::ir::{Arith, Graph, Layer, Op, TensorType, WeightType};
+
+/// An arithmetic and a width for weights (`binary`/`ternary` imply theirs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeightSpec {
+    pub arith: Arith,
+    pub bits: u32,
+}
+
+impl WeightSpec {
+    /// `fixed:8`, `pow2:4`, `binary` or `ternary`.
+    pub fn parse(s: &str) -> Result<WeightSpec, String> {
+        let (name, bits) = match s.split_once(':') {
+            Some((n, b)) => (n, Some(b)),
+            None => (s, None),
+        };
+        let arith = match name {
+            "fixed" => Arith::Fixed,
+            "pow2" => Arith::Pow2,
+            "binary" => Arith::Binary,
+            "ternary" => Arith::Ternary,
+            other => return Err(format!("unknown arithmetic `{other}`")),
+        };
+        let (lo, hi) = crate::ir::types::weight_bits_range(arith);
+        let bits = match (arith, bits) {
+            (Arith::Binary | Arith::Ternary, None) => lo,
+            (Arith::Binary | Arith::Ternary, Some(_)) => {
+                return Err(format!("`{name}` takes no bits"))
+            }
+            (_, None) => return Err(format!("`{name}` needs bits, as in `{name}:{hi}`")),
+            (_, Some(b)) => b
+                .parse::<u32>()
+                .ok()
+                .filter(|b| (lo..=hi).contains(b))
+                .ok_or_else(|| format!("bits `{b}` of `{name}` are not in {lo}..={hi}"))?,
+        };
+        Ok(WeightSpec { arith, bits })
+    }
+
+    pub fn short(&self) -> String {
+        match self.arith {
+            Arith::Binary | Arith::Ternary => self.arith.name().to_string(),
+            a => format!("{}{}", a.name(), self.bits),
+        }
+    }
+}
+
+/// A precision rule: which arithmetic and bits each kind of layer gets.
+/// A layer takes the first that applies of `edges` (the first and last
+/// layers with weights), `pointwise` (1×1 convolutions), `depthwise`,
+/// `weights` (every layer), and otherwise keeps its policy's.
+#[derive(Clone, Debug, Default)]
+pub struct Rule {
+    pub weights: Option<WeightSpec>,
+    pub pointwise: Option<WeightSpec>,
+    pub depthwise: Option<WeightSpec>,
+    pub edges: Option<WeightSpec>,
+    /// Bits of every layer's output type (the policy's when absent).
+    pub act_bits: Option<u32>,
+}
+
+impl Rule {
+    /// The weight spec the rule gives layer `i` of `graph`, if any.
+    pub fn weights_for(&self, graph: &Graph, i: usize) -> Option<WeightSpec> {
+        let with_weights: Vec<usize> = (0..graph.layers.len())
+            .filter(|&j| current(&graph.layers[j]).weights.is_some())
+            .collect();
+        let is_edge = with_weights.first() == Some(&i) || with_weights.last() == Some(&i);
+        let l = &graph.layers[i];
+        let (pointwise, depthwise) = match &l.op {
+            Op::Conv(c) => (!c.depthwise && c.kernel == [1, 1], c.depthwise),
+            _ => (false, false),
+        };
+        current(l).weights?;
+        let pick = [
+            (is_edge, self.edges),
+            (pointwise, self.pointwise),
+            (depthwise, self.depthwise),
+            (true, self.weights),
+        ];
+        pick.into_iter()
+            .find_map(|(applies, s)| s.filter(|_| applies))
+    }
+}
+
+/// Largest `frac` tried on either side of the one that fits the maximum.
+const SEARCH: i32 = 4;
+
+fn clamp_frac(f: i32) -> i32 {
+    f.clamp(FRAC_RANGE.0 as i32, FRAC_RANGE.1 as i32)
+}
+
+/// Squared error of quantizing `ws` with weight type `t`.
+fn weight_error(ws: &[f64], t: &WeightType) -> f64 {
+    let s = 2f64.powi(-t.frac);
+    ws.iter()
+        .map(|&w| {
+            let q = t.value(weight_code(w, t)) as f64 * s;
+            (q - w) * (q - w)
+        })
+        .sum()
+}
+
+/// The weight type of `spec` whose binary point fits `ws` best.
+pub fn weight_type(ws: &[f64], spec: WeightSpec) -> WeightType {
+    let bits = match spec.arith {
+        Arith::Binary => 1,
+        Arith::Ternary => 2,
+        _ => spec.bits,
+    };
+    let max = ws.iter().fold(0f64, |m, w| m.max(w.abs()));
+    let base = WeightType {
+        arith: spec.arith,
+        bits,
+        frac: WeightType::default_frac(spec.arith, bits),
+    };
+    if max == 0.0 {
+        return base;
+    }
+    // the frac at which the largest code's magnitude is about max|w|
+    let top = base.max_abs_value() as f64; // largest |value| at frac 0
+    let fit = (top / max).log2().floor() as i32;
+    let mut best = (f64::INFINITY, base);
+    for f in (fit - SEARCH)..=(fit + SEARCH) {
+        let t = WeightType {
+            frac: clamp_frac(f),
+            ..base
+        };
+        let e = weight_error(ws, &t);
+        if e < best.0 {
+            best = (e, t);
+        }
+    }
+    best.1
+}
+
+/// The output type of `bits` bits for calibration values `ys`.
+pub fn act_type(ys: &[f64], bits: u32) -> TensorType {
+    let signed = ys.iter().any(|&y| y < 0.0);
+    let max = ys.iter().fold(0f64, |m, y| m.max(y.abs()));
+    let mut t = TensorType {
+        bits,
+        signed,
+        frac: bits as i32 - 1,
+    };
+    if max == 0.0 {
+        return t;
+    }
+    let top = t_max(&t) as f64;
+    let fit = clamp_frac((top / max).log2().floor() as i32);
+    let err = |t: &TensorType| -> f64 {
+        let s = 2f64.powi(-t.frac);
+        ys.iter()
+            .map(|&y| {
+                let q = tensor_code(y, t) as f64 * s;
+                (q - y) * (q - y)
+            })
+            .sum()
+    };
+    let mut best = f64::INFINITY;
+    for f in fit..=clamp_frac(fit + 2) {
+        let c = TensorType { frac: f, ..t };
+        let e = err(&c);
+        if e < best {
+            best = e;
+            t = c;
+        }
+    }
+    t
+}
+
+fn t_max(t: &TensorType) -> i64 {
+    t.max_code()
+}
+
+/// Real weights of a layer with weights.
+fn real_weights(l: &Layer) -> Option<Vec<f64>> {
+    match &l.op {
+        Op::Dense(d) => Some(d.real.weights.iter().copied().collect()),
+        Op::Conv(c) => Some(c.real.weights.iter().copied().collect()),
+        _ => None,
+    }
+}
+
+/// Every layer's types for `rule`, from the real weights and the float
+/// reference run over `calib` (real inputs `[frames, input_len]`).
+pub fn calibrate(graph: &Graph, calib: ArrayView2<f64>, rule: &Rule) -> Vec<Choice> {
+    let trace = golden::float::trace(graph, calib);
+    graph
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut c = current(l);
+            if let (Some(w), Some(ws)) = (c.weights, real_weights(l)) {
+                let spec = rule.weights_for(graph, i).unwrap_or(WeightSpec {
+                    arith: w.arith,
+                    bits: w.bits,
+                });
+                c.weights = Some(weight_type(&ws, spec));
+            }
+            if let Some(a) = c.acts {
+                let ys: Vec<f64> = trace[i].iter().copied().collect();
+                let bits = rule.act_bits.unwrap_or(a.bits);
+                c.acts = Some(act_type(&ys, bits));
+            }
+            c
+        })
+        .collect()
+}
+
+/// Largest absolute value per layer over the calibration set, for reports.
+pub fn ranges(graph: &Graph, calib: ArrayView2<f64>) -> Vec<f64> {
+    golden::float::trace(graph, calib)
+        .iter()
+        .map(|t| {
+            t.map_axis(Axis(1), |r| r.iter().fold(0f64, |m, y| m.max(y.abs())))
+                .iter()
+                .fold(0f64, |m, &y| m.max(y))
+        })
+        .collect()
+}
