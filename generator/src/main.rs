@@ -160,6 +160,37 @@ enum Cmd {
         #[arg(long)]
         act_bits: Option<u32>,
     },
+    /// Search per-layer arithmetic and bits: least DSP and LUT within an accuracy bound
+    Search {
+        net: PathBuf,
+        /// calibration frames (.npy)
+        #[arg(long)]
+        calib: PathBuf,
+        /// labelled frames (.npy) the accuracy is measured on
+        #[arg(long)]
+        data: PathBuf,
+        /// class labels (.npy, integers shaped [frames])
+        #[arg(long)]
+        labels: PathBuf,
+        /// board name or .yaml: resources are planned for it
+        #[arg(long)]
+        board: String,
+        /// clock in MHz; the board's default when absent
+        #[arg(long)]
+        clock: Option<f64>,
+        /// points of top-1 accuracy the quantized network may lose against the float one
+        #[arg(long, default_value_t = 1.0)]
+        max_drop: f64,
+        /// arithmetics to try, comma-separated (default ternary,pow2:4,pow2:5,fixed:4,fixed:6,fixed:8)
+        #[arg(long)]
+        menu: Option<String>,
+        /// folder for best.yaml, search.md and search.json
+        #[arg(short, long)]
+        out: PathBuf,
+        /// print the result as one JSON object
+        #[arg(long)]
+        json: bool,
+    },
     /// Top-1 accuracy of the float reference and of the quantized network on labelled data
     Eval {
         net: PathBuf,
@@ -373,6 +404,7 @@ fn run(cmd: Cmd) -> Result<u8> {
                 depthwise: spec("--depthwise", depthwise)?,
                 edges: spec("--edges", edges)?,
                 act_bits,
+                layers: Vec::new(),
             };
             if let Some(b) = act_bits {
                 let (lo, hi) = tomatl::ir::types::ACT_BITS_RANGE;
@@ -385,6 +417,82 @@ fn run(cmd: Cmd) -> Result<u8> {
             }
             let written = tomatl::ptq::quantize_file(&net, &calib, &out, &rule)?;
             print!("{written}");
+            Ok(0)
+        }
+        Cmd::Search {
+            net,
+            calib,
+            data,
+            labels,
+            board,
+            clock,
+            max_drop,
+            menu,
+            out,
+            json,
+        } => {
+            check_flag(
+                max_drop >= 0.0 && max_drop.is_finite(),
+                "--max-drop",
+                &format!("{max_drop} points"),
+                "a non-negative number of points",
+            )?;
+            let menu = match menu {
+                None => tomatl::ptq::search::default_menu(),
+                Some(m) => m
+                    .split(',')
+                    .map(|s| {
+                        tomatl::ptq::WeightSpec::parse(s.trim()).map_err(|e| {
+                            Error::from(InputError::new(Path::new("--menu"), e).expected(
+                                "a comma-separated list of fixed:BITS, pow2:BITS, binary, ternary",
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?,
+            };
+            let b = plan::load_board(&board)?;
+            let graph = tomatl::frontend::load(&net)?;
+            let (shape, ty) = (&graph.input_shape, &graph.input_type);
+            let cal = tomatl::frontend::read_real_tensor(&calib, shape, ty)?;
+            let reals = tomatl::frontend::read_real_tensor(&data, shape, ty)?;
+            let codes = tomatl::frontend::read_tensor(&data, shape, ty)?;
+            let labels = tomatl::frontend::read_labels(&labels, graph.output_len())?;
+            check_flag(
+                labels.len() == codes.nrows(),
+                "--labels",
+                &format!("{} labels for {} frames", labels.len(), codes.nrows()),
+                "one label per frame of --data",
+            )?;
+            std::fs::create_dir_all(&out)
+                .map_err(|e| Error::io(format!("creating {}", out.display()), e))?;
+            let best_yaml = out.join("best.yaml");
+            let opts = tomatl::ptq::search::SearchOptions {
+                menu,
+                max_drop,
+                board: b,
+                clock_mhz: clock,
+            };
+            let data = tomatl::ptq::search::Data {
+                reals: reals.view(),
+                codes: codes.view(),
+                labels: &labels,
+            };
+            let r =
+                tomatl::ptq::search::search(&graph, &net, &best_yaml, cal.view(), &data, &opts)?;
+            tomatl::ptq::quantize::write_checked(&r.best.text, &best_yaml)?;
+            let md = r.markdown();
+            let js =
+                serde_json::to_string_pretty(&r).map_err(|e| Error::Internal(e.to_string()))?;
+            for (name, text) in [("search.md", &md), ("search.json", &js)] {
+                std::fs::write(out.join(name), text)
+                    .map_err(|e| Error::io(format!("writing {name}"), e))?;
+            }
+            if json {
+                println!("{js}");
+            } else {
+                print!("{md}");
+                println!("\nwrote {}", best_yaml.display());
+            }
             Ok(0)
         }
         Cmd::Eval {

@@ -179,3 +179,64 @@ fn quantize_refuses_what_it_cannot_do() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("bad.npy"));
     assert!(!dir.path().join("q.yaml").exists());
 }
+
+#[test]
+fn search_finds_fewer_dsps_than_all_fixed_8_within_the_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    float_cnn(dir.path());
+    // labels: the float network's own classes
+    let f = tomatl::frontend::load(&dir.path().join("net.yaml")).expect("load");
+    let x = tomatl::frontend::read_real_tensor(
+        &dir.path().join("x.npy"),
+        &f.input_shape,
+        &f.input_type,
+    )
+    .expect("x");
+    let labels: Vec<i64> = tomatl::ptq::eval::float_classes(&f, x.view())
+        .into_iter()
+        .map(|c| c as i64)
+        .collect();
+    ndarray_npy::write_npy(dir.path().join("y.npy"), &Array1::from(labels)).expect("y");
+    let o = tomatl(
+        &[
+            "search",
+            "net.yaml",
+            "--calib",
+            "x.npy",
+            "--data",
+            "x.npy",
+            "--labels",
+            "y.npy",
+            "--board",
+            "pynq-z2",
+            "--max-drop",
+            "5",
+            "-o",
+            "s",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let (base, best) = (&v["baseline"], &v["best"]);
+    eprintln!(
+        "{}",
+        std::fs::read_to_string(dir.path().join("s/search.md")).expect("md")
+    );
+    assert!(best["within"].as_bool().expect("within"));
+    assert!(best["top1"].as_f64() >= v["bound"].as_f64());
+    assert!(
+        best["dsp"].as_f64() < base["dsp"].as_f64(),
+        "best {best} baseline {base}"
+    );
+    assert!(!v["front"].as_array().expect("front").is_empty());
+    // the chosen network is written, loads, and has the reported accuracy
+    let q = tomatl::frontend::load(&dir.path().join("s/best.yaml")).expect("best.yaml");
+    let codes =
+        tomatl::frontend::read_tensor(&dir.path().join("x.npy"), &q.input_shape, &q.input_type)
+            .expect("codes");
+    let y: Vec<usize> = tomatl::ptq::eval::float_classes(&f, x.view());
+    let acc = tomatl::ptq::evaluate(&q, x.view(), codes.view(), &y);
+    assert_eq!(Some(acc.quant_top1), best["top1"].as_f64());
+}

@@ -9,7 +9,7 @@
 //!   fractional bits when saturating the rare outliers lowers the squared
 //!   error over the calibration set.
 
-use ndarray::{ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 
 use super::describe::{current, Choice};
 use crate::frontend::quantize::{tensor_code, weight_code};
@@ -74,6 +74,8 @@ pub struct Rule {
     pub edges: Option<WeightSpec>,
     /// Bits of every layer's output type (the policy's when absent).
     pub act_bits: Option<u32>,
+    /// Per layer (by index), a spec before all the others.
+    pub layers: Vec<Option<WeightSpec>>,
 }
 
 impl Rule {
@@ -89,6 +91,9 @@ impl Rule {
             _ => (false, false),
         };
         current(l).weights?;
+        if let Some(s) = self.layers.get(i).copied().flatten() {
+            return Some(s);
+        }
         let pick = [
             (is_edge, self.edges),
             (pointwise, self.pointwise),
@@ -202,7 +207,12 @@ fn real_weights(l: &Layer) -> Option<Vec<f64>> {
 /// Every layer's types for `rule`, from the real weights and the float
 /// reference run over `calib` (real inputs `[frames, input_len]`).
 pub fn calibrate(graph: &Graph, calib: ArrayView2<f64>, rule: &Rule) -> Vec<Choice> {
-    let trace = golden::float::trace(graph, calib);
+    choose(graph, &golden::float::trace(graph, calib), rule)
+}
+
+/// [`calibrate`] with the float trace of the calibration set given
+/// (`golden::float::trace`): the trace does not depend on the rule.
+pub fn choose(graph: &Graph, trace: &[Array2<f64>], rule: &Rule) -> Vec<Choice> {
     graph
         .layers
         .iter()

@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod describe;
 pub mod eval;
 pub mod quantize;
+pub mod search;
 
 pub use calibrate::{calibrate, Rule, WeightSpec};
 pub use describe::{describe, Choice};
