@@ -166,6 +166,10 @@ int main(int argc, char** argv) {
     std::vector<uint64_t> last_out(static_cast<size_t>(frames), 0);
     std::vector<int64_t> got(static_cast<size_t>(frames * OUT_ELEMS * OUT_BEATS), 0);
     long tlast_errors = 0, first_tlast_error = -1;
+    // `progress N` lines on stderr (frames out so far) for the caller's bar,
+    // about a hundred per run
+    const bool progress = std::getenv("TOMATL_HARNESS_PROGRESS") != nullptr;
+    const long progress_step = frames / 100 > 1 ? frames / 100 : 1;
 
     while (out_beat < frames * OUT_BEATS && cycle < max_cycles) {
         if (!in_valid && in_beat < total_in && !src.next()) {
@@ -196,7 +200,13 @@ int main(int argc, char** argv) {
                 if (first_tlast_error < 0) first_tlast_error = out_beat;
                 ++tlast_errors;
             }
-            if (want_last) last_out[static_cast<size_t>(out_beat / OUT_BEATS)] = cycle;
+            if (want_last) {
+                last_out[static_cast<size_t>(out_beat / OUT_BEATS)] = cycle;
+                const long done = out_beat / OUT_BEATS + 1;
+                if (progress && (done % progress_step == 0 || done == frames)) {
+                    std::fprintf(stderr, "progress %ld\n", done);
+                }
+            }
             ++out_beat;
         }
         tick();

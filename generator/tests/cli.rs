@@ -274,6 +274,21 @@ fn verify_catches_a_corrupted_rom_and_names_the_first_mismatch() {
     }
     assert_eq!(j["mismatches"], 0);
     assert_eq!(j["macs_per_frame"], 18);
+    // long steps report progress on stderr, never on stdout
+    let o = Command::new(env!("CARGO_BIN_EXE_tomatl"))
+        .args(["verify", "out", "--frames", "300", "--json"])
+        .env("TOMATL_PROGRESS", "always")
+        .current_dir(d)
+        .output()
+        .expect("run");
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("simulation frames [") && err.contains("] 300/300"),
+        "{err}"
+    );
+    assert!(err.lines().any(|l| l.contains("] 150/300")), "{err}");
+    serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("stdout stays JSON");
     // flip every bias of the last layer: outputs must differ and be caught
     let bias = d.join("out/rtl/b_bias.mem");
     let text = std::fs::read_to_string(&bias).expect("bias mem");

@@ -1,8 +1,11 @@
 //! `tomatl verify`: every output element of every frame against the golden
 //! model, plus the measured latency and interval.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+
+use super::progress::Progress;
 
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -164,19 +167,42 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
     let max_cycles = (100_000.0
         + (frames as f64 + 4.0) * per_frame as f64 * 8.0 * slow * opts.burst.max(1.0))
         as u64;
-    let status = Command::new(&exe)
+    let mut child = Command::new(&exe)
         .arg(&in_path)
         .arg(&out_path)
         .arg(opts.seed.to_string())
         .arg(opts.stall.to_string())
         .arg(max_cycles.to_string())
         .arg(opts.burst.to_string())
+        .env("TOMATL_HARNESS_PROGRESS", "1")
         .current_dir(out.join("rtl"))
-        .status()
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| Error::io(format!("running {}", exe.display()), e))?;
+    // the harness reports `progress N` (frames out) on stderr
+    let bar = Progress::new("simulation frames", Some(frames as u64));
+    let mut other = String::new();
+    if let Some(err) = child.stderr.take() {
+        for line in BufReader::new(err).lines().map_while(|l| l.ok()) {
+            match line
+                .strip_prefix("progress ")
+                .map(|n| n.trim().parse::<u64>())
+            {
+                Some(Ok(n)) => bar.set(n),
+                _ => {
+                    other.push_str(&line);
+                    other.push('\n');
+                }
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Error::io(format!("running {}", exe.display()), e))?;
+    bar.finish();
     if !status.success() {
         return Err(Error::Internal(format!(
-            "simulation {} exited with {status}",
+            "simulation {} exited with {status}: {other}",
             exe.display()
         )));
     }

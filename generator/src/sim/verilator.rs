@@ -276,7 +276,7 @@ pub fn build(b: &Build) -> Result<PathBuf, SimError> {
     if let Some(cache) = &cache {
         restore_runtime(cache, &obj);
     }
-    run(c)?;
+    super::progress::while_running(&format!("Verilator build of {}", b.top), || run(c))?;
     if let Some(cache) = &cache {
         save_runtime(cache, &obj);
     }

@@ -103,7 +103,8 @@ pub fn synth(out: &Path, top: &str, family: Family) -> Result<Measured, SynthErr
         .arg(script(&srcs, top, family, stat_name))
         .current_dir(&rtl);
     let command = format!("cd {} && yosys -q -p '...'", rtl.display());
-    let o = cmd.output().map_err(|source| {
+    let label = format!("Yosys {}", family.yosys_synth());
+    let o = super::progress::while_running(&label, || cmd.output()).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             SynthError::Missing(source.to_string())
         } else {
