@@ -14,6 +14,10 @@ use crate::ir::{Activation, Conv, Dense, Graph, Layer, Op, Pool, PoolKind, Src};
 /// Every layer's real output for every frame: `trace[i]` is
 /// `[frames, len_i]` for layer `i` (HWC order).
 pub fn trace(graph: &Graph, inputs: ArrayView2<f64>) -> Vec<Array2<f64>> {
+    super::parallel_frames(inputs, |chunk| trace_serial(graph, chunk))
+}
+
+fn trace_serial(graph: &Graph, inputs: ArrayView2<f64>) -> Vec<Array2<f64>> {
     let mut outs: Vec<Array2<f64>> = Vec::with_capacity(graph.layers.len());
     for layer in &graph.layers {
         let len: usize = layer.out_shape.iter().product();
@@ -80,26 +84,33 @@ fn conv(c: &Conv, layer: &Layer, x: ArrayView1<f64>) -> Array1<f64> {
             x[(iy as usize * w + ix as usize) * cin + ch]
         }
     };
+    let k = c.window_len();
+    let ws = wv
+        .as_slice()
+        .map(<[f64]>::to_vec)
+        .unwrap_or_else(|| wv.iter().copied().collect());
+    let mut patch = vec![0f64; kh * kw * cin];
     let mut out = Array1::<f64>::zeros(oh * ow * cout);
     for oy in 0..oh {
         for ox in 0..ow {
             let y0 = (oy * sh) as isize - pt;
             let x0 = (ox * sw) as isize - pl;
-            for o in 0..cout {
-                let mut acc = c.real.bias[o];
-                for ky in 0..kh {
-                    for kx in 0..kw {
-                        let (iy, ix) = (y0 + ky as isize, x0 + kx as isize);
-                        if c.depthwise {
-                            acc += at(iy, ix, o) * wv[[o, ky * kw + kx]];
-                        } else {
-                            for ch in 0..cin {
-                                acc += at(iy, ix, ch) * wv[[o, (ky * kw + kx) * cin + ch]];
-                            }
-                        }
+            for ky in 0..kh {
+                for kx in 0..kw {
+                    for ch in 0..cin {
+                        patch[(ky * kw + kx) * cin + ch] =
+                            at(y0 + ky as isize, x0 + kx as isize, ch);
                     }
                 }
-                out[(oy * ow + ox) * cout + o] = activate(acc, c.act);
+            }
+            for o in 0..cout {
+                let row = &ws[o * k..(o + 1) * k];
+                let acc: f64 = if c.depthwise {
+                    (0..kh * kw).map(|p| patch[p * cin + o] * row[p]).sum()
+                } else {
+                    row.iter().zip(&patch).map(|(a, b)| a * b).sum()
+                };
+                out[(oy * ow + ox) * cout + o] = activate(c.real.bias[o] + acc, c.act);
             }
         }
     }

@@ -11,6 +11,48 @@ use crate::ir::{Graph, Src};
 /// Every layer's output for every frame: `trace[i]` is `[frames, len_i]`
 /// for layer `i` (HWC order).
 pub fn trace(graph: &Graph, inputs: ArrayView2<i64>) -> Vec<Array2<i64>> {
+    parallel_frames(inputs, |chunk| trace_serial(graph, chunk))
+}
+
+/// Run `f` on chunks of the frames (rows) of `inputs` on every core and
+/// stack the per-layer results in frame order: frames are independent.
+pub(crate) fn parallel_frames<A, B>(
+    inputs: ArrayView2<A>,
+    f: impl Fn(ArrayView2<A>) -> Vec<Array2<B>> + Sync,
+) -> Vec<Array2<B>>
+where
+    A: Sync,
+    B: Clone + Send,
+{
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let frames = inputs.nrows();
+    if threads < 2 || frames < 2 {
+        return f(inputs);
+    }
+    let per = frames.div_ceil(threads);
+    let parts: Vec<Vec<Array2<B>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = inputs
+            .axis_chunks_iter(ndarray::Axis(0), per)
+            .map(|chunk| {
+                let f = &f;
+                s.spawn(move || f(chunk))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let layers = parts.first().map_or(0, |p| p.len());
+    (0..layers)
+        .map(|i| {
+            let views: Vec<_> = parts.iter().map(|p| p[i].view()).collect();
+            ndarray::concatenate(ndarray::Axis(0), &views).unwrap_or_else(|_| parts[0][i].clone())
+        })
+        .collect()
+}
+
+fn trace_serial(graph: &Graph, inputs: ArrayView2<i64>) -> Vec<Array2<i64>> {
     let mut outs: Vec<Array2<i64>> = Vec::with_capacity(graph.layers.len());
     for (i, layer) in graph.layers.iter().enumerate() {
         let len: usize = layer.out_shape.iter().product();

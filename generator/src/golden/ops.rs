@@ -46,6 +46,7 @@ fn conv(c: &Conv, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
     let [sh, sw] = c.stride;
     let (pt, pl) = (c.pad[0] as isize, c.pad[1] as isize);
     let wv = c.values();
+    let ws = wv.as_slice().unwrap_or(&[]);
     let frac_acc = layer.in_type.frac + c.wtype.frac;
     let at = |iy: isize, ix: isize, ch: usize| -> i64 {
         if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
@@ -54,26 +55,34 @@ fn conv(c: &Conv, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
             x[(iy as usize * w + ix as usize) * cin + ch]
         }
     };
+    let k = c.window_len();
     let mut out = Array1::<i64>::zeros(oh * ow * cout);
+    let mut patch = vec![0i64; if c.depthwise { kh * kw * cin } else { k }];
     for oy in 0..oh {
         for ox in 0..ow {
             let y0 = (oy * sh) as isize - pt;
             let x0 = (ox * sw) as isize - pl;
-            for o in 0..cout {
-                let mut acc = c.bias[o];
-                for ky in 0..kh {
-                    for kx in 0..kw {
-                        let (iy, ix) = (y0 + ky as isize, x0 + kx as isize);
-                        if c.depthwise {
-                            acc += at(iy, ix, o) * wv[[o, ky * kw + kx]];
-                        } else {
-                            for ch in 0..cin {
-                                acc += at(iy, ix, ch) * wv[[o, (ky * kw + kx) * cin + ch]];
-                            }
-                        }
+            // the window in (ky, kx, c) order, zeros where it leaves the image
+            for ky in 0..kh {
+                for kx in 0..kw {
+                    for ch in 0..cin {
+                        patch[(ky * kw + kx) * cin + ch] =
+                            at(y0 + ky as isize, x0 + kx as isize, ch);
                     }
                 }
-                out[(oy * ow + ox) * cout + o] = requantize(acc, frac_acc, c.act, &layer.out_type);
+            }
+            for o in 0..cout {
+                let acc = if c.depthwise {
+                    let row = &ws[o * k..(o + 1) * k];
+                    (0..kh * kw)
+                        .map(|p| patch[p * cin + o] * row[p])
+                        .sum::<i64>()
+                } else {
+                    let row = &ws[o * k..(o + 1) * k];
+                    row.iter().zip(&patch).map(|(a, b)| a * b).sum::<i64>()
+                };
+                out[(oy * ow + ox) * cout + o] =
+                    requantize(c.bias[o] + acc, frac_acc, c.act, &layer.out_type);
             }
         }
     }
