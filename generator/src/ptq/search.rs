@@ -27,6 +27,7 @@ use crate::frontend;
 use crate::golden;
 use crate::ir::{Arith, Graph};
 use crate::plan::{self, Board, Fold};
+use crate::sim::progress::Progress;
 
 /// What to search over and under which bound.
 #[derive(Clone, Debug)]
@@ -115,6 +116,7 @@ struct Searcher<'a, 'd> {
     target: u64,
     bound: f64,
     evaluated: Vec<Point>,
+    progress: Progress,
 }
 
 impl Searcher<'_, '_> {
@@ -178,6 +180,9 @@ impl Searcher<'_, '_> {
             text,
         };
         self.evaluated.push(p.clone());
+        self.progress.set(self.evaluated.len() as u64);
+        self.progress
+            .note(&format!("networks evaluated, last top-1 {top1:.2}%"));
         Ok(Some(p))
     }
 }
@@ -221,6 +226,7 @@ pub fn search(
         target: 1,
         bound,
         evaluated: Vec::new(),
+        progress: Progress::new("search", None),
     };
     // the common rate: the fastest all-fixed:8 reaches on the board
     let (_, base_graph) = s.build(&specs).ok_or_else(|| {
@@ -269,6 +275,7 @@ pub fn search(
             }
         }
     }
+    s.progress.finish();
     if !baseline.within {
         best = baseline.clone();
     }

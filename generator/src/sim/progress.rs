@@ -96,6 +96,7 @@ impl Progress {
                     "-".repeat(WIDTH - fill)
                 )
             }
+            _ if done > 0 => format!("{} {done} {note} {secs:.1} s", self.label),
             _ => format!("{} {secs:.1} s {note}", self.label),
         }
     }
