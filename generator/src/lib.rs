@@ -7,6 +7,7 @@ pub mod emit;
 pub mod error;
 pub mod frontend;
 pub mod golden;
+pub mod import;
 pub mod ir;
 pub mod plan;
 pub mod ptq;

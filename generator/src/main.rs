@@ -135,6 +135,22 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Import a trained model (float ONNX, or QONNX from Brevitas) as a network description and weights
+    Import {
+        model: PathBuf,
+        /// the description to write; the weights go next to it as .npz
+        #[arg(short, long)]
+        out: PathBuf,
+        /// bits of the input type
+        #[arg(long, default_value_t = 8)]
+        input_bits: u32,
+        /// fractional bits of the input type (value = code * 2^-frac)
+        #[arg(long, default_value_t = 7)]
+        input_frac: i32,
+        /// whether input codes are signed
+        #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+        input_signed: bool,
+    },
     /// Post-training quantization: choose every layer's binary points from calibration data
     Quantize {
         net: PathBuf,
@@ -376,6 +392,42 @@ fn run(cmd: Cmd) -> Result<u8> {
                 }
             }
             Ok(if report.pass { 0 } else { 1 })
+        }
+        Cmd::Import {
+            model,
+            out,
+            input_bits,
+            input_frac,
+            input_signed,
+        } => {
+            let (lo, hi) = tomatl::ir::types::INPUT_BITS_RANGE;
+            check_flag(
+                (lo..=hi).contains(&input_bits),
+                "--input-bits",
+                &format!("{input_bits} bits"),
+                &format!("bits in {lo}..={hi}"),
+            )?;
+            let (flo, fhi) = tomatl::frontend::FRAC_RANGE;
+            check_flag(
+                (flo..=fhi).contains(&(input_frac as i64)),
+                "--input-frac",
+                &format!("frac {input_frac}"),
+                &format!("frac in {flo}..={fhi}"),
+            )?;
+            let ty = tomatl::ir::TensorType {
+                bits: input_bits,
+                signed: input_signed,
+                frac: input_frac,
+            };
+            let s = tomatl::import::import(&model, &out, ty)?;
+            println!(
+                "wrote {} and {}: {} layers, {} parameters",
+                out.display(),
+                s.npz.display(),
+                s.layers,
+                si(s.params as u64)
+            );
+            Ok(0)
         }
         Cmd::Quantize {
             net,

@@ -1,0 +1,1321 @@
+//! ONNX graph to tomatl description: one pass over the nodes in their
+//! (topological) order, building tomatl layers and fusing what tomatl
+//! keeps inside a layer (batch norm into the convolution before it, Relu
+//! and Clip(0, 6) into the layer before them, an Add of a constant into a
+//! MatMul's bias, QONNX quantizers into weight codes and output types).
+//!
+//! Layout: ONNX is NCHW and its Flatten orders features (c, h, w); tomatl
+//! is HWC and flattens (h, w, c). The first dense layer after a flatten
+//! gets its weight columns permuted accordingly, so both compute the same
+//! function.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use ndarray::{ArrayD, IxDyn};
+
+use super::onnx::{Data, Graph, Model, Node, Tensor};
+use crate::ir::{Arith, TensorType, WeightType};
+use crate::ptq::calibrate::{weight_type, WeightSpec};
+
+/// An import problem: the node (name and op) and what is wrong.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub node: Option<(String, String)>,
+    pub what: String,
+    pub expected: String,
+}
+
+type Res<T> = Result<T, Problem>;
+
+fn problem(node: &Node, what: impl Into<String>, expected: impl Into<String>) -> Problem {
+    Problem {
+        node: Some((node.name.clone(), node.op.clone())),
+        what: what.into(),
+        expected: expected.into(),
+    }
+}
+
+/// One array of the weight file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Array {
+    Float(ArrayD<f32>),
+    Int(ArrayD<i64>),
+}
+
+/// What `tomatl import` writes.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    /// The description, with `params: {file: <npz_name>}`.
+    pub yaml: String,
+    /// The weight file's arrays, in a fixed order.
+    pub arrays: Vec<(String, Array)>,
+    pub layers: usize,
+    pub params: usize,
+}
+
+/// A tensor's shape as tomatl sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Shape {
+    /// An image, HWC in tomatl (NCHW in ONNX).
+    Img { c: usize, h: usize, w: usize },
+    /// A vector; `chw` is the ONNX (c, h, w) it was flattened from.
+    Vec {
+        n: usize,
+        chw: Option<(usize, usize, usize)>,
+    },
+}
+
+impl Shape {
+    fn len(&self) -> usize {
+        match *self {
+            Shape::Img { c, h, w } => c * h * w,
+            Shape::Vec { n, .. } => n,
+        }
+    }
+}
+
+/// A value of the ONNX graph: which tomatl tensor holds it.
+#[derive(Clone, Debug)]
+struct Value {
+    /// Index into `layers`, or `None` for the network input.
+    src: Option<usize>,
+    shape: Shape,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Op {
+    Conv {
+        out: usize,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+        pad: Pad,
+        depthwise: bool,
+    },
+    Dense {
+        out: usize,
+    },
+    Pool {
+        max: bool,
+        kernel: [usize; 2],
+        stride: [usize; 2],
+    },
+    Gap,
+    Add,
+    Flatten,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Pad {
+    Same,
+    Explicit([usize; 4]),
+}
+
+#[derive(Clone, Debug)]
+struct Layer {
+    name: String,
+    onnx: String,
+    op: Op,
+    from: Vec<Option<usize>>,
+    act: &'static str,
+    weights: Option<Array>,
+    bias: Option<ArrayD<f32>>,
+    bn: Option<[ArrayD<f32>; 5]>,
+    wtype: Option<WeightType>,
+    out: TensorType,
+    /// Output type fixed by a quantizer (QONNX), not a default.
+    out_fixed: bool,
+}
+
+/// Weight codes a QONNX quantizer made from an initializer.
+#[derive(Clone, Debug)]
+struct Codes {
+    codes: ArrayD<i64>,
+    wtype: WeightType,
+}
+
+struct Converter<'a> {
+    graph: &'a Graph,
+    values: BTreeMap<String, Value>,
+    layers: Vec<Layer>,
+    codes: BTreeMap<String, Codes>,
+    uses: BTreeMap<String, usize>,
+    input_type: TensorType,
+    input_fixed: bool,
+    names: Vec<String>,
+}
+
+/// An identifier from an ONNX name: kept when it is one, otherwise
+/// non-identifier characters become `_`.
+fn identifier(name: &str, fallback: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let s2 = s.trim_matches('_').to_string();
+    if !s2.is_empty() {
+        s = s2;
+    }
+    if s.is_empty() || s.chars().all(|c| c == '_') {
+        s = fallback.to_string();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    s
+}
+
+fn usize_of(v: i64) -> Option<usize> {
+    usize::try_from(v).ok()
+}
+
+/// `2^-k` of a scale that is a power of two: `Some(k)`.
+fn pow2_frac(scale: f64) -> Option<i32> {
+    if scale.is_nan() || scale <= 0.0 || !scale.is_finite() {
+        return None;
+    }
+    let k = -scale.log2();
+    (k.fract() == 0.0 && k.abs() <= 32.0).then_some(k as i32)
+}
+
+fn default_act_type(act: &str) -> TensorType {
+    match act {
+        "relu" => TensorType {
+            bits: 8,
+            signed: false,
+            frac: 4,
+        },
+        "relu6" => TensorType {
+            bits: 8,
+            signed: false,
+            frac: 5,
+        },
+        _ => TensorType {
+            bits: 16,
+            signed: true,
+            frac: 8,
+        },
+    }
+}
+
+impl Converter<'_> {
+    fn init(&self, name: &str) -> Option<&Tensor> {
+        self.graph.initializers.get(name)
+    }
+
+    fn value(&self, node: &Node, name: &str) -> Res<Value> {
+        self.values.get(name).cloned().ok_or_else(|| {
+            problem(
+                node,
+                format!("input `{name}` is not produced by any supported node"),
+                "a tensor computed from the graph input",
+            )
+        })
+    }
+
+    fn input_value(&self, node: &Node, i: usize) -> Res<Value> {
+        let name = node.inputs.get(i).ok_or_else(|| {
+            problem(
+                node,
+                format!("has no input {i}"),
+                "the inputs ONNX defines for the op",
+            )
+        })?;
+        self.value(node, name)
+    }
+
+    fn set_output(&mut self, node: &Node, v: Value) -> Res<()> {
+        let out = node
+            .outputs
+            .first()
+            .ok_or_else(|| problem(node, "has no output", "one output"))?;
+        self.values.insert(out.clone(), v);
+        Ok(())
+    }
+
+    fn unique_name(&mut self, node: &Node) -> String {
+        let fallback = format!("{}{}", node.op.to_lowercase(), self.layers.len());
+        let mut base = identifier(&node.name, &fallback);
+        if base == "input" {
+            base = "input_".into();
+        }
+        let mut name = base.clone();
+        let mut k = 2;
+        while self.names.contains(&name) {
+            name = format!("{base}_{k}");
+            k += 1;
+        }
+        self.names.push(name.clone());
+        name
+    }
+
+    fn src_type(&self, src: Option<usize>) -> TensorType {
+        match src {
+            None => self.input_type,
+            Some(i) => self.layers[i].out,
+        }
+    }
+
+    fn push(&mut self, node: &Node, op: Op, from: Vec<Option<usize>>, shape: Shape) -> Res<usize> {
+        let name = self.unique_name(node);
+        let out = match op {
+            // pools keep (max) or average in their input's type
+            Op::Pool { .. } | Op::Gap | Op::Flatten => self.src_type(from[0]),
+            _ => default_act_type("none"),
+        };
+        self.layers.push(Layer {
+            name,
+            onnx: node.name.clone(),
+            op,
+            from,
+            act: "none",
+            weights: None,
+            bias: None,
+            bn: None,
+            wtype: None,
+            out,
+            out_fixed: false,
+        });
+        let i = self.layers.len() - 1;
+        self.set_output(
+            node,
+            Value {
+                src: Some(i),
+                shape,
+            },
+        )?;
+        Ok(i)
+    }
+
+    /// The layer producing input 0 of `node`, when it may absorb the node
+    /// (its output feeds nothing else).
+    fn fusable(&self, node: &Node, what: &str) -> Res<usize> {
+        let x = node.inputs.first().map(String::as_str).unwrap_or("");
+        let v = self.value(node, x)?;
+        let Some(i) = v.src else {
+            return Err(problem(
+                node,
+                format!("{what} of the network input cannot be fused into a layer"),
+                format!("{what} after a conv, dense or add"),
+            ));
+        };
+        if self.uses.get(x).copied().unwrap_or(0) > 1 {
+            return Err(problem(
+                node,
+                format!(
+                    "the output of `{}` feeds other nodes besides this {what}",
+                    self.layers[i].onnx
+                ),
+                format!("{what} as the only consumer of the layer before it"),
+            ));
+        }
+        Ok(i)
+    }
+
+    fn weight_input(&self, node: &Node, i: usize) -> Res<Either> {
+        let name = node.inputs.get(i).map(String::as_str).unwrap_or("");
+        if let Some(c) = self.codes.get(name) {
+            return Ok(Either::Codes(c.clone()));
+        }
+        match self.init(name) {
+            Some(t) => Ok(Either::Float(t.clone())),
+            None => Err(problem(
+                node,
+                format!("weight `{name}` is not a constant initializer"),
+                "weights stored in the model (initializers)",
+            )),
+        }
+    }
+
+    fn node(&mut self, node: &Node) -> Res<()> {
+        match node.op.as_str() {
+            "Conv" => self.conv(node),
+            "Gemm" => self.gemm(node),
+            "MatMul" => self.matmul(node),
+            "BatchNormalization" => self.batch_norm(node),
+            "Relu" => self.activation(node, "relu"),
+            "Clip" => self.clip(node),
+            "MaxPool" | "AveragePool" => self.pool(node),
+            "GlobalAveragePool" => {
+                let v = self.input_value(node, 0)?;
+                let Shape::Img { c, .. } = v.shape else {
+                    return Err(problem(node, "input is not an image", "an NCHW input"));
+                };
+                self.push(node, Op::Gap, vec![v.src], Shape::Vec { n: c, chw: Some((c, 1, 1)) })?;
+                Ok(())
+            }
+            "Add" => self.add(node),
+            "Flatten" => self.flatten(node),
+            "Reshape" => self.reshape(node),
+            "Identity" | "Dropout" => {
+                let v = self.input_value(node, 0)?;
+                self.set_output(node, v)
+            }
+            "Quant" | "BipolarQuant" => self.quant(node),
+            op => Err(problem(
+                node,
+                format!("op `{op}` is not supported"),
+                "Conv, Gemm, MatMul, Add, Relu, Clip(0, 6), MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Flatten, Reshape, Identity, Dropout, and QONNX Quant/BipolarQuant",
+            )),
+        }
+    }
+
+    fn conv(&mut self, node: &Node) -> Res<()> {
+        let x = self.input_value(node, 0)?;
+        let Shape::Img { c, h, w } = x.shape else {
+            return Err(problem(node, "input is not an image", "an NCHW input"));
+        };
+        let wt = self.weight_input(node, 1)?;
+        let dims = wt.dims();
+        if dims.len() != 4 {
+            return Err(problem(
+                node,
+                format!("weight has dims {dims:?}"),
+                "[out, in/group, kh, kw]",
+            ));
+        }
+        let [o, ci, kh, kw] = [dims[0], dims[1], dims[2], dims[3]];
+        let group = node.int("group").unwrap_or(1) as usize;
+        let depthwise = if group == 1 && ci == c {
+            false
+        } else if group == c && ci == 1 && o == c {
+            true
+        } else {
+            return Err(problem(
+                node,
+                format!("grouped convolution (group {group}, {c} input channels, weight {dims:?})"),
+                "group 1, or depthwise: group = input channels = output channels",
+            ));
+        };
+        if node
+            .ints("dilations")
+            .is_some_and(|d| d.iter().any(|&x| x != 1))
+        {
+            return Err(problem(node, "dilated convolution", "dilations of 1"));
+        }
+        let stride = match node.ints("strides") {
+            Some([a, b]) => [usize_of(*a).unwrap_or(0), usize_of(*b).unwrap_or(0)],
+            None => [1, 1],
+            Some(s) => return Err(problem(node, format!("strides {s:?}"), "two strides")),
+        };
+        let pad = match node.attr("auto_pad").and_then(|a| a.s.as_deref()) {
+            Some("SAME_UPPER") => Pad::Same,
+            Some("SAME_LOWER") => {
+                return Err(problem(
+                    node,
+                    "auto_pad SAME_LOWER",
+                    "explicit pads, VALID or SAME_UPPER",
+                ))
+            }
+            Some("VALID") => Pad::Explicit([0; 4]),
+            _ => match node.ints("pads") {
+                None => Pad::Explicit([0; 4]),
+                Some([t, l, b, r]) => {
+                    let p = [*t, *l, *b, *r].map(|v| usize_of(v).unwrap_or(usize::MAX));
+                    Pad::Explicit(p)
+                }
+                Some(p) => {
+                    return Err(problem(
+                        node,
+                        format!("pads {p:?}"),
+                        "[top, left, bottom, right]",
+                    ))
+                }
+            },
+        };
+        let [pt, pl, pb, pr] = match pad {
+            Pad::Explicit(p) => p,
+            Pad::Same => {
+                let th = (h.div_ceil(stride[0]) - 1) * stride[0] + kh;
+                let tw = (w.div_ceil(stride[1]) - 1) * stride[1] + kw;
+                let (th, tw) = (th.saturating_sub(h), tw.saturating_sub(w));
+                [th / 2, tw / 2, th - th / 2, tw - tw / 2]
+            }
+        };
+        if stride.contains(&0) || h + pt + pb < kh || w + pl + pr < kw {
+            return Err(problem(
+                node,
+                "kernel larger than the padded input or zero stride",
+                "a valid convolution",
+            ));
+        }
+        let oh = (h + pt + pb - kh) / stride[0] + 1;
+        let ow = (w + pl + pr - kw) / stride[1] + 1;
+        let i = self.push(
+            node,
+            Op::Conv {
+                out: o,
+                kernel: [kh, kw],
+                stride,
+                pad,
+                depthwise,
+            },
+            vec![x.src],
+            Shape::Img { c: o, h: oh, w: ow },
+        )?;
+        self.set_weights(node, i, wt, None)?;
+        if let Some(b) = node.inputs.get(2).filter(|s| !s.is_empty()) {
+            self.set_bias(node, i, b, o)?;
+        }
+        Ok(())
+    }
+
+    fn set_weights(
+        &mut self,
+        node: &Node,
+        i: usize,
+        wt: Either,
+        perm: Option<Vec<usize>>,
+    ) -> Res<()> {
+        let (arr, wtype) = match wt {
+            Either::Float(t) => {
+                let v: Vec<f32> = t.reals().into_iter().map(|x| x as f32).collect();
+                if v.iter().any(|x| !x.is_finite()) {
+                    return Err(problem(
+                        node,
+                        format!("weight `{}` holds NaN or infinity", t.name),
+                        "finite weights",
+                    ));
+                }
+                let a = ArrayD::from_shape_vec(IxDyn(&dims_usize(&t.dims)), v)
+                    .map_err(|e| problem(node, e.to_string(), "a well-formed tensor"))?;
+                let reals: Vec<f64> = a.iter().map(|&x| f64::from(x)).collect();
+                let wt = weight_type(
+                    &reals,
+                    WeightSpec {
+                        arith: Arith::Fixed,
+                        bits: 8,
+                    },
+                );
+                (Array::Float(a), wt)
+            }
+            Either::Codes(c) => (Array::Int(c.codes), c.wtype),
+        };
+        let arr = match perm {
+            None => arr,
+            Some(p) => permute_columns(arr, &p),
+        };
+        let l = &mut self.layers[i];
+        l.weights = Some(arr);
+        l.wtype = Some(wtype);
+        Ok(())
+    }
+
+    fn set_bias(&mut self, node: &Node, i: usize, name: &str, out: usize) -> Res<()> {
+        let t = self.init(name).ok_or_else(|| {
+            problem(
+                node,
+                format!("bias `{name}` is not a constant initializer"),
+                "a bias stored in the model",
+            )
+        })?;
+        let v: Vec<f32> = t.reals().into_iter().map(|x| x as f32).collect();
+        if v.len() != out {
+            return Err(problem(
+                node,
+                format!("bias `{name}` has {} values", v.len()),
+                format!("{out} values, one per output"),
+            ));
+        }
+        self.layers[i].bias = Some(
+            ArrayD::from_shape_vec(IxDyn(&[out]), v)
+                .map_err(|e| problem(node, e.to_string(), ""))?,
+        );
+        Ok(())
+    }
+
+    fn dense_from(&mut self, node: &Node, x: Value, wt: Either, transposed: bool) -> Res<usize> {
+        let (n, chw) = match x.shape {
+            Shape::Vec { n, chw } => (n, chw),
+            Shape::Img { .. } => {
+                return Err(problem(
+                    node,
+                    "input is an image",
+                    "a Flatten before the dense layer",
+                ));
+            }
+        };
+        let dims = wt.dims();
+        if dims.len() != 2 {
+            return Err(problem(
+                node,
+                format!("weight has dims {dims:?}"),
+                "a matrix",
+            ));
+        }
+        let wt = if transposed { wt } else { wt.transposed() };
+        let dims = wt.dims();
+        let (out, inp) = (dims[0], dims[1]);
+        if inp != n {
+            return Err(problem(
+                node,
+                format!("weight has {inp} inputs for {n} features"),
+                format!("{n} inputs"),
+            ));
+        }
+        // CHW-ordered features to HWC-ordered columns
+        let perm = match chw {
+            Some((c, h, w)) if h * w > 1 => Some(
+                (0..h * w * c)
+                    .map(|j| {
+                        let (p, ch) = (j / c, j % c);
+                        ch * h * w + p
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let i = self.push(
+            node,
+            Op::Dense { out },
+            vec![x.src],
+            Shape::Vec { n: out, chw: None },
+        )?;
+        self.set_weights(node, i, wt, perm)?;
+        Ok(i)
+    }
+
+    fn gemm(&mut self, node: &Node) -> Res<()> {
+        if node.int("transA").unwrap_or(0) != 0 {
+            return Err(problem(node, "transA = 1", "transA = 0"));
+        }
+        for a in ["alpha", "beta"] {
+            if node.float(a).is_some_and(|v| v != 1.0) {
+                return Err(problem(node, format!("{a} is not 1"), format!("{a} = 1")));
+            }
+        }
+        let x = self.input_value(node, 0)?;
+        let wt = self.weight_input(node, 1)?;
+        let i = self.dense_from(node, x, wt, node.int("transB").unwrap_or(0) != 0)?;
+        if let Some(b) = node.inputs.get(2).filter(|s| !s.is_empty()) {
+            let out = match self.layers[i].op {
+                Op::Dense { out } => out,
+                _ => 0,
+            };
+            self.set_bias(node, i, b, out)?;
+        }
+        Ok(())
+    }
+
+    fn matmul(&mut self, node: &Node) -> Res<()> {
+        let x = self.input_value(node, 0)?;
+        let wt = self.weight_input(node, 1)?;
+        self.dense_from(node, x, wt, false)?;
+        Ok(())
+    }
+
+    fn batch_norm(&mut self, node: &Node) -> Res<()> {
+        let i = self.fusable(node, "BatchNormalization")?;
+        let l = &self.layers[i];
+        let out = match l.op {
+            Op::Conv { out, .. } | Op::Dense { out } => out,
+            _ => {
+                return Err(problem(
+                    node,
+                    format!("follows `{}`, which has no weights to fold it into", l.onnx),
+                    "BatchNormalization right after a Conv or Gemm",
+                ))
+            }
+        };
+        if l.act != "none" || l.bn.is_some() {
+            return Err(problem(
+                node,
+                "follows an activation",
+                "BatchNormalization before the Relu",
+            ));
+        }
+        if matches!(l.weights, Some(Array::Int(_))) {
+            return Err(problem(
+                node,
+                "follows a layer with quantized (integer) weights",
+                "float weights to fold into",
+            ));
+        }
+        let mut arrs = Vec::new();
+        for k in 1..5 {
+            let name = node.inputs.get(k).map(String::as_str).unwrap_or("");
+            let t = self.init(name).ok_or_else(|| {
+                problem(
+                    node,
+                    format!("`{name}` is not a constant"),
+                    "scale, bias, mean and var initializers",
+                )
+            })?;
+            let v: Vec<f32> = t.reals().into_iter().map(|x| x as f32).collect();
+            if v.len() != out {
+                return Err(problem(
+                    node,
+                    format!("`{name}` has {} values", v.len()),
+                    format!("{out}, one per channel"),
+                ));
+            }
+            arrs.push(
+                ArrayD::from_shape_vec(IxDyn(&[out]), v)
+                    .map_err(|e| problem(node, e.to_string(), ""))?,
+            );
+        }
+        let eps = node.float("epsilon").unwrap_or(1e-5) as f32;
+        let eps = ArrayD::from_shape_vec(IxDyn(&[]), vec![eps])
+            .map_err(|e| problem(node, e.to_string(), ""))?;
+        let [g, b, m, v]: [ArrayD<f32>; 4] = arrs
+            .try_into()
+            .map_err(|_| problem(node, "four arrays", ""))?;
+        self.layers[i].bn = Some([g, b, m, v, eps]);
+        let v = self.input_value(node, 0)?;
+        self.set_output(node, v)
+    }
+
+    fn activation(&mut self, node: &Node, act: &'static str) -> Res<()> {
+        let i = self.fusable(node, act)?;
+        let l = &mut self.layers[i];
+        if !matches!(l.op, Op::Conv { .. } | Op::Dense { .. } | Op::Add) || l.act != "none" {
+            return Err(problem(
+                node,
+                format!("`{act}` after `{}` cannot be fused (tomatl applies activations inside conv, dense and add layers)", l.onnx),
+                "the activation right after a Conv, Gemm/MatMul or Add",
+            ));
+        }
+        l.act = act;
+        if !l.out_fixed {
+            l.out = default_act_type(act);
+        }
+        let v = self.input_value(node, 0)?;
+        self.set_output(node, v)
+    }
+
+    fn clip(&mut self, node: &Node) -> Res<()> {
+        let bound = |k: usize, attr: &str| -> Option<f64> {
+            match node.inputs.get(k).filter(|s| !s.is_empty()) {
+                Some(n) => self.init(n).and_then(|t| t.reals().first().copied()),
+                None => node.float(attr),
+            }
+        };
+        match (bound(1, "min"), bound(2, "max")) {
+            (Some(lo), Some(hi)) if lo == 0.0 && hi == 6.0 => self.activation(node, "relu6"),
+            (Some(0.0), None) => self.activation(node, "relu"),
+            (lo, hi) => Err(problem(
+                node,
+                format!("Clip to [{lo:?}, {hi:?}]"),
+                "Clip(0, 6) (relu6) or Clip(0) (relu)",
+            )),
+        }
+    }
+
+    fn pool(&mut self, node: &Node) -> Res<()> {
+        let x = self.input_value(node, 0)?;
+        let Shape::Img { c, h, w } = x.shape else {
+            return Err(problem(node, "input is not an image", "an NCHW input"));
+        };
+        let kernel = match node.ints("kernel_shape") {
+            Some([a, b]) => [usize_of(*a).unwrap_or(0), usize_of(*b).unwrap_or(0)],
+            k => {
+                return Err(problem(
+                    node,
+                    format!("kernel_shape {k:?}"),
+                    "two kernel sizes",
+                ))
+            }
+        };
+        let stride = match node.ints("strides") {
+            Some([a, b]) => [usize_of(*a).unwrap_or(0), usize_of(*b).unwrap_or(0)],
+            None => [1, 1],
+            Some(s) => return Err(problem(node, format!("strides {s:?}"), "two strides")),
+        };
+        if node.ints("pads").is_some_and(|p| p.iter().any(|&v| v != 0))
+            || node
+                .attr("auto_pad")
+                .and_then(|a| a.s.as_deref())
+                .is_some_and(|s| s != "NOTSET" && s != "VALID")
+        {
+            return Err(problem(node, "padded pooling", "pooling without padding"));
+        }
+        if node
+            .ints("dilations")
+            .is_some_and(|d| d.iter().any(|&x| x != 1))
+        {
+            return Err(problem(node, "dilated pooling", "dilations of 1"));
+        }
+        if stride.contains(&0) || kernel.contains(&0) || kernel[0] > h || kernel[1] > w {
+            return Err(problem(
+                node,
+                format!("kernel {kernel:?} on a {h}x{w} input"),
+                "a kernel within the input",
+            ));
+        }
+        let oh = (h - kernel[0]) / stride[0] + 1;
+        let ow = (w - kernel[1]) / stride[1] + 1;
+        if node.int("ceil_mode").unwrap_or(0) != 0
+            && ((h - kernel[0]) % stride[0] != 0 || (w - kernel[1]) % stride[1] != 0)
+        {
+            return Err(problem(
+                node,
+                "ceil_mode with a partial last window",
+                "ceil_mode 0",
+            ));
+        }
+        let op = Op::Pool {
+            max: node.op == "MaxPool",
+            kernel,
+            stride,
+        };
+        self.push(node, op, vec![x.src], Shape::Img { c, h: oh, w: ow })?;
+        Ok(())
+    }
+
+    fn add(&mut self, node: &Node) -> Res<()> {
+        let names: Vec<&str> = node.inputs.iter().map(String::as_str).collect();
+        if names.len() != 2 {
+            return Err(problem(
+                node,
+                format!("{} inputs", names.len()),
+                "two inputs",
+            ));
+        }
+        // an Add of a constant after MatMul: the dense layer's bias
+        if let Some(k) = names.iter().position(|n| self.init(n).is_some()) {
+            let other = names[1 - k];
+            let v = self.value(node, other)?;
+            let i = v
+                .src
+                .filter(|&i| {
+                    matches!(self.layers[i].op, Op::Dense { .. }) && self.layers[i].bias.is_none()
+                })
+                .ok_or_else(|| {
+                    problem(
+                        node,
+                        "adds a constant to a tensor that is not a MatMul's output",
+                        "an Add of a bias right after MatMul",
+                    )
+                })?;
+            let Op::Dense { out } = self.layers[i].op else {
+                return Err(problem(node, "", ""));
+            };
+            self.set_bias(node, i, names[k], out)?;
+            return self.set_output(node, v);
+        }
+        let a = self.value(node, names[0])?;
+        let b = self.value(node, names[1])?;
+        if a.shape != b.shape {
+            return Err(problem(
+                node,
+                format!("adds shapes {:?} and {:?}", a.shape, b.shape),
+                "two tensors of one shape",
+            ));
+        }
+        self.push(node, Op::Add, vec![a.src, b.src], a.shape)?;
+        Ok(())
+    }
+
+    fn flatten_value(&mut self, node: &Node, x: Value) -> Res<()> {
+        match x.shape {
+            Shape::Vec { .. } => self.set_output(node, x),
+            Shape::Img { c, h, w } => {
+                self.push(
+                    node,
+                    Op::Flatten,
+                    vec![x.src],
+                    Shape::Vec {
+                        n: c * h * w,
+                        chw: Some((c, h, w)),
+                    },
+                )?;
+                Ok(())
+            }
+        }
+    }
+
+    fn flatten(&mut self, node: &Node) -> Res<()> {
+        if node.int("axis").unwrap_or(1) != 1 {
+            return Err(problem(
+                node,
+                "axis is not 1",
+                "Flatten with axis 1 (keep the batch)",
+            ));
+        }
+        let x = self.input_value(node, 0)?;
+        self.flatten_value(node, x)
+    }
+
+    fn reshape(&mut self, node: &Node) -> Res<()> {
+        let x = self.input_value(node, 0)?;
+        let target = node
+            .inputs
+            .get(1)
+            .and_then(|n| self.init(n))
+            .map(|t| t.reals().into_iter().map(|v| v as i64).collect::<Vec<_>>())
+            .ok_or_else(|| {
+                problem(
+                    node,
+                    "the target shape is not a constant",
+                    "a constant shape",
+                )
+            })?;
+        let n = x.shape.len() as i64;
+        let flat = matches!(target.as_slice(), [b, r] if (*b == 1 || *b == -1 || *b == 0) && (*r == -1 || *r == n));
+        if !flat {
+            return Err(problem(
+                node,
+                format!("reshape to {target:?}"),
+                format!("a flatten: [-1, {n}] or [1, -1]"),
+            ));
+        }
+        self.flatten_value(node, x)
+    }
+
+    fn quant(&mut self, node: &Node) -> Res<()> {
+        let scalar = |k: usize, what: &str| -> Res<f64> {
+            let name = node.inputs.get(k).map(String::as_str).unwrap_or("");
+            let t = self.init(name).ok_or_else(|| {
+                problem(
+                    node,
+                    format!("{what} `{name}` is not a constant"),
+                    format!("a constant {what}"),
+                )
+            })?;
+            let v = t.reals();
+            let first = v.first().copied().unwrap_or(f64::NAN);
+            if v.iter().any(|&x| x != first) {
+                return Err(problem(
+                    node,
+                    format!("{what} varies per channel"),
+                    format!("one {what} for the tensor (per-channel scales need the per-channel multiplier mode, which import does not support yet)"),
+                ));
+            }
+            Ok(first)
+        };
+        let scale = scalar(1, "scale")?;
+        let frac = pow2_frac(scale).ok_or_else(|| {
+            problem(
+                node,
+                format!("scale {scale} is not a power of two"),
+                "power-of-two scales (arbitrary scales need the per-channel multiplier mode, which import does not support yet)",
+            )
+        })?;
+        let bipolar = node.op == "BipolarQuant";
+        let (bits, signed, narrow) = if bipolar {
+            (1u32, true, false)
+        } else {
+            if scalar(2, "zero point")? != 0.0 {
+                return Err(problem(
+                    node,
+                    "zero point is not 0",
+                    "symmetric quantization (zero point 0)",
+                ));
+            }
+            let b = scalar(3, "bit width")?;
+            if b.fract() != 0.0 || !(1.0..=16.0).contains(&b) {
+                return Err(problem(
+                    node,
+                    format!("bit width {b}"),
+                    "a whole number of bits in 1..=16",
+                ));
+            }
+            (
+                b as u32,
+                node.int("signed").unwrap_or(1) != 0,
+                node.int("narrow").unwrap_or(0) != 0,
+            )
+        };
+        let x = node.inputs.first().cloned().unwrap_or_default();
+        let out = node.outputs.first().cloned().unwrap_or_default();
+        if let Some(t) = self.init(&x) {
+            // weights: integer codes
+            let s = 2f64.powi(frac);
+            let dims = dims_usize(&t.dims);
+            let (codes, wtype) = if bipolar {
+                let c: Vec<i64> = t.reals().iter().map(|&w| i64::from(w < 0.0)).collect();
+                (
+                    c,
+                    WeightType {
+                        arith: Arith::Binary,
+                        bits: 1,
+                        frac,
+                    },
+                )
+            } else {
+                if !signed {
+                    return Err(problem(
+                        node,
+                        "unsigned weights",
+                        "signed weight quantization",
+                    ));
+                }
+                if bits < 2 {
+                    return Err(problem(
+                        node,
+                        "1-bit Quant of weights",
+                        "BipolarQuant for binary weights, or 2..16 bits",
+                    ));
+                }
+                let hi = (1i64 << (bits - 1)) - 1;
+                let lo = if narrow { -hi } else { -hi - 1 };
+                let c: Vec<i64> = t
+                    .reals()
+                    .iter()
+                    .map(|&w| ((w * s).round_ties_even() as i64).clamp(lo, hi))
+                    .collect();
+                (
+                    c,
+                    WeightType {
+                        arith: Arith::Fixed,
+                        bits,
+                        frac,
+                    },
+                )
+            };
+            let codes = ArrayD::from_shape_vec(IxDyn(&dims), codes)
+                .map_err(|e| problem(node, e.to_string(), ""))?;
+            self.codes.insert(out, Codes { codes, wtype });
+            return Ok(());
+        }
+        if bipolar {
+            return Err(problem(
+                node,
+                "binary activations",
+                "BipolarQuant on weights only",
+            ));
+        }
+        let ty = TensorType { bits, signed, frac };
+        let v = self.value(node, &x)?;
+        match v.src {
+            None => {
+                self.input_type = ty;
+                self.input_fixed = true;
+            }
+            Some(_) => {
+                let i = self.fusable(node, "Quant")?;
+                let l = &mut self.layers[i];
+                if !matches!(
+                    l.op,
+                    Op::Conv { .. }
+                        | Op::Dense { .. }
+                        | Op::Add
+                        | Op::Gap
+                        | Op::Pool { max: false, .. }
+                ) {
+                    return Err(problem(
+                        node,
+                        format!(
+                            "quantizes the output of `{}`, whose type follows its input",
+                            l.onnx
+                        ),
+                        "Quant after a conv, dense, add or average pool",
+                    ));
+                }
+                l.out = ty;
+                l.out_fixed = true;
+            }
+        }
+        self.set_output(node, v)
+    }
+}
+
+/// A weight: floats of an initializer or codes of a quantizer.
+#[derive(Clone, Debug)]
+enum Either {
+    Float(Tensor),
+    Codes(Codes),
+}
+
+impl Either {
+    fn dims(&self) -> Vec<usize> {
+        match self {
+            Either::Float(t) => dims_usize(&t.dims),
+            Either::Codes(c) => c.codes.shape().to_vec(),
+        }
+    }
+
+    /// A matrix transposed (`[in, out]` to `[out, in]`).
+    fn transposed(self) -> Either {
+        match self {
+            Either::Float(mut t) => {
+                let d = dims_usize(&t.dims);
+                let v = t.reals();
+                let mut o = vec![0.0; v.len()];
+                for r in 0..d[0] {
+                    for c in 0..d[1] {
+                        o[c * d[0] + r] = v[r * d[1] + c];
+                    }
+                }
+                t.dims = vec![t.dims[1], t.dims[0]];
+                t.data = Data::Float(o);
+                Either::Float(t)
+            }
+            Either::Codes(mut c) => {
+                c.codes = c.codes.t().as_standard_layout().to_owned();
+                Either::Codes(c)
+            }
+        }
+    }
+}
+
+fn dims_usize(d: &[i64]) -> Vec<usize> {
+    d.iter().map(|&x| usize_of(x).unwrap_or(0)).collect()
+}
+
+/// New column `j` takes old column `perm[j]`.
+fn permute_columns(a: Array, perm: &[usize]) -> Array {
+    fn go<T: Copy>(a: &ArrayD<T>, perm: &[usize]) -> ArrayD<T> {
+        let rows = a.shape()[0];
+        let cols = a.shape()[1];
+        ArrayD::from_shape_fn(IxDyn(&[rows, cols]), |i| a[[i[0], perm[i[1]]]])
+    }
+    match a {
+        Array::Float(f) => Array::Float(go(&f, perm)),
+        Array::Int(c) => Array::Int(go(&c, perm)),
+    }
+}
+
+fn ty(t: &TensorType) -> String {
+    format!(
+        "{{bits: {}, signed: {}, frac: {}}}",
+        t.bits, t.signed, t.frac
+    )
+}
+
+fn pair(v: [usize; 2]) -> String {
+    if v[0] == v[1] {
+        v[0].to_string()
+    } else {
+        format!("[{}, {}]", v[0], v[1])
+    }
+}
+
+/// Convert a parsed model. `npz_name` is the weight file's name as the
+/// description refers to it; `source` names the model in the header.
+pub fn convert(
+    model: &Model,
+    input_type: TensorType,
+    npz_name: &str,
+    source: &str,
+) -> Res<Imported> {
+    let g = &model.graph;
+    let mut uses: BTreeMap<String, usize> = BTreeMap::new();
+    for n in &g.nodes {
+        for i in &n.inputs {
+            *uses.entry(i.clone()).or_default() += 1;
+        }
+    }
+    for o in &g.outputs {
+        *uses.entry(o.name.clone()).or_default() += 1;
+    }
+    let inputs: Vec<_> = g
+        .inputs
+        .iter()
+        .filter(|i| !g.initializers.contains_key(&i.name))
+        .collect();
+    let global = |what: String, expected: &str| Problem {
+        node: None,
+        what,
+        expected: expected.into(),
+    };
+    let [input] = inputs.as_slice() else {
+        return Err(global(
+            format!("the graph has {} inputs", inputs.len()),
+            "one input tensor",
+        ));
+    };
+    let dims: Vec<Option<i64>> = input.dims.clone();
+    let known = |d: &[Option<i64>]| -> Option<Vec<usize>> {
+        d.iter().map(|x| x.and_then(usize_of)).collect()
+    };
+    let shape = match dims.as_slice() {
+        [_, rest @ ..] if rest.len() == 3 => known(rest).map(|v| Shape::Img { c: v[0], h: v[1], w: v[2] }),
+        [_, rest @ ..] if rest.len() == 1 => known(rest).map(|v| Shape::Vec { n: v[0], chw: None }),
+        _ => None,
+    }
+    .filter(|s| s.len() > 0)
+    .ok_or_else(|| {
+        global(
+            format!("input `{}` has shape {:?}", input.name, dims),
+            "an input shaped [batch, channels, height, width] or [batch, features] with known sizes",
+        )
+    })?;
+    let mut cv = Converter {
+        graph: g,
+        values: BTreeMap::new(),
+        layers: Vec::new(),
+        codes: BTreeMap::new(),
+        uses,
+        input_type,
+        input_fixed: false,
+        names: Vec::new(),
+    };
+    cv.values
+        .insert(input.name.clone(), Value { src: None, shape });
+    for n in &g.nodes {
+        cv.node(n)?;
+    }
+    let [output] = g.outputs.as_slice() else {
+        return Err(global(
+            format!("the graph has {} outputs", g.outputs.len()),
+            "one output tensor",
+        ));
+    };
+    let last = cv.values.get(&output.name).and_then(|v| v.src);
+    if cv.layers.is_empty() || last != Some(cv.layers.len() - 1) {
+        return Err(global(
+            format!("output `{}` is not computed by the last layer", output.name),
+            "a graph whose output is its last node's",
+        ));
+    }
+    Ok(write(&cv, shape, npz_name, source, model))
+}
+
+fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -> Imported {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# imported from {source} by `tomatl import`{}",
+        if model.producer.is_empty() {
+            String::new()
+        } else {
+            format!(" (producer: {})", model.producer)
+        }
+    );
+    let _ = writeln!(
+        s,
+        "# binary points are defaults from the weights: refine them with `tomatl quantize`"
+    );
+    let name = identifier(
+        source
+            .rsplit('/')
+            .next()
+            .unwrap_or(source)
+            .trim_end_matches(".onnx"),
+        "net",
+    );
+    let _ = writeln!(s, "name: {name}");
+    let dims = match shape {
+        Shape::Img { c, h, w } => format!("[{h}, {w}, {c}]"),
+        Shape::Vec { n, .. } => format!("[{n}]"),
+    };
+    let _ = writeln!(s, "input:\n  shape: {dims}\n  type: {}", ty(&cv.input_type));
+    let _ = writeln!(s, "params: {{file: {npz}}}");
+    let _ = writeln!(s, "policy:\n  layers:");
+    for l in &cv.layers {
+        let mut parts = Vec::new();
+        if let Some(w) = &l.wtype {
+            parts.push(match w.arith {
+                Arith::Binary | Arith::Ternary => {
+                    format!("weights: {{arith: {}, frac: {}}}", w.arith.name(), w.frac)
+                }
+                _ => format!(
+                    "weights: {{arith: {}, bits: {}, frac: {}}}",
+                    w.arith.name(),
+                    w.bits,
+                    w.frac
+                ),
+            });
+        }
+        if !matches!(l.op, Op::Flatten | Op::Pool { max: true, .. }) {
+            parts.push(format!("acts: {}", ty(&l.out)));
+        }
+        if !parts.is_empty() {
+            let _ = writeln!(s, "    {}: {{{}}}", l.name, parts.join(", "));
+        }
+    }
+    let _ = writeln!(s, "layers:");
+    let mut arrays = Vec::new();
+    let mut params = 0;
+    for (i, l) in cv.layers.iter().enumerate() {
+        let src = |f: &Option<usize>| f.map_or("input".to_string(), |j| cv.layers[j].name.clone());
+        let from = match l.from.as_slice() {
+            [Some(j)] if i > 0 && *j == i - 1 => String::new(),
+            [None] if i == 0 => String::new(),
+            f => format!(
+                ", from: [{}]",
+                f.iter().map(src).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        let act = if l.act == "none" {
+            String::new()
+        } else {
+            format!(", act: {}", l.act)
+        };
+        let pad = |p: &Pad| match p {
+            Pad::Same => "same".to_string(),
+            Pad::Explicit([t, le, b, r]) if t == b && le == r => pair([*t, *le]),
+            Pad::Explicit([t, le, b, r]) => format!("[{t}, {le}, {b}, {r}]"),
+        };
+        let body = match &l.op {
+            Op::Conv {
+                out,
+                kernel,
+                stride,
+                pad: p,
+                depthwise,
+            } => {
+                if *depthwise {
+                    format!(
+                        "op: dwconv, kernel: {}, stride: {}, pad: {}",
+                        pair(*kernel),
+                        pair(*stride),
+                        pad(p)
+                    )
+                } else {
+                    format!(
+                        "op: conv, out: {out}, kernel: {}, stride: {}, pad: {}",
+                        pair(*kernel),
+                        pair(*stride),
+                        pad(p)
+                    )
+                }
+            }
+            Op::Dense { out } => format!("op: dense, out: {out}"),
+            Op::Pool {
+                max,
+                kernel,
+                stride,
+            } => format!(
+                "op: {}, kernel: {}, stride: {}",
+                if *max { "maxpool" } else { "avgpool" },
+                pair(*kernel),
+                pair(*stride)
+            ),
+            Op::Gap => "op: gavgpool".into(),
+            Op::Add => "op: add".into(),
+            Op::Flatten => "op: flatten".into(),
+        };
+        let comment = if l.name != l.onnx && !l.onnx.is_empty() {
+            format!("  # ONNX node {:?}", l.onnx)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(s, "  - {{name: {}, {body}{act}{from}}}{comment}", l.name);
+        if let Some(w) = &l.weights {
+            params += match w {
+                Array::Float(a) => a.len(),
+                Array::Int(a) => a.len(),
+            };
+            arrays.push((format!("{}.weight", l.name), w.clone()));
+        }
+        if let Some(b) = &l.bias {
+            params += b.len();
+            arrays.push((format!("{}.bias", l.name), Array::Float(b.clone())));
+        }
+        if let Some([g, b, m, v, e]) = &l.bn {
+            for (k, a) in [
+                ("bn.weight", g),
+                ("bn.bias", b),
+                ("bn.running_mean", m),
+                ("bn.running_var", v),
+                ("bn.eps", e),
+            ] {
+                arrays.push((format!("{}.{k}", l.name), Array::Float(a.clone())));
+            }
+        }
+    }
+    Imported {
+        yaml: s,
+        arrays,
+        layers: cv.layers.len(),
+        params,
+    }
+}
