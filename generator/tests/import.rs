@@ -1,0 +1,311 @@
+//! `tomatl import`: ONNX models in, descriptions out; the float reference
+//! of an imported model against onnxruntime.
+//!
+//! Needs python3 with onnx and onnxruntime (`pip install -r
+//! scripts/requirements.txt`, which `make test` does): the fixtures are
+//! written with the onnx package and onnxruntime is the reference.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::*;
+use ndarray::{Array2, ArrayD};
+
+fn tomatl(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tomatl"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run tomatl")
+}
+
+fn python(args: &[&str]) {
+    let o = Command::new("python3")
+        .args(args)
+        .output()
+        .expect("python3 must be installed");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success(),
+        "python3 {args:?} failed{}:\n{err}",
+        if err.contains("ModuleNotFoundError") {
+            " (run `pip install -r scripts/requirements.txt`)"
+        } else {
+            ""
+        }
+    );
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Write fixture `name` (tests/data/onnx_fixtures.py) into `dir`.
+fn fixture(name: &str, dir: &Path) -> PathBuf {
+    let out = dir.join(format!("{name}.onnx"));
+    let script = repo_root().join("generator/tests/data/onnx_fixtures.py");
+    python(&[path(&script), name, path(&out)]);
+    out
+}
+
+/// Import `model` into `dir/net.yaml` with the given input flags.
+fn import(model: &Path, dir: &Path, input: &[&str]) -> tomatl::ir::Graph {
+    let mut args = vec!["import", path(model), "-o", "net.yaml"];
+    args.extend_from_slice(input);
+    let o = tomatl(&args, dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tomatl::frontend::load(&dir.join("net.yaml")).expect("the import loads")
+}
+
+/// The float reference of `graph` and onnxruntime on the same real inputs
+/// `[frames, input_len]` (HWC): the largest difference relative to the
+/// largest output magnitude.
+fn float_vs_onnxruntime(
+    graph: &tomatl::ir::Graph,
+    model: &Path,
+    x: &Array2<f64>,
+    dir: &Path,
+) -> f64 {
+    let mut shape = vec![x.nrows()];
+    shape.extend_from_slice(&graph.input_shape);
+    let xd = ArrayD::from_shape_vec(shape, x.iter().map(|&v| v as f32).collect()).expect("shape");
+    ndarray_npy::write_npy(dir.join("x.npy"), &xd).expect("x.npy");
+    let runner = repo_root().join("examples/train/ort_run.py");
+    python(&[
+        path(&runner),
+        path(model),
+        path(&dir.join("x.npy")),
+        path(&dir.join("y_ort.npy")),
+    ]);
+    let y_ort: Array2<f32> = ndarray_npy::read_npy(dir.join("y_ort.npy")).expect("y_ort");
+    let y = tomatl::golden::float::run(graph, x.view());
+    assert_eq!(y.dim(), y_ort.dim());
+    let range = y_ort.iter().fold(0f64, |m, &v| m.max(f64::from(v).abs()));
+    let diff = y
+        .iter()
+        .zip(y_ort.iter())
+        .fold(0f64, |m, (&a, &b)| m.max((a - f64::from(b)).abs()));
+    diff / range.max(1e-9)
+}
+
+fn random_reals(g: &tomatl::ir::Graph, frames: usize, lo: f64, hi: f64) -> Array2<f64> {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    Array2::from_shape_simple_fn((frames, g.input_len()), || rng.random_range(lo..hi))
+}
+
+/// f32 arithmetic in onnxruntime against f64 in tomatl, over sums of a few
+/// hundred terms: a relative difference of 1e-4 is far above rounding and
+/// far below any layout or folding mistake (those are of order 1).
+const BOUND: f64 = 1e-4;
+
+#[test]
+fn every_supported_op_imports_and_matches_onnxruntime() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fixture("mixed", dir.path());
+    let g = import(&model, dir.path(), &[]);
+    let kinds: Vec<&str> = g.layers.iter().map(|l| l.op.kind()).collect();
+    assert_eq!(
+        kinds,
+        ["conv", "dwconv", "conv", "add", "avgpool", "flatten", "dense"]
+    );
+    // asymmetric pads kept; an ONNX name that is no identifier is sanitized
+    // and kept in a comment
+    let text = std::fs::read_to_string(dir.path().join("net.yaml")).expect("yaml");
+    assert!(text.contains("pad: [0, 0, 1, 1]"), "{text}");
+    assert!(
+        text.contains(
+            "name: block_Add, op: add, act: relu, from: [pw, c1]}  # ONNX node \"/block/Add\""
+        ),
+        "{text}"
+    );
+    assert!(text.contains("act: relu6"), "{text}");
+    let x = random_reals(&g, 6, -1.0, 1.0);
+    let d = float_vs_onnxruntime(&g, &model, &x, dir.path());
+    assert!(d <= BOUND, "relative difference {d}");
+}
+
+#[test]
+fn dense_columns_follow_hwc_after_a_flatten() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fixture("chw", dir.path());
+    let g = import(&model, dir.path(), &[]);
+    let x = random_reals(&g, 4, -1.0, 1.0);
+    let d = float_vs_onnxruntime(&g, &model, &x, dir.path());
+    assert!(d <= BOUND, "relative difference {d}");
+    // and the permutation matters: without it the outputs differ widely
+    let mut wrong = g.clone();
+    let n = wrong.layers.len() - 1;
+    if let tomatl::ir::Op::Dense(dn) = &mut wrong.layers[n].op {
+        let (c, h, w) = (4, 3, 2);
+        let fixed = dn.real.weights.clone();
+        for j in 0..h * w * c {
+            let (p, ch) = (j / c, j % c);
+            dn.real
+                .weights
+                .column_mut(ch * h * w + p)
+                .assign(&fixed.column(j));
+        }
+    }
+    let d = float_vs_onnxruntime(&wrong, &model, &x, dir.path());
+    assert!(d > 0.01, "a CHW-ordered dense must not match: {d}");
+}
+
+#[test]
+fn resnet8_shaped_model_imports_and_matches_onnxruntime() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("r8.onnx");
+    let script = repo_root().join("examples/train/make_resnet8_onnx.py");
+    python(&[path(&script), path(&model)]);
+    let g = import(&model, dir.path(), &[]);
+    assert_eq!(g.layers.iter().filter(|l| l.op.kind() == "add").count(), 3);
+    assert_eq!(g.total_macs(), 12_501_632);
+    let x = random_reals(&g, 3, -1.0, 1.0);
+    let d = float_vs_onnxruntime(&g, &model, &x, dir.path());
+    assert!(d <= BOUND, "relative difference {d}");
+    let o = tomatl(&["generate", "net.yaml", "-o", "out"], dir.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn trained_digits_model_classifies_like_onnxruntime() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = repo_root().join("examples/train/data.py");
+    python(&[path(&data), "digits", path(dir.path())]);
+    let model = example("digits_cnn.onnx");
+    let g = import(
+        &model,
+        dir.path(),
+        &[
+            "--input-bits",
+            "8",
+            "--input-frac",
+            "4",
+            "--input-signed",
+            "false",
+        ],
+    );
+    let x = tomatl::frontend::read_real_tensor(
+        &dir.path().join("x_test.npy"),
+        &g.input_shape,
+        &g.input_type,
+    )
+    .expect("x_test");
+    let d = float_vs_onnxruntime(&g, &model, &x, dir.path());
+    assert!(d <= BOUND, "relative difference {d}");
+    // the float accuracy the model was trained to (examples/train/README.md)
+    let o = tomatl(
+        &[
+            "eval",
+            "net.yaml",
+            "--data",
+            "x_test.npy",
+            "--labels",
+            "y_test.npy",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        v["float_top1"].as_f64().map(|f| (f * 100.0).round()),
+        Some(9870.0)
+    );
+}
+
+#[test]
+fn qonnx_quantizers_become_codes_and_types() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fixture("qonnx", dir.path());
+    let g = import(&model, dir.path(), &[]);
+    let tomatl::ir::Op::Dense(d) = &g.layers[0].op else {
+        panic!("dense expected")
+    };
+    assert_eq!(
+        (d.wtype.arith, d.wtype.bits, d.wtype.frac),
+        (tomatl::ir::Arith::Fixed, 4, 3)
+    );
+    let out = g.layers[0].out_type;
+    assert_eq!((out.bits, out.signed, out.frac), (6, true, 2));
+    // the codes are the quantizer's: round(w / 0.125) within 4 bits
+    let npz = dir.path().join("net.npz");
+    let mut r = ndarray_npy::NpzReader::new(std::fs::File::open(npz).expect("npz")).expect("npz");
+    let w: ndarray::Array2<i64> = r.by_name("fc.weight").expect("integer codes");
+    assert_eq!(w, d.codes);
+    assert!(w.iter().all(|&c| (-8..=7).contains(&c)));
+}
+
+/// Each bad model: exit 2, the message names the node and op, no files.
+fn check_refused(name: &str, needles: &[&str]) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = if name == "corrupt" {
+        let p = dir.path().join("corrupt.onnx");
+        let good = std::fs::read(example("digits_cnn.onnx")).expect("digits");
+        std::fs::write(&p, &good[..good.len() / 3]).expect("write");
+        p
+    } else {
+        fixture(name, dir.path())
+    };
+    let o = tomatl(&["import", path(&model), "-o", "net.yaml"], dir.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{name}: `{n}` not in {err}");
+    }
+    assert!(
+        !dir.path().join("net.yaml").exists(),
+        "{name}: half an import left"
+    );
+    assert!(
+        !dir.path().join("net.npz").exists(),
+        "{name}: half an import left"
+    );
+}
+
+#[test]
+fn bad_models_are_refused_with_the_node_and_op() {
+    check_refused(
+        "softmax",
+        &[
+            "node `sm` (Softmax): op `Softmax` is not supported",
+            "expected: Conv, Gemm",
+        ],
+    );
+    check_refused(
+        "qonnx_bad_scale",
+        &[
+            "node `wquant` (Quant): scale 0.1",
+            "not a power of two",
+            "per-channel multiplier",
+        ],
+    );
+    check_refused("relu_of_input", &["node `r` (Relu)", "network input"]);
+    check_refused(
+        "corrupt",
+        &[
+            "corrupt.onnx",
+            "not a readable ONNX model",
+            "malformed protobuf at byte",
+        ],
+    );
+}
+
+#[test]
+fn import_is_deterministic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = example("digits_cnn.onnx");
+    import(&model, dir.path(), &[]);
+    let a = (
+        std::fs::read(dir.path().join("net.yaml")).expect("yaml"),
+        std::fs::read(dir.path().join("net.npz")).expect("npz"),
+    );
+    import(&model, dir.path(), &[]);
+    let b = (
+        std::fs::read(dir.path().join("net.yaml")).expect("yaml"),
+        std::fs::read(dir.path().join("net.npz")).expect("npz"),
+    );
+    assert!(a == b, "two imports differ");
+}
