@@ -9,15 +9,19 @@ OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOOLS := verilator yosys iverilog
 
-.PHONY: setup demo test verify-all bench clean
+.PHONY: setup demo test verify-all fashion bench clean
 
-# Install the open hardware tools when any is missing (Debian/Ubuntu).
+# Install what is missing (Debian/Ubuntu): the open hardware tools, the
+# Fashion-MNIST data set, and the Python packages of examples/train.
+FASHION := /usr/share/datasets/fashion-mnist
 setup:
 	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	[ -d $(FASHION) ] || missing="$$missing dataset-fashion-mnist"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  $(SUDO) apt-get install -y $(TOOLS) || { $(SUDO) apt-get update && $(SUDO) apt-get install -y $(TOOLS); }; \
+	  $(SUDO) apt-get install -y $$missing || { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; \
 	fi
+	@python3 -c "import numpy, sklearn, onnx, onnxruntime" 2>/dev/null || python3 -m pip install -q -r scripts/requirements.txt
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 	@verilator --version
 
@@ -44,6 +48,21 @@ verify-all: $(TOMATL)
 	  $(TOMATL) verify $(OUT)/$$net --frames $$frames --stall 0.3 || exit 1; \
 	  echo "$$net: $$(( $$(date +%s) - start )) s"; \
 	done
+	$(MAKE) --no-print-directory fashion
+
+# The trained Fashion-MNIST CNN: import, quantize with a mixed fixed/pow2
+# rule, accuracy, and its RTL verified on all 10000 test images.
+FASHION_OUT := $(OUT)/fashion
+fashion: $(TOMATL)
+	mkdir -p $(FASHION_OUT)
+	python3 examples/train/data.py fashion $(FASHION_OUT)
+	$(TOMATL) import examples/fashion_cnn.onnx -o $(FASHION_OUT)/net.yaml --input-bits 8 --input-frac 8 --input-signed false
+	$(TOMATL) quantize $(FASHION_OUT)/net.yaml --calib $(FASHION_OUT)/x_calib.npy -o $(FASHION_OUT)/mixed.yaml --weights pow2:4 --edges fixed:8
+	$(TOMATL) eval $(FASHION_OUT)/mixed.yaml --data $(FASHION_OUT)/x_test.npy --labels $(FASHION_OUT)/y_test.npy
+	$(TOMATL) generate $(FASHION_OUT)/mixed.yaml -o $(FASHION_OUT)/rtl
+	@start=$$(date +%s); \
+	$(TOMATL) verify $(FASHION_OUT)/rtl --input $(FASHION_OUT)/x_test.npy --stall 0.3 || exit 1; \
+	echo "fashion_cnn (10000 test images): $$(( $$(date +%s) - start )) s"
 
 # Generator, golden-model and simulation speed, arithmetic density: BENCH.md
 bench: setup
