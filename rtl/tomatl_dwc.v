@@ -117,7 +117,7 @@ module tomatl_dwc #(
                 // Oldest group at position 0.
                 reg [CNT_BITS-1:0] base;  // where the input beat lands
                 integer base_int;  // base as an integer
-                integer i;
+                integer i, j;
                 assign m_axis_tdata = buf_reg[OUT_ELEMS*EL_BITS-1:0];
                 always @* begin
                     buf_next = buf_reg;
@@ -129,9 +129,14 @@ module tomatl_dwc #(
                     base_int = 0;
                     base_int[CNT_BITS-1:0] = base;
                     if (push) begin
+                        // group j of the input lands at i = base + j; both
+                        // loop indices are constants, so no part select has
+                        // a variable (multiplied) offset
                         for (i = 0; i < CAP_G; i = i + 1) begin
-                            if (i >= base_int && i < base_int + IN_G) begin
-                                buf_next[i*GB+:GB] = s_axis_tdata[(i-base_int)*GB+:GB];
+                            for (j = 0; j < IN_G; j = j + 1) begin
+                                if (i == base_int + j) begin
+                                    buf_next[i*GB+:GB] = s_axis_tdata[j*GB+:GB];
+                                end
                             end
                         end
                     end
@@ -140,7 +145,19 @@ module tomatl_dwc #(
             end else begin : g_down
                 // Newest group at the top; held groups at [CAP_G-count, CAP_G).
                 wire [CNT_BITS-1:0] rd_pos = CAP_C - count_reg;
-                assign m_axis_tdata = buf_reg[rd_pos*GB+:OUT_ELEMS*EL_BITS];
+                // a multiplexer over the group positions (a part select at
+                // rd_pos*GB would build a multiplier)
+                integer k;
+                reg [OUT_ELEMS*EL_BITS-1:0] rd_data;
+                always @* begin
+                    rd_data = buf_reg[OUT_ELEMS*EL_BITS-1:0];
+                    for (k = 0; k + OUT_G <= CAP_G; k = k + 1) begin
+                        if ({{(32 - CNT_BITS) {1'b0}}, rd_pos} == k) begin
+                            rd_data = buf_reg[k*GB+:OUT_ELEMS*EL_BITS];
+                        end
+                    end
+                end
+                assign m_axis_tdata = rd_data;
                 always @* begin
                     buf_next = buf_reg;
                     count_next = count_reg;

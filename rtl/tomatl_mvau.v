@@ -61,6 +61,7 @@ module tomatl_mvau #(
     parameter RELU6_MAX   = 6,           // code of 6.0 in the output type (relu6)
     parameter OUT_BITS    = 8,           // bits per output element
     parameter OUT_SIGNED  = 1,           // 1: outputs are two's complement
+    parameter PACK        = 0,           // 1: PEs 2q and 2q+1 share one multiplier per lane (fixed, <= 8 bits)
     parameter WEIGHT_FILE = "",          // weight ROM image ("": ROM left empty)
     parameter BIAS_FILE   = ""           // bias ROM image ("": ROM left empty)
 ) (
@@ -96,6 +97,15 @@ module tomatl_mvau #(
                            (ARITH == 1) ? (IN_BITS + 2 + POW2_MAX_SHIFT) : (IN_BITS + 2);
     // Width a product is sign-extended to before it is cut to ACC_BITS.
     localparam EXT_BITS = ((ACC_BITS > PROD_BITS) ? ACC_BITS : PROD_BITS) + 1;
+    // Packed products (PACK = 1): the low product a*w_lo fits PK_SHIFT
+    // signed bits, the packed weight w_hi*2^PK_SHIFT + w_lo PK_W_BITS bits,
+    // and a*packed PK_P_BITS bits (25 x 9 bits at 8-bit operands: one
+    // DSP48 multiplier).
+    localparam PK_SHIFT = IN_BITS + W_BITS;
+    localparam PK_W_BITS = W_BITS + PK_SHIFT + 1;
+    localparam PK_P_BITS = IN_BITS + 1 + PK_W_BITS;
+    // Width a recovered product is sign-extended to before it is cut.
+    localparam PK_EXT_BITS = ((ACC_BITS > PK_P_BITS) ? ACC_BITS : PK_P_BITS) + 1;
     // Cycles a credit is away: issue -> S1 -> S2 -> S3 -> FIFO -> pop.
     localparam CREDIT_TRIP = 5;
     // Output FIFO depth: enough credits for one output step every SF cycles.
@@ -137,6 +147,9 @@ module tomatl_mvau #(
         end
         if (RSHIFT < 0 || LSHIFT < 0 || (RSHIFT > 0 && LSHIFT > 0)) begin : g_illegal_shift
             tomatl_illegal_parameter_RSHIFT_LSHIFT u_illegal ();
+        end
+        if (PACK != 0 && (PACK != 1 || ARITH != 0 || PE % 2 != 0 || W_BITS > 8 || IN_BITS > 8)) begin : g_illegal_pack
+            tomatl_illegal_parameter_PACK u_illegal ();
         end
         if (ACT < 0 || ACT > 2) begin : g_illegal_act
             tomatl_illegal_parameter_ACT u_illegal ();
@@ -281,7 +294,51 @@ module tomatl_mvau #(
     reg [BW_BITS-1:0] dot;
 
     generate
-        if (ARITH == 0) begin : g_fixed
+        if (ARITH == 0 && PACK != 0) begin : g_fixed_packed
+            // PEs 2q and 2q+1 read the same input in each lane: one
+            // multiplier forms both products as p = a * (w_hi*2^S + w_lo),
+            // S = PK_SHIFT. The low product a*w_lo fits S signed bits, so
+            // it is p[S-1:0] sign-extended; the high one is
+            // (p - a*w_lo) / 2^S = (p >>> S) + p[S-1] (the borrow the low
+            // product took from it). Exact for every operand value.
+            integer q, s;
+            reg [SIMD*ACC_BITS-1:0] terms_lo;
+            reg [SIMD*ACC_BITS-1:0] terms_hi;
+            reg [  IN_BITS-1:0] a;
+            reg [   W_BITS-1:0] clo;
+            reg [   W_BITS-1:0] chi;
+            reg signed [IN_BITS:0] ax;
+            reg signed [PK_W_BITS-1:0] wp;
+            reg signed [PK_P_BITS-1:0] pp;
+            reg [PK_P_BITS-1:0] hi;
+            // Only the low ACC_BITS bits of each recovered product are used:
+            // the sums are exact modulo 2^ACC_BITS.
+            /* verilator lint_off UNUSEDSIGNAL */
+            reg [PK_EXT_BITS-1:0] lo_ext;
+            reg [PK_EXT_BITS-1:0] hi_ext;
+            /* verilator lint_on UNUSEDSIGNAL */
+            always @* begin
+                for (q = 0; q < PE / 2; q = q + 1) begin
+                    for (s = 0; s < SIMD; s = s + 1) begin
+                        a = x1[s*IN_BITS+:IN_BITS];
+                        clo = w1_reg[((2*q)*SIMD+s)*W_BITS+:W_BITS];
+                        chi = w1_reg[((2*q+1)*SIMD+s)*W_BITS+:W_BITS];
+                        ax = {IN_SIGNED != 0 && a[IN_BITS-1], a};
+                        wp = {chi[W_BITS-1], chi, {PK_SHIFT{1'b0}}} +
+                             {{(PK_W_BITS - W_BITS) {clo[W_BITS-1]}}, clo};
+                        pp = ax * wp;
+                        lo_ext = {{(PK_EXT_BITS - PK_SHIFT) {pp[PK_SHIFT-1]}}, pp[PK_SHIFT-1:0]};
+                        hi = {{PK_SHIFT{pp[PK_P_BITS-1]}}, pp[PK_P_BITS-1:PK_SHIFT]} +
+                             {{(PK_P_BITS - 1) {1'b0}}, pp[PK_SHIFT-1]};
+                        hi_ext = {{(PK_EXT_BITS - PK_P_BITS) {hi[PK_P_BITS-1]}}, hi};
+                        terms_lo[s*ACC_BITS+:ACC_BITS] = lo_ext[ACC_BITS-1:0];
+                        terms_hi[s*ACC_BITS+:ACC_BITS] = hi_ext[ACC_BITS-1:0];
+                    end
+                    dot[(2*q)*ACC_BITS+:ACC_BITS] = tree_sum(terms_lo);
+                    dot[(2*q+1)*ACC_BITS+:ACC_BITS] = tree_sum(terms_hi);
+                end
+            end
+        end else if (ARITH == 0) begin : g_fixed
             // A real multiplier on PROD_BITS-wide sign-extended operands.
             integer p, s;
             reg [SIMD*ACC_BITS-1:0] terms;

@@ -182,6 +182,8 @@ struct MvauCfg {
     out_signed: bool,
     /// Bias range relative to the largest |dot product| (saturation control).
     bias_scale: f64,
+    /// PEs share multipliers in pairs (`PACK = 1`).
+    pack: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -211,6 +213,7 @@ fn cfg(
         out_bits,
         out_signed,
         bias_scale,
+        pack: false,
     }
 }
 
@@ -226,13 +229,24 @@ struct Layer {
 
 fn make_layer(c: &MvauCfg, rng: &mut Rng) -> Layer {
     let (n_in, n_out) = (c.simd * c.sf, c.pe * c.nf);
-    let codes: Vec<Vec<u64>> = (0..n_out)
+    let mut codes: Vec<Vec<u64>> = (0..n_out)
         .map(|_| {
             (0..n_in)
                 .map(|_| random_code(rng, c.arith, c.w_bits))
                 .collect()
         })
         .collect();
+    if c.pack {
+        // the corners of packing: the most negative weight in both PEs of
+        // a pair, and the most negative against the largest
+        let (neg, pos) = (1u64 << (c.w_bits - 1), (1u64 << (c.w_bits - 1)) - 1);
+        for (i, code) in codes[0].iter_mut().enumerate() {
+            *code = if i % 3 == 2 { pos } else { neg };
+        }
+        for (i, code) in codes[1].iter_mut().enumerate() {
+            *code = if i % 2 == 0 { neg } else { pos };
+        }
+    }
     let w: Vec<Vec<i64>> = codes
         .iter()
         .map(|r| {
@@ -348,7 +362,7 @@ fn mvau_module(l: &Layer, wp: &Path, bp: &Path) -> String {
     format!(
         "tomatl_mvau #(.SIMD({}), .PE({}), .SF({}), .NF({}), .IN_BITS({}), .IN_SIGNED({}), \
          .ARITH({}), .W_BITS({}), .ACC_BITS({}), .RSHIFT({}), .LSHIFT({}), .ACT({}), \
-         .RELU6_MAX({}), .OUT_BITS({}), .OUT_SIGNED({}), .WEIGHT_FILE(\"{}\"), .BIAS_FILE(\"{}\"))",
+         .RELU6_MAX({}), .OUT_BITS({}), .OUT_SIGNED({}), .PACK({}), .WEIGHT_FILE(\"{}\"), .BIAS_FILE(\"{}\"))",
         c.simd,
         c.pe,
         c.sf,
@@ -364,6 +378,7 @@ fn mvau_module(l: &Layer, wp: &Path, bp: &Path) -> String {
         c.relu6_max,
         c.out_bits,
         c.out_signed as u32,
+        c.pack as u32,
         std::path::absolute(wp)
             .unwrap_or(wp.to_path_buf())
             .display(),
@@ -549,9 +564,14 @@ fn random_frames(l: &Layer, frames: usize, rng: &mut Rng) -> Vec<Vec<i64>> {
     let c = &l.cfg;
     let (lo, hi) = type_range(c.in_bits, c.in_signed);
     (0..frames)
-        .map(|_| {
+        .map(|f| {
             (0..c.simd * c.sf)
                 .map(|_| {
+                    // packed pairs: a frame of the smallest and one of the
+                    // largest inputs
+                    if c.pack && f < 2 {
+                        return [lo, hi][f];
+                    }
                     // favour the extremes a little: they drive saturation
                     match rng.range(0, 9) {
                         0 => lo,
@@ -698,6 +718,68 @@ fn run_mvau_bench(
 fn mvau_matches_reference_and_rate() {
     let s = run_mvau_bench("mvau", &mvau_configs(), 6, &SCENARIOS, true);
     eprintln!("mvau bench build: {s:.1} s");
+}
+
+/// Two products per multiplier (`PACK = 1`): fixed weights of 2..8 bits,
+/// signed and unsigned inputs up to 8 bits, the extreme codes of both,
+/// bit-exact with stalls on both sides.
+#[test]
+fn mvau_packed_pairs_are_exact() {
+    use Arith::*;
+    let packed = |c: MvauCfg| MvauCfg { pack: true, ..c };
+    let cfgs = vec![
+        packed(cfg(
+            (3, 4, 2, 2),
+            (8, false),
+            (Fixed, 8),
+            (6, 0),
+            1,
+            0,
+            (8, false),
+            0.5,
+        )),
+        packed(cfg(
+            (2, 2, 3, 2),
+            (8, true),
+            (Fixed, 8),
+            (7, 0),
+            0,
+            0,
+            (8, true),
+            0.5,
+        )),
+        packed(cfg(
+            (5, 6, 1, 2),
+            (5, true),
+            (Fixed, 2),
+            (0, 0),
+            0,
+            0,
+            (8, true),
+            0.5,
+        )),
+        packed(cfg(
+            (1, 2, 4, 1),
+            (3, false),
+            (Fixed, 5),
+            (2, 0),
+            2,
+            12,
+            (6, false),
+            0.5,
+        )),
+        packed(cfg(
+            (4, 8, 2, 1),
+            (8, true),
+            (Fixed, 5),
+            (5, 0),
+            0,
+            0,
+            (10, true),
+            0.3,
+        )),
+    ];
+    run_mvau_bench("mvau_packed", &cfgs, 6, &SCENARIOS, false);
 }
 
 /// Build-time measurement of the largest fully unrolled engines: binary

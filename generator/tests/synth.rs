@@ -100,3 +100,47 @@ fn a_design_without_a_board_is_refused() {
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("--board"), "{e}");
 }
+
+/// Two 8-bit products per DSP: a fixed-point layer planned for a Xilinx
+/// board packs pairs of PEs into one DSP each; Yosys finds half the DSPs of
+/// the same fold unpacked, as predicted, and the packed design is exact in
+/// Verilator with stalls.
+#[test]
+fn packed_dsps_halve_the_dsp_count_and_stay_exact() {
+    let dir = scratch("synth_packed");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let net = dir.join("packed.yaml");
+    std::fs::write(
+        &net,
+        "name: packed\ninput: {shape: [12], type: {bits: 8, signed: false, frac: 4}}\n\
+         params: {random: {seed: 6}}\n\
+         policy:\n  default:\n    weights: {arith: fixed, bits: 8}\n    acts: {bits: 8, signed: true, frac: 3}\n\
+         layers:\n  - {name: a, op: dense, out: 8}\n",
+    )
+    .expect("write");
+    let graph = tomatl::frontend::load(&net).expect("load");
+    let b = tomatl::plan::load_board("pynq-z2").expect("board");
+    let packed = tomatl::plan::plan_for_board(&graph, &b, None, Some(143e6 / 4.0)).expect("plan");
+    assert!(packed.engines[0].dsp_pack, "{:?}", packed.engines[0]);
+    let mut unpacked = packed.clone();
+    unpacked.engines[0].dsp_pack = false;
+    let mut dsps = Vec::new();
+    for (name, plan) in [("packed", &packed), ("unpacked", &unpacked)] {
+        let out = dir.join(name);
+        let files = tomatl::emit::emit(&graph, plan).expect("emit");
+        tomatl::emit::write_design(&out, &files).expect("write design");
+        let r = synth_design(&out).unwrap_or_else(|e| panic!("synth {name}: {e}"));
+        eprint!("{name}\n{}", r.table());
+        let predicted = tomatl::plan::design_cost(&graph, plan, b.family).dsp;
+        assert_eq!(r.measured.dsp, predicted, "{name}: DSPs as predicted");
+        dsps.push(r.measured.dsp);
+        if name == "packed" {
+            assert_within(&r, "lut", 0.25);
+            let v = verify(&out, 40, 0.3, 5);
+            assert!(v.pass, "{}", v.line());
+            assert_interval(&v, name);
+        }
+    }
+    assert_eq!(dsps[0] * 2.0, dsps[1], "packing halves the DSPs");
+    assert!(dsps[0] > 0.0);
+}

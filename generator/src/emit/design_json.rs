@@ -37,6 +37,9 @@ pub struct LayerInfo {
     /// design was planned for a board.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub predicted: Option<crate::plan::Resources>,
+    /// Two products share each DSP (pairs of PEs, `PACK = 1`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dsp_pack: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -103,6 +106,7 @@ impl DesignInfo {
                         (Some(e), Some(b)) => Some(crate::plan::engine_cost(graph, e, b.family)),
                         _ => None,
                     },
+                    dsp_pack: eng.is_some_and(|e| e.dsp_pack),
                 }
             })
             .collect();

@@ -34,12 +34,23 @@ pub fn plan_table(graph: &Graph, plan: &HwPlan) -> String {
             e.name,
             l.op.kind(),
             shape(&l.out_shape),
-            format!("{} x {}", e.pe, e.simd),
+            format!(
+                "{} x {}{}",
+                e.pe,
+                e.simd,
+                if e.dsp_pack { " p" } else { "" }
+            ),
             e.cycles,
             100.0 * e.cycles as f64 / plan.interval as f64,
             dsp,
             lut,
             bram
+        );
+    }
+    if plan.engines.iter().any(|e| e.dsp_pack) {
+        let _ = writeln!(
+            r,
+            "p: two products per DSP (pairs of PEs share each lane's multiplier)"
         );
     }
     let macs = graph.total_macs();

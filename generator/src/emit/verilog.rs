@@ -368,6 +368,9 @@ fn engine(
             params.extend(type_params("IN_BITS", "IN_SIGNED", in_t));
             params.extend(wp);
             params.extend(requant_params(in_t.frac + wt.frac, act, &layer.out_type));
+            if e.dsp_pack {
+                params.push(c("PACK", 1));
+            }
             params.push(c("WEIGHT_FILE", format!("\"{wfile}\"")));
             params.push(c("BIAS_FILE", format!("\"{bfile}\"")));
             b.files.push(Artifact::new(

@@ -24,6 +24,12 @@ pub enum Family {
 }
 
 impl Family {
+    /// Whether one DSP multiplies two products of 8-bit operands that
+    /// share an operand (25/27 x 18-bit multipliers: DSP48E1, DSP48E2).
+    pub fn packs_two_products(&self) -> bool {
+        matches!(self, Family::Xilinx7 | Family::XilinxUltrascale)
+    }
+
     /// The Yosys synthesis command for the family.
     pub fn yosys_synth(&self) -> &'static str {
         match self {

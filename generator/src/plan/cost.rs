@@ -57,6 +57,9 @@ pub struct Coeffs {
     /// and width converter logic, requantizer).
     pub engine_lut: f64,
     pub engine_ff: f64,
+    /// LUTs per bit of the packed-DSP correction (the packed weight's
+    /// adder and the high product's borrow), per pair of lanes.
+    pub lut_per_pack_bit: f64,
     /// LUTs and flip-flops of a sliding-window unit.
     pub window_lut: f64,
     pub window_ff: f64,
@@ -89,6 +92,7 @@ pub fn coeffs(f: Family) -> Coeffs {
             ff_per_in_bit: 0.72,
             engine_lut: 360.0,
             engine_ff: 273.0,
+            lut_per_pack_bit: 1.0,
             window_lut: 170.0,
             window_ff: 70.0,
             top_lut: 250.0,
@@ -117,6 +121,7 @@ pub fn coeffs(f: Family) -> Coeffs {
             ff_per_in_bit: 0.72,
             engine_lut: 400.0,
             engine_ff: 273.0,
+            lut_per_pack_bit: 1.0,
             window_lut: 190.0,
             window_ff: 70.0,
             top_lut: 280.0,
@@ -147,6 +152,7 @@ pub fn coeffs(f: Family) -> Coeffs {
             ff_per_in_bit: 0.77,
             engine_lut: 1040.0,
             engine_ff: 250.0,
+            lut_per_pack_bit: 1.0,
             window_lut: 460.0,
             window_ff: 85.0,
             top_lut: 350.0,
@@ -176,6 +182,7 @@ pub fn coeffs(f: Family) -> Coeffs {
             ff_per_in_bit: 2.01,
             engine_lut: 580.0,
             engine_ff: 440.0,
+            lut_per_pack_bit: 1.0,
             window_lut: 577.0,
             window_ff: 127.0,
             top_lut: 350.0,
@@ -256,6 +263,11 @@ fn product(c: &Coeffs, arith: Arith, a_bits: u32, w_bits: u32) -> Resources {
     }
 }
 
+/// Whether a product of these operands takes a DSP on `family`.
+pub fn product_on_dsp(family: Family, arith: Arith, a_bits: u32, w_bits: u32) -> bool {
+    product(&coeffs(family), arith, a_bits, w_bits).dsp > 0.0
+}
+
 fn weights_of(layer: &Layer) -> Option<(Arith, u32, u32, u64)> {
     match &layer.op {
         Op::Dense(d) => Some((
@@ -308,8 +320,15 @@ pub fn engine_cost(graph: &Graph, e: &EnginePlan, family: Family) -> Resources {
         ) => {
             let mults = e.multipliers as f64;
             let p = product(&c, arith, in_bits, wbits);
-            r.dsp += p.dsp * mults;
-            r.lut += p.lut * mults;
+            if e.dsp_pack {
+                // one DSP per pair of lanes, and per pair the packed
+                // weight's adder and the high product's correction
+                r.dsp += p.dsp * mults / 2.0;
+                r.lut += mults / 2.0 * (wbits + 2 * (in_bits + wbits)) as f64 * c.lut_per_pack_bit;
+            } else {
+                r.dsp += p.dsp * mults;
+                r.lut += p.lut * mults;
+            }
             // adder trees and accumulators
             r.lut += mults * acc as f64 * c.lut_per_acc_bit;
             // operand registers, and the adder trees' pipeline registers

@@ -53,6 +53,9 @@ pub struct EnginePlan {
     /// Depth in beats of the FIFO in front of each input of the engine,
     /// after its width converter.
     pub in_fifo_depth: Vec<usize>,
+    /// Pairs of PEs share one DSP per lane, two products packed into one
+    /// multiplication (`tomatl_mvau` `PACK`).
+    pub dsp_pack: bool,
 }
 
 impl EnginePlan {
@@ -203,6 +206,7 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
                 cycles: s.cycles(pe, simd),
                 multipliers: s.multipliers(pe, simd),
                 in_fifo_depth,
+                dsp_pack: false,
             }
         })
         .collect();
@@ -271,6 +275,8 @@ pub fn plan_for_board(
                 target_cycles: Some(target.max(1)),
             },
         )?;
+        let mut p = p;
+        pack_dsps(graph, &mut p, board.family);
         let r = design_cost(graph, &p, board.family);
         Ok((p, r))
     };
@@ -319,6 +325,28 @@ pub fn plan_for_board(
         capacity: board.resources,
     });
     Ok(p)
+}
+
+/// Pack two products into each DSP wherever the family's DSP takes them:
+/// matrix-vector engines with fixed-point weights and inputs of at most 8
+/// bits, an even number of PEs, and products that would each take a DSP.
+pub fn pack_dsps(graph: &Graph, plan: &mut HwPlan, family: Family) {
+    if !family.packs_two_products() {
+        return;
+    }
+    for e in &mut plan.engines {
+        let l = &graph.layers[e.layer];
+        let wtype = match &l.op {
+            Op::Dense(d) => d.wtype,
+            Op::Conv(c) if e.kind == EngineKind::ConvMvau || e.kind == EngineKind::Mvau => c.wtype,
+            _ => continue,
+        };
+        e.dsp_pack = wtype.arith == crate::ir::Arith::Fixed
+            && wtype.bits <= 8
+            && l.in_type.bits <= 8
+            && e.pe % 2 == 0
+            && cost::product_on_dsp(family, wtype.arith, l.in_type.bits, wtype.bits);
+    }
 }
 
 fn too_slow(graph: &Graph, board: &Board, clock: f64, fps: f64, interval: u64) -> Error {
