@@ -116,6 +116,7 @@ module tomatl_add #(
                 .OUT_BITS  (OUT_BITS),
                 .OUT_SIGNED(OUT_SIGNED)
             ) u_requant (
+                .mult(1'b0),
                 .acc(s),
                 .y  (y[i*OUT_BITS+:OUT_BITS])
             );

@@ -101,6 +101,7 @@ module tomatl_avg #(
         .OUT_BITS  (OUT_BITS),
         .OUT_SIGNED(OUT_SIGNED)
     ) u_sat (
+        .mult(1'b0),
         .acc(q),
         .y  (y)
     );

@@ -62,8 +62,10 @@ module tomatl_mvau #(
     parameter OUT_BITS    = 8,           // bits per output element
     parameter OUT_SIGNED  = 1,           // 1: outputs are two's complement
     parameter PACK        = 0,           // 1: PEs 2q and 2q+1 share one multiplier per lane (fixed, <= 8 bits)
+    parameter MULT_BITS   = 0,           // per-channel requantization multiplier bits (0: none, up to 16)
     parameter WEIGHT_FILE = "",          // weight ROM image ("": ROM left empty)
-    parameter BIAS_FILE   = ""           // bias ROM image ("": ROM left empty)
+    parameter BIAS_FILE   = "",          // bias ROM image ("": ROM left empty)
+    parameter MULT_FILE   = ""           // multiplier ROM image (MULT_BITS > 0)
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -82,6 +84,9 @@ module tomatl_mvau #(
     localparam WW_BITS = PE * SIMD * W_BITS;
     // Bias ROM word width.
     localparam BW_BITS = PE * ACC_BITS;
+    // Multiplier ROM word width (one bit when there is none).
+    localparam MB = (MULT_BITS > 0) ? MULT_BITS : 1;
+    localparam MW_BITS = PE * MB;
     // Output beat width.
     localparam Y_BITS = PE * OUT_BITS;
     // Weight ROM depth.
@@ -170,6 +175,7 @@ module tomatl_mvau #(
             initial $readmemh(BIAS_FILE, bias_rom);
         end
     endgenerate
+
 
     // ---------------------------------------------------------- issue stage
     localparam SF_LAST_I = SF - 1;  // last input step of a pass
@@ -455,6 +461,26 @@ module tomatl_mvau #(
         end
     endgenerate
 
+    // Per-channel multipliers, read with the biases and kept with the sums
+    // they scale (a constant 1-bit word when there are none).
+    reg [MW_BITS-1:0] mult2_reg;
+    reg [MW_BITS-1:0] mult3_reg;
+    generate
+        if (MULT_BITS > 0) begin : g_mult_rom
+            reg [MW_BITS-1:0] mult_rom[0:NF-1];
+            if (MULT_FILE != "") begin : g_mult_init
+                initial $readmemh(MULT_FILE, mult_rom);
+            end
+            always @(posedge clk) begin
+                mult2_reg <= mult_rom[nf1_reg];
+            end
+        end else begin : g_no_mult
+            always @(posedge clk) begin
+                mult2_reg <= {MW_BITS{1'b0}};
+            end
+        end
+    endgenerate
+
     // ------------------------------------------------------------ stage S2
     reg               v2_reg;
     reg               first2_reg;
@@ -494,6 +520,9 @@ module tomatl_mvau #(
         if (v2_reg) begin
             acc_reg <= acc_next;
         end
+        if (v2_reg && last2_reg) begin
+            mult3_reg <= mult2_reg;
+        end
     end
 
     always @(posedge clk) begin
@@ -516,10 +545,12 @@ module tomatl_mvau #(
                 .ACT       (ACT),
                 .RELU6_MAX (RELU6_MAX),
                 .OUT_BITS  (OUT_BITS),
-                .OUT_SIGNED(OUT_SIGNED)
+                .OUT_SIGNED(OUT_SIGNED),
+                .MULT_BITS (MULT_BITS)
             ) u_requant (
-                .acc(acc_reg[yp*ACC_BITS+:ACC_BITS]),
-                .y  (y[yp*OUT_BITS+:OUT_BITS])
+                .acc (acc_reg[yp*ACC_BITS+:ACC_BITS]),
+                .mult(mult3_reg[yp*MB+:MB]),
+                .y   (y[yp*OUT_BITS+:OUT_BITS])
             );
         end
     endgenerate

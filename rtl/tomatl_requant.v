@@ -1,6 +1,7 @@
 // tomatl_requant: requantization of one accumulator to an output code
 // (purely combinational), the rule of docs/numerics.md section 4:
-//   r = RSHIFT > 0 ? (acc + 2^(RSHIFT-1)) >>> RSHIFT : acc <<< LSHIFT
+//   m = MULT_BITS > 0 ? acc * mult : acc   (per-channel multiplier, unsigned)
+//   r = RSHIFT > 0 ? (m + 2^(RSHIFT-1)) >>> RSHIFT : m <<< LSHIFT
 //   ACT 0: r, ACT 1: max(r, 0), ACT 2: min(max(r, 0), RELU6_MAX)
 //   y = r clamped to [-2^(OUT_BITS-1), 2^(OUT_BITS-1)-1] (OUT_SIGNED) or
 //       [0, 2^OUT_BITS-1], as an OUT_BITS-bit code.
@@ -15,14 +16,21 @@ module tomatl_requant #(
     parameter ACT        = 0,   // 0 none, 1 relu, 2 relu6
     parameter RELU6_MAX  = 6,   // code of 6.0 in the output type (relu6)
     parameter OUT_BITS   = 8,   // bits per output code (1..32)
-    parameter OUT_SIGNED = 1    // 1: two's complement output, 0: unsigned
+    parameter OUT_SIGNED = 1,   // 1: two's complement output, 0: unsigned
+    parameter MULT_BITS  = 0    // bits of the per-channel multiplier (0: none, up to 16)
 ) (
     input  wire [ACC_BITS-1:0] acc,
+    // The channel's multiplier (ignored when MULT_BITS = 0).
+    /* verilator lint_off UNUSEDSIGNAL */
+    input  wire [((MULT_BITS > 0) ? MULT_BITS : 1)-1:0] mult,
+    /* verilator lint_on UNUSEDSIGNAL */
     output wire [OUT_BITS-1:0] y
 );
 
+    // Width of the multiplier port.
+    localparam MB = (MULT_BITS > 0) ? MULT_BITS : 1;
     // Width of the requantization arithmetic.
-    localparam RQ_A = ACC_BITS + 2 + LSHIFT + RSHIFT;
+    localparam RQ_A = ACC_BITS + MULT_BITS + 2 + LSHIFT + RSHIFT;
     localparam RQ_B = (OUT_BITS + 2 > 34) ? (OUT_BITS + 2) : 34;
     localparam RQ_BITS = (RQ_A > RQ_B) ? RQ_A : RQ_B;
 
@@ -38,6 +46,9 @@ module tomatl_requant #(
         end
         if (OUT_BITS < 1 || OUT_BITS > 32 || (OUT_SIGNED != 0 && OUT_SIGNED != 1)) begin : g_illegal_out_type
             tomatl_illegal_parameter_OUT_BITS_OUT_SIGNED u_illegal ();
+        end
+        if (MULT_BITS < 0 || MULT_BITS > 16) begin : g_illegal_mult_bits
+            tomatl_illegal_parameter_MULT_BITS u_illegal ();
         end
     endgenerate
 
@@ -57,6 +68,9 @@ module tomatl_requant #(
     reg [RQ_BITS-1:0] r;
     always @* begin
         r = {{(RQ_BITS - ACC_BITS) {acc[ACC_BITS-1]}}, acc};
+        if (MULT_BITS > 0) begin
+            r = r * {{(RQ_BITS - MB) {1'b0}}, mult};
+        end
         if (RSHIFT > 0) begin
             r = $signed(r + RQ_HALF) >>> RSHIFT;
         end else begin

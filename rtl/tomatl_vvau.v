@@ -257,6 +257,7 @@ module tomatl_vvau #(
                 .OUT_BITS  (OUT_BITS),
                 .OUT_SIGNED(OUT_SIGNED)
             ) u_requant (
+                .mult(1'b0),
                 .acc(acc_reg[yp*ACC_BITS+:ACC_BITS]),
                 .y  (y[yp*OUT_BITS+:OUT_BITS])
             );

@@ -15,7 +15,7 @@ use super::design_json::DesignInfo;
 use super::mem::{hex_word, twos};
 use super::{embedded, version_word, Artifact};
 use crate::error::{Error, Result};
-use crate::ir::numerics::{average_fraction, relu6_limit};
+use crate::ir::numerics::{average_fraction, relu6_limit, MULT_BITS};
 use crate::ir::{Activation, Graph, Layer, Op, PoolKind, Src, TensorType, WeightType};
 use crate::plan::{EngineKind, EnginePlan, HwPlan};
 
@@ -321,7 +321,7 @@ fn engine(
     let in_t = &layer.in_type;
     match (&layer.op, e.kind) {
         (Op::Dense(_), _) | (Op::Conv(_), EngineKind::ConvMvau) => {
-            let (wt, codes, bias, act, acc_bits, outs) = match &layer.op {
+            let (wt, codes, bias, act, acc_bits, outs, channel) = match &layer.op {
                 Op::Dense(d) => (
                     d.wtype,
                     &d.codes,
@@ -329,6 +329,7 @@ fn engine(
                     d.act,
                     d.acc_bits,
                     d.out_features,
+                    &d.channel,
                 ),
                 Op::Conv(cv) => (
                     cv.wtype,
@@ -337,6 +338,7 @@ fn engine(
                     cv.act,
                     cv.acc_bits,
                     cv.out_ch,
+                    &cv.channel,
                 ),
                 _ => unreachable!("matched above"),
             };
@@ -367,12 +369,30 @@ fn engine(
             ];
             params.extend(type_params("IN_BITS", "IN_SIGNED", in_t));
             params.extend(wp);
-            params.extend(requant_params(in_t.frac + wt.frac, act, &layer.out_type));
+            match channel {
+                // per-channel mode: the shift of the multiplied sums
+                Some(ch) => params.extend(requant_params(
+                    ch.shift as i32 + layer.out_type.frac,
+                    act,
+                    &layer.out_type,
+                )),
+                None => params.extend(requant_params(in_t.frac + wt.frac, act, &layer.out_type)),
+            }
             if e.dsp_pack {
                 params.push(c("PACK", 1));
             }
             params.push(c("WEIGHT_FILE", format!("\"{wfile}\"")));
             params.push(c("BIAS_FILE", format!("\"{bfile}\"")));
+            if let Some(ch) = channel {
+                let mfile = format!("{name}_mult.mem");
+                params.push(c("MULT_BITS", MULT_BITS));
+                params.push(c("MULT_FILE", format!("\"{mfile}\"")));
+                let m = ndarray::Array1::from(ch.mult.clone());
+                b.files.push(Artifact::new(
+                    format!("rtl/{mfile}"),
+                    bias_mem(&m, MULT_BITS, e.pe),
+                ));
+            }
             b.files.push(Artifact::new(
                 format!("rtl/{wfile}"),
                 matrix_mem(codes, &wt, e.pe, e.simd, outs),

@@ -39,6 +39,8 @@ pub struct Planned {
     pub out_shape: Vec<usize>,
     pub in_type: TensorType,
     pub out_type: TensorType,
+    /// Per-channel scales on the weights (`scale: channel`).
+    pub channel: bool,
 }
 
 pub enum Kind {
@@ -321,6 +323,7 @@ fn planned(
         out_shape,
         in_type: x.ty,
         out_type,
+        channel: false,
     }
 }
 
@@ -550,17 +553,21 @@ fn dense(cx: &Ctx, x: &Input) -> Res<Planned> {
     let act = activation(cx)?;
     let (wtype, out_type) = policy::resolve(cx.file, cx.policy, cx.name, &cx.l.referenced)?;
     check_relu6(cx, act, &out_type)?;
-    Ok(planned(
-        cx,
-        x,
-        Kind::Dense {
-            out: out_n,
-            act,
-            wtype,
-        },
-        vec![out_n],
-        out_type,
-    ))
+    let channel = policy::resolve_channel_scale(cx.file, cx.policy, cx.name)?;
+    Ok(Planned {
+        channel,
+        ..planned(
+            cx,
+            x,
+            Kind::Dense {
+                out: out_n,
+                act,
+                wtype,
+            },
+            vec![out_n],
+            out_type,
+        )
+    })
 }
 
 /// `[h, w, c]` of an input that must be an image.
@@ -786,21 +793,30 @@ fn conv(cx: &Ctx, x: &Input, depthwise: bool) -> Res<Planned> {
     let act = activation(cx)?;
     let (wtype, out_type) = policy::resolve(cx.file, cx.policy, cx.name, &cx.l.referenced)?;
     check_relu6(cx, act, &out_type)?;
-    Ok(planned(
-        cx,
-        x,
-        Kind::Conv {
-            out,
-            kernel,
-            stride,
-            pad,
-            depthwise,
-            act,
-            wtype,
-        },
-        out_shape,
-        out_type,
-    ))
+    let channel = policy::resolve_channel_scale(cx.file, cx.policy, cx.name)?;
+    if channel && depthwise {
+        return Err(cx
+            .here("per-channel weight scales on a depthwise convolution are not supported yet")
+            .expected("`scale: layer` for dwconv layers (conv and dense take `scale: channel`)"));
+    }
+    Ok(Planned {
+        channel,
+        ..planned(
+            cx,
+            x,
+            Kind::Conv {
+                out,
+                kernel,
+                stride,
+                pad,
+                depthwise,
+                act,
+                wtype,
+            },
+            out_shape,
+            out_type,
+        )
+    })
 }
 
 fn pool(cx: &Ctx, x: &Input, kind: PoolKind) -> Res<Planned> {

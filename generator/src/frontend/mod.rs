@@ -208,10 +208,12 @@ fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
         }),
         Kind::Dense { out, act, wtype } => {
             let p = p.ok_or_else(missing)?;
+            let channel = channel_scale(file, &l, &wtype, &p)?;
             Op::Dense(Dense {
                 in_features: l.in_shape.iter().product(),
                 out_features: out,
                 wtype,
+                channel,
                 acc_bits: acc_bits(file, &l, &wtype, &p)?,
                 codes: p.codes,
                 bias: p.bias,
@@ -229,7 +231,9 @@ fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
             wtype,
         } => {
             let p = p.ok_or_else(missing)?;
+            let channel = channel_scale(file, &l, &wtype, &p)?;
             Op::Conv(Conv {
+                channel,
                 in_ch: l.in_shape.last().copied().unwrap_or(0),
                 out_ch: out,
                 kernel,
@@ -254,6 +258,27 @@ fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
         in_type: l.in_type,
         out_type: l.out_type,
     })
+}
+
+/// The per-channel multipliers of a layer with `scale: channel`: factors
+/// `scale_o · 2^(frac_out − frac_acc)` to 16-bit multipliers and one shift.
+fn channel_scale(
+    file: &Path,
+    l: &Planned,
+    wtype: &WeightType,
+    p: &Params,
+) -> Res<Option<ir::ChannelScale>> {
+    let Some(scale) = &p.scale else {
+        return Ok(None);
+    };
+    let e = l.out_type.frac - (l.in_type.frac + wtype.frac);
+    let factors: Vec<f64> = scale.iter().map(|s| s * 2f64.powi(e)).collect();
+    match ir::numerics::channel_multipliers(&factors) {
+        Some((mult, shift)) => Ok(Some(ir::ChannelScale { mult, shift })),
+        None => Err(at(file, &l.loc, "a per-channel scale needs a multiplier of 2^16 or more")
+            .layer(&l.name)
+            .expected("scales · 2^(frac_out − frac_in − frac_w) below 65536: a smaller output frac or larger weight frac")),
+    }
 }
 
 /// The accumulator width of a layer: per output channel (row of codes),

@@ -27,6 +27,20 @@ pub struct Params {
     /// The same as real numbers (the floats of a weight file, or the
     /// values of the codes).
     pub real: RealParams,
+    /// Per-channel weight scales (`scale: channel`): the real weight of row
+    /// `o` is `w(code)·2^-frac·scale[o]`, its bias `bias·2^-acc_frac·scale[o]`.
+    pub scale: Option<Vec<f64>>,
+}
+
+/// Scale the rows of real parameters by per-channel factors.
+fn scale_rows(mut real: RealParams, scale: &[f64]) -> RealParams {
+    for (o, mut row) in real.weights.rows_mut().into_iter().enumerate() {
+        row.mapv_inplace(|v| v * scale[o]);
+    }
+    for (o, b) in real.bias.iter_mut().enumerate() {
+        *b *= scale[o];
+    }
+    real
 }
 
 /// Real values of quantized parameters: `value(code)·2^-frac` and
@@ -81,7 +95,22 @@ pub fn random(seed: u64, layers: &[Planned]) -> Vec<Option<Params>> {
             let b = if e <= 0 { 1 } else { 1i64 << e.min(60) };
             let bias = Array1::from_shape_simple_fn(ws.rows, || uniform(&mut rng, -b, b));
             let real = dequantized(&codes, &bias, &ws.wtype, acc_frac);
-            Some(Params { codes, bias, real })
+            // per-channel scales in [0.5, 1.5), in steps of 1/256
+            let scale = l.channel.then(|| {
+                (0..ws.rows)
+                    .map(|_| uniform(&mut rng, 128, 383) as f64 / 256.0)
+                    .collect::<Vec<f64>>()
+            });
+            let real = match &scale {
+                Some(sc) => scale_rows(real, sc),
+                None => real,
+            };
+            Some(Params {
+                codes,
+                bias,
+                real,
+                scale,
+            })
         })
         .collect()
 }
@@ -202,6 +231,36 @@ fn layer_params(a: &mut Arrays, l: &Planned, ws: &WeightShape) -> Res<Params> {
         Some(AnyArray::Float(f)) => Some(f.iter().copied().collect::<Array1<f64>>()),
         _ => None,
     };
+    let scale = if l.channel {
+        Some(channel_scale(a, l, ws, &w)?)
+    } else {
+        let sname = format!("{}.weight_scale", l.name);
+        if a.has(&sname) {
+            return Err(fail(
+                a.path,
+                format!("array `{sname}` is given for a layer without per-channel scales"),
+            )
+            .layer(&l.name)
+            .expected("`scale: channel` in the layer's weights policy, or no weight_scale array"));
+        }
+        None
+    };
+    // per-channel scales divide the real weights and biases before coding
+    let (w, b) = match &scale {
+        None => (w, b),
+        Some(sc) => {
+            let per_row = |a: AnyArray| match a {
+                AnyArray::Float(mut f) => {
+                    for (o, mut row) in f.outer_iter_mut().enumerate() {
+                        row.mapv_inplace(|v| v / sc[o]);
+                    }
+                    AnyArray::Float(f)
+                }
+                ints => ints,
+            };
+            (per_row(w), b.map(per_row))
+        }
+    };
     let codes = to_ir_layout(weight_codes(a.path, &wname, &l.name, w, &ws.wtype)?, ws);
     let bias: Array1<i64> = match b {
         Some(b) => bias_codes(a.path, &bname, &l.name, b, acc_frac)?,
@@ -210,13 +269,69 @@ fn layer_params(a: &mut Arrays, l: &Planned, ws: &WeightShape) -> Res<Params> {
     .into_iter()
     .collect();
     let mut real = dequantized(&codes, &bias, &ws.wtype, acc_frac);
+    if let Some(sc) = &scale {
+        real = scale_rows(real, sc);
+    }
     if let Some(w) = real_w {
         real.weights = w;
     }
     if let Some(b) = real_b {
         real.bias = b;
     }
-    Ok(Params { codes, bias, real })
+    Ok(Params {
+        codes,
+        bias,
+        real,
+        scale,
+    })
+}
+
+/// A layer's per-channel scales: `<layer>.weight_scale` (positive finite
+/// floats, one per output channel), or for float weights without it
+/// `max_i |w_oi| / (largest weight magnitude of the type · 2^-frac)`.
+fn channel_scale(a: &mut Arrays, l: &Planned, ws: &WeightShape, w: &AnyArray) -> Res<Vec<f64>> {
+    let sname = format!("{}.weight_scale", l.name);
+    let expected = format!(
+        "`{sname}`: {} positive finite floats, one per output channel",
+        ws.rows
+    );
+    if a.has(&sname) {
+        let AnyArray::Float(f) = a.read(&sname, &[ws.rows], "[out]")? else {
+            return Err(fail(a.path, format!("array `{sname}` holds integers"))
+                .layer(&l.name)
+                .expected(expected));
+        };
+        if let Some((i, v)) = f
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v > 0.0))
+        {
+            return Err(
+                fail(a.path, format!("array `{sname}` has {v} at index [{i}]"))
+                    .layer(&l.name)
+                    .expected(expected),
+            );
+        }
+        return Ok(f.iter().copied().collect());
+    }
+    match w {
+        AnyArray::Float(f) => {
+            check_finite(a.path, &format!("{}.weight", l.name), &l.name, f)?;
+            let top = ws.wtype.max_abs_value() as f64 * 2f64.powi(-ws.wtype.frac);
+            Ok(f.outer_iter()
+                .map(|row| {
+                    let m = row.iter().fold(0f64, |m, v| m.max(v.abs()));
+                    if m > 0.0 { m / top } else { 1.0 }
+                })
+                .collect())
+        }
+        AnyArray::Int(_) => Err(fail(
+            a.path,
+            format!("missing array `{sname}`: integer weight codes with `scale: channel` need their scales"),
+        )
+        .layer(&l.name)
+        .expected(expected)),
+    }
 }
 
 /// A batch norm to fold: per output channel, scale `s_o` and the mean and
@@ -395,7 +510,11 @@ fn check_names(path: &Path, names: &[String], layers: &[Planned]) -> Res<()> {
         .iter()
         .chain(BN_OPTIONAL.iter())
         .map(|s| format!(".{s}"))
-        .chain([".weight".to_string(), ".bias".to_string()]);
+        .chain([
+            ".weight".to_string(),
+            ".bias".to_string(),
+            ".weight_scale".to_string(),
+        ]);
     let suffixes: Vec<String> = suffixes.collect();
     for n in names {
         let found = suffixes.iter().find_map(|s| {

@@ -26,6 +26,7 @@ struct WeightFields<'a> {
     arith: Option<&'a Spanned<String>>,
     bits: Option<&'a Spanned<i64>>,
     frac: Option<&'a Spanned<i64>>,
+    scale: Option<&'a Spanned<String>>,
 }
 
 /// Fields of a tensor type, each possibly missing.
@@ -60,6 +61,7 @@ impl<'a> WeightFields<'a> {
             arith: w.arith.as_ref(),
             bits: w.bits.as_ref(),
             frac: w.frac.as_ref(),
+            scale: w.scale.as_ref(),
         }
     }
 
@@ -67,12 +69,16 @@ impl<'a> WeightFields<'a> {
     /// otherwise they refine it field by field.
     fn over(self, base: WeightFields<'a>) -> Self {
         if self.arith.is_some() {
-            self
+            WeightFields {
+                scale: self.scale.or(base.scale),
+                ..self
+            }
         } else {
             WeightFields {
                 arith: base.arith,
                 bits: self.bits.or(base.bits),
                 frac: self.frac.or(base.frac),
+                scale: self.scale.or(base.scale),
             }
         }
     }
@@ -145,6 +151,21 @@ pub fn resolve_weights(
     let (default_spec, own_spec) = specs(policy, layer);
     let weights = fields(own_spec).weights.over(fields(default_spec).weights);
     weight_type(file, weights, layer, loc)
+}
+
+/// Whether layer `layer`'s weights have per-channel scales
+/// (`scale: channel`; `scale: layer` is the default).
+pub fn resolve_channel_scale(file: &Path, policy: Option<&PolicySpec>, layer: &str) -> Res<bool> {
+    let (default_spec, own_spec) = specs(policy, layer);
+    let weights = fields(own_spec).weights.over(fields(default_spec).weights);
+    match weights.scale {
+        None => Ok(false),
+        Some(s) if s.value == "layer" => Ok(false),
+        Some(s) if s.value == "channel" => Ok(true),
+        Some(s) => Err(at_value(file, s, format!("unknown weight scale `{}`", s.value))
+            .layer(layer)
+            .expected("`scale: layer` (one shift per layer) or `scale: channel` (per-channel multipliers)")),
+    }
 }
 
 /// The output type of layer `layer` (from `acts`).

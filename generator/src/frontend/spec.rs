@@ -72,6 +72,9 @@ pub struct WeightSpec {
     pub bits: Option<Spanned<i64>>,
     #[serde(default)]
     pub frac: Option<Spanned<i64>>,
+    /// `layer` (one shift per layer) or `channel` (per-channel multipliers).
+    #[serde(default)]
+    pub scale: Option<Spanned<String>>,
 }
 
 /// `params: {random: {seed: N}}` or `params: {file: x.npz}`.

@@ -2,7 +2,7 @@
 
 use ndarray::Array1;
 
-use crate::ir::numerics::{add, average, requantize};
+use crate::ir::numerics::{add, average, requantize, requantize_channel};
 use crate::ir::{Conv, Dense, Graph, Layer, Op, Pool, PoolKind};
 
 /// Output of layer `i` of `graph` for one frame, given its inputs (HWC,
@@ -31,7 +31,10 @@ pub fn forward(graph: &Graph, i: usize, args: &[Array1<i64>]) -> Array1<i64> {
 fn dense(d: &Dense, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
     let frac_acc = layer.in_type.frac + d.wtype.frac;
     let acc = d.values().dot(x) + &d.bias;
-    acc.mapv(|a| requantize(a, frac_acc, d.act, &layer.out_type))
+    Array1::from_iter(acc.iter().enumerate().map(|(o, &a)| match &d.channel {
+        Some(ch) => requantize_channel(a, ch.mult[o], ch.shift, d.act, &layer.out_type),
+        None => requantize(a, frac_acc, d.act, &layer.out_type),
+    }))
 }
 
 /// `[h, w, c]` of a 3-D shape.
@@ -81,8 +84,16 @@ fn conv(c: &Conv, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
                     let row = &ws[o * k..(o + 1) * k];
                     row.iter().zip(&patch).map(|(a, b)| a * b).sum::<i64>()
                 };
-                out[(oy * ow + ox) * cout + o] =
-                    requantize(c.bias[o] + acc, frac_acc, c.act, &layer.out_type);
+                out[(oy * ow + ox) * cout + o] = match &c.channel {
+                    Some(ch) => requantize_channel(
+                        c.bias[o] + acc,
+                        ch.mult[o],
+                        ch.shift,
+                        c.act,
+                        &layer.out_type,
+                    ),
+                    None => requantize(c.bias[o] + acc, frac_acc, c.act, &layer.out_type),
+                };
             }
         }
     }

@@ -21,6 +21,14 @@ pub struct RealParams {
     pub bias: Array1<f64>,
 }
 
+/// The per-channel requantization mode (docs/numerics.md §4.1): output
+/// channel `o` is `round(acc_o · mult[o] / 2^shift)`, activated, saturated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelScale {
+    pub mult: Vec<i64>,
+    pub shift: u32,
+}
+
 /// A dense (fully connected) layer with quantized weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dense {
@@ -36,6 +44,9 @@ pub struct Dense {
     /// Width of the accumulator: the smallest that cannot overflow for these
     /// weights and biases over the whole input range.
     pub acc_bits: u32,
+    /// Per-channel multipliers (weights with `scale: channel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ChannelScale>,
     #[serde(skip)]
     pub real: RealParams,
 }
@@ -69,6 +80,9 @@ pub struct Conv {
     pub bias: Array1<i64>,
     pub act: Activation,
     pub acc_bits: u32,
+    /// Per-channel multipliers (weights with `scale: channel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<ChannelScale>,
     #[serde(skip)]
     pub real: RealParams,
 }
@@ -334,6 +348,9 @@ impl Graph {
                     for c in d.codes.iter().chain(d.bias.iter()) {
                         h.update(c.to_le_bytes());
                     }
+                    if let Some(ch) = &d.channel {
+                        h.update(format!("{ch:?}").as_bytes());
+                    }
                 }
                 Op::Conv(c) => {
                     h.update(
@@ -345,6 +362,9 @@ impl Graph {
                     );
                     for v in c.codes.iter().chain(c.bias.iter()) {
                         h.update(v.to_le_bytes());
+                    }
+                    if let Some(ch) = &c.channel {
+                        h.update(format!("{ch:?}").as_bytes());
                     }
                 }
                 other => h.update(format!("{other:?}").as_bytes()),

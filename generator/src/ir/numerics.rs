@@ -35,6 +35,44 @@ pub fn requantize(acc: i64, frac_acc: i32, act: Activation, out: &TensorType) ->
     out.saturate(activate(r, act, out))
 }
 
+/// Largest per-channel multiplier: `M_c` is an unsigned 16-bit integer.
+pub const MULT_BITS: u32 = 16;
+/// Largest shift of the per-channel mode.
+pub const MAX_CHANNEL_SHIFT: u32 = 40;
+
+/// The per-channel mode (docs/numerics.md §4.1): `acc · mult`, rounded
+/// half up by `shift`, activated, saturated. Exact in i128.
+pub fn requantize_channel(
+    acc: i64,
+    mult: i64,
+    shift: u32,
+    act: Activation,
+    out: &TensorType,
+) -> i64 {
+    let m = acc as i128 * mult as i128;
+    let r = if shift > 0 {
+        (m + (1i128 << (shift - 1))) >> shift
+    } else {
+        m
+    };
+    // beyond the output range saturation decides alone
+    let r = r.clamp(i64::MIN as i128 / 2, i64::MAX as i128 / 2) as i64;
+    out.saturate(activate(r, act, out))
+}
+
+/// Multipliers and shift of the per-channel mode for real factors
+/// `f_c > 0` (`scale_c · 2^(frac_out − frac_acc)`): the largest shift
+/// `s <= MAX_CHANNEL_SHIFT` with every `round_half_up(f_c · 2^s)` below
+/// `2^MULT_BITS`, and those multipliers. `None` when even `s = 0` does not
+/// fit (a factor of 2^16 or more).
+pub fn channel_multipliers(factors: &[f64]) -> Option<(Vec<i64>, u32)> {
+    let top = (1i64 << MULT_BITS) - 1;
+    let m = |f: f64, s: u32| (f * 2f64.powi(s as i32) + 0.5).floor();
+    let fits = |s: u32| factors.iter().all(|&f| m(f, s) <= top as f64);
+    let s = (0..=MAX_CHANNEL_SHIFT).rev().find(|&s| fits(s))?;
+    Some((factors.iter().map(|&f| m(f, s) as i64).collect(), s))
+}
+
 /// Average of `n` codes whose sum is `sum` (at binary point `frac_in`),
 /// rounded half up to `out`, then saturated:
 /// `floor(sum · 2^(frac_out - frac_in) / n + 1/2)`, computed exactly.
@@ -251,5 +289,57 @@ mod tests {
         assert_eq!(signed_bits_for(0, 1), 2);
         assert_eq!(signed_bits_for(-128, 127), 8);
         assert_eq!(signed_bits_for(-129, 0), 9);
+    }
+
+    fn check_channel(
+        acc: i64,
+        mult: i64,
+        shift: u32,
+        act: Activation,
+        out: TensorType,
+        expected: i64,
+    ) {
+        assert_eq!(
+            requantize_channel(acc, mult, shift, act, &out),
+            expected,
+            "acc {acc} · {mult} >> {shift} to {out:?}"
+        );
+    }
+
+    #[test]
+    fn channel_multiplier_rounds_half_up_including_negative_ties() {
+        let s8 = t(8, true, 0);
+        check_channel(3, 3, 2, Activation::None, s8, 2); // 9/4 = 2.25 -> 2
+        check_channel(2, 3, 2, Activation::None, s8, 2); // 6/4 = 1.5 -> 2
+        check_channel(-2, 3, 2, Activation::None, s8, -1); // -1.5 -> -1
+        check_channel(-5, 1, 1, Activation::None, s8, -2); // -2.5 -> -2
+        check_channel(7, 1, 0, Activation::None, s8, 7); // no shift
+    }
+
+    #[test]
+    fn channel_multiplier_saturates_at_both_ends_and_activates() {
+        let s8 = t(8, true, 0);
+        let u4 = t(4, false, 1);
+        check_channel(1 << 40, 65535, 3, Activation::None, s8, 127);
+        check_channel(-(1 << 40), 65535, 3, Activation::None, s8, -128);
+        check_channel(i64::MAX / 4, 65535, 0, Activation::None, s8, 127);
+        check_channel(-9, 4, 2, Activation::Relu, s8, 0);
+        // relu6 at frac 1 clamps to code 12 before the 4-bit range (15)
+        check_channel(100, 1, 0, Activation::Relu6, u4, 12);
+        check_channel(0, 0, 5, Activation::None, s8, 0);
+    }
+
+    #[test]
+    fn channel_multipliers_take_the_largest_shift_that_fits_16_bits() {
+        let (m, s) = channel_multipliers(&[1.0, 0.5, 0.3]).expect("fits");
+        assert_eq!(s, 15);
+        assert_eq!(m, vec![32768, 16384, 9830]);
+        // a factor of 3 leaves 14 bits of shift: 3 · 2^14 = 49152
+        let (m, s) = channel_multipliers(&[3.0]).expect("fits");
+        assert_eq!((m[0], s), (49152, 14));
+        // tiny factors are capped by the largest shift
+        let (_, s) = channel_multipliers(&[1e-9]).expect("fits");
+        assert_eq!(s, MAX_CHANNEL_SHIFT);
+        assert!(channel_multipliers(&[70000.0]).is_none());
     }
 }

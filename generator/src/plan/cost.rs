@@ -336,6 +336,24 @@ pub fn engine_cost(graph: &Graph, e: &EnginePlan, family: Family) -> Resources {
             let adders = e.multipliers.saturating_sub(e.pe) as f64;
             r.ff +=
                 mults * in_bits as f64 * c.ff_per_in_bit + adders * acc as f64 * c.ff_per_acc_bit;
+            let channel = match &layer.op {
+                Op::Dense(d) => d.channel.is_some(),
+                Op::Conv(cv) => cv.channel.is_some(),
+                _ => false,
+            };
+            if channel {
+                // a per-channel multiplier (accumulator × 16 bits) per PE,
+                // split over 25-bit DSP operands, and its ROM
+                let m = product(&c, Arith::Fixed, acc, crate::ir::numerics::MULT_BITS);
+                let parts = (acc as f64 / 25.0).ceil();
+                r.dsp += e.pe as f64 * m.dsp * parts;
+                r.lut += e.pe as f64 * m.lut;
+                r += rom(
+                    &c,
+                    e.pe as u64 * crate::ir::numerics::MULT_BITS as u64,
+                    (layer.out_shape.last().copied().unwrap_or(1) / e.pe) as u64,
+                );
+            }
             let words = (n / e.multipliers.max(1) as u64).max(1);
             r += rom(&c, e.multipliers as u64 * wbits as u64, words);
             r += rom(
