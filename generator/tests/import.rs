@@ -238,6 +238,34 @@ fn qonnx_quantizers_become_codes_and_types() {
     assert!(w.iter().all(|&c| (-8..=7).contains(&c)));
 }
 
+#[test]
+fn qonnx_per_channel_scales_use_the_multiplier_mode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fixture("qonnx_channel", dir.path());
+    let g = import(&model, dir.path(), &[]);
+    let tomatl::ir::Op::Dense(d) = &g.layers[0].op else {
+        panic!("dense expected")
+    };
+    assert_eq!((d.wtype.bits, d.wtype.frac), (4, 0));
+    let ch = d.channel.as_ref().expect("per-channel multipliers");
+    assert_eq!(ch.mult.len(), 3);
+    let text = std::fs::read_to_string(dir.path().join("net.yaml")).expect("yaml");
+    assert!(text.contains("scale: channel"), "{text}");
+    // the real weights are codes times each channel's scale
+    let scales = [0.1f64, 0.03, 0.25];
+    for (o, s) in scales.iter().enumerate() {
+        for i in 0..8 {
+            let want = d.codes[[o, i]] as f64 * (*s as f32) as f64;
+            assert!((d.real.weights[[o, i]] - want).abs() < 1e-9);
+        }
+    }
+    // and the design generated from it verifies
+    let o = tomatl(&["generate", "net.yaml", "-o", "out"], dir.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = verify(&dir.path().join("out"), 20, 0.3, 3);
+    assert!(r.pass, "{}", r.line());
+}
+
 /// Each bad model: exit 2, the message names the node and op, no files.
 fn check_refused(name: &str, needles: &[&str]) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -277,9 +305,9 @@ fn bad_models_are_refused_with_the_node_and_op() {
     check_refused(
         "qonnx_bad_scale",
         &[
-            "node `wquant` (Quant): scale 0.1",
-            "not a power of two",
-            "per-channel multiplier",
+            "node `aquant` (Quant): scale 0.3",
+            "of an activation is not a power of two",
+            "power-of-two scales on activations",
         ],
     );
     check_refused("relu_of_input", &["node `r` (Relu)", "network input"]);

@@ -122,6 +122,8 @@ struct Layer {
     bias: Option<ArrayD<f32>>,
     bn: Option<[ArrayD<f32>; 5]>,
     wtype: Option<WeightType>,
+    /// Per-channel weight scales (`scale: channel`, `<layer>.weight_scale`).
+    weight_scale: Option<Vec<f64>>,
     out: TensorType,
     /// Output type fixed by a quantizer (QONNX), not a default.
     out_fixed: bool,
@@ -132,6 +134,8 @@ struct Layer {
 struct Codes {
     codes: ArrayD<i64>,
     wtype: WeightType,
+    /// Per-output-channel scales (the per-channel multiplier mode).
+    scale: Option<Vec<f64>>,
 }
 
 struct Converter<'a> {
@@ -279,6 +283,7 @@ impl Converter<'_> {
             bias: None,
             bn: None,
             wtype: None,
+            weight_scale: None,
             out,
             out_fixed: false,
         });
@@ -495,7 +500,10 @@ impl Converter<'_> {
                 );
                 (Array::Float(a), wt)
             }
-            Either::Codes(c) => (Array::Int(c.codes), c.wtype),
+            Either::Codes(c) => {
+                self.layers[i].weight_scale = c.scale;
+                (Array::Int(c.codes), c.wtype)
+            }
         };
         let arr = match perm {
             None => arr,
@@ -889,12 +897,58 @@ impl Converter<'_> {
             }
             Ok(first)
         };
-        let scale = scalar(1, "scale")?;
+        let x0 = node.inputs.first().cloned().unwrap_or_default();
+        let weights = self.init(&x0).cloned();
+        let scales: Vec<f64> = {
+            let name = node.inputs.get(1).map(String::as_str).unwrap_or("");
+            self.init(name).map(|t| t.reals()).ok_or_else(|| {
+                problem(
+                    node,
+                    format!("scale `{name}` is not a constant"),
+                    "a constant scale",
+                )
+            })?
+        };
+        let uniform = scales.iter().all(|&v| v == scales[0]);
+        // weights with per-channel or arbitrary scales: the per-channel mode
+        let channel = match &weights {
+            Some(t) if !uniform || pow2_frac(scales[0]).is_none() => {
+                let rows = usize_of(t.dims.first().copied().unwrap_or(0)).unwrap_or(0);
+                if !(scales.len() == 1 || scales.len() == rows) {
+                    return Err(problem(
+                        node,
+                        format!(
+                            "{} scales for a weight with {rows} output channels",
+                            scales.len()
+                        ),
+                        "one scale, or one per output channel (axis 0)",
+                    ));
+                }
+                if let Some(v) = scales.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+                    return Err(problem(
+                        node,
+                        format!("scale {v}"),
+                        "positive finite scales",
+                    ));
+                }
+                Some(
+                    (0..rows)
+                        .map(|r| scales[if scales.len() == 1 { 0 } else { r }])
+                        .collect::<Vec<f64>>(),
+                )
+            }
+            _ => None,
+        };
+        let scale = if channel.is_some() {
+            1.0
+        } else {
+            scalar(1, "scale")?
+        };
         let frac = pow2_frac(scale).ok_or_else(|| {
             problem(
                 node,
-                format!("scale {scale} is not a power of two"),
-                "power-of-two scales (arbitrary scales need the per-channel multiplier mode, which import does not support yet)",
+                format!("scale {scale} of an activation is not a power of two"),
+                "power-of-two scales on activations (weights may have any per-channel scales)",
             )
         })?;
         let bipolar = node.op == "BipolarQuant";
@@ -924,10 +978,12 @@ impl Converter<'_> {
         };
         let x = node.inputs.first().cloned().unwrap_or_default();
         let out = node.outputs.first().cloned().unwrap_or_default();
-        if let Some(t) = self.init(&x) {
-            // weights: integer codes
+        if let Some(t) = weights.as_ref().filter(|t| t.name == x) {
+            // weights: integer codes (per channel: w / scale_c)
             let s = 2f64.powi(frac);
             let dims = dims_usize(&t.dims);
+            let per = t.len() / dims.first().copied().unwrap_or(1).max(1);
+            let div = |i: usize| channel.as_ref().map_or(1.0, |c| c[i / per]);
             let (codes, wtype) = if bipolar {
                 let c: Vec<i64> = t.reals().iter().map(|&w| i64::from(w < 0.0)).collect();
                 (
@@ -958,7 +1014,8 @@ impl Converter<'_> {
                 let c: Vec<i64> = t
                     .reals()
                     .iter()
-                    .map(|&w| ((w * s).round_ties_even() as i64).clamp(lo, hi))
+                    .enumerate()
+                    .map(|(i, &w)| ((w / div(i) * s).round_ties_even() as i64).clamp(lo, hi))
                     .collect();
                 (
                     c,
@@ -971,7 +1028,14 @@ impl Converter<'_> {
             };
             let codes = ArrayD::from_shape_vec(IxDyn(&dims), codes)
                 .map_err(|e| problem(node, e.to_string(), ""))?;
-            self.codes.insert(out, Codes { codes, wtype });
+            self.codes.insert(
+                out,
+                Codes {
+                    codes,
+                    wtype,
+                    scale: channel,
+                },
+            );
             return Ok(());
         }
         if bipolar {
@@ -1213,6 +1277,12 @@ fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -
                     w.frac
                 ),
             });
+            if l.weight_scale.is_some() {
+                if let Some(last) = parts.last_mut() {
+                    last.truncate(last.len() - 1);
+                    last.push_str(", scale: channel}");
+                }
+            }
         }
         if !matches!(l.op, Op::Flatten | Op::Pool { max: true, .. }) {
             parts.push(format!("acts: {}", ty(&l.out)));
@@ -1295,6 +1365,12 @@ fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -
                 Array::Int(a) => a.len(),
             };
             arrays.push((format!("{}.weight", l.name), w.clone()));
+        }
+        if let Some(sc) = &l.weight_scale {
+            let v: Vec<f32> = sc.iter().map(|&x| x as f32).collect();
+            if let Ok(a) = ArrayD::from_shape_vec(IxDyn(&[v.len()]), v) {
+                arrays.push((format!("{}.weight_scale", l.name), Array::Float(a)));
+            }
         }
         if let Some(b) = &l.bias {
             params += b.len();

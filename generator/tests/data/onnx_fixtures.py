@@ -73,15 +73,18 @@ def softmax():
     return m
 
 
-def qonnx(scale=0.125):
-    """Brevitas-style: 4-bit weights with a power-of-two scale, 6-bit activations."""
-    w = np.clip(np.round(rand(3, 8, scale=1.0) / scale), -8, 7) * scale + rng.uniform(-0.02, 0.02, (3, 8))
+def qonnx(scale=0.125, ascale=0.25):
+    """Brevitas-style: 4-bit weights with a scale (one, or one per output
+    channel), 6-bit activations with a power-of-two scale."""
+    s = np.asarray(scale, dtype=np.float32).reshape(-1, 1)
+    w = np.clip(np.round(rand(3, 8, scale=1.0) / s), -8, 7) * s + rng.uniform(-0.02, 0.02, (3, 8)) * s
     n = [
-        helper.make_node("Quant", [init("w", w), init("ws", scale), init("wz", 0.0), init("wb", 4.0)], ["wq"],
+        helper.make_node("Quant", [init("w", w), init("ws", np.asarray(scale).reshape(-1, 1) if np.ndim(scale) else scale),
+                                   init("wz", 0.0), init("wb", 4.0)], ["wq"],
                          name="wquant", domain="qonnx.custom_op.general", signed=1, narrow=0,
                          rounding_mode="ROUND"),
         helper.make_node("Gemm", ["x", "wq", init("b", rand(3))], ["z"], name="fc", transB=1),
-        helper.make_node("Quant", ["z", init("as", 0.25), init("az", 0.0), init("ab", 6.0)], ["y"],
+        helper.make_node("Quant", ["z", init("as", ascale), init("az", 0.0), init("ab", 6.0)], ["y"],
                          name="aquant", domain="qonnx.custom_op.general", signed=1, narrow=0,
                          rounding_mode="ROUND"),
     ]
@@ -95,7 +98,8 @@ def relu_of_input():
 
 
 FIXTURES = {"mixed": mixed, "chw": chw, "softmax": softmax, "qonnx": qonnx,
-            "qonnx_bad_scale": lambda: qonnx(0.1), "relu_of_input": relu_of_input}
+            "qonnx_channel": lambda: qonnx([0.1, 0.03, 0.25]),
+            "qonnx_bad_scale": lambda: qonnx(0.125, 0.3), "relu_of_input": relu_of_input}
 
 if __name__ == "__main__":
     save(FIXTURES[sys.argv[1]](), sys.argv[2])
