@@ -175,6 +175,9 @@ enum Cmd {
         /// bits of every layer's output
         #[arg(long)]
         act_bits: Option<u32>,
+        /// per-channel weight scales on fixed-point dense and conv layers
+        #[arg(long)]
+        per_channel: bool,
     },
     /// Search per-layer arithmetic and bits: least DSP and LUT within an accuracy bound
     Search {
@@ -438,6 +441,7 @@ fn run(cmd: Cmd) -> Result<u8> {
             depthwise,
             edges,
             act_bits,
+            per_channel,
         } => {
             let spec = |flag: &str, v: Option<String>| -> Result<Option<tomatl::ptq::WeightSpec>> {
                 v.map(|s| {
@@ -457,6 +461,7 @@ fn run(cmd: Cmd) -> Result<u8> {
                 edges: spec("--edges", edges)?,
                 act_bits,
                 layers: Vec::new(),
+                per_channel,
             };
             if let Some(b) = act_bits {
                 let (lo, hi) = tomatl::ir::types::ACT_BITS_RANGE;

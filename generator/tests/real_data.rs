@@ -145,6 +145,29 @@ fn fashion_mnist_float_8_bit_and_mixed_within_one_and_a_half_points() {
         })
         .collect();
     assert_eq!(ariths, ["fixed8", "pow24", "pow24", "pow24", "fixed8"]);
+    // per-channel scales: 4-bit fixed-point in the middle loses little
+    // (measured: 91.00%, against 90.15% with one scale per layer)
+    ok(tomatl(
+        &[
+            "quantize",
+            "net.yaml",
+            "--calib",
+            "x_calib.npy",
+            "-o",
+            "q4.yaml",
+            "--weights",
+            "fixed:4",
+            "--edges",
+            "fixed:8",
+            "--per-channel",
+        ],
+        dir.path(),
+    ));
+    let q4 = top1(&eval("q4.yaml", dir.path()), "quant_top1");
+    assert!(
+        float - q4 <= 0.5,
+        "per-channel fixed-4 {q4} vs float {float}"
+    );
 }
 
 #[test]

@@ -76,6 +76,9 @@ pub struct Rule {
     pub act_bits: Option<u32>,
     /// Per layer (by index), a spec before all the others.
     pub layers: Vec<Option<WeightSpec>>,
+    /// Per-channel scales (`scale: channel`) on every dense and conv layer
+    /// with fixed-point weights.
+    pub per_channel: bool,
 }
 
 impl Rule {
@@ -225,6 +228,10 @@ pub fn choose(graph: &Graph, trace: &[Array2<f64>], rule: &Rule) -> Vec<Choice> 
                     bits: w.bits,
                 });
                 c.weights = Some(weight_type(&ws, spec));
+                let depthwise = matches!(&l.op, Op::Conv(cv) if cv.depthwise);
+                if rule.per_channel && spec.arith == Arith::Fixed && !depthwise {
+                    c.channel = true;
+                }
             }
             if let Some(a) = c.acts {
                 let ys: Vec<f64> = trace[i].iter().copied().collect();

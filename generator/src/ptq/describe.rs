@@ -12,6 +12,8 @@ use crate::ir::{Activation, Graph, Layer, Op, PoolKind, Src, TensorType, WeightT
 pub struct Choice {
     pub weights: Option<WeightType>,
     pub acts: Option<TensorType>,
+    /// Per-channel weight scales (`scale: channel`).
+    pub channel: bool,
 }
 
 /// Whether the policy sets this layer's output type (max pooling and
@@ -34,9 +36,15 @@ pub fn current(layer: &Layer) -> Choice {
         Op::Conv(c) => Some(c.wtype),
         _ => None,
     };
+    let channel = match &layer.op {
+        Op::Dense(d) => d.channel.is_some(),
+        Op::Conv(c) => c.channel.is_some(),
+        _ => false,
+    };
     Choice {
         weights,
         acts: has_acts(layer).then_some(layer.out_type),
+        channel,
     }
 }
 
@@ -112,7 +120,12 @@ pub fn describe(graph: &Graph, choices: &[Choice], params: &str, header: &[Strin
     for (l, c) in graph.layers.iter().zip(choices) {
         let mut parts = Vec::new();
         if let Some(w) = &c.weights {
-            parts.push(format!("weights: {}", weights(w)));
+            let mut text = weights(w);
+            if c.channel {
+                text.truncate(text.len() - 1);
+                text.push_str(", scale: channel}");
+            }
+            parts.push(format!("weights: {text}"));
         }
         if let Some(a) = &c.acts {
             parts.push(format!("acts: {}", tensor(a)));
