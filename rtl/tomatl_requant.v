@@ -30,7 +30,7 @@ module tomatl_requant #(
     // Width of the multiplier port.
     localparam MB = (MULT_BITS > 0) ? MULT_BITS : 1;
     // Width of the requantization arithmetic.
-    localparam RQ_A = ACC_BITS + MULT_BITS + 2 + LSHIFT + RSHIFT;
+    localparam RQ_A = ACC_BITS + MB + 2 + LSHIFT + RSHIFT;
     localparam RQ_B = (OUT_BITS + 2 > 34) ? (OUT_BITS + 2) : 34;
     localparam RQ_BITS = (RQ_A > RQ_B) ? RQ_A : RQ_B;
 
@@ -65,11 +65,20 @@ module tomatl_requant #(
     wire [31:0] r6_32 = R6_32;
     wire [RQ_BITS-1:0] rq_r6 = {{(RQ_BITS - 32) {r6_32[31]}}, r6_32};
 
+    // The multiplication on its exact operand widths (a signed accumulator
+    // times an unsigned multiplier), so synthesis maps it to one DSP where
+    // the accumulator fits a DSP operand.
+    wire signed [ACC_BITS-1:0] acc_s = acc;
+    wire signed [MB:0] mult_s = {1'b0, mult[MB-1:0]};
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire signed [ACC_BITS+MB:0] prod = acc_s * mult_s;
+    /* verilator lint_on UNUSEDSIGNAL */
+
     reg [RQ_BITS-1:0] r;
     always @* begin
         r = {{(RQ_BITS - ACC_BITS) {acc[ACC_BITS-1]}}, acc};
         if (MULT_BITS > 0) begin
-            r = r * {{(RQ_BITS - MB) {1'b0}}, mult};
+            r = {{(RQ_BITS - ACC_BITS - MB - 1) {prod[ACC_BITS+MB]}}, prod};
         end
         if (RSHIFT > 0) begin
             r = $signed(r + RQ_HALF) >>> RSHIFT;

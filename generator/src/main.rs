@@ -378,10 +378,7 @@ fn run(cmd: Cmd) -> Result<u8> {
             };
             let report = sim::verify(&out, &opts)?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&report).map_err(|e| Error::Internal(e.to_string()))?
-                );
+                println!("{}", to_json(&report)?);
             } else {
                 println!("{}", report.line());
                 if !report.pass && report.mismatches > 0 {
@@ -509,17 +506,9 @@ fn run(cmd: Cmd) -> Result<u8> {
             };
             let b = plan::load_board(&board)?;
             let graph = tomatl::frontend::load(&net)?;
-            let (shape, ty) = (&graph.input_shape, &graph.input_type);
-            let cal = tomatl::frontend::read_real_tensor(&calib, shape, ty)?;
-            let reals = tomatl::frontend::read_real_tensor(&data, shape, ty)?;
-            let codes = tomatl::frontend::read_tensor(&data, shape, ty)?;
-            let labels = tomatl::frontend::read_labels(&labels, graph.output_len())?;
-            check_flag(
-                labels.len() == codes.nrows(),
-                "--labels",
-                &format!("{} labels for {} frames", labels.len(), codes.nrows()),
-                "one label per frame of --data",
-            )?;
+            let cal =
+                tomatl::frontend::read_real_tensor(&calib, &graph.input_shape, &graph.input_type)?;
+            let (reals, codes, labels) = read_labelled(&graph, &data, &labels)?;
             std::fs::create_dir_all(&out)
                 .map_err(|e| Error::io(format!("creating {}", out.display()), e))?;
             let best_yaml = out.join("best.yaml");
@@ -559,23 +548,10 @@ fn run(cmd: Cmd) -> Result<u8> {
             json,
         } => {
             let graph = tomatl::frontend::load(&net)?;
-            let reals =
-                tomatl::frontend::read_real_tensor(&data, &graph.input_shape, &graph.input_type)?;
-            let codes =
-                tomatl::frontend::read_tensor(&data, &graph.input_shape, &graph.input_type)?;
-            let labels = tomatl::frontend::read_labels(&labels, graph.output_len())?;
-            check_flag(
-                labels.len() == codes.nrows(),
-                "--labels",
-                &format!("{} labels for {} frames", labels.len(), codes.nrows()),
-                "one label per frame of --data",
-            )?;
+            let (reals, codes, labels) = read_labelled(&graph, &data, &labels)?;
             let acc = tomatl::ptq::evaluate(&graph, reals.view(), codes.view(), &labels);
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&acc).map_err(|e| Error::Internal(e.to_string()))?
-                );
+                println!("{}", to_json(&acc)?);
             } else {
                 println!("{}", acc.line());
             }
@@ -584,16 +560,36 @@ fn run(cmd: Cmd) -> Result<u8> {
         Cmd::Synth { out, json } => {
             let report = sim::yosys::synth_design(&out)?;
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string(&report).map_err(|e| Error::Internal(e.to_string()))?
-                );
+                println!("{}", to_json(&report)?);
             } else {
                 print!("{}", report.table());
             }
             Ok(0)
         }
     }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Labelled frames for `graph`: real values, codes, one label per frame.
+fn read_labelled(
+    graph: &tomatl::ir::Graph,
+    data: &Path,
+    labels: &Path,
+) -> Result<(ndarray::Array2<f64>, ndarray::Array2<i64>, Vec<usize>)> {
+    let (shape, ty) = (&graph.input_shape, &graph.input_type);
+    let reals = tomatl::frontend::read_real_tensor(data, shape, ty)?;
+    let codes = tomatl::frontend::read_tensor(data, shape, ty)?;
+    let labels = tomatl::frontend::read_labels(labels, graph.output_len())?;
+    check_flag(
+        labels.len() == codes.nrows(),
+        "--labels",
+        &format!("{} labels for {} frames", labels.len(), codes.nrows()),
+        "one label per frame of --data",
+    )?;
+    Ok((reals, codes, labels))
 }
 
 fn read_info(out: &Path) -> Result<emit::DesignInfo> {

@@ -216,3 +216,20 @@ fn per_channel_input_errors_name_the_place() {
     let e = load(d, dw).expect_err("dwconv").to_string();
     assert!(e.contains("layer `k`") && e.contains("depthwise"), "{e}");
 }
+
+/// The requantizer's multiplier is built on its exact operand widths, so
+/// Yosys maps each PE's `acc × M` to one DSP, as the model predicts.
+#[test]
+fn per_channel_multipliers_take_the_predicted_dsps_in_yosys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let g = load(dir.path(), NET).expect("load");
+    let b = tomatl::plan::load_board("pynq-z2").expect("board");
+    let plan = tomatl::plan::plan_for_board(&g, &b, None, Some(143e6 / 300.0)).expect("plan");
+    let out = scratch("per_channel_synth");
+    let files = tomatl::emit::emit(&g, &plan).expect("emit");
+    tomatl::emit::write_design(&out, &files).expect("write");
+    let r = tomatl::sim::yosys::synth_design(&out).expect("synth");
+    eprint!("{}", r.table());
+    let predicted = tomatl::plan::design_cost(&g, &plan, b.family).dsp;
+    assert_eq!(r.measured.dsp, predicted);
+}

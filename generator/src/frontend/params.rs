@@ -317,12 +317,23 @@ fn channel_scale(a: &mut Arrays, l: &Planned, ws: &WeightShape, w: &AnyArray) ->
     match w {
         AnyArray::Float(f) => {
             check_finite(a.path, &format!("{}.weight", l.name), &l.name, f)?;
-            let top = ws.wtype.max_abs_value() as f64 * 2f64.powi(-ws.wtype.frac);
-            Ok(f.outer_iter()
-                .map(|row| {
-                    let m = row.iter().fold(0f64, |m, v| m.max(v.abs()));
-                    if m > 0.0 { m / top } else { 1.0 }
-                })
+            // the largest magnitude a code takes without saturating
+            let (_, hi) = ws.wtype.code_range();
+            let top_value = match ws.wtype.arith {
+                crate::ir::Arith::Fixed => hi,
+                _ => ws.wtype.max_abs_value(),
+            };
+            let top = top_value as f64 * 2f64.powi(-ws.wtype.frac);
+            let maxes: Vec<f64> = f
+                .outer_iter()
+                .map(|row| row.iter().fold(0f64, |m, v| m.max(v.abs())))
+                .collect();
+            // an all-zero channel takes the largest scale: it sets no new
+            // multiplier range
+            let largest = maxes.iter().fold(0f64, |a, &b| a.max(b));
+            Ok(maxes
+                .iter()
+                .map(|&m| if m > 0.0 { m } else { largest.max(top) } / top)
                 .collect())
         }
         AnyArray::Int(_) => Err(fail(

@@ -71,19 +71,10 @@ fn hwc(s: &[usize]) -> (usize, usize, usize) {
 }
 
 fn conv(c: &Conv, layer: &Layer, x: ArrayView1<f64>) -> Array1<f64> {
-    let (h, w, cin) = hwc(&layer.in_shape);
+    let cin = layer.in_shape[2];
     let (oh, ow, cout) = hwc(&layer.out_shape);
     let [kh, kw] = c.kernel;
-    let [sh, sw] = c.stride;
-    let (pt, pl) = (c.pad[0] as isize, c.pad[1] as isize);
     let wv = &c.real.weights;
-    let at = |iy: isize, ix: isize, ch: usize| -> f64 {
-        if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
-            0.0
-        } else {
-            x[(iy as usize * w + ix as usize) * cin + ch]
-        }
-    };
     let k = c.window_len();
     let ws = wv
         .as_slice()
@@ -93,16 +84,7 @@ fn conv(c: &Conv, layer: &Layer, x: ArrayView1<f64>) -> Array1<f64> {
     let mut out = Array1::<f64>::zeros(oh * ow * cout);
     for oy in 0..oh {
         for ox in 0..ow {
-            let y0 = (oy * sh) as isize - pt;
-            let x0 = (ox * sw) as isize - pl;
-            for ky in 0..kh {
-                for kx in 0..kw {
-                    for ch in 0..cin {
-                        patch[(ky * kw + kx) * cin + ch] =
-                            at(y0 + ky as isize, x0 + kx as isize, ch);
-                    }
-                }
-            }
+            super::gather_window(x.view(), &layer.in_shape, c, (oy, ox), &mut patch);
             for o in 0..cout {
                 let row = &ws[o * k..(o + 1) * k];
                 let acc: f64 = if c.depthwise {

@@ -14,6 +14,35 @@ pub fn trace(graph: &Graph, inputs: ArrayView2<i64>) -> Vec<Array2<i64>> {
     parallel_frames(inputs, |chunk| trace_serial(graph, chunk))
 }
 
+/// The window of output pixel `(oy, ox)` of convolution `c` over the HWC
+/// image `x` of shape `in_shape`, in `(ky, kx, c)` order, zero where it
+/// leaves the image: `patch` holds `kh·kw·in_channels` elements.
+pub(crate) fn gather_window<T: Copy + Default>(
+    x: ndarray::ArrayView1<T>,
+    in_shape: &[usize],
+    c: &crate::ir::Conv,
+    (oy, ox): (usize, usize),
+    patch: &mut [T],
+) {
+    let (h, w, cin) = (in_shape[0], in_shape[1], in_shape[2]);
+    let [kh, kw] = c.kernel;
+    let y0 = (oy * c.stride[0]) as isize - c.pad[0] as isize;
+    let x0 = (ox * c.stride[1]) as isize - c.pad[1] as isize;
+    for ky in 0..kh {
+        for kx in 0..kw {
+            let (iy, ix) = (y0 + ky as isize, x0 + kx as isize);
+            let inside = iy >= 0 && ix >= 0 && iy < h as isize && ix < w as isize;
+            for ch in 0..cin {
+                patch[(ky * kw + kx) * cin + ch] = if inside {
+                    x[(iy as usize * w + ix as usize) * cin + ch]
+                } else {
+                    T::default()
+                };
+            }
+        }
+    }
+}
+
 /// Run `f` on chunks of the frames (rows) of `inputs` on every core and
 /// stack the per-layer results in frame order: frames are independent.
 pub(crate) fn parallel_frames<A, B>(

@@ -43,37 +43,18 @@ fn hwc(s: &[usize]) -> (usize, usize, usize) {
 }
 
 fn conv(c: &Conv, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
-    let (h, w, cin) = hwc(&layer.in_shape);
+    let cin = layer.in_shape[2];
     let (oh, ow, cout) = hwc(&layer.out_shape);
     let [kh, kw] = c.kernel;
-    let [sh, sw] = c.stride;
-    let (pt, pl) = (c.pad[0] as isize, c.pad[1] as isize);
     let wv = c.values();
     let ws = wv.as_slice().unwrap_or(&[]);
     let frac_acc = layer.in_type.frac + c.wtype.frac;
-    let at = |iy: isize, ix: isize, ch: usize| -> i64 {
-        if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
-            0
-        } else {
-            x[(iy as usize * w + ix as usize) * cin + ch]
-        }
-    };
     let k = c.window_len();
     let mut out = Array1::<i64>::zeros(oh * ow * cout);
-    let mut patch = vec![0i64; if c.depthwise { kh * kw * cin } else { k }];
+    let mut patch = vec![0i64; kh * kw * cin];
     for oy in 0..oh {
         for ox in 0..ow {
-            let y0 = (oy * sh) as isize - pt;
-            let x0 = (ox * sw) as isize - pl;
-            // the window in (ky, kx, c) order, zeros where it leaves the image
-            for ky in 0..kh {
-                for kx in 0..kw {
-                    for ch in 0..cin {
-                        patch[(ky * kw + kx) * cin + ch] =
-                            at(y0 + ky as isize, x0 + kx as isize, ch);
-                    }
-                }
-            }
+            super::gather_window(x.view(), &layer.in_shape, c, (oy, ox), &mut patch);
             for o in 0..cout {
                 let acc = if c.depthwise {
                     let row = &ws[o * k..(o + 1) * k];

@@ -17,6 +17,7 @@ use ndarray::{ArrayD, IxDyn};
 use super::onnx::{Data, Graph, Model, Node, Tensor};
 use crate::ir::{Arith, TensorType, WeightType};
 use crate::ptq::calibrate::{weight_type, WeightSpec};
+use crate::ptq::describe::{pair, tensor as ty};
 
 /// An import problem: the node (name and op) and what is wrong.
 #[derive(Clone, Debug, PartialEq)]
@@ -1136,21 +1137,6 @@ fn permute_columns(a: Array, perm: &[usize]) -> Array {
     }
 }
 
-fn ty(t: &TensorType) -> String {
-    format!(
-        "{{bits: {}, signed: {}, frac: {}}}",
-        t.bits, t.signed, t.frac
-    )
-}
-
-fn pair(v: [usize; 2]) -> String {
-    if v[0] == v[1] {
-        v[0].to_string()
-    } else {
-        format!("[{}, {}]", v[0], v[1])
-    }
-}
-
 /// Convert a parsed model. `npz_name` is the weight file's name as the
 /// description refers to it; `source` names the model in the header.
 pub fn convert(
@@ -1266,23 +1252,10 @@ fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -
     for l in &cv.layers {
         let mut parts = Vec::new();
         if let Some(w) = &l.wtype {
-            parts.push(match w.arith {
-                Arith::Binary | Arith::Ternary => {
-                    format!("weights: {{arith: {}, frac: {}}}", w.arith.name(), w.frac)
-                }
-                _ => format!(
-                    "weights: {{arith: {}, bits: {}, frac: {}}}",
-                    w.arith.name(),
-                    w.bits,
-                    w.frac
-                ),
-            });
-            if l.weight_scale.is_some() {
-                if let Some(last) = parts.last_mut() {
-                    last.truncate(last.len() - 1);
-                    last.push_str(", scale: channel}");
-                }
-            }
+            parts.push(format!(
+                "weights: {}",
+                crate::ptq::describe::weights(w, l.weight_scale.is_some())
+            ));
         }
         if !matches!(l.op, Op::Flatten | Op::Pool { max: true, .. }) {
             parts.push(format!("acts: {}", ty(&l.out)));

@@ -48,28 +48,31 @@ pub fn current(layer: &Layer) -> Choice {
     }
 }
 
-fn tensor(t: &TensorType) -> String {
+/// A tensor type as a policy entry.
+pub fn tensor(t: &TensorType) -> String {
     format!(
         "{{bits: {}, signed: {}, frac: {}}}",
         t.bits, t.signed, t.frac
     )
 }
 
-fn weights(w: &WeightType) -> String {
-    match w.arith {
-        crate::ir::Arith::Binary | crate::ir::Arith::Ternary => {
-            format!("{{arith: {}, frac: {}}}", w.arith.name(), w.frac)
-        }
-        _ => format!(
-            "{{arith: {}, bits: {}, frac: {}}}",
-            w.arith.name(),
-            w.bits,
-            w.frac
-        ),
-    }
+/// A weight type as a policy entry: `{arith: fixed, bits: 8, frac: 6}`,
+/// with `scale: channel` for per-channel scales.
+pub fn weights(w: &WeightType, channel: bool) -> String {
+    let bits = match w.arith {
+        crate::ir::Arith::Binary | crate::ir::Arith::Ternary => String::new(),
+        _ => format!(", bits: {}", w.bits),
+    };
+    let scale = if channel { ", scale: channel" } else { "" };
+    format!(
+        "{{arith: {}{bits}, frac: {}{scale}}}",
+        w.arith.name(),
+        w.frac
+    )
 }
 
-fn pair(v: [usize; 2]) -> String {
+/// A kernel, stride or pad pair: one number when both are equal.
+pub fn pair(v: [usize; 2]) -> String {
     if v[0] == v[1] {
         v[0].to_string()
     } else {
@@ -120,12 +123,7 @@ pub fn describe(graph: &Graph, choices: &[Choice], params: &str, header: &[Strin
     for (l, c) in graph.layers.iter().zip(choices) {
         let mut parts = Vec::new();
         if let Some(w) = &c.weights {
-            let mut text = weights(w);
-            if c.channel {
-                text.truncate(text.len() - 1);
-                text.push_str(", scale: channel}");
-            }
-            parts.push(format!("weights: {text}"));
+            parts.push(format!("weights: {}", weights(w, c.channel)));
         }
         if let Some(a) = &c.acts {
             parts.push(format!("acts: {}", tensor(a)));
