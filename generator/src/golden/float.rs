@@ -100,25 +100,10 @@ fn conv(c: &Conv, layer: &Layer, x: ArrayView1<f64>) -> Array1<f64> {
 }
 
 fn pool(p: &Pool, layer: &Layer, x: ArrayView1<f64>) -> Array1<f64> {
-    let (_, w, ch) = hwc(&layer.in_shape);
-    let (oh, ow, _) = hwc(&layer.out_shape);
-    let [kh, kw] = p.kernel;
-    let [sh, sw] = p.stride;
-    let mut out = Array1::<f64>::zeros(oh * ow * ch);
-    for oy in 0..oh {
-        for ox in 0..ow {
-            for c in 0..ch {
-                let vals = (0..kh).flat_map(|ky| {
-                    (0..kw).map(move |kx| x[((oy * sh + ky) * w + ox * sw + kx) * ch + c])
-                });
-                out[(oy * ow + ox) * ch + c] = match p.kind {
-                    PoolKind::Max => vals.fold(f64::NEG_INFINITY, f64::max),
-                    PoolKind::Avg => vals.sum::<f64>() / (kh * kw) as f64,
-                };
-            }
-        }
-    }
-    out
+    super::pool_windows(x, &layer.in_shape, &layer.out_shape, p, |v| match p.kind {
+        PoolKind::Max => v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        PoolKind::Avg => v.iter().sum::<f64>() / v.len() as f64,
+    })
 }
 
 fn gavgpool(layer: &Layer, x: ArrayView1<f64>) -> Array1<f64> {

@@ -43,6 +43,37 @@ pub(crate) fn gather_window<T: Copy + Default>(
     }
 }
 
+/// Pooling of the HWC image `x` (`in_shape`) into `out_shape`: `reduce`
+/// of each window's values, `ky`-major, for every channel.
+pub(crate) fn pool_windows<T: Copy, U: Clone + Default>(
+    x: ndarray::ArrayView1<T>,
+    in_shape: &[usize],
+    out_shape: &[usize],
+    p: &crate::ir::Pool,
+    reduce: impl Fn(&[T]) -> U,
+) -> Array1<U> {
+    let (w, ch) = (in_shape[1], in_shape[2]);
+    let (oh, ow) = (out_shape[0], out_shape[1]);
+    let [kh, kw] = p.kernel;
+    let [sh, sw] = p.stride;
+    let mut out = Array1::<U>::default(oh * ow * ch);
+    let mut vals = Vec::with_capacity(kh * kw);
+    for oy in 0..oh {
+        for ox in 0..ow {
+            for c in 0..ch {
+                vals.clear();
+                for ky in 0..kh {
+                    for kx in 0..kw {
+                        vals.push(x[((oy * sh + ky) * w + ox * sw + kx) * ch + c]);
+                    }
+                }
+                out[(oy * ow + ox) * ch + c] = reduce(&vals);
+            }
+        }
+    }
+    out
+}
+
 /// Run `f` on chunks of the frames (rows) of `inputs` on every core and
 /// stack the per-layer results in frame order: frames are independent.
 pub(crate) fn parallel_frames<A, B>(

@@ -82,30 +82,17 @@ fn conv(c: &Conv, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
 }
 
 fn pool(p: &Pool, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
-    let (_, w, ch) = hwc(&layer.in_shape);
-    let (oh, ow, _) = hwc(&layer.out_shape);
-    let [kh, kw] = p.kernel;
-    let [sh, sw] = p.stride;
-    let mut out = Array1::<i64>::zeros(oh * ow * ch);
-    for oy in 0..oh {
-        for ox in 0..ow {
-            for c in 0..ch {
-                let vals = (0..kh).flat_map(|ky| {
-                    (0..kw).map(move |kx| x[((oy * sh + ky) * w + ox * sw + kx) * ch + c])
-                });
-                out[(oy * ow + ox) * ch + c] = match p.kind {
-                    PoolKind::Max => vals.max().unwrap_or(0),
-                    PoolKind::Avg => average(
-                        vals.sum(),
-                        (kh * kw) as u64,
-                        layer.in_type.frac,
-                        &layer.out_type,
-                    ),
-                };
-            }
-        }
-    }
-    out
+    let n = (p.kernel[0] * p.kernel[1]) as u64;
+    super::pool_windows(
+        x.view(),
+        &layer.in_shape,
+        &layer.out_shape,
+        p,
+        |v| match p.kind {
+            PoolKind::Max => v.iter().copied().max().unwrap_or(0),
+            PoolKind::Avg => average(v.iter().sum(), n, layer.in_type.frac, &layer.out_type),
+        },
+    )
 }
 
 fn gavgpool(layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
