@@ -9,6 +9,7 @@ pub mod frontend;
 pub mod golden;
 pub mod import;
 pub mod ir;
+pub mod output;
 pub mod plan;
 pub mod ptq;
 pub mod sim;

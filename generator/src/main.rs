@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use tomatl::emit;
+use tomatl::output;
 use tomatl::error::{Error, InputError, Result};
 use tomatl::ir::display::si;
 use tomatl::plan::{self, Fold};
@@ -131,6 +132,9 @@ enum Cmd {
         /// input frames (.npy); random within the input type otherwise
         #[arg(long)]
         input: Option<PathBuf>,
+        /// simulation processes to share the frames out to (default: one per core)
+        #[arg(long)]
+        jobs: Option<usize>,
         /// print the result as one JSON object
         #[arg(long)]
         json: bool,
@@ -288,6 +292,10 @@ fn run(cmd: Cmd) -> Result<u8> {
                 "a positive number of cycles",
             )?;
             let graph = tomatl::frontend::load(&net)?;
+            let weights = tomatl::frontend::weight_file(&net)?;
+            let mut inputs = vec![net.as_path()];
+            inputs.extend(weights.as_deref());
+            let target = output::check_dir(&out, output::DirKind::Design, &inputs)?;
             let fold = match fold {
                 FoldArg::Max => Fold::Max,
                 FoldArg::Min => Fold::Min,
@@ -298,7 +306,7 @@ fn run(cmd: Cmd) -> Result<u8> {
                 None => plan::plan(&graph, fold)?,
             };
             let files = emit::emit(&graph, &hw)?;
-            emit::write_design(&out, &files)?;
+            emit::write_design_to(&target, &files)?;
             println!(
                 "wrote {}: top `{}`, {} MACs/frame, {} parameters, {} engine(s), {} multipliers, interval {} cycles/frame, {} files",
                 out.display(),
@@ -314,14 +322,16 @@ fn run(cmd: Cmd) -> Result<u8> {
         }
         Cmd::Run { net, input, output } => {
             let graph = tomatl::frontend::load(&net)?;
+            let weights = tomatl::frontend::weight_file(&net)?;
+            let mut inputs = vec![net.as_path(), input.as_path()];
+            inputs.extend(weights.as_deref());
+            let target = output::check_file(&output, output::FileKind::Npy, &inputs)?;
             let x = tomatl::frontend::read_tensor(&input, &graph.input_shape, &graph.input_type)?;
+            require_frames(&input, x.nrows())?;
             let y = tomatl::golden::run(&graph, x.view());
-            tomatl::frontend::write_tensor(
-                &output,
-                &y,
-                graph.output_shape(),
-                &graph.output_type(),
-            )?;
+            output::write_file_with(&output, &target, |tmp| {
+                tomatl::frontend::write_tensor(tmp, &y, graph.output_shape(), &graph.output_type())
+            })?;
             println!(
                 "wrote {}: {} frame(s) of {:?} {}",
                 output.display(),
@@ -338,8 +348,18 @@ fn run(cmd: Cmd) -> Result<u8> {
             stall,
             burst,
             input,
+            jobs,
             json,
         } => {
+            check_flag(
+                jobs != Some(0),
+                "--jobs",
+                "0 simulation processes",
+                "at least 1",
+            )?;
+            let jobs = jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            });
             check_flag(
                 (0.0..0.95).contains(&stall),
                 "--stall",
@@ -375,6 +395,7 @@ fn run(cmd: Cmd) -> Result<u8> {
                 stall,
                 burst,
                 inputs,
+                jobs,
             };
             let report = sim::verify(&out, &opts)?;
             if json {
@@ -386,6 +407,16 @@ fn run(cmd: Cmd) -> Result<u8> {
                         Some(layer) => println!("smallest failing layer: {layer}"),
                         None => println!(
                             "every cut of the network passes when generated afresh: the files in {} differ from what `tomatl generate` writes",
+                            out.display()
+                        ),
+                    }
+                } else if !report.pass && report.interval_over_plan() {
+                    match sim::verify::slowest_stage(&out, &opts)? {
+                        Some(layer) => println!(
+                            "first stage over its planned interval: {layer} (the network cut after it is already slower than planned)"
+                        ),
+                        None => println!(
+                            "every cut of the network meets its plan when generated afresh: the files in {} differ from what `tomatl generate` writes",
                             out.display()
                         ),
                     }
@@ -469,6 +500,10 @@ fn run(cmd: Cmd) -> Result<u8> {
                     &format!("bits in {lo}..={hi}"),
                 )?;
             }
+            let weights = tomatl::frontend::weight_file(&net)?;
+            let mut inputs = vec![net.as_path(), calib.as_path()];
+            inputs.extend(weights.as_deref());
+            output::check_file(&out, output::FileKind::Yaml, &inputs)?;
             let written = tomatl::ptq::quantize_file(&net, &calib, &out, &rule)?;
             print!("{written}");
             Ok(0)
@@ -506,12 +541,17 @@ fn run(cmd: Cmd) -> Result<u8> {
             };
             let b = plan::load_board(&board)?;
             let graph = tomatl::frontend::load(&net)?;
+            let weights = tomatl::frontend::weight_file(&net)?;
+            let mut inputs = vec![net.as_path(), calib.as_path(), data.as_path(), labels.as_path()];
+            inputs.extend(weights.as_deref());
+            let target = output::check_dir(&out, output::DirKind::Search, &inputs)?;
             let cal =
                 tomatl::frontend::read_real_tensor(&calib, &graph.input_shape, &graph.input_type)?;
+            require_frames(&calib, cal.nrows())?;
             let (reals, codes, labels) = read_labelled(&graph, &data, &labels)?;
-            std::fs::create_dir_all(&out)
-                .map_err(|e| Error::io(format!("creating {}", out.display()), e))?;
-            let best_yaml = out.join("best.yaml");
+            let best_yaml = target.resolved.join("best.yaml");
+            // candidates name their weights relative to the folder: it must exist
+            let made = output::CreatedDirs::create(&target.resolved, &out)?;
             let opts = tomatl::ptq::search::SearchOptions {
                 menu,
                 max_drop,
@@ -525,14 +565,20 @@ fn run(cmd: Cmd) -> Result<u8> {
             };
             let r =
                 tomatl::ptq::search::search(&graph, &net, &best_yaml, cal.view(), &data, &opts)?;
-            tomatl::ptq::quantize::write_checked(&r.best.text, &best_yaml)?;
             let md = r.markdown();
             let js =
                 serde_json::to_string_pretty(&r).map_err(|e| Error::Internal(e.to_string()))?;
-            for (name, text) in [("search.md", &md), ("search.json", &js)] {
-                std::fs::write(out.join(name), text)
-                    .map_err(|e| Error::io(format!("writing {name}"), e))?;
-            }
+            let best = format!("{}\n{}", output::YAML_MARK, r.best.text);
+            output::write_dir(
+                &target,
+                &[
+                    ("best.yaml".into(), best.into_bytes()),
+                    ("search.json".into(), js.clone().into_bytes()),
+                    ("search.md".into(), md.clone().into_bytes()),
+                ],
+            )?;
+            made.keep();
+            let best_yaml = out.join("best.yaml");
             if json {
                 println!("{js}");
             } else {
@@ -569,6 +615,16 @@ fn run(cmd: Cmd) -> Result<u8> {
     }
 }
 
+/// A tensor of frames must hold at least one.
+fn require_frames(path: &Path, frames: usize) -> Result<()> {
+    check_flag(
+        frames > 0,
+        &path.display().to_string(),
+        "holds 0 frames",
+        "at least one frame",
+    )
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Internal(e.to_string()))
 }
@@ -582,6 +638,7 @@ fn read_labelled(
     let (shape, ty) = (&graph.input_shape, &graph.input_type);
     let reals = tomatl::frontend::read_real_tensor(data, shape, ty)?;
     let codes = tomatl::frontend::read_tensor(data, shape, ty)?;
+    require_frames(data, codes.nrows())?;
     let labels = tomatl::frontend::read_labels(labels, graph.output_len())?;
     check_flag(
         labels.len() == codes.nrows(),

@@ -12,7 +12,7 @@ mod verilog;
 
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ir::Graph;
 use crate::plan::HwPlan;
 
@@ -76,41 +76,20 @@ pub fn emit(graph: &Graph, plan: &HwPlan) -> Result<Vec<Artifact>> {
     Ok(files)
 }
 
-/// Write the artifacts to `out`. The files are written to a sibling
-/// temporary directory first; `out` is replaced only once all are written,
-/// so a failure never leaves half a design behind.
+/// Write the artifacts to `out` as a design folder (see [`crate::output`]):
+/// `out` must be new, empty or an earlier design; it is replaced
+/// atomically, so a failure or a kill never leaves half a design behind.
 pub fn write_design(out: &Path, files: &[Artifact]) -> Result<()> {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let leaf = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = parent.join(format!(".{leaf}.tomatl-tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let result = (|| -> Result<()> {
-        for f in files {
-            let p = tmp.join(&f.path);
-            if let Some(d) = p.parent() {
-                std::fs::create_dir_all(d)
-                    .map_err(|e| Error::io(format!("creating {}", d.display()), e))?;
-            }
-            std::fs::write(&p, &f.contents)
-                .map_err(|e| Error::io(format!("writing {}", p.display()), e))?;
-        }
-        if out.exists() {
-            std::fs::remove_dir_all(out)
-                .map_err(|e| Error::io(format!("replacing {}", out.display()), e))?;
-        }
-        std::fs::rename(&tmp, out)
-            .map_err(|e| Error::io(format!("moving design into {}", out.display()), e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    result
+    let target = crate::output::check_dir(out, crate::output::DirKind::Design, &[])?;
+    write_design_to(&target, files)
+}
+
+/// [`write_design`] into a target checked beforehand (with the command's
+/// inputs, before any work).
+pub fn write_design_to(target: &crate::output::DirTarget, files: &[Artifact]) -> Result<()> {
+    let files: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|f| (f.path.clone(), f.contents.clone().into_bytes()))
+        .collect();
+    crate::output::write_dir(target, &files)
 }

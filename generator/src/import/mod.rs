@@ -52,50 +52,71 @@ pub fn convert_file(model: &Path, input_type: TensorType, npz_name: &str) -> Res
     })
 }
 
-fn write_npz(path: &Path, arrays: &[(String, Array)]) -> Result<()> {
-    let io = |e: std::io::Error| Error::io(format!("writing {}", path.display()), e);
-    let f = std::fs::File::create(path).map_err(io)?;
-    let mut npz = NpzWriter::new(f);
-    let fail =
-        |e: ndarray_npy::WriteNpzError| Error::Internal(format!("writing {}: {e}", path.display()));
+/// The weight archive as bytes, marked as tomatl's.
+fn npz_bytes(arrays: &[(String, Array)]) -> Result<Vec<u8>> {
+    let mut npz = NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    let fail = |e: ndarray_npy::WriteNpzError| Error::Internal(format!("writing the weights: {e}"));
     for (name, a) in arrays {
         match a {
             Array::Float(f) => npz.add_array(name.as_str(), f).map_err(fail)?,
             Array::Int(i) => npz.add_array(name.as_str(), i).map_err(fail)?,
         }
     }
-    npz.finish().map_err(fail)?;
-    Ok(())
+    let mut bytes = npz.finish().map_err(fail)?.into_inner();
+    crate::output::mark_npz(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Import `model` into the description `out` (`.yaml`) and its weights
-/// (`out` with extension `.npz`); both are checked by loading them through
-/// the frontend before anything is left in place.
+/// (`out` with extension `.npz`). Both paths are checked first (new, or
+/// written by tomatl; never the model); the pair is then loaded through the
+/// frontend from a private copy, and only when it loads are both written
+/// (missing parent folders created).
 pub fn import(model: &Path, out: &Path, input_type: TensorType) -> Result<Summary> {
+    use crate::output::{check_file, write_file, FileKind, YAML_MARK};
+    let is_yaml = out
+        .extension()
+        .is_some_and(|e| e == "yaml" || e == "yml");
+    if !is_yaml {
+        return Err(InputError::new(out, "is not a .yaml file name")
+            .expected("-o NET.yaml (the weights go beside it as NET.npz)")
+            .into());
+    }
     let npz = out.with_extension("npz");
     let npz_name = npz
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .ok_or_else(|| InputError::new(out, "not a file name").expected("-o NET.yaml"))?;
+    let yaml_target = check_file(out, FileKind::Yaml, &[model, &npz])?;
+    let npz_target = check_file(&npz, FileKind::Npz, &[model, out])?;
     let imported = convert_file(model, input_type, &npz_name)?;
-    let tmp_npz = out.with_extension("npz.partial");
-    write_npz(&tmp_npz, &imported.arrays)?;
-    // check the pair as the frontend will read it, with the weights in place
-    let had = npz.exists();
-    let checked = std::fs::rename(&tmp_npz, &npz)
-        .map_err(|e| Error::io(format!("writing {}", npz.display()), e))
-        .and_then(|_| crate::frontend::load_str(&imported.yaml, out).map(|_| ()));
-    if let Err(e) = checked {
-        let _ = std::fs::remove_file(&tmp_npz);
-        if !had {
-            let _ = std::fs::remove_file(&npz);
-        }
-        return Err(e);
-    }
-    let tmp = out.with_extension("yaml.partial");
-    std::fs::write(&tmp, &imported.yaml)
-        .map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
+    let yaml = format!("{YAML_MARK}\n{}", imported.yaml);
+    let weights = npz_bytes(&imported.arrays)?;
+    // check the pair as the frontend will read it, from a private folder
+    let scratch = std::env::temp_dir().join(format!("tomatl-import-{}", std::process::id()));
+    let checked = (|| -> Result<()> {
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| Error::io(format!("creating {}", scratch.display()), e))?;
+        std::fs::write(scratch.join(&npz_name), &weights)
+            .map_err(|e| Error::io(format!("writing {}", scratch.display()), e))?;
+        let probe = scratch.join(out.file_name().unwrap_or_default());
+        crate::frontend::load_str(&yaml, &probe)
+            .map(|_| ())
+            .map_err(|e| match e {
+                // name the paths the user asked for, not the private copy
+                Error::Input(mut ie) => {
+                    if let Ok(rel) = ie.file.strip_prefix(&scratch) {
+                        ie.file = out.parent().unwrap_or(Path::new("")).join(rel);
+                    }
+                    Error::Input(ie)
+                }
+                e => e,
+            })
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    checked?;
+    write_file(&npz, &npz_target, &weights)?;
+    write_file(out, &yaml_target, yaml.as_bytes())?;
     Ok(Summary {
         layers: imported.layers,
         params: imported.params,

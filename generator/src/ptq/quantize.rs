@@ -71,11 +71,19 @@ pub fn params_line(net: &Path, out: &Path) -> Result<String> {
 
 /// Load a description written for `out` (checking it the way `tomatl
 /// check` would) and write it there whole.
+/// The path must be new or a description tomatl wrote
+/// ([`crate::output`]); missing parent folders are created.
 pub fn write_checked(text: &str, out: &Path) -> Result<Graph> {
+    use crate::output::{check_file, write_file, CreatedDirs, FileKind, YAML_MARK};
+    let target = check_file(out, FileKind::Yaml, &[])?;
+    // the weights are named relative to the folder: it must exist to load
+    let made = match target.parent() {
+        Some(d) => CreatedDirs::create(d, out)?,
+        None => CreatedDirs::default(),
+    };
     let graph = frontend::load_str(text, out)?;
-    let tmp = out.with_extension("yaml.partial");
-    std::fs::write(&tmp, text).map_err(|e| Error::io(format!("writing {}", tmp.display()), e))?;
-    std::fs::rename(&tmp, out).map_err(|e| Error::io(format!("writing {}", out.display()), e))?;
+    write_file(out, &target, format!("{YAML_MARK}\n{text}").as_bytes())?;
+    made.keep();
     Ok(graph)
 }
 

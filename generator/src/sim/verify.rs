@@ -14,6 +14,7 @@ use super::verilator;
 use crate::emit::DesignInfo;
 use crate::error::{Error, InputError, Result};
 use crate::ir::Graph;
+use crate::output::{DirKind, Manifest, MANIFEST};
 
 #[derive(Clone, Debug)]
 pub struct VerifyOptions {
@@ -27,6 +28,9 @@ pub struct VerifyOptions {
     /// Input codes `[frames, input_len]`; random within the input type when
     /// absent.
     pub inputs: Option<Array2<i64>>,
+    /// Simulation processes the frames are shared out to (each gets at
+    /// least 8 frames).
+    pub jobs: usize,
 }
 
 impl Default for VerifyOptions {
@@ -37,6 +41,7 @@ impl Default for VerifyOptions {
             stall: 0.0,
             burst: 1.0,
             inputs: None,
+            jobs: 1,
         }
     }
 }
@@ -67,8 +72,28 @@ pub struct VerifyReport {
     pub efficiency: Option<f64>,
     pub stall: f64,
     pub seed: u64,
+    /// Simulation processes the frames ran in.
+    #[serde(default = "one")]
+    pub jobs: usize,
+    /// Frames simulated per second of wall-clock time (all processes).
+    #[serde(default)]
+    pub frames_per_second: Option<f64>,
     /// Anything else that went wrong (TLAST, status registers, timeout).
     pub problems: Vec<String>,
+}
+
+impl VerifyReport {
+    /// Whether the run was slower than planned without injected stalls.
+    pub fn interval_over_plan(&self) -> bool {
+        self.stall == 0.0
+            && self
+                .interval_cycles
+                .is_some_and(|i| i > interval_limit(self.planned_interval_cycles))
+    }
+}
+
+fn one() -> usize {
+    1
 }
 
 impl VerifyReport {
@@ -79,8 +104,8 @@ impl VerifyReport {
             .map(|i| format!("{i:.2}"))
             .unwrap_or_else(|| "-".into());
         let head = format!(
-            "frames={} mismatches={} latency={} interval={}",
-            self.frames, self.mismatches, self.latency_cycles, interval
+            "frames={} mismatches={} latency={} interval={} planned={}",
+            self.frames, self.mismatches, self.latency_cycles, interval, self.planned_interval_cycles
         );
         if self.pass {
             format!("PASS {head}")
@@ -100,25 +125,71 @@ impl VerifyReport {
     }
 }
 
-fn read_design(out: &Path) -> Result<(DesignInfo, Graph)> {
-    let dj = out.join("design.json");
-    let text = std::fs::read_to_string(&dj).map_err(|e| {
-        InputError::new(&dj, format!("cannot read the design: {e}"))
+/// The most input and output elements one verify holds in memory (as
+/// 64-bit codes: 2 GiB).
+pub const MAX_ELEMENTS: u64 = 1 << 28;
+
+fn read_json(out: &Path, name: &str) -> Result<String> {
+    let p = out.join(name);
+    std::fs::read_to_string(&p).map_err(|e| {
+        InputError::new(&p, format!("cannot read the design: {e}"))
             .expected("a directory written by `tomatl generate`")
-    })?;
+            .into()
+    })
+}
+
+/// Read a design folder, refusing one whose parts disagree: the network
+/// (`net.json`), the design (`design.json`) and the harness sources must be
+/// what `tomatl generate` wrote together (the manifest's hashes), and the
+/// design must describe that network. The RTL is what is verified, so it
+/// may differ.
+fn read_design(out: &Path) -> Result<(DesignInfo, Graph)> {
+    let not_ours = |what: String| -> Error {
+        InputError::new(out, what)
+            .expected("a folder written by `tomatl generate` (regenerate the design)")
+            .into()
+    };
+    let Some(manifest) = Manifest::read(out, DirKind::Design) else {
+        if out.join("design.json").is_file() {
+            return Err(not_ours(format!(
+                "has no valid {MANIFEST}: it was not written by this version of tomatl, or was edited"
+            )));
+        }
+        return Err(not_ours("is not a tomatl design (no design.json)".into()));
+    };
+    let mut bound: Vec<&String> = manifest
+        .files
+        .keys()
+        .filter(|p| *p == "design.json" || *p == "net.json" || p.starts_with("sim/"))
+        .collect();
+    bound.sort();
+    for rel in bound {
+        if !manifest.unchanged(out, rel) {
+            return Err(not_ours(format!(
+                "`{rel}` is not the file `tomatl generate` wrote with this design: \
+                 the network, the design and the harness would disagree"
+            )));
+        }
+    }
+    let text = read_json(out, "design.json")?;
+    let dj = out.join("design.json");
     let info: DesignInfo = serde_json::from_str(&text)
         .map_err(|e| InputError::new(&dj, format!("not a tomatl design.json: {e}")))?;
+    let text = read_json(out, "net.json")?;
     let nj = out.join("net.json");
-    let text = std::fs::read_to_string(&nj).map_err(|e| {
-        InputError::new(&nj, format!("cannot read the network: {e}"))
-            .expected("a directory written by `tomatl generate`")
-    })?;
     let graph = crate::ir::serial::from_json(&text)
         .map_err(|e| InputError::new(&nj, format!("not a tomatl net.json: {e}")))?;
+    if graph.hash32() != info.net_hash || crate::emit::top_name(&graph) != info.top {
+        return Err(not_ours(
+            "design.json describes another network than net.json".into(),
+        ));
+    }
     Ok((info, graph))
 }
 
-/// Build (incrementally) the Verilator model of the design in `out`.
+/// Build (incrementally) the Verilator model of the design in `out`. Builds
+/// of one design are serialised by a lock on `sim/obj_dir.lock`, so
+/// concurrent verifies share one build.
 pub fn build_model(out: &Path, info: &DesignInfo) -> Result<PathBuf> {
     let rtl = out.join("rtl");
     let mut sources: Vec<PathBuf> = std::fs::read_dir(&rtl)
@@ -128,6 +199,15 @@ pub fn build_model(out: &Path, info: &DesignInfo) -> Result<PathBuf> {
         .collect();
     sources.sort();
     let sim = out.join("sim");
+    let lock_path = sim.join("obj_dir.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| Error::io(format!("opening {}", lock_path.display()), e))?;
+    lock.lock()
+        .map_err(|e| Error::io(format!("locking {}", lock_path.display()), e))?;
     let b = verilator::Build {
         top: info.top.clone(),
         sources,
@@ -136,12 +216,72 @@ pub fn build_model(out: &Path, info: &DesignInfo) -> Result<PathBuf> {
         obj_dir: sim.join("obj_dir"),
         defines: vec![],
     };
-    verilator::build(&b).map_err(|e| Error::Internal(format!("Verilator build failed: {e}")))
+    let r =
+        verilator::build(&b).map_err(|e| Error::Internal(format!("Verilator build failed: {e}")));
+    let _ = lock.unlock();
+    r
+}
+
+/// A private folder for one simulation process: `sim/runs/PID-N`.
+fn run_dir(out: &Path, shard: usize) -> Result<PathBuf> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let d = out
+        .join("sim")
+        .join("runs")
+        .join(format!("{}-{n}-{shard}", std::process::id()));
+    let d = std::path::absolute(&d).unwrap_or(d);
+    std::fs::create_dir_all(&d).map_err(|e| Error::io(format!("creating {}", d.display()), e))?;
+    Ok(d)
+}
+
+/// One simulation process: a contiguous range of frames.
+struct Shard {
+    first: usize,
+    frames: usize,
+    seed: u64,
+    dir: PathBuf,
+}
+
+/// What one shard's simulation reported.
+struct ShardResult {
+    stamps: Vec<(u64, u64)>,
+    mismatches: usize,
+    first: Option<Mismatch>,
+    problems: Vec<String>,
+}
+
+/// How many processes to run `frames` in: at most `jobs`, each with at
+/// least 8 frames so that every shard measures its own interval.
+fn shard_count(frames: usize, jobs: usize) -> usize {
+    jobs.clamp(1, (frames / 8).max(1))
 }
 
 /// Verify the design in `out` against its golden model.
 pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
     let (info, graph) = read_design(out)?;
+    let per_frame = (graph.input_len() + graph.output_len()) as u64;
+    let requested = opts.inputs.as_ref().map_or(opts.frames, |x| x.nrows());
+    let flag = if opts.inputs.is_some() { "--input" } else { "--frames" };
+    if requested == 0 {
+        return Err(InputError::new(Path::new(flag), "no frames to verify")
+            .expected("at least 1 frame")
+            .into());
+    }
+    if (requested as u64).saturating_mul(per_frame) > MAX_ELEMENTS {
+        return Err(InputError::new(
+            Path::new(flag),
+            format!(
+                "{requested} frames of {per_frame} input and output elements are more than one verify holds"
+            ),
+        )
+        .expected(format!(
+            "at most {} frames of this design",
+            MAX_ELEMENTS / per_frame.max(1)
+        ))
+        .into());
+    }
     let inputs = match &opts.inputs {
         Some(x) => x.clone(),
         None => crate::golden::random_inputs(&graph, opts.frames, opts.seed),
@@ -149,28 +289,105 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
     let frames = inputs.nrows();
     let expected = crate::golden::run(&graph, inputs.view());
     let exe = build_model(out, &info)?;
-    let sim = out.join("sim");
-    let abs = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
-    let in_path = abs(sim.join("input.txt"));
-    let out_path = abs(sim.join("output.txt"));
-    let mut text = format!("frames {} len {}\n", frames, inputs.ncols());
-    for row in inputs.rows() {
-        let line: Vec<String> = row.iter().map(|c| c.to_string()).collect();
-        text += &line.join(" ");
+    let cycle_per_frame =
+        info.interval_cycles + (info.input.beats_per_frame + info.output.beats_per_frame) as u64;
+    let slow = 1.0 / (1.0 - opts.stall.clamp(0.0, 0.95));
+    let n = shard_count(frames, opts.jobs);
+    let mut shards = Vec::with_capacity(n);
+    for k in 0..n {
+        let first = frames * k / n;
+        let last = frames * (k + 1) / n;
+        shards.push(Shard {
+            first,
+            frames: last - first,
+            // shard 0 runs exactly what a single process would
+            seed: opts.seed.wrapping_add(k as u64),
+            dir: run_dir(out, k)?,
+        });
+    }
+    let bar = Progress::new("simulation frames", Some(frames as u64));
+    let started = std::time::Instant::now();
+    let done: Vec<std::sync::atomic::AtomicU64> = (0..n)
+        .map(|_| std::sync::atomic::AtomicU64::new(0))
+        .collect();
+    let results: Vec<Result<String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = shards
+            .iter()
+            .enumerate()
+            .map(|(k, sh)| {
+                let (exe, inputs, bar, done) = (&exe, &inputs, &bar, &done);
+                let max_cycles = (100_000.0
+                    + (sh.frames as f64 + 4.0)
+                        * cycle_per_frame as f64
+                        * 8.0
+                        * slow
+                        * opts.burst.max(1.0)) as u64;
+                scope.spawn(move || {
+                    let rows = inputs.slice(ndarray::s![sh.first..sh.first + sh.frames, ..]);
+                    simulate(out, exe, rows, sh, opts, max_cycles, |f| {
+                        done[k].store(f, std::sync::atomic::Ordering::Relaxed);
+                        bar.set(
+                            done.iter()
+                                .map(|d| d.load(std::sync::atomic::Ordering::Relaxed))
+                                .sum(),
+                        );
+                    })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("a simulation thread failed".into())))
+            })
+            .collect()
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish();
+    for sh in &shards {
+        let _ = std::fs::remove_dir_all(&sh.dir);
+    }
+    let mut parsed = Vec::with_capacity(n);
+    for (sh, text) in shards.iter().zip(results) {
+        parsed.push(compare_shard(&info, &expected, &text?, sh)?);
+    }
+    let report = combine(&info, &graph, &shards, parsed, opts, frames, seconds);
+    write_measured(out, &info, &graph, &report)?;
+    Ok(report)
+}
+
+/// Run the model on one shard's frames; the text of its output file.
+fn simulate(
+    out: &Path,
+    exe: &Path,
+    rows: ndarray::ArrayView2<i64>,
+    sh: &Shard,
+    opts: &VerifyOptions,
+    max_cycles: u64,
+    progress: impl Fn(u64),
+) -> Result<String> {
+    let in_path = sh.dir.join("input.txt");
+    let out_path = sh.dir.join("output.txt");
+    let mut text = String::with_capacity(rows.len() * 4 + 32);
+    text += &format!("frames {} len {}\n", rows.nrows(), rows.ncols());
+    for row in rows.rows() {
+        let mut first = true;
+        for c in row {
+            if !first {
+                text.push(' ');
+            }
+            first = false;
+            text += &c.to_string();
+        }
         text.push('\n');
     }
     std::fs::write(&in_path, text)
         .map_err(|e| Error::io(format!("writing {}", in_path.display()), e))?;
-    let per_frame =
-        info.interval_cycles + (info.input.beats_per_frame + info.output.beats_per_frame) as u64;
-    let slow = 1.0 / (1.0 - opts.stall.clamp(0.0, 0.95));
-    let max_cycles = (100_000.0
-        + (frames as f64 + 4.0) * per_frame as f64 * 8.0 * slow * opts.burst.max(1.0))
-        as u64;
-    let mut child = Command::new(&exe)
+    let mut child = Command::new(exe)
         .arg(&in_path)
         .arg(&out_path)
-        .arg(opts.seed.to_string())
+        .arg(sh.seed.to_string())
         .arg(opts.stall.to_string())
         .arg(max_cycles.to_string())
         .arg(opts.burst.to_string())
@@ -180,7 +397,6 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
         .spawn()
         .map_err(|e| Error::io(format!("running {}", exe.display()), e))?;
     // the harness reports `progress N` (frames out) on stderr
-    let bar = Progress::new("simulation frames", Some(frames as u64));
     let mut other = String::new();
     if let Some(err) = child.stderr.take() {
         for line in BufReader::new(err).lines().map_while(|l| l.ok()) {
@@ -188,7 +404,7 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
                 .strip_prefix("progress ")
                 .map(|n| n.trim().parse::<u64>())
             {
-                Some(Ok(n)) => bar.set(n),
+                Some(Ok(n)) => progress(n),
                 _ => {
                     other.push_str(&line);
                     other.push('\n');
@@ -199,22 +415,19 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
     let status = child
         .wait()
         .map_err(|e| Error::io(format!("running {}", exe.display()), e))?;
-    bar.finish();
     if !status.success() {
         return Err(Error::Internal(format!(
             "simulation {} exited with {status}: {other}",
             exe.display()
         )));
     }
-    let text = std::fs::read_to_string(&out_path)
-        .map_err(|e| Error::io(format!("reading {}", out_path.display()), e))?;
-    let report = compare(&info, &graph, &expected, &text, opts, frames)?;
-    write_measured(out, &info, &graph, &report)?;
-    Ok(report)
+    std::fs::read_to_string(&out_path)
+        .map_err(|e| Error::io(format!("reading {}", out_path.display()), e))
 }
 
 /// Record a run next to the design: `verify.json`, and `report.html`
-/// refreshed to show the measured interval and verdict.
+/// refreshed to show the measured interval and verdict (each renamed into
+/// place whole, so concurrent verifies never leave half a file).
 fn write_measured(
     out: &Path,
     info: &DesignInfo,
@@ -227,19 +440,23 @@ fn write_measured(
     let page = crate::emit::report_html(graph, info, Some(report))?;
     for (name, text) in [("verify.json", json), ("report.html", page)] {
         let p = out.join(name);
-        std::fs::write(&p, text).map_err(|e| Error::io(format!("writing {}", p.display()), e))?;
+        let tmp = out.join(format!(".{name}.tomatl-tmp-{}", std::process::id()));
+        std::fs::write(&tmp, text)
+            .and_then(|_| std::fs::rename(&tmp, &p))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                Error::io(format!("writing {}", p.display()), e)
+            })?;
     }
     Ok(())
 }
 
-fn compare(
+fn compare_shard(
     info: &DesignInfo,
-    graph: &Graph,
     expected: &Array2<i64>,
     text: &str,
-    opts: &VerifyOptions,
-    frames: usize,
-) -> Result<VerifyReport> {
+    sh: &Shard,
+) -> Result<ShardResult> {
     let bad = |what: &str| Error::Internal(format!("unreadable simulation output: {what}"));
     let mut lines = text.lines();
     let mut stamps = Vec::new();
@@ -257,6 +474,7 @@ fn compare(
                 let t1: u64 = w[5].parse().map_err(|_| bad(line))?;
                 stamps.push((t0, t1));
                 let codes = lines.next().ok_or_else(|| bad("missing codes"))?;
+                let f = sh.first + f;
                 for (e, c) in codes.split_whitespace().enumerate() {
                     let got: i64 = c.parse().map_err(|_| bad(codes))?;
                     let want = expected.get([f, e]).copied().unwrap_or(i64::MIN);
@@ -293,6 +511,7 @@ fn compare(
         }
     }
     let received = stamps.len();
+    let frames = sh.frames;
     if received < frames {
         problems.push(format!(
             "only {received} of {frames} frames came out before the cycle limit (deadlock?)"
@@ -326,12 +545,69 @@ fn compare(
     } else {
         return Err(bad("missing status line"));
     }
-    let latency = stamps.first().map(|(a, b)| b - a + 1).unwrap_or(0);
-    let interval = (received >= 2)
-        .then(|| (stamps[received - 1].1 - stamps[0].1) as f64 / (received - 1) as f64);
+    Ok(ShardResult {
+        stamps,
+        mismatches,
+        first,
+        problems,
+    })
+}
+
+/// The measured interval may exceed the plan by this much at `--stall 0`:
+/// 5%, or 2 cycles for short intervals.
+pub fn interval_limit(planned: u64) -> f64 {
+    (planned as f64 * 1.05).max(planned as f64 + 2.0)
+}
+
+fn combine(
+    info: &DesignInfo,
+    graph: &Graph,
+    shards: &[Shard],
+    parsed: Vec<ShardResult>,
+    opts: &VerifyOptions,
+    frames: usize,
+    seconds: f64,
+) -> VerifyReport {
+    let mut problems = Vec::new();
+    let mut mismatches = 0;
+    let mut first: Option<Mismatch> = None;
+    let (mut span, mut gaps, mut received) = (0u64, 0usize, 0usize);
+    for (sh, r) in shards.iter().zip(&parsed) {
+        mismatches += r.mismatches;
+        if first.is_none() {
+            first = r.first.clone();
+        }
+        for p in &r.problems {
+            problems.push(if shards.len() > 1 {
+                format!("frames {}..{}: {p}", sh.first, sh.first + sh.frames)
+            } else {
+                p.clone()
+            });
+        }
+        received += r.stamps.len();
+        if let (Some(a), Some(b)) = (r.stamps.first(), r.stamps.last()) {
+            span += b.1 - a.1;
+            gaps += r.stamps.len() - 1;
+        }
+    }
+    let latency = parsed
+        .first()
+        .and_then(|r| r.stamps.first())
+        .map(|(a, b)| b - a + 1)
+        .unwrap_or(0);
+    let interval = (gaps > 0).then(|| span as f64 / gaps as f64);
+    let planned = info.interval_cycles;
+    if let Some(i) = interval {
+        if opts.stall == 0.0 && i > interval_limit(planned) {
+            problems.push(format!(
+                "interval {i:.2} cycles/frame is above the planned {planned} (limit {:.2} without stalls)",
+                interval_limit(planned)
+            ));
+        }
+    }
     let macs = graph.total_macs();
     let efficiency = interval.map(|i| macs as f64 / (info.multipliers as f64 * i.max(1.0)));
-    Ok(VerifyReport {
+    VerifyReport {
         pass: mismatches == 0 && problems.is_empty(),
         frames,
         frames_received: received,
@@ -339,46 +615,82 @@ fn compare(
         first_mismatch: first,
         latency_cycles: latency,
         interval_cycles: interval,
-        planned_interval_cycles: info.interval_cycles,
+        planned_interval_cycles: planned,
         macs_per_frame: macs,
         multipliers: info.multipliers,
         efficiency,
         stall: opts.stall,
         seed: opts.seed,
+        jobs: shards.len(),
+        frames_per_second: (seconds > 0.0).then(|| frames as f64 / seconds),
         problems,
-    })
+    }
 }
 
-/// After a failure: the first layer whose output already differs from the
-/// golden model, found by verifying the network cut after a layer
-/// (bisection over the layers; each probe is a design of its own under
-/// `OUT/sim/bisect`). `None` when every cut passes.
-pub fn smallest_failing_layer(out: &Path, opts: &VerifyOptions) -> Result<Option<String>> {
-    let (_, graph) = read_design(out)?;
-    let probe = |k: usize| -> Result<bool> {
-        let cut = graph.prefix(k);
-        let plan = crate::plan::plan(&cut, crate::plan::Fold::Min)?;
-        let files = crate::emit::emit(&cut, &plan)?;
-        let dir = out.join("sim").join("bisect").join(format!("upto_{k}"));
-        crate::emit::write_design(&dir, &files)?;
-        let mut o = opts.clone();
-        o.frames = o.frames.min(2);
-        o.inputs = o.inputs.map(|x| {
-            x.slice(ndarray::s![..o.frames.min(x.nrows()), ..])
-                .to_owned()
-        });
-        Ok(verify(&dir, &o)?.pass)
-    };
+/// The design of the network cut after layer `k`, generated afresh under
+/// `OUT/sim/bisect/upto_K`, verified with at most `frames` frames.
+fn probe_prefix(
+    out: &Path,
+    graph: &Graph,
+    k: usize,
+    fold: crate::plan::Fold,
+    opts: &VerifyOptions,
+    frames: usize,
+) -> Result<VerifyReport> {
+    let cut = graph.prefix(k);
+    let plan = crate::plan::plan(&cut, fold)?;
+    let files = crate::emit::emit(&cut, &plan)?;
+    let dir = out.join("sim").join("bisect").join(format!("upto_{k}"));
+    crate::emit::write_design(&dir, &files)?;
+    let mut o = opts.clone();
+    o.frames = o.frames.min(frames);
+    o.jobs = 1;
+    o.inputs = o.inputs.map(|x| {
+        x.slice(ndarray::s![..o.frames.min(x.nrows()), ..])
+            .to_owned()
+    });
+    verify(&dir, &o)
+}
+
+/// The first layer `k` for which `fails(k)` holds, by bisection over the
+/// layers (cuts before it pass, the whole network is assumed to fail);
+/// `None` when every cut passes.
+fn first_failing(graph: &Graph, mut fails: impl FnMut(usize) -> Result<bool>) -> Result<Option<String>> {
     let (mut lo, mut hi) = (0usize, graph.layers.len());
-    // invariant: cuts before `lo` pass, the cut at `hi - 1` (the whole
-    // network) fails or is unknown
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if probe(mid)? {
-            lo = mid + 1;
-        } else {
+        if fails(mid)? {
             hi = mid;
+        } else {
+            lo = mid + 1;
         }
     }
     Ok(graph.layers.get(lo).map(|l| l.name.clone()))
+}
+
+/// After a mismatch: the first layer whose output already differs from the
+/// golden model, found by verifying the network cut after a layer (each
+/// probe is a design of its own under `OUT/sim/bisect`). `None` when every
+/// cut passes.
+pub fn smallest_failing_layer(out: &Path, opts: &VerifyOptions) -> Result<Option<String>> {
+    let (_, graph) = read_design(out)?;
+    first_failing(&graph, |k| {
+        Ok(probe_prefix(out, &graph, k, crate::plan::Fold::Min, opts, 2)?.mismatches > 0)
+    })
+}
+
+/// After a run slower than planned (`--stall 0`): the first layer whose
+/// cut of the network, planned at the design's interval, is already slower
+/// than its plan: the stage whose stream stalls. `None` when every cut
+/// meets its plan.
+pub fn slowest_stage(out: &Path, opts: &VerifyOptions) -> Result<Option<String>> {
+    let (info, graph) = read_design(out)?;
+    let fold = crate::plan::Fold::Auto {
+        target_cycles: Some(info.interval_cycles),
+    };
+    let mut o = opts.clone();
+    o.stall = 0.0;
+    first_failing(&graph, |k| {
+        Ok(probe_prefix(out, &graph, k, fold, &o, 8)?.interval_over_plan())
+    })
 }
