@@ -200,7 +200,11 @@ fn cwd() -> Result<PathBuf> {
 fn common_checks(out: &Path, expected: &str) -> Result<PathBuf> {
     let r = resolve(out)?;
     if r.parent().is_none() {
-        return Err(refuse(out, "is the root folder", expected));
+        return Err(refuse(
+            out,
+            "is the root folder, an ancestor of every folder",
+            expected,
+        ));
     }
     if cwd()?.starts_with(&r) {
         return Err(refuse(
