@@ -195,8 +195,10 @@ fn a_killed_replacing_generate_leaves_the_old_or_the_new_design_whole() {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        // moments spread over the whole run, a little beyond its end
-        let delay = took.mul_f64((rng % 1000) as f64 / 1100.0);
+        // moments spread over the whole run, denser early (the process
+        // start takes part of it)
+        let u = (rng % 1000) as f64 / 1000.0;
+        let delay = took.mul_f64(u * u);
         let mut child = Command::new(env!("CARGO_BIN_EXE_tomatl"))
             .args(["generate", net, "-o", "d", "--fold", "max"])
             .current_dir(dir)
