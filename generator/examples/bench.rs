@@ -114,6 +114,35 @@ fn main() {
             format!("{:.2}", dsp_density(&g, &plan)),
         ));
         if name == "resnet8" {
+            // the same frames in one simulation process and shared over two
+            let fps = |jobs: usize| {
+                let r = tomatl::sim::verify(
+                    &out,
+                    &tomatl::sim::VerifyOptions {
+                        frames: 48,
+                        jobs,
+                        ..Default::default()
+                    },
+                )
+                .expect("verify");
+                assert!(r.pass, "{net} --jobs {jobs}: {}", r.line());
+                (r.frames_per_second.unwrap_or(0.0), r.pass)
+            };
+            let (one, pass1) = fps(1);
+            let (two, pass2) = fps(2);
+            assert_eq!(pass1, pass2, "verdicts differ");
+            rows.push((
+                "resnet8: verify --jobs 1, 48 frames: simulated frames/s".into(),
+                format!("{one:.2}"),
+            ));
+            rows.push((
+                "resnet8: verify --jobs 2, 48 frames: simulated frames/s".into(),
+                format!("{two:.2}"),
+            ));
+            rows.push((
+                "resnet8: verify --jobs 2 / --jobs 1 (same verdict)".into(),
+                format!("{:.2}x", two / one.max(1e-9)),
+            ));
             rows.push((
                 "resnet8 on pynq-z2 / published INT8 ResNet-8 (2,431 frames/s at 143 MHz)".into(),
                 format!("{:.2}x", fit.fps / 2431.0),

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use tomatl::emit;
-use tomatl::output;
 use tomatl::error::{Error, InputError, Result};
 use tomatl::ir::display::si;
+use tomatl::output;
 use tomatl::plan::{self, Fold};
 use tomatl::sim::{self, VerifyOptions};
 
@@ -357,9 +357,8 @@ fn run(cmd: Cmd) -> Result<u8> {
                 "0 simulation processes",
                 "at least 1",
             )?;
-            let jobs = jobs.unwrap_or_else(|| {
-                std::thread::available_parallelism().map_or(1, |n| n.get())
-            });
+            let jobs =
+                jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             check_flag(
                 (0.0..0.95).contains(&stall),
                 "--stall",
@@ -542,7 +541,12 @@ fn run(cmd: Cmd) -> Result<u8> {
             let b = plan::load_board(&board)?;
             let graph = tomatl::frontend::load(&net)?;
             let weights = tomatl::frontend::weight_file(&net)?;
-            let mut inputs = vec![net.as_path(), calib.as_path(), data.as_path(), labels.as_path()];
+            let mut inputs = vec![
+                net.as_path(),
+                calib.as_path(),
+                data.as_path(),
+                labels.as_path(),
+            ];
             inputs.extend(weights.as_deref());
             let target = output::check_dir(&out, output::DirKind::Search, &inputs)?;
             let cal =

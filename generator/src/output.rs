@@ -300,7 +300,11 @@ fn foreign_file(dir: &Path, m: &Manifest, kind: DirKind) -> Option<String> {
     let mut stack = vec![(dir.to_path_buf(), String::new())];
     while let Some((d, prefix)) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&d) else {
-            return Some(if prefix.is_empty() { ".".into() } else { prefix });
+            return Some(if prefix.is_empty() {
+                ".".into()
+            } else {
+                prefix
+            });
         };
         let mut names: Vec<_> = rd.filter_map(|e| e.ok()).collect();
         names.sort_by_key(|e| e.file_name());
@@ -402,9 +406,8 @@ pub fn write_dir(t: &DirTarget, files: &[(String, Vec<u8>)]) -> Result<()> {
             if let Some(d) = p.parent() {
                 std::fs::create_dir_all(d).map_err(|e| write_err(&t.out, "cannot write", e))?;
             }
-            std::fs::write(&p, contents).map_err(|e| {
-                write_err(&t.out, &format!("cannot write {rel}"), e)
-            })?;
+            std::fs::write(&p, contents)
+                .map_err(|e| write_err(&t.out, &format!("cannot write {rel}"), e))?;
         }
         std::fs::write(tmp.join(MANIFEST), manifest.to_json()?)
             .map_err(|e| write_err(&t.out, &format!("cannot write {MANIFEST}"), e))?;
@@ -588,11 +591,7 @@ pub fn write_file_with(
         .extension()
         .map(|e| format!(".{}", e.to_string_lossy()))
         .unwrap_or_default();
-    let tmp = parent.join(format!(
-        "{}{}{ext}",
-        tmp_prefix(&leaf),
-        std::process::id()
-    ));
+    let tmp = parent.join(format!("{}{}{ext}", tmp_prefix(&leaf), std::process::id()));
     let r = write(&tmp).and_then(|_| {
         std::fs::rename(&tmp, target).map_err(|e| write_err(out, "cannot move into place", e))
     });
@@ -622,7 +621,11 @@ impl CreatedDirs {
         }
         let made = CreatedDirs(missing);
         std::fs::create_dir_all(dir).map_err(|e| {
-            write_err(shown, &format!("cannot create the folder {}", dir.display()), e)
+            write_err(
+                shown,
+                &format!("cannot create the folder {}", dir.display()),
+                e,
+            )
         })?;
         Ok(made)
     }

@@ -69,6 +69,7 @@ fn resnet8_survives_long_stall_bursts() {
         stall: 0.5,
         burst: 300.0,
         inputs: None,
+        jobs: 1,
     };
     let r = tomatl::sim::verify(&out, &opts).expect("verify");
     assert!(r.pass, "resnet8 with 300-cycle bursts: {}", r.line());
@@ -227,6 +228,7 @@ fn random_cnns_match_the_golden_model_in_rtl() {
                 stall: 0.5,
                 burst: 200.0,
                 inputs: None,
+                jobs: 1,
             };
             let r = tomatl::sim::verify(&out, &opts).expect("verify");
             assert!(r.pass, "seed {seed} with stall bursts: {}", r.line());

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-
 fn tomatl(args: &[&str], cwd: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tomatl"))
         .args(args)
@@ -134,15 +133,38 @@ fn the_root_folder_is_refused_before_anything_is_written() {
 fn a_design_is_replaced_but_a_design_holding_user_files_is_not() {
     let (t, proj) = setup();
     let o = tomatl(&["generate", "net.yaml", "-o", "out/d"], &proj);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(proj.join("out/d/tomatl-manifest.json").is_file());
-    let o = tomatl(&["generate", "net.yaml", "-o", "out/d", "--fold", "min"], &proj);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tomatl(
+        &["generate", "net.yaml", "-o", "out/d", "--fold", "min"],
+        &proj,
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // verify's own files do not make the folder foreign
     let o = tomatl(&["verify", "out/d", "--frames", "4"], &proj);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     let o = tomatl(&["generate", "net.yaml", "-o", "out/d"], &proj);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     std::fs::write(proj.join("out/d/rtl/my_wrapper.v"), "// mine").expect("write");
     refused(
         t.path(),
@@ -153,7 +175,12 @@ fn a_design_is_replaced_but_a_design_holding_user_files_is_not() {
     // an empty folder is fine
     std::fs::create_dir_all(proj.join("empty")).expect("mkdir");
     let o = tomatl(&["generate", "net.yaml", "-o", "empty"], &proj);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // nothing of the writes is left beside the outputs
     let names: Vec<String> = std::fs::read_dir(proj.join("out"))
         .expect("read_dir")
@@ -177,7 +204,12 @@ fn a_killed_replacing_generate_leaves_the_old_or_the_new_design_whole() {
     let net = net.to_str().expect("utf-8");
     let gen = |out: &str, fold: &str| {
         let o = tomatl(&["generate", net, "-o", out, "--fold", fold], dir);
-        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     gen("old", "min");
     gen("new", "max");
@@ -238,21 +270,46 @@ fn import_writes_both_files_only_after_every_check() {
     let model = model.to_str().expect("utf-8");
     // missing parents are created
     let o = tomatl(&["import", model, "-o", "a/b/net.yaml"], dir);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(dir.join("a/b/net.npz").is_file());
     // its own outputs are replaced
     let o = tomatl(&["import", model, "-o", "a/b/net.yaml"], dir);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // -o naming the weights file
     refused(dir, dir, &["import", model, "-o", "a/b/net.npz"], ".yaml");
     // a description the user wrote, and weights the user made
     std::fs::write(dir.join("mine.yaml"), "name: mine\n").expect("write");
-    refused(dir, dir, &["import", model, "-o", "mine.yaml"], "tomatl did not write");
+    refused(
+        dir,
+        dir,
+        &["import", model, "-o", "mine.yaml"],
+        "tomatl did not write",
+    );
     std::fs::write(dir.join("w.npz"), b"PK user data").expect("write");
-    refused(dir, dir, &["import", model, "-o", "w.yaml"], "tomatl did not write");
+    refused(
+        dir,
+        dir,
+        &["import", model, "-o", "w.yaml"],
+        "tomatl did not write",
+    );
     // a model that does not convert leaves no file behind
     std::fs::write(dir.join("bad.onnx"), b"\x08\x07garbage").expect("write");
-    refused(dir, dir, &["import", "bad.onnx", "-o", "q/net.yaml"], "bad.onnx");
+    refused(
+        dir,
+        dir,
+        &["import", "bad.onnx", "-o", "q/net.yaml"],
+        "bad.onnx",
+    );
     assert!(!dir.join("q").exists());
 }
 
@@ -272,20 +329,34 @@ fn run_and_quantize_never_replace_user_files() {
     refused(
         root,
         &proj,
-        &["run", "net.yaml", "--input", "x.npy", "--output", "net.yaml"],
+        &[
+            "run", "net.yaml", "--input", "x.npy", "--output", "net.yaml",
+        ],
         "an input of this command",
     );
     refused(
         root,
         &proj,
-        &["run", "net.yaml", "--input", "x.npy", "--output", "sub/deep/data.bin"],
+        &[
+            "run",
+            "net.yaml",
+            "--input",
+            "x.npy",
+            "--output",
+            "sub/deep/data.bin",
+        ],
         "tomatl did not write",
     );
     let o = tomatl(
         &["run", "net.yaml", "--input", "x.npy", "--output", "y/y.npy"],
         &proj,
     );
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     // zero frames
     let empty = ndarray::Array2::<i64>::zeros((0, 4));
     ndarray_npy::write_npy(proj.join("e.npy"), &empty).expect("write npy");
@@ -308,13 +379,19 @@ fn run_and_quantize_never_replace_user_files() {
 fn write_errors_name_the_path_and_exit_2() {
     let (_t, proj) = setup();
     // a parent that is a file
-    let o = tomatl(&["generate", "net.yaml", "-o", "sub/deep/data.bin/x"], &proj);
+    let o = tomatl(
+        &["generate", "net.yaml", "-o", "sub/deep/data.bin/x"],
+        &proj,
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("sub/deep/data.bin/x"), "{err}");
     assert!(err.contains("expected:"), "{err}");
     // a folder nobody can create
-    let o = tomatl(&["generate", "net.yaml", "-o", "/proc/tomatl-design"], &proj);
+    let o = tomatl(
+        &["generate", "net.yaml", "-o", "/proc/tomatl-design"],
+        &proj,
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("/proc/tomatl-design"), "{err}");

@@ -132,6 +132,8 @@ fn report(pass: bool, interval: f64) -> VerifyReport {
         efficiency: Some(12_501_632.0 / (341.0 * interval)),
         stall: 0.3,
         seed: 5,
+        jobs: 1,
+        frames_per_second: Some(3.5),
         problems: if pass {
             vec![]
         } else {

@@ -36,7 +36,11 @@ fn copy_dir(from: &Path, to: &Path) {
         .arg(to)
         .output()
         .expect("cp");
-    assert!(o.status.success(), "cp: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "cp: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn edit(path: &Path, from: &str, to: &str) {
@@ -62,7 +66,9 @@ fn two_verifies_of_one_design_at_once_both_pass() {
     jet_tagger(&d);
     let spawn = |seed: &str| {
         Command::new(env!("CARGO_BIN_EXE_tomatl"))
-            .args(["verify", "d", "--frames", "24", "--stall", "0.2", "--seed", seed])
+            .args([
+                "verify", "d", "--frames", "24", "--stall", "0.2", "--seed", seed,
+            ])
             .current_dir(t.path())
             .output()
     };
@@ -141,12 +147,20 @@ fn inconsistent_folders_and_frame_counts_are_refused() {
     // a design edited to describe other streams
     let bad = dir.join("design_edit");
     copy_dir(&d, &bad);
-    edit(&bad.join("design.json"), "\"beats_per_frame\": ", "\"beats_per_frame\": 1");
+    edit(
+        &bad.join("design.json"),
+        "\"beats_per_frame\": ",
+        "\"beats_per_frame\": 1",
+    );
     refused(&["verify", "design_edit"], "design.json");
     // a harness that is not the one generated with the design
     let bad = dir.join("harness_edit");
     copy_dir(&d, &bad);
-    edit(&bad.join("sim/design.h"), "#define", "#define TOMATL_EDITED 1\n#define");
+    edit(
+        &bad.join("sim/design.h"),
+        "#define",
+        "#define TOMATL_EDITED 1\n#define",
+    );
     refused(&["verify", "harness_edit"], "sim/design.h");
     // no manifest: not a design tomatl wrote
     let bad = dir.join("no_manifest");

@@ -74,9 +74,7 @@ fn npz_bytes(arrays: &[(String, Array)]) -> Result<Vec<u8>> {
 /// (missing parent folders created).
 pub fn import(model: &Path, out: &Path, input_type: TensorType) -> Result<Summary> {
     use crate::output::{check_file, write_file, FileKind, YAML_MARK};
-    let is_yaml = out
-        .extension()
-        .is_some_and(|e| e == "yaml" || e == "yml");
+    let is_yaml = out.extension().is_some_and(|e| e == "yaml" || e == "yml");
     if !is_yaml {
         return Err(InputError::new(out, "is not a .yaml file name")
             .expected("-o NET.yaml (the weights go beside it as NET.npz)")

@@ -105,7 +105,11 @@ impl VerifyReport {
             .unwrap_or_else(|| "-".into());
         let head = format!(
             "frames={} mismatches={} latency={} interval={} planned={}",
-            self.frames, self.mismatches, self.latency_cycles, interval, self.planned_interval_cycles
+            self.frames,
+            self.mismatches,
+            self.latency_cycles,
+            interval,
+            self.planned_interval_cycles
         );
         if self.pass {
             format!("PASS {head}")
@@ -263,7 +267,11 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
     let (info, graph) = read_design(out)?;
     let per_frame = (graph.input_len() + graph.output_len()) as u64;
     let requested = opts.inputs.as_ref().map_or(opts.frames, |x| x.nrows());
-    let flag = if opts.inputs.is_some() { "--input" } else { "--frames" };
+    let flag = if opts.inputs.is_some() {
+        "--input"
+    } else {
+        "--frames"
+    };
     if requested == 0 {
         return Err(InputError::new(Path::new(flag), "no frames to verify")
             .expected("at least 1 frame")
@@ -655,7 +663,10 @@ fn probe_prefix(
 /// The first layer `k` for which `fails(k)` holds, by bisection over the
 /// layers (cuts before it pass, the whole network is assumed to fail);
 /// `None` when every cut passes.
-fn first_failing(graph: &Graph, mut fails: impl FnMut(usize) -> Result<bool>) -> Result<Option<String>> {
+fn first_failing(
+    graph: &Graph,
+    mut fails: impl FnMut(usize) -> Result<bool>,
+) -> Result<Option<String>> {
     let (mut lo, mut hi) = (0usize, graph.layers.len());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
