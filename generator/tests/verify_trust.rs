@@ -170,6 +170,9 @@ fn inconsistent_folders_and_frame_counts_are_refused() {
     refused(&["verify", "nowhere"], "not a tomatl design");
 }
 
+/// A fault put into a copy of a design.
+type Inject = dyn Fn(&Path);
+
 fn corrupt_weight(d: &Path) {
     // the first weight word of the first layer, every bit flipped
     let p = d.join("rtl/fc1_weights.mem");
@@ -219,7 +222,7 @@ fn a_design_slower_than_planned_and_injected_faults_fail() {
     let r = run(&d, 16, 0.2, 1);
     assert!(r.line().contains("planned=64"), "{}", r.line());
 
-    let faults: [(&str, &dyn Fn(&Path)); 3] = [
+    let faults: [(&str, &Inject); 3] = [
         ("a weight word", &corrupt_weight),
         ("the rounding constant", &|d: &Path| {
             edit(
