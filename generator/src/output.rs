@@ -364,7 +364,7 @@ fn clean_leftovers(target: &Path) {
     }
 }
 
-fn write_err(path: &Path, what: &str, e: std::io::Error) -> Error {
+pub fn write_err(path: &Path, what: &str, e: std::io::Error) -> Error {
     InputError::new(path, format!("{what}: {e}"))
         .expected("a path in a folder you can write to, on a file system with space")
         .into()

@@ -209,7 +209,7 @@ pub fn build_model(out: &Path, info: &DesignInfo) -> Result<PathBuf> {
         .truncate(false)
         .write(true)
         .open(&lock_path)
-        .map_err(|e| Error::io(format!("opening {}", lock_path.display()), e))?;
+        .map_err(|e| crate::output::write_err(&lock_path, "cannot open the build lock", e))?;
     lock.lock()
         .map_err(|e| Error::io(format!("locking {}", lock_path.display()), e))?;
     let b = verilator::Build {
@@ -236,7 +236,8 @@ fn run_dir(out: &Path, shard: usize) -> Result<PathBuf> {
         .join("runs")
         .join(format!("{}-{n}-{shard}", std::process::id()));
     let d = std::path::absolute(&d).unwrap_or(d);
-    std::fs::create_dir_all(&d).map_err(|e| Error::io(format!("creating {}", d.display()), e))?;
+    std::fs::create_dir_all(&d)
+        .map_err(|e| crate::output::write_err(&d, "cannot create the run folder", e))?;
     Ok(d)
 }
 
@@ -391,7 +392,7 @@ fn simulate(
         text.push('\n');
     }
     std::fs::write(&in_path, text)
-        .map_err(|e| Error::io(format!("writing {}", in_path.display()), e))?;
+        .map_err(|e| crate::output::write_err(&in_path, "cannot write", e))?;
     let mut child = Command::new(exe)
         .arg(&in_path)
         .arg(&out_path)
@@ -453,7 +454,7 @@ fn write_measured(
             .and_then(|_| std::fs::rename(&tmp, &p))
             .map_err(|e| {
                 let _ = std::fs::remove_file(&tmp);
-                Error::io(format!("writing {}", p.display()), e)
+                crate::output::write_err(&p, "cannot write", e)
             })?;
     }
     Ok(())
