@@ -205,10 +205,7 @@ fn mutate_yaml(rng: &mut Rng, text: &str, donors: &[Vec<u8>]) -> Vec<u8> {
                 }
                 let start = hits[rng.below(hits.len())] + pat.len();
                 let rest = &t[start..];
-                let end = start
-                    + rest
-                        .find(|c| matches!(c, ',' | '}' | '\n'))
-                        .unwrap_or(rest.len());
+                let end = start + rest.find([',', '}', '\n']).unwrap_or(rest.len());
                 let v = rng.pick(VALUES).to_string();
                 t.replace_range(start..end, &v);
             }
@@ -257,10 +254,7 @@ fn mutate_yaml(rng: &mut Rng, text: &str, donors: &[Vec<u8>]) -> Vec<u8> {
                     Some(i) => {
                         let start = i + pat.len();
                         let rest = &t[start..];
-                        let end = start
-                            + rest
-                                .find(|c| matches!(c, ',' | '}' | '\n'))
-                                .unwrap_or(rest.len());
+                        let end = start + rest.find([',', '}', '\n']).unwrap_or(rest.len());
                         t.replace_range(start..end, &v);
                     }
                     None => t = format!("deep: {v}\n{t}"),
@@ -286,7 +280,7 @@ fn mutate_yaml(rng: &mut Rng, text: &str, donors: &[Vec<u8>]) -> Vec<u8> {
 /// A `.npy` header of shape `shape` (text as given) with data bytes.
 fn npy_with_header(header: &str, data: &[u8]) -> Vec<u8> {
     let mut h = header.as_bytes().to_vec();
-    while (10 + h.len() + 1) % 64 != 0 {
+    while !(10 + h.len() + 1).is_multiple_of(64) {
         h.push(b' ');
     }
     h.push(b'\n');
