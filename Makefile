@@ -9,7 +9,7 @@ OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOOLS := verilator yosys iverilog
 
-.PHONY: setup demo test verify-all fashion bench clean
+.PHONY: setup demo test verify-all fashion bench clean fuzz
 
 # Install what is missing (Debian/Ubuntu): the open hardware tools, the
 # Fashion-MNIST data set, and the Python packages of examples/train.
@@ -70,3 +70,9 @@ bench: setup
 
 clean:
 	rm -rf $(OUT) target
+
+# Longer input fuzzing (make test runs 500 cases): `make fuzz N=20000 SEED=7`.
+N ?= 5000
+SEED ?= 0x746f6d61746c2021
+fuzz:
+	TOMATL_FUZZ_CASES=$(N) TOMATL_FUZZ_SEED=$(SEED) $(CARGO) test --release --locked --test fuzz_inputs -- --nocapture

@@ -1,10 +1,16 @@
 //! Reading NumPy arrays of any integer or float dtype (from a `.npy` file or
-//! an `.npz` member) into one of two element kinds.
+//! an `.npz` member) into one of two element kinds, with work bounded by the
+//! data really present (`npy.rs`).
 
-use std::io::{Read, Seek};
+use std::fs::File;
+use std::io::BufReader;
 
-use ndarray::{ArrayD, IxDyn, OwnedRepr};
-use ndarray_npy::{NpzReader, ReadNpyError, ReadNpyExt, ReadNpzError, ReadableElement};
+use ndarray::ArrayD;
+use zip::result::ZipError;
+use zip::ZipArchive;
+
+use super::npy;
+use super::read::MAX_NPZ_UNPACKED_BYTES;
 
 /// An array as stored: integers (codes) or reals.
 pub enum AnyArray {
@@ -31,88 +37,54 @@ pub enum ArrayError {
     Other(String),
 }
 
-/// Where arrays come from: one attempt per element type.
-trait Source {
-    fn read<T: ReadableElement>(&mut self) -> Result<ArrayD<T>, ReadNpyError>;
-}
-
-struct Bytes<'a>(&'a [u8]);
-
-impl Source for Bytes<'_> {
-    fn read<T: ReadableElement>(&mut self) -> Result<ArrayD<T>, ReadNpyError> {
-        ArrayD::<T>::read_npy(self.0)
-    }
-}
-
-struct Member<'a, R: Read + Seek> {
-    npz: &'a mut NpzReader<R>,
-    name: &'a str,
-}
-
-impl<R: Read + Seek> Source for Member<'_, R> {
-    fn read<T: ReadableElement>(&mut self) -> Result<ArrayD<T>, ReadNpyError> {
-        match self.npz.by_name::<OwnedRepr<T>, IxDyn>(self.name) {
-            Ok(a) => Ok(a),
-            Err(ReadNpzError::Npy(e)) => Err(e),
-            Err(ReadNpzError::Zip(e)) => Err(ReadNpyError::Io(std::io::Error::other(e))),
-        }
-    }
-}
-
 /// Read the contents of a `.npy` file.
 pub fn read_npy_bytes(bytes: &[u8]) -> Result<AnyArray, ArrayError> {
-    read_any(&mut Bytes(bytes))
+    npy::read_bytes(bytes)
 }
 
-/// Read member `name` of an `.npz` archive.
-pub fn read_npz_member<R: Read + Seek>(
-    npz: &mut NpzReader<R>,
-    name: &str,
-) -> Result<AnyArray, ArrayError> {
-    read_any(&mut Member { npz, name })
+/// An open `.npz` archive. The data read from it, over all its members,
+/// is at most [`MAX_NPZ_UNPACKED_BYTES`].
+pub struct Npz {
+    zip: ZipArchive<BufReader<File>>,
+    budget: u64,
 }
 
-/// `Ok(None)` when the dtype is not `T`.
-fn attempt<T: ReadableElement>(
-    src: &mut impl Source,
-    last_dtype: &mut String,
-) -> Result<Option<ArrayD<T>>, ArrayError> {
-    match src.read::<T>() {
-        Ok(a) => Ok(Some(a)),
-        Err(ReadNpyError::WrongDescriptor(d)) => {
-            *last_dtype = d.to_string();
-            Ok(None)
-        }
-        Err(e) => Err(ArrayError::Other(e.to_string())),
+impl Npz {
+    /// Open an archive (a regular file whose size has been checked).
+    pub fn open(f: File) -> Result<Npz, String> {
+        let zip = ZipArchive::new(BufReader::new(f)).map_err(|e| e.to_string())?;
+        Ok(Npz {
+            zip,
+            budget: MAX_NPZ_UNPACKED_BYTES,
+        })
     }
-}
 
-macro_rules! try_ints {
-    ($src:expr, $dt:expr, $($t:ty),*) => {
-        $(
-            if let Some(a) = attempt::<$t>($src, $dt)? {
-                return Ok(AnyArray::Int(a.mapv(i64::from)));
-            }
-        )*
-    };
-}
+    /// The array names, in archive order (one `.npy` suffix stripped, as
+    /// NumPy does).
+    pub fn names(&mut self) -> Result<Vec<String>, String> {
+        (0..self.zip.len())
+            .map(|i| {
+                let f = self.zip.by_index(i).map_err(|e| e.to_string())?;
+                let name = f.name();
+                Ok(name.strip_suffix(".npy").unwrap_or(name).to_owned())
+            })
+            .collect()
+    }
 
-fn read_any(src: &mut impl Source) -> Result<AnyArray, ArrayError> {
-    let mut dtype = String::new();
-    if let Some(a) = attempt::<f32>(src, &mut dtype)? {
-        return Ok(AnyArray::Float(a.mapv(f64::from)));
+    /// Member `name` (or `name.npy`).
+    pub fn read(&mut self, name: &str) -> Result<AnyArray, ArrayError> {
+        let zip_err = |e: ZipError| ArrayError::Other(e.to_string());
+        let index = match self.zip.index_for_name(name) {
+            Some(i) => i,
+            None => self
+                .zip
+                .index_for_name(&format!("{name}.npy"))
+                .ok_or_else(|| zip_err(ZipError::FileNotFound))?,
+        };
+        let mut f = self.zip.by_index(index).map_err(zip_err)?;
+        let available = f.size();
+        npy::read_stream(&mut f, available, &mut self.budget)
     }
-    if let Some(a) = attempt::<f64>(src, &mut dtype)? {
-        return Ok(AnyArray::Float(a));
-    }
-    try_ints!(src, &mut dtype, i8, i16, i32, i64, u8, u16, u32);
-    if let Some(a) = attempt::<u64>(src, &mut dtype)? {
-        if let Some((i, &v)) = a.iter().enumerate().find(|(_, &v)| v > i64::MAX as u64) {
-            return Err(ArrayError::TooLarge(unravel(i, a.shape()), v));
-        }
-        return Ok(AnyArray::Int(a.mapv(|v| v as i64)));
-    }
-    Err(ArrayError::Dtype(dtype))
 }
 
 /// The multi-index of the `i`-th element in row-major order.

@@ -7,9 +7,11 @@
 mod arrays;
 mod diag;
 mod layers;
+mod npy;
 mod params;
 mod policy;
 pub mod quantize;
+pub mod read;
 mod spec;
 mod tensors;
 
@@ -20,7 +22,7 @@ use crate::ir::numerics::{acc_bits_for, dot_range};
 use crate::ir::types::{INPUT_BITS_RANGE, MAX_ACC_BITS};
 use crate::ir::{self, Conv, Dense, Layer, Op, Pool, WeightType};
 
-use diag::{at, at_value, check_identifier, fail, Res};
+use diag::{at, at_value, check_identifier, Res};
 use layers::{Kind, Planned};
 use params::Params;
 use policy::TypeFields;
@@ -32,9 +34,7 @@ pub use tensors::{read_labels, read_real_tensor, read_tensor, write_tensor};
 /// Read a network description and its parameters: validate, infer shapes,
 /// quantize.
 pub fn load(path: &Path) -> Result<ir::Graph, Error> {
-    let yaml = std::fs::read_to_string(path).map_err(|e| {
-        fail(path, format!("cannot read network description: {e}")).expected("a readable YAML file")
-    })?;
+    let yaml = read::read_text_bounded(path, read::MAX_DESCRIPTION_BYTES, "network description")?;
     load_str(&yaml, path)
 }
 
@@ -48,9 +48,7 @@ pub fn load_str(yaml: &str, path: &Path) -> Result<ir::Graph, Error> {
 /// resolved against the description's folder; `None` for random weights.
 /// The description must load: call after [`load`].
 pub fn weight_file(path: &Path) -> Result<Option<std::path::PathBuf>, Error> {
-    let yaml = std::fs::read_to_string(path).map_err(|e| {
-        fail(path, format!("cannot read network description: {e}")).expected("a readable YAML file")
-    })?;
+    let yaml = read::read_text_bounded(path, read::MAX_DESCRIPTION_BYTES, "network description")?;
     let doc = spec::parse(&yaml, path)?;
     let file = doc
         .value

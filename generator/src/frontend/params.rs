@@ -1,20 +1,18 @@
 //! Layer parameters: drawn at random from a seed, or read from an `.npz`
 //! file (integer codes taken as they are, floats quantized by the policy).
 
-use std::fs::File;
-use std::io::BufReader;
 use std::path::Path;
 
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
-use ndarray_npy::NpzReader;
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_saphyr::Spanned;
 
-use super::arrays::{read_npz_member, unravel, AnyArray, ArrayError};
+use super::arrays::{unravel, AnyArray, ArrayError, Npz};
 use super::diag::{at_value, fail, shape_str, Res};
 use super::layers::{Planned, WeightShape};
 use super::quantize::{bias_code, weight_code};
+use super::read::{open_bounded, MAX_NPZ_BYTES};
 use crate::ir::{RealParams, WeightType};
 
 /// Quantized parameters of one layer with weights, in the ir's layout.
@@ -126,15 +124,16 @@ pub fn from_npz(
 ) -> Res<Vec<Option<Params>>> {
     let base = yaml.parent().unwrap_or(Path::new(""));
     let path = base.join(&file.value);
-    let f = File::open(&path).map_err(|e| {
-        at_value(
+    if !path.exists() {
+        return Err(at_value(
             yaml,
             file,
-            format!("cannot open weight file `{}`: {e}", path.display()),
+            format!("cannot open weight file `{}`: no such file", path.display()),
         )
-        .expected("an existing .npz file (paths are relative to the network description)")
-    })?;
-    let mut npz = NpzReader::new(BufReader::new(f)).map_err(|e| {
+        .expected("an existing .npz file (paths are relative to the network description)"));
+    }
+    let (f, _) = open_bounded(&path, MAX_NPZ_BYTES, "weight file")?;
+    let mut npz = Npz::open(f).map_err(|e| {
         fail(&path, format!("not a readable .npz archive: {e}"))
             .expected("a NumPy .npz file (numpy.savez)")
     })?;
@@ -163,7 +162,7 @@ pub fn from_npz(
 /// The arrays of one layer in an open archive.
 struct Arrays<'a> {
     path: &'a Path,
-    npz: &'a mut NpzReader<BufReader<File>>,
+    npz: &'a mut Npz,
     names: &'a [String],
     layer: &'a str,
 }
@@ -558,13 +557,8 @@ fn check_names(path: &Path, names: &[String], layers: &[Planned]) -> Res<()> {
 }
 
 /// Member `name` of the archive, any shape.
-fn read_member(
-    path: &Path,
-    npz: &mut NpzReader<BufReader<File>>,
-    name: &str,
-    layer: &str,
-) -> Res<AnyArray> {
-    read_npz_member(npz, name)
+fn read_member(path: &Path, npz: &mut Npz, name: &str, layer: &str) -> Res<AnyArray> {
+    npz.read(name)
         .map_err(|e| match e {
             ArrayError::TooLarge(idx, v) => fail(
                 path,
@@ -583,7 +577,7 @@ fn read_member(
 /// Member `name`, which must have shape `shape` (`layout` names its axes).
 fn read(
     path: &Path,
-    npz: &mut NpzReader<BufReader<File>>,
+    npz: &mut Npz,
     name: &str,
     layer: &str,
     shape: &[usize],

@@ -8,6 +8,7 @@ use ndarray_npy::{write_npy, WritableElement, WriteNpyError};
 use super::arrays::{read_npy_bytes, unravel, AnyArray, ArrayError};
 use super::diag::{fail, shape_str};
 use super::quantize::tensor_code;
+use super::read::{read_bounded, MAX_NPY_BYTES};
 use crate::error::Error;
 use crate::ir::TensorType;
 
@@ -50,8 +51,7 @@ pub fn read_real_tensor(
 /// Read integer labels: a `.npy` of shape `[frames]` (or `[frames, 1]`)
 /// with values in `0..classes`.
 pub fn read_labels(path: &Path, classes: usize) -> Result<Vec<usize>, Error> {
-    let bytes =
-        std::fs::read(path).map_err(|e| fail(path, format!("cannot read label file: {e}")))?;
+    let bytes = read_bounded(path, MAX_NPY_BYTES, "label file")?;
     let expected = format!("integer class labels in 0..{classes}, shaped [frames]");
     let a = read_npy_bytes(&bytes).map_err(|e| {
         fail(path, format!("not a readable label file: {}", describe(e))).expected(&expected)
@@ -98,8 +98,7 @@ fn read_frames(
     ty: &TensorType,
 ) -> Result<(usize, AnyArray, Vec<usize>), Error> {
     check_type(ty)?;
-    let bytes =
-        std::fs::read(path).map_err(|e| fail(path, format!("cannot read tensor file: {e}")))?;
+    let bytes = read_bounded(path, MAX_NPY_BYTES, "tensor file")?;
     let a = read_npy_bytes(&bytes).map_err(|e| match e {
         ArrayError::TooLarge(idx, v) => fail(
             path,

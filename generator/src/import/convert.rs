@@ -67,12 +67,27 @@ enum Shape {
     },
 }
 
+/// The most elements a tensor of an imported graph may have (the
+/// frontend's limit).
+const MAX_ELEMENTS: usize = 1 << 26;
+
 impl Shape {
+    /// Elements (saturating: shapes are checked against [`MAX_ELEMENTS`]
+    /// where they are made).
     fn len(&self) -> usize {
         match *self {
-            Shape::Img { c, h, w } => c * h * w,
+            Shape::Img { c, h, w } => c.saturating_mul(h).saturating_mul(w),
             Shape::Vec { n, .. } => n,
         }
+    }
+
+    /// Every size at least 1 and at most [`MAX_ELEMENTS`] elements.
+    fn valid(&self) -> bool {
+        let sizes_ok = match *self {
+            Shape::Img { c, h, w } => c > 0 && h > 0 && w > 0,
+            Shape::Vec { n, .. } => n > 0,
+        };
+        sizes_ok && self.len() <= MAX_ELEMENTS
     }
 }
 
@@ -147,7 +162,9 @@ struct Converter<'a> {
     uses: BTreeMap<String, usize>,
     input_type: TensorType,
     input_fixed: bool,
-    names: Vec<String>,
+    /// Layer names given so far, and the next suffix to try per base name.
+    names: std::collections::BTreeSet<String>,
+    next_suffix: BTreeMap<String, usize>,
 }
 
 /// An identifier from an ONNX name: kept when it is one, otherwise
@@ -251,12 +268,13 @@ impl Converter<'_> {
             base = "input_".into();
         }
         let mut name = base.clone();
-        let mut k = 2;
+        let mut k = self.next_suffix.get(&base).copied().unwrap_or(2);
         while self.names.contains(&name) {
             name = format!("{base}_{k}");
             k += 1;
         }
-        self.names.push(name.clone());
+        self.next_suffix.insert(base, k);
+        self.names.insert(name.clone());
         name
     }
 
@@ -268,6 +286,13 @@ impl Converter<'_> {
     }
 
     fn push(&mut self, node: &Node, op: Op, from: Vec<Option<usize>>, shape: Shape) -> Res<usize> {
+        if !shape.valid() {
+            return Err(problem(
+                node,
+                format!("the output would have shape {shape:?}"),
+                format!("outputs of 1 to {MAX_ELEMENTS} elements, every size at least 1"),
+            ));
+        }
         let name = self.unique_name(node);
         let out = match op {
             // pools keep (max) or average in their input's type
@@ -330,7 +355,10 @@ impl Converter<'_> {
             return Ok(Either::Codes(c.clone()));
         }
         match self.init(name) {
-            Some(t) => Ok(Either::Float(t.clone())),
+            Some(t) => {
+                check_weight_dims(node, t)?;
+                Ok(Either::Float(t.clone()))
+            }
             None => Err(problem(
                 node,
                 format!("weight `{name}` is not a constant initializer"),
@@ -387,7 +415,7 @@ impl Converter<'_> {
             ));
         }
         let [o, ci, kh, kw] = [dims[0], dims[1], dims[2], dims[3]];
-        let group = node.int("group").unwrap_or(1) as usize;
+        let group = usize_of(node.int("group").unwrap_or(1)).unwrap_or(0);
         let depthwise = if group == 1 && ci == c {
             false
         } else if group == c && ci == 1 && o == c {
@@ -435,24 +463,44 @@ impl Converter<'_> {
                 }
             },
         };
+        let invalid = || {
+            problem(
+                node,
+                format!(
+                    "kernel {kh}x{kw} with strides {stride:?} and pads {pad:?} on a {h}x{w} input"
+                ),
+                "a valid convolution: positive strides, a kernel within the padded input",
+            )
+        };
+        if stride.contains(&0) {
+            return Err(invalid());
+        }
         let [pt, pl, pb, pr] = match pad {
             Pad::Explicit(p) => p,
             Pad::Same => {
-                let th = (h.div_ceil(stride[0]) - 1) * stride[0] + kh;
-                let tw = (w.div_ceil(stride[1]) - 1) * stride[1] + kw;
-                let (th, tw) = (th.saturating_sub(h), tw.saturating_sub(w));
+                let total = |n: usize, s: usize, k: usize| {
+                    (n.div_ceil(s) - 1)
+                        .checked_mul(s)
+                        .and_then(|v| v.checked_add(k))
+                        .map(|t| t.saturating_sub(n))
+                };
+                let (Some(th), Some(tw)) = (total(h, stride[0], kh), total(w, stride[1], kw))
+                else {
+                    return Err(invalid());
+                };
                 [th / 2, tw / 2, th - th / 2, tw - tw / 2]
             }
         };
-        if stride.contains(&0) || h + pt + pb < kh || w + pl + pr < kw {
-            return Err(problem(
-                node,
-                "kernel larger than the padded input or zero stride",
-                "a valid convolution",
-            ));
-        }
-        let oh = (h + pt + pb - kh) / stride[0] + 1;
-        let ow = (w + pl + pr - kw) / stride[1] + 1;
+        let padded = |n: usize, a: usize, b: usize, k: usize| {
+            n.checked_add(a)
+                .and_then(|v| v.checked_add(b))
+                .and_then(|v| v.checked_sub(k))
+        };
+        let (Some(ph), Some(pw)) = (padded(h, pt, pb, kh), padded(w, pl, pr, kw)) else {
+            return Err(invalid());
+        };
+        let oh = ph / stride[0] + 1;
+        let ow = pw / stride[1] + 1;
         let i = self.push(
             node,
             Op::Conv {
@@ -830,7 +878,7 @@ impl Converter<'_> {
                     Op::Flatten,
                     vec![x.src],
                     Shape::Vec {
-                        n: c * h * w,
+                        n: x.shape.len(),
                         chw: Some((c, h, w)),
                     },
                 )?;
@@ -910,10 +958,20 @@ impl Converter<'_> {
                 )
             })?
         };
-        let uniform = scales.iter().all(|&v| v == scales[0]);
+        let Some(&first_scale) = scales.first() else {
+            return Err(problem(
+                node,
+                "the scale is empty",
+                "a scale with one value, or one per output channel",
+            ));
+        };
+        let uniform = scales.iter().all(|&v| v == first_scale);
+        if let Some(t) = &weights {
+            check_weight_dims(node, t)?;
+        }
         // weights with per-channel or arbitrary scales: the per-channel mode
         let channel = match &weights {
-            Some(t) if !uniform || pow2_frac(scales[0]).is_none() => {
+            Some(t) if !uniform || pow2_frac(first_scale).is_none() => {
                 let rows = usize_of(t.dims.first().copied().unwrap_or(0)).unwrap_or(0);
                 if !(scales.len() == 1 || scales.len() == rows) {
                     return Err(problem(
@@ -1120,6 +1178,19 @@ impl Either {
     }
 }
 
+/// A weight tensor must have sizes of at least 1 (its element count then
+/// bounds every size).
+fn check_weight_dims(node: &Node, t: &Tensor) -> Res<()> {
+    if t.dims.is_empty() || t.dims.iter().any(|&d| d < 1) {
+        return Err(problem(
+            node,
+            format!("weight `{}` has dims {:?}", t.name, t.dims),
+            "a weight tensor with every dimension at least 1",
+        ));
+    }
+    Ok(())
+}
+
 fn dims_usize(d: &[i64]) -> Vec<usize> {
     d.iter().map(|&x| usize_of(x).unwrap_or(0)).collect()
 }
@@ -1180,11 +1251,11 @@ pub fn convert(
         [_, rest @ ..] if rest.len() == 1 => known(rest).map(|v| Shape::Vec { n: v[0], chw: None }),
         _ => None,
     }
-    .filter(|s| s.len() > 0)
+    .filter(Shape::valid)
     .ok_or_else(|| {
         global(
             format!("input `{}` has shape {:?}", input.name, dims),
-            "an input shaped [batch, channels, height, width] or [batch, features] with known sizes",
+            &format!("an input shaped [batch, channels, height, width] or [batch, features] with known sizes, at most {MAX_ELEMENTS} elements"),
         )
     })?;
     let mut cv = Converter {
@@ -1195,7 +1266,8 @@ pub fn convert(
         uses,
         input_type,
         input_fixed: false,
-        names: Vec::new(),
+        names: Default::default(),
+        next_suffix: BTreeMap::new(),
     };
     cv.values
         .insert(input.name.clone(), Value { src: None, shape });

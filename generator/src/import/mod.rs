@@ -27,10 +27,8 @@ pub struct Summary {
 
 /// Parse and convert `model` for a description named `npz_name` weights.
 pub fn convert_file(model: &Path, input_type: TensorType, npz_name: &str) -> Result<Imported> {
-    let bytes = std::fs::read(model).map_err(|e| {
-        InputError::new(model, format!("cannot read the model: {e}"))
-            .expected("a readable .onnx file")
-    })?;
+    let bytes =
+        crate::frontend::read::read_bounded(model, crate::frontend::read::MAX_ONNX_BYTES, "model")?;
     let m = onnx::parse(&bytes).map_err(|e| {
         InputError::new(model, format!("not a readable ONNX model: {e}"))
             .expected("an ONNX model (a ModelProto protobuf)")

@@ -288,7 +288,21 @@ fn parse_tensor(buf: &[u8], base: usize) -> Res<Tensor> {
             format!("tensor `{name}` keeps its data in an external file, which is not supported"),
         ));
     }
-    let count: i64 = dims.iter().product();
+    if let Some(d) = dims.iter().find(|&&d| d < 0) {
+        return Err(bad(
+            base,
+            format!("tensor `{name}` has a negative dimension {d} in dims {dims:?}"),
+        ));
+    }
+    let count = dims
+        .iter()
+        .try_fold(1i64, |a, &d| a.checked_mul(d))
+        .ok_or_else(|| {
+            bad(
+                base,
+                format!("tensor `{name}` has dims {dims:?}, whose product overflows"),
+            )
+        })?;
     let data = match (dtype, raw) {
         (FLOAT, Some(r)) => Data::Float(floats(Value::Bytes(r), base)?.into_iter().map(f64::from).collect()),
         (DOUBLE, Some(r)) => Data::Float(doubles(Value::Bytes(r), base)?),
@@ -315,7 +329,7 @@ fn parse_tensor(buf: &[u8], base: usize) -> Res<Tensor> {
         }
     };
     let t = Tensor { name, dims, data };
-    if t.len() as i64 != count {
+    if i64::try_from(t.len()).ok() != Some(count) {
         return Err(bad(
             base,
             format!(

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
 
 use crate::error::{InputError, Result};
 
@@ -85,28 +86,94 @@ pub fn load_board(name: &str) -> Result<Board> {
         Some((f, t)) => (Path::new(f).to_path_buf(), t.to_string()),
         None => {
             let p = Path::new(name);
-            let text = std::fs::read_to_string(p).map_err(|e| {
-                InputError::new(
+            if !p.exists() {
+                return Err(InputError::new(
                     Path::new("--board"),
-                    format!("unknown board `{name}` ({e})"),
+                    format!("unknown board `{name}` (no such file)"),
                 )
                 .expected(format!(
                     "one of {} or a board .yaml file",
                     board_names().join(", ")
                 ))
-            })?;
+                .into());
+            }
+            let text =
+                crate::frontend::read::read_text_bounded(p, MAX_BOARD_BYTES, "board definition")?;
             (p.to_path_buf(), text)
         }
     };
-    serde_saphyr::from_str(&text).map_err(|e| {
+    let syntax = |e: serde_saphyr::Error| {
         let (line, col) = e
             .location()
             .map(|l| (l.line(), l.column()))
             .unwrap_or((0, 0));
-        InputError::new(&file, format!("bad board definition: {e}"))
-            .at(line, col)
-            .into()
-    })
+        InputError::new(&file, format!("bad board definition: {e}")).at(line, col)
+    };
+    let board: Board = serde_saphyr::from_str(&text).map_err(syntax)?;
+    let located: Located = serde_saphyr::from_str(&text).map_err(syntax)?;
+    validate(&file, &located)?;
+    Ok(board)
+}
+
+/// The largest board file read.
+pub use crate::frontend::read::MAX_BOARD_BYTES;
+/// The fastest clock a board may name.
+pub const MAX_CLOCK_MHZ: f64 = 2000.0;
+/// The most of any one resource a board may name (the largest devices
+/// have a few million LUTs and under a million kbit of memory).
+pub const MAX_RESOURCE: u64 = 1_000_000_000;
+
+/// The numbers of a board file with the places they were written.
+#[derive(Deserialize)]
+struct Located {
+    clock_mhz: Spanned<f64>,
+    resources: Spanned<LocatedCapacity>,
+}
+
+#[derive(Deserialize)]
+struct LocatedCapacity {
+    dsp: Spanned<u64>,
+    lut: Spanned<u64>,
+    ff: Spanned<u64>,
+    bram_kbit: Spanned<u64>,
+    uram_kbit: Spanned<u64>,
+}
+
+/// A clock that is a positive finite number of MHz, and resources that a
+/// device can have.
+fn validate(file: &Path, b: &Located) -> Result<()> {
+    let place = |s: &serde_saphyr::Location, what: String, expected: String| {
+        InputError::new(file, what)
+            .at(s.line(), s.column())
+            .expected(expected)
+    };
+    let c = b.clock_mhz.value;
+    if !(c.is_finite() && c > 0.0 && c <= MAX_CLOCK_MHZ) {
+        return Err(place(
+            &b.clock_mhz.referenced,
+            format!("`clock_mhz: {c}` is not a usable clock"),
+            format!("a clock in MHz above 0 and at most {MAX_CLOCK_MHZ}"),
+        )
+        .into());
+    }
+    let r = &b.resources.value;
+    for (name, v, min) in [
+        ("dsp", &r.dsp, 0),
+        ("lut", &r.lut, 1),
+        ("ff", &r.ff, 1),
+        ("bram_kbit", &r.bram_kbit, 0),
+        ("uram_kbit", &r.uram_kbit, 0),
+    ] {
+        if v.value < min || v.value > MAX_RESOURCE {
+            return Err(place(
+                &v.referenced,
+                format!("resource `{name}: {}` is out of range", v.value),
+                format!("{name} in {min}..={MAX_RESOURCE}"),
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -136,5 +203,50 @@ mod tests {
             Some("xc7z020clg400-1")
         );
         assert!(load_board("no-such-board").is_err());
+    }
+
+    fn board_err(text: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("tomatl-board-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let p = dir.join(format!("b{}.yaml", text.len()));
+        std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+        let r = load_board(&p.to_string_lossy());
+        let _ = std::fs::remove_file(&p);
+        match r {
+            Ok(_) => "accepted".into(),
+            Err(e) => {
+                assert_eq!(e.exit_code(), 2, "{e}");
+                let msg = e.to_string();
+                let name = p.display().to_string();
+                msg.strip_prefix(&name).map(str::to_string).unwrap_or(msg)
+            }
+        }
+    }
+
+    #[test]
+    fn unusable_clocks_and_resources_are_refused_with_their_place() {
+        let good = "name: b\nvendor: xilinx\nfamily: xilinx7\npart: p\nclock_mhz: 100\nresources: {dsp: 220, lut: 53200, ff: 106400, bram_kbit: 5040, uram_kbit: 0}\nhost: none\n";
+        assert_eq!(board_err(good), "accepted");
+        for clock in [".nan", "0", "-5", ".inf", "1e9"] {
+            let m = board_err(&good.replace("clock_mhz: 100", &format!("clock_mhz: {clock}")));
+            assert!(m.starts_with(":5:12: `clock_mhz: "), "{clock}: {m}");
+            assert!(m.contains("is not a usable clock"), "{clock}: {m}");
+        }
+        let m = board_err(&good.replace("lut: 53200", "lut: 99999999999"));
+        assert!(
+            m.starts_with(":6:28: resource `lut: 99999999999` is out of range"),
+            "{m}"
+        );
+        let m = board_err(&good.replace("ff: 106400", "ff: 0"));
+        assert!(m.contains("resource `ff: 0` is out of range"), "{m}");
+        let m = board_err(&good.replace("dsp: 220", "dsp: -1"));
+        assert!(m.starts_with(":6:"), "{m}");
+        let m = board_err(&good.replace("clock_mhz: 100", "clock_mhz: fast"));
+        assert!(m.starts_with(":5:"), "{m}");
+        let e = load_board("/dev/zero")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("not a regular file"), "{e}");
     }
 }
