@@ -885,8 +885,14 @@ fn pool(cx: &Ctx, x: &Input, kind: PoolKind) -> Res<Planned> {
     let stride = match &cx.spec().stride {
         Some(s) => pair(cx, "stride", s, STRIDE_RANGE)?,
         None => {
+            // the default stride is the kernel; where the window fits only
+            // once, any stride above the slack takes the same single step
+            let stride = [0, 1].map(|d| {
+                let n = [h, w][d];
+                kernel[d].min(n.saturating_sub(kernel[d]) + 1)
+            });
             let (lo, hi) = STRIDE_RANGE;
-            if kernel.iter().any(|&k| k as i64 > hi) {
+            if stride.iter().any(|&s| s as i64 > hi) {
                 return Err(cx
                     .at(
                         kv,
@@ -899,7 +905,7 @@ fn pool(cx: &Ctx, x: &Input, kind: PoolKind) -> Res<Planned> {
                         "`stride: [sh, sw]` each in {lo}..={hi}, or a kernel of at most {hi}×{hi}"
                     )));
             }
-            kernel
+            stride
         }
     };
     if let Some(p) = &cx.spec().pad {
