@@ -128,14 +128,10 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
         .enumerate()
         .filter_map(|(i, l)| shape_of(graph, l).map(|s| (i, s)))
         .collect();
-    if shapes.is_empty() {
-        return Err(Error::Internal(format!(
-            "network `{}` has no layer to build an engine for",
-            graph.name
-        )));
-    }
+    // a network of flatten layers only (the frontend refuses it; a cut of
+    // a network may be one) is a stream from the input to the output
     // the multipliers of the whole design, shared out evenly when needed
-    let cap = MAX_ENGINE_MULTIPLIERS.min(MAX_NETWORK_MULTIPLIERS / shapes.len());
+    let cap = MAX_ENGINE_MULTIPLIERS.min(MAX_NETWORK_MULTIPLIERS / shapes.len().max(1));
     let choose = |target: u64| -> Vec<(usize, usize)> {
         shapes
             .iter()
