@@ -9,7 +9,7 @@ OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOOLS := verilator yosys iverilog
 
-.PHONY: setup demo test verify-all fashion bench clean
+.PHONY: setup demo test verify-all fashion bench clean fuzz-rtl
 
 # Install what is missing (Debian/Ubuntu): the open hardware tools, the
 # Fashion-MNIST data set, and the Python packages of examples/train.
@@ -70,3 +70,8 @@ bench: setup
 
 clean:
 	rm -rf $(OUT) target
+
+# Random networks verified against the golden model in Verilator; prints the
+# seed and smallest failing layer of any mismatch.
+fuzz-rtl: setup
+	$(CARGO) run --release --locked --example fuzz_rtl -- $(or $(N),100) $(or $(SEED),1)
