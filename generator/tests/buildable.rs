@@ -465,3 +465,72 @@ fn folds_stay_within_the_multiplier_budget() {
     );
     assert!(plan.multipliers() <= tomatl::ir::limits::MAX_NETWORK_MULTIPLIERS);
 }
+
+/// `tomatl check` and `tomatl generate` agree: a refusal is exit 2 with
+/// file:line:col before anything is written, an acceptance generates.
+#[test]
+fn check_and_generate_agree_on_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tomatl"))
+            .args(args)
+            .output()
+            .expect("run tomatl")
+    };
+    let flat = dir.path().join("flat.yaml");
+    std::fs::write(
+        &flat,
+        net("flat", "[2, 2, 3]", 2, ACTS, &["{name: f, op: flatten}"]),
+    )
+    .expect("write");
+    let out = dir.path().join("out_flat");
+    for cmd in ["check", "generate"] {
+        let mut args = vec![cmd.as_ref(), flat.as_os_str()];
+        if cmd == "generate" {
+            args.extend(["-o".as_ref(), out.as_os_str()]);
+        }
+        let o = run(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");
+        assert!(err.contains("flat.yaml:9:3:"), "{cmd}: {err}");
+    }
+    assert!(
+        !out.exists(),
+        "a refused description wrote {}",
+        out.display()
+    );
+
+    let twice = dir.path().join("twice.yaml");
+    std::fs::write(
+        &twice,
+        net(
+            "twice_cli",
+            "[4]",
+            2,
+            ACTS,
+            &["{name: s, op: add, from: [input, input]}"],
+        ),
+    )
+    .expect("write");
+    let out = dir.path().join("out_twice");
+    let o = run(&["check".as_ref(), twice.as_os_str()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(&[
+        "generate".as_ref(),
+        twice.as_os_str(),
+        "-o".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.join("rtl/twice_cli_top.v").exists());
+}

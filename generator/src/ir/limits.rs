@@ -16,6 +16,16 @@ pub const MAX_NETWORK_NAME: usize = 64;
 /// `l<index>_<layer>_<role>`: both stay short file names and identifiers.
 pub const MAX_LAYER_NAME: usize = 48;
 
+/// Binary points of weights and tensors (inclusive).
+pub const FRAC_RANGE: (i64, i64) = (-32, 32);
+/// Activation widths (inclusive); within `OUT_BITS` 1..32 of
+/// `tomatl_requant` / `tomatl_mvau` `g_illegal_out_type`.
+pub const ACT_BITS_RANGE: (u32, u32) = (2, 16);
+/// Input widths (inclusive): the network input may be 1..16 bits (within
+/// `IN_BITS` 1..32 of `tomatl_pool`, `tomatl_gap` `g_illegal_in_type` and
+/// `A_BITS`, `B_BITS` of `tomatl_add`).
+pub const INPUT_BITS_RANGE: (u32, u32) = (1, 16);
+
 /// Largest number of layers of a network.
 pub const MAX_LAYERS: usize = 1024;
 
