@@ -534,3 +534,29 @@ fn check_and_generate_agree_on_the_command_line() {
     );
     assert!(out.join("rtl/twice_cli_top.v").exists());
 }
+
+/// Weights and biases of zero need a one-bit accumulator, but the RTL's
+/// accumulators have at least two (`tomatl_mvau` `ACC_BITS` 2..62).
+#[test]
+fn all_zero_weights_still_build() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let npz = dir.path().join("zero.npz");
+    let mut w = ndarray_npy::NpzWriter::new(std::fs::File::create(&npz).expect("create"));
+    w.add_array("d.weight", &ndarray::Array2::<i64>::zeros((3, 4)))
+        .expect("weight");
+    w.add_array("d.bias", &ndarray::Array1::<i64>::zeros(3))
+        .expect("bias");
+    w.finish().expect("finish");
+    let yaml = net("zeros", "[4]", 2, ACTS, &["{name: d, op: dense, out: 3}"])
+        .replace("{random: {seed: 11}}", "{file: zero.npz}");
+    let path = dir.path().join("zeros.yaml");
+    std::fs::write(&path, &yaml).expect("write");
+    let graph = tomatl::frontend::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let tomatl::ir::Op::Dense(d) = &graph.layers[0].op else {
+        panic!("not dense")
+    };
+    assert_eq!(d.acc_bits, 2);
+    let out = scratch("buildable_zeros");
+    generate(&graph, Fold::Min, &out);
+    lint(&out, &tomatl::emit::top_name(&graph));
+}
