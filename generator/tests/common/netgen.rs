@@ -25,6 +25,7 @@ pub enum Mode {
 struct Tensor {
     name: String,
     shape: Vec<usize>,
+    bits: u32,
     frac: i32,
     readers: usize,
 }
@@ -44,14 +45,13 @@ impl Gen {
         xs[self.rng.random_range(0..xs.len())]
     }
 
-    /// A binary point: small, or at and beyond the limits.
+    /// A binary point: small (values that neither vanish nor saturate
+    /// all along the network), or at and beyond the limits.
     fn frac(&mut self) -> i32 {
         if self.extreme(0.3) {
             self.pick(&[-64, -33, -32, -31, -29, 28, 29, 30, 31, 32, 33, 64])
-        } else if self.mode == Mode::Build && self.rng.random_bool(0.05) {
-            self.pick(&[28, 29, 30, 32])
         } else {
-            self.rng.random_range(-2..=6)
+            self.rng.random_range(-1..=4)
         }
     }
 
@@ -64,7 +64,11 @@ impl Gen {
     }
 
     fn acts(&mut self) -> String {
-        let bits = self.bits(2, 16);
+        let bits = if self.mode == Mode::Build {
+            self.rng.random_range(3..=12)
+        } else {
+            self.bits(2, 16)
+        };
         let signed = self.rng.random_bool(0.6);
         let frac = self.frac();
         format!("{{bits: {bits}, signed: {signed}, frac: {frac}}}")
@@ -134,7 +138,11 @@ pub fn network(seed: u64, mode: Mode) -> String {
     } else {
         vec![g.rng.random_range(1..=24)]
     };
-    let in_bits = g.bits(1, 16);
+    let in_bits = if mode == Mode::Build {
+        g.rng.random_range(2..=10)
+    } else {
+        g.bits(1, 16)
+    };
     let in_frac = g.frac();
     let net_name = if g.rng.random_bool(0.1) {
         let len = if g.extreme(0.5) { 65 } else { 64 };
@@ -153,6 +161,7 @@ pub fn network(seed: u64, mode: Mode) -> String {
     let mut tensors = vec![Tensor {
         name: "input".into(),
         shape: shape.clone(),
+        bits: in_bits,
         frac: in_frac,
         readers: 0,
     }];
@@ -175,7 +184,27 @@ pub fn network(seed: u64, mode: Mode) -> String {
         if i + 1 == n_layers && engines == 0 && op == 7 && mode == Mode::Build {
             op = if img { 1 } else { 0 };
         }
-        let own_acts = g.rng.random_bool(0.6).then(|| g.acts());
+        let mut own_acts = g.rng.random_bool(0.6).then(|| g.acts());
+        if mode == Mode::Build {
+            // an output range near the input's: values neither vanish nor
+            // all saturate (sums of products grow, hence the lower frac)
+            let bits = g.rng.random_range(3..=12u32);
+            let grow = if matches!(op, 0..=2) { 2 } else { 0 };
+            let frac = tensors[last].frac + bits as i32 - tensors[last].bits as i32 - grow
+                + g.rng.random_range(-1..=1);
+            let signed = g.rng.random_bool(0.7);
+            own_acts = Some(format!(
+                "{{bits: {bits}, signed: {signed}, frac: {}}}",
+                frac.clamp(-32, 32)
+            ));
+        }
+        if i + 1 == n_layers && mode == Mode::Build && g.rng.random_bool(0.15) {
+            // the network output at the largest binary points (relu6's 6.0
+            // beyond 32-bit parameters)
+            let frac = g.pick(&[28, 29, 30, 32]);
+            let bits = g.rng.random_range(8..=16);
+            own_acts = Some(format!("{{bits: {bits}, signed: true, frac: {frac}}}"));
+        }
         let own_w = g.rng.random_bool(0.6).then(|| g.weights());
         let mut entry = Vec::new();
         let mut out_frac = tensors[last].frac;
@@ -298,7 +327,15 @@ pub fn network(seed: u64, mode: Mode) -> String {
                 entry.push(format!("weights: {w}"));
             }
         }
+        let mut out_bits = tensors[last].bits;
         if matches!(op, 0 | 1 | 2 | 4 | 5 | 6) {
+            let a = own_acts.as_deref().unwrap_or(&default_a);
+            out_bits = a
+                .split("bits: ")
+                .nth(1)
+                .and_then(|s| s.split(',').next())
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(out_bits);
             if let Some(a) = own_acts {
                 out_frac = a
                     .split("frac: ")
@@ -321,6 +358,7 @@ pub fn network(seed: u64, mode: Mode) -> String {
         tensors.push(Tensor {
             name: name.clone(),
             shape: shape.clone(),
+            bits: out_bits,
             frac: out_frac,
             readers: 0,
         });
