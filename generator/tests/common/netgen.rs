@@ -243,9 +243,8 @@ pub fn network(seed: u64, mode: Mode) -> String {
                 } else {
                     String::new()
                 };
-                let (ph, pw) = if same {
-                    (0, 0) // computed below from the output size
-                } else if pad.is_empty() {
+                // `same` gives its output size from the stride alone
+                let (ph, pw) = if same || pad.is_empty() {
                     (0, 0)
                 } else {
                     (2 * ((kh - 1) / 2), 2 * ((kw - 1) / 2))
@@ -322,7 +321,7 @@ pub fn network(seed: u64, mode: Mode) -> String {
         if op != 7 {
             engines += 1;
         }
-        if matches!(op, 0 | 1 | 2) {
+        if matches!(op, 0..=2) {
             if let Some(w) = own_w {
                 entry.push(format!("weights: {w}"));
             }
