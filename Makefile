@@ -9,7 +9,7 @@ OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOOLS := verilator yosys iverilog
 
-.PHONY: setup demo test verify-all fashion bench clean fuzz
+.PHONY: setup demo test verify-all fashion bench clean fuzz fuzz-rtl
 
 # Install what is missing (Debian/Ubuntu): the open hardware tools, the
 # Fashion-MNIST data set, and the Python packages of examples/train.
@@ -72,7 +72,10 @@ clean:
 	rm -rf $(OUT) target
 
 # Longer input fuzzing (make test runs 500 cases): `make fuzz N=20000 SEED=7`.
-N ?= 5000
-SEED ?= 0x746f6d61746c2021
 fuzz:
-	TOMATL_FUZZ_CASES=$(N) TOMATL_FUZZ_SEED=$(SEED) $(CARGO) test --release --locked --test fuzz_inputs -- --nocapture
+	TOMATL_FUZZ_CASES=$(or $(N),5000) TOMATL_FUZZ_SEED=$(or $(SEED),0x746f6d61746c2021) $(CARGO) test --release --locked --test fuzz_inputs -- --nocapture
+
+# Random networks verified against the golden model in Verilator; prints the
+# seed and smallest failing layer of any mismatch: `make fuzz-rtl N=1000 SEED=7`.
+fuzz-rtl: setup
+	$(CARGO) run --release --locked --example fuzz_rtl -- $(or $(N),100) $(or $(SEED),1)

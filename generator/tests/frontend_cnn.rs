@@ -438,13 +438,19 @@ fn geometry_table() {
             &[1, 1, 3],
         ),
         ("[5, 4, 3]", "{name: l, op: gavgpool}", &[3]),
-        ("[5, 4, 3]", "{name: l, op: flatten}", &[60]),
     ];
     for (shape, layer, out) in pools {
         let yaml = net(shape, &[layer]);
         let g = load(&yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
         assert_eq!(g.layers[0].out_shape, *out, "{layer} on {shape}");
     }
+    // flatten alone builds nothing; before a dense layer it keeps HWC order
+    let yaml = net(
+        "[5, 4, 3]",
+        &["{name: l, op: flatten}", "{name: d, op: dense, out: 2}"],
+    );
+    let g = load(&yaml).unwrap_or_else(|e| panic!("{e}\n{yaml}"));
+    assert_eq!(g.layers[0].out_shape, [60]);
 }
 
 #[test]
@@ -998,7 +1004,12 @@ fn kernel_stride_and_padding_errors() {
         (
             "{name: c, op: maxpool, kernel: 2, stride: 17}",
             "17",
-            &["stride 17 is out of range", "each in 1..=16"],
+            &["stride 17 is out of range", "each in 1..=4"],
+        ),
+        (
+            "{name: c, op: avgpool, kernel: 2, stride: [1, 5]}",
+            "5",
+            &["stride 5 is out of range", "each in 1..=4"],
         ),
     ];
     for (layer, needle, fragments) in cases {

@@ -15,7 +15,8 @@ use super::design_json::DesignInfo;
 use super::mem::{hex_word, twos};
 use super::{embedded, version_word, Artifact};
 use crate::error::{Error, Result};
-use crate::ir::numerics::{average_fraction, relu6_limit, MULT_BITS};
+use crate::ir::limits::{add_shifts, average_params, relu6_max_param, MAX_PARAM, MAX_READERS};
+use crate::ir::numerics::MULT_BITS;
 use crate::ir::{Activation, Graph, Layer, Op, PoolKind, Src, TensorType, WeightType};
 use crate::plan::{EngineKind, EnginePlan, HwPlan};
 
@@ -31,12 +32,45 @@ pub const ID_WORD: u32 = 0x544D_544C;
 struct Conn {
     name: &'static str,
     value: String,
+    /// The value of an integer parameter, checked against
+    /// `limits::MAX_PARAM` before anything is rendered.
+    int: Option<i64>,
 }
 
-fn c(name: &'static str, value: impl ToString) -> Conn {
+/// Integers of every width the parameters come in.
+trait IntParam {
+    fn value(self) -> i64;
+}
+
+macro_rules! int_param {
+    ($($t:ty),*) => {$(
+        impl IntParam for $t {
+            fn value(self) -> i64 {
+                i64::try_from(self).unwrap_or(i64::MAX)
+            }
+        }
+    )*};
+}
+int_param!(u8, u32, i32, u64, i64, usize);
+
+/// An integer parameter, written as a sized 32-bit signed literal: the
+/// width and signedness of a plain Verilog integer, never an unsized
+/// literal that a tool may read differently.
+fn c(name: &'static str, v: impl IntParam) -> Conn {
+    let v = v.value();
+    Conn {
+        name,
+        value: format!("32'sd{v}"),
+        int: Some(v),
+    }
+}
+
+/// A string parameter or a port connection, as written.
+fn text(name: &'static str, value: impl ToString) -> Conn {
     Conn {
         name,
         value: value.to_string(),
+        int: None,
     }
 }
 
@@ -98,12 +132,12 @@ struct Builder {
 
 fn single_ports(input: &Stream, out: &Stream) -> Vec<Conn> {
     vec![
-        c("s_axis_tdata", format!("{}_tdata", input.name)),
-        c("s_axis_tvalid", format!("{}_tvalid", input.name)),
-        c("s_axis_tready", format!("{}_tready", input.name)),
-        c("m_axis_tdata", format!("{}_tdata", out.name)),
-        c("m_axis_tvalid", format!("{}_tvalid", out.name)),
-        c("m_axis_tready", format!("{}_tready", out.name)),
+        text("s_axis_tdata", format!("{}_tdata", input.name)),
+        text("s_axis_tvalid", format!("{}_tvalid", input.name)),
+        text("s_axis_tready", format!("{}_tready", input.name)),
+        text("m_axis_tdata", format!("{}_tdata", out.name)),
+        text("m_axis_tvalid", format!("{}_tvalid", out.name)),
+        text("m_axis_tready", format!("{}_tready", out.name)),
     ]
 }
 
@@ -197,12 +231,12 @@ impl Builder {
             inst: inst.clone(),
             params: vec![c("WIDTH", input.elems * input.el_bits), c("N_OUT", n)],
             ports: vec![
-                c("s_axis_tdata", format!("{}_tdata", input.name)),
-                c("s_axis_tvalid", format!("{}_tvalid", input.name)),
-                c("s_axis_tready", format!("{}_tready", input.name)),
-                c("m_axis_tdata", cat("tdata")),
-                c("m_axis_tvalid", cat("tvalid")),
-                c("m_axis_tready", cat("tready")),
+                text("s_axis_tdata", format!("{}_tdata", input.name)),
+                text("s_axis_tvalid", format!("{}_tvalid", input.name)),
+                text("s_axis_tready", format!("{}_tready", input.name)),
+                text("m_axis_tdata", cat("tdata")),
+                text("m_axis_tvalid", cat("tvalid")),
+                text("m_axis_tready", cat("tready")),
             ],
             note: format!("broadcast to {n} consumers"),
         });
@@ -217,7 +251,7 @@ fn requant_params(frac_acc: i32, act: Activation, out: &TensorType) -> Vec<Conn>
         c("RSHIFT", shift.max(0)),
         c("LSHIFT", (-shift).max(0)),
         c("ACT", act.rtl_code()),
-        c("RELU6_MAX", relu6_limit(out.frac)),
+        c("RELU6_MAX", relu6_max_param(out)),
         c("OUT_BITS", out.bits),
         c("OUT_SIGNED", out.signed as u8),
     ]
@@ -227,20 +261,19 @@ fn type_params(prefix: &'static str, signed: &'static str, t: &TensorType) -> [C
     [c(prefix, t.bits), c(signed, t.signed as u8)]
 }
 
-/// Average parameters: the exact fraction `sum << AVG_LSHIFT / AVG_DIV`.
-fn avg_params(n: u64, fin: i32, out: &TensorType, layer: &Layer) -> Result<Vec<Conn>> {
-    let (num, div) = average_fraction(1, n, fin, out.frac);
-    let num_shift = num.trailing_zeros();
-    if div >= 1 << 31 {
-        return Err(Error::Internal(format!(
-            "layer `{}`: average divisor {div} does not fit 31 bits; use output frac closer to the input's",
+/// Average parameters: the exact fraction `sum << AVG_LSHIFT / AVG_DIV`
+/// (`ir::limits::average_params`, which the frontend checks).
+fn avg_params(n: u64, inp: &TensorType, out: &TensorType, layer: &Layer) -> Result<Vec<Conn>> {
+    let (lshift, div) = average_params(n, inp, out.frac).map_err(|e| {
+        Error::Internal(format!(
+            "layer `{}`: average beyond the limits of tomatl_avg: {e:?}",
             layer.name
-        )));
-    }
+        ))
+    })?;
     Ok(vec![
         c("OUT_BITS", out.bits),
         c("OUT_SIGNED", out.signed as u8),
-        c("AVG_LSHIFT", num_shift),
+        c("AVG_LSHIFT", lshift),
         c("AVG_DIV", div),
     ])
 }
@@ -253,7 +286,14 @@ struct Window {
     depthwise: bool,
 }
 
-fn swu(b: &mut Builder, layer: &Layer, input: &Stream, simd: usize, win: Window) -> Stream {
+fn swu(
+    b: &mut Builder,
+    pre: &str,
+    layer: &Layer,
+    input: &Stream,
+    simd: usize,
+    win: Window,
+) -> Stream {
     let Window {
         kernel,
         stride,
@@ -264,7 +304,7 @@ fn swu(b: &mut Builder, layer: &Layer, input: &Stream, simd: usize, win: Window)
     let (oh, ow) = (layer.out_shape[0], layer.out_shape[1]);
     b.single(
         "tomatl_swu",
-        format!("layer_{}_swu", layer.name),
+        format!("{pre}_swu"),
         vec![
             c("IN_H", h),
             c("IN_W", w),
@@ -316,7 +356,7 @@ fn engine(
     inputs: &[Stream],
 ) -> Result<Stream> {
     let name = &layer.name;
-    let pre = format!("layer_{name}");
+    let pre = layer_prefix(e.layer, layer);
     let out_bits = layer.out_type.bits as usize;
     let in_t = &layer.in_type;
     match (&layer.op, e.kind) {
@@ -347,6 +387,7 @@ fn engine(
                 if crate::plan::needs_window(layer) {
                     s = swu(
                         b,
+                        &pre,
                         layer,
                         &s,
                         e.simd,
@@ -381,12 +422,12 @@ fn engine(
             if e.dsp_pack {
                 params.push(c("PACK", 1));
             }
-            params.push(c("WEIGHT_FILE", format!("\"{wfile}\"")));
-            params.push(c("BIAS_FILE", format!("\"{bfile}\"")));
+            params.push(text("WEIGHT_FILE", format!("\"{wfile}\"")));
+            params.push(text("BIAS_FILE", format!("\"{bfile}\"")));
             if let Some(ch) = channel {
                 let mfile = format!("{name}_mult.mem");
                 params.push(c("MULT_BITS", MULT_BITS));
-                params.push(c("MULT_FILE", format!("\"{mfile}\"")));
+                params.push(text("MULT_FILE", format!("\"{mfile}\"")));
                 let m = ndarray::Array1::from(ch.mult.clone());
                 b.files.push(Artifact::new(
                     format!("rtl/{mfile}"),
@@ -426,7 +467,7 @@ fn engine(
                 pad: cv.pad,
                 depthwise: true,
             };
-            let s = swu(b, layer, &s, e.pe, win);
+            let s = swu(b, &pre, layer, &s, e.pe, win);
             let s = b.fifo(format!("{pre}_win_fifo"), &s, 4);
             let (wp, wfile, bfile) = weight_params(&cv.wtype, cv.acc_bits, name);
             let k = cv.kernel[0] * cv.kernel[1];
@@ -438,8 +479,8 @@ fn engine(
                 cv.act,
                 &layer.out_type,
             ));
-            params.push(c("WEIGHT_FILE", format!("\"{wfile}\"")));
-            params.push(c("BIAS_FILE", format!("\"{bfile}\"")));
+            params.push(text("WEIGHT_FILE", format!("\"{wfile}\"")));
+            params.push(text("BIAS_FILE", format!("\"{bfile}\"")));
             b.files.push(Artifact::new(
                 format!("rtl/{wfile}"),
                 depthwise_mem(&cv.codes, &cv.wtype, e.pe),
@@ -471,7 +512,7 @@ fn engine(
                 pad: [0; 4],
                 depthwise: true,
             };
-            let s = swu(b, layer, &s, e.pe, win);
+            let s = swu(b, &pre, layer, &s, e.pe, win);
             let s = b.fifo(format!("{pre}_win_fifo"), &s, 4);
             let k = p.kernel[0] * p.kernel[1];
             let mut params = vec![
@@ -481,7 +522,7 @@ fn engine(
                 c("KIND", (p.kind == PoolKind::Avg) as u8),
             ];
             params.extend(type_params("IN_BITS", "IN_SIGNED", in_t));
-            params.extend(avg_params(k as u64, in_t.frac, &layer.out_type, layer)?);
+            params.extend(avg_params(k as u64, in_t, &layer.out_type, layer)?);
             Ok(b.single(
                 "tomatl_pool",
                 format!("{pre}_pool"),
@@ -502,7 +543,7 @@ fn engine(
             let n = (layer.in_shape[0] * layer.in_shape[1]) as u64;
             let mut params = vec![c("CH", layer.in_shape[2]), c("PE", e.pe), c("N_PIX", n)];
             params.extend(type_params("IN_BITS", "IN_SIGNED", in_t));
-            params.extend(avg_params(n, in_t.frac, &layer.out_type, layer)?);
+            params.extend(avg_params(n, in_t, &layer.out_type, layer)?);
             Ok(b.single(
                 "tomatl_gap",
                 format!("{pre}_gap"),
@@ -519,11 +560,17 @@ fn engine(
             let ta = layer.in_type;
             let tb = graph.src_type(layer.inputs[1]);
             let f = ta.frac.max(tb.frac);
+            let (a_shl, b_shl) = add_shifts(ta.frac, tb.frac).ok_or_else(|| {
+                Error::Internal(format!(
+                    "layer `{name}`: add inputs at frac {} and {} are too far apart",
+                    ta.frac, tb.frac
+                ))
+            })?;
             let mut params = vec![c("ELEMS", e.pe)];
             params.extend(type_params("A_BITS", "A_SIGNED", &ta));
             params.extend(type_params("B_BITS", "B_SIGNED", &tb));
-            params.push(c("A_SHL", f - ta.frac));
-            params.push(c("B_SHL", f - tb.frac));
+            params.push(c("A_SHL", a_shl));
+            params.push(c("B_SHL", b_shl));
             params.extend(requant_params(f, *act, &layer.out_type));
             let out = b.stream(&format!("{pre}_add"), e.pe, out_bits);
             b.stages.push(Stage {
@@ -531,15 +578,15 @@ fn engine(
                 inst: format!("{pre}_add"),
                 params,
                 ports: vec![
-                    c("s_axis_a_tdata", format!("{}_tdata", a.name)),
-                    c("s_axis_a_tvalid", format!("{}_tvalid", a.name)),
-                    c("s_axis_a_tready", format!("{}_tready", a.name)),
-                    c("s_axis_b_tdata", format!("{}_tdata", bb.name)),
-                    c("s_axis_b_tvalid", format!("{}_tvalid", bb.name)),
-                    c("s_axis_b_tready", format!("{}_tready", bb.name)),
-                    c("m_axis_tdata", format!("{}_tdata", out.name)),
-                    c("m_axis_tvalid", format!("{}_tvalid", out.name)),
-                    c("m_axis_tready", format!("{}_tready", out.name)),
+                    text("s_axis_a_tdata", format!("{}_tdata", a.name)),
+                    text("s_axis_a_tvalid", format!("{}_tvalid", a.name)),
+                    text("s_axis_a_tready", format!("{}_tready", a.name)),
+                    text("s_axis_b_tdata", format!("{}_tdata", bb.name)),
+                    text("s_axis_b_tvalid", format!("{}_tvalid", bb.name)),
+                    text("s_axis_b_tready", format!("{}_tready", bb.name)),
+                    text("m_axis_tdata", format!("{}_tdata", out.name)),
+                    text("m_axis_tvalid", format!("{}_tvalid", out.name)),
+                    text("m_axis_tready", format!("{}_tready", out.name)),
                 ],
                 note: format!("{name} add, {} lanes, {} cycles", e.pe, e.cycles),
             });
@@ -565,10 +612,21 @@ fn produce(
     src: Src,
     s: Stream,
     label: &str,
-) {
-    let mut n = graph.consumers(src).len();
+) -> Result<()> {
+    // every input that reads the source takes its own stream: an add of
+    // one tensor twice gets two branches of the fork
+    let mut n: usize = graph
+        .layers
+        .iter()
+        .map(|l| l.inputs.iter().filter(|&&x| x == src).count())
+        .sum();
     if src == Src::Layer(graph.layers.len().saturating_sub(1)) {
         n += 1;
+    }
+    if n > MAX_READERS {
+        return Err(Error::Internal(format!(
+            "`{label}` has {n} readers, more than a fork serves"
+        )));
     }
     let outs = if n > 1 {
         b.fork(format!("{label}_fork"), &s, n)
@@ -576,6 +634,42 @@ fn produce(
         vec![s]
     };
     pending.insert(key(src), outs.into_iter().rev().collect());
+    Ok(())
+}
+
+/// The prefix of every instance of layer `index`: `l<index>_<name>`. The
+/// index alone tells layers apart (it ends at the first `_`, and no other
+/// instance or stream name starts with `l` and a digit), and each layer's
+/// instances append distinct fixed roles (`_dwc`, `_fifo`, `_swu`,
+/// `_win_fifo`, `_mvau`, `_a_fifo`, `_fork`, ...): instance names are unique
+/// whatever the layer names are.
+fn layer_prefix(index: usize, layer: &Layer) -> String {
+    format!("l{index}_{}", layer.name)
+}
+
+/// Instance names are unique and integer parameters fit the RTL's 32-bit
+/// parameters: what the construction above guarantees, checked.
+fn check_stages(stages: &[Stage]) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for s in stages {
+        if !seen.insert(s.inst.as_str()) {
+            return Err(Error::Internal(format!(
+                "instance name `{}` is used twice",
+                s.inst
+            )));
+        }
+        for p in &s.params {
+            if let Some(v) = p.int {
+                if !(0..=MAX_PARAM).contains(&v) {
+                    return Err(Error::Internal(format!(
+                        "instance `{}`: parameter {} = {v} does not fit 31 bits",
+                        s.inst, p.name
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artifact>> {
@@ -592,7 +686,7 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
         Src::Input,
         first.clone(),
         "input",
-    );
+    )?;
     for (i, layer) in graph.layers.iter().enumerate() {
         let mut inputs = Vec::new();
         for &src in &layer.inputs {
@@ -608,14 +702,15 @@ pub fn emit(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> Result<Vec<Artif
             Some(e) => engine(&mut b, graph, layer, e, &inputs)?,
             None => inputs[0].clone(),
         };
-        let label = format!("layer_{}", layer.name);
-        produce(&mut b, graph, &mut pending, Src::Layer(i), out, &label);
+        let label = layer_prefix(i, layer);
+        produce(&mut b, graph, &mut pending, Src::Layer(i), out, &label)?;
     }
     let out = pending
         .get_mut(&key(Src::Layer(last)))
         .and_then(|v| v.pop())
         .ok_or_else(|| Error::Internal("no output stream".into()))?;
     let out = b.front("io_out", &out, plan.io_out_elems, plan.out_fifo_depth);
+    check_stages(&b.stages)?;
 
     let out_type = graph.output_type();
     let in_data_bits = plan.io_in_elems * in_bits;

@@ -12,18 +12,11 @@ use crate::ir::{Activation, PoolKind, Src, TensorType, WeightType};
 
 const ALL_OPS: &str = "dense, flatten, conv, dwconv, maxpool, avgpool, gavgpool, add";
 
-/// Largest number of elements of a tensor, and of weights of one layer.
-pub const MAX_ELEMENTS: usize = 1 << 26;
-
-/// Kernel sizes of convolutions and pooling windows (each dimension).
-pub const KERNEL_RANGE: (i64, i64) = (1, 16);
-/// Largest window of a kernel, `kh·kw`: a 7×7 square, or a rectangle of
-/// no more elements (DS-CNN's 10×4).
-pub const MAX_WINDOW: usize = 49;
-/// Strides of convolutions (each dimension).
-pub const CONV_STRIDE_RANGE: (i64, i64) = (1, 4);
-/// Strides of pooling windows (each dimension; the default is the kernel).
-pub const POOL_STRIDE_RANGE: (i64, i64) = (1, 16);
+use crate::ir::limits::{
+    add_shifts, average_params, AvgLimit, MAX_ADD_SHIFT, MAX_AVG_DIV, MAX_AVG_LSHIFT,
+    MAX_LAYER_NAME, MAX_READERS, STRIDE_RANGE,
+};
+pub use crate::ir::limits::{KERNEL_RANGE, MAX_ELEMENTS, MAX_WINDOW};
 
 const KERNEL_EXPECTED: &str =
     "`kernel: k` or `kernel: [kh, kw]`, each in 1..=16, at most 49 elements (7×7, or a rectangle such as [10, 4])";
@@ -146,6 +139,36 @@ pub fn check_names(file: &Path, layers: &[Spanned<LayerSpec>]) -> Res<Vec<String
                 "layer name `input` is reserved for the network input",
             )
             .expected("another name"));
+        }
+        if name.value.len() > MAX_LAYER_NAME {
+            return Err(at_value(
+                file,
+                name,
+                format!(
+                    "layer name `{}` has {} characters",
+                    name.value,
+                    name.value.len()
+                ),
+            )
+            .expected(format!(
+                "at most {MAX_LAYER_NAME} characters: layer names become file and instance names"
+            )));
+        }
+        if let Some(first) = seen
+            .iter()
+            .find(|n| n.value != name.value && n.value.eq_ignore_ascii_case(&name.value))
+        {
+            return Err(at_value(
+                file,
+                name,
+                format!(
+                    "layer name `{}` differs from `{}` (line {}) only in case",
+                    name.value,
+                    first.value,
+                    first.referenced.line()
+                ),
+            )
+            .expected("names that differ in more than case: each names files, which some file systems do not tell apart by case"));
         }
         if let Some(first) = seen.iter().find(|n| n.value == name.value) {
             return Err(at_value(
@@ -303,7 +326,43 @@ pub fn plan(
         });
     }
     check_all_read(file, layers, &out)?;
+    check_readers(file, layers, &out)?;
     Ok(out)
+}
+
+/// No tensor has more readers than a fork serves: each layer input reading
+/// it (an `add` of one tensor twice reads it twice) and the network output.
+fn check_readers(file: &Path, layers: &[Spanned<LayerSpec>], planned: &[Planned]) -> Res<()> {
+    let last = planned.len().saturating_sub(1);
+    let mut count: std::collections::BTreeMap<Src, usize> = std::collections::BTreeMap::new();
+    count.insert(Src::Layer(last), 1);
+    for (i, p) in planned.iter().enumerate() {
+        for &s in &p.inputs {
+            let n = count.entry(s).or_insert(0);
+            *n += 1;
+            if *n > MAX_READERS {
+                let name = match s {
+                    Src::Input => "input".to_string(),
+                    Src::Layer(j) => planned[j].name.clone(),
+                };
+                let loc = layers[i]
+                    .value
+                    .from
+                    .as_ref()
+                    .map_or(layers[i].referenced, |f| f.referenced);
+                return Err(at(
+                    file,
+                    &loc,
+                    format!("`{name}` is read a {}th time here", *n),
+                )
+                .layer(&p.name)
+                .expected(format!(
+                    "at most {MAX_READERS} readers of one tensor (the network output counts as one, an `add` of one tensor twice as two)"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A planned layer reading `x` (its first input).
@@ -731,7 +790,7 @@ fn conv(cx: &Ctx, x: &Input, depthwise: bool) -> Res<Planned> {
     let [h, w, c] = image(cx, x)?;
     let (kernel, kv) = kernel(cx)?;
     let stride = match &cx.spec().stride {
-        Some(s) => pair(cx, "stride", s, CONV_STRIDE_RANGE)?,
+        Some(s) => pair(cx, "stride", s, STRIDE_RANGE)?,
         None => [1, 1],
     };
     let pad = match &cx.spec().pad {
@@ -824,8 +883,30 @@ fn pool(cx: &Ctx, x: &Input, kind: PoolKind) -> Res<Planned> {
     let op = cx.op.value.as_str();
     let (kernel, kv) = kernel(cx)?;
     let stride = match &cx.spec().stride {
-        Some(s) => pair(cx, "stride", s, POOL_STRIDE_RANGE)?,
-        None => kernel,
+        Some(s) => pair(cx, "stride", s, STRIDE_RANGE)?,
+        None => {
+            // the default stride is the kernel; where the window fits only
+            // once, any stride above the slack takes the same single step
+            let stride = [0, 1].map(|d| {
+                let n = [h, w][d];
+                kernel[d].min(n.saturating_sub(kernel[d]) + 1)
+            });
+            let (lo, hi) = STRIDE_RANGE;
+            if stride.iter().any(|&s| s as i64 > hi) {
+                return Err(cx
+                    .at(
+                        kv,
+                        format!(
+                            "the default stride of {op} is its kernel {}×{}, above the largest stride {hi}",
+                            kernel[0], kernel[1]
+                        ),
+                    )
+                    .expected(format!(
+                        "`stride: [sh, sw]` each in {lo}..={hi}, or a kernel of at most {hi}×{hi}"
+                    )));
+            }
+            stride
+        }
     };
     if let Some(p) = &cx.spec().pad {
         let zero = match &p.value {
@@ -858,7 +939,11 @@ fn pool(cx: &Ctx, x: &Input, kind: PoolKind) -> Res<Planned> {
     };
     let out_type = match kind {
         PoolKind::Max => x.ty,
-        PoolKind::Avg => policy::resolve_acts(cx.file, cx.policy, cx.name, &cx.l.referenced)?,
+        PoolKind::Avg => {
+            let t = policy::resolve_acts(cx.file, cx.policy, cx.name, &cx.l.referenced)?;
+            check_average(cx, (kernel[0] * kernel[1]) as u64, &x.ty, &t)?;
+            t
+        }
     };
     Ok(planned(
         cx,
@@ -874,9 +959,30 @@ fn pool(cx: &Ctx, x: &Input, kind: PoolKind) -> Res<Planned> {
 }
 
 fn gavgpool(cx: &Ctx, x: &Input) -> Res<Planned> {
-    let [_, _, c] = image(cx, x)?;
+    let [h, w, c] = image(cx, x)?;
     let out_type = policy::resolve_acts(cx.file, cx.policy, cx.name, &cx.l.referenced)?;
+    check_average(cx, (h * w) as u64, &x.ty, &out_type)?;
     Ok(planned(cx, x, Kind::GlobalAvgPool, vec![c], out_type))
+}
+
+/// An average of `n` codes of type `inp` to `out` must fit the divider of
+/// `tomatl_avg` (`ir::limits::average_params`).
+fn check_average(cx: &Ctx, n: u64, inp: &TensorType, out: &TensorType) -> Res<()> {
+    let what = match average_params(n, inp, out.frac) {
+        Ok(_) => return Ok(()),
+        Err(AvgLimit::Lshift(d)) => format!(
+            "the output frac {} is {d} above the input's {}",
+            out.frac, inp.frac
+        ),
+        Err(AvgLimit::Div(div)) => format!(
+            "the average of {n} codes from frac {} to frac {} divides by {div}",
+            inp.frac, out.frac
+        ),
+        Err(AvgLimit::SumBits(b)) => format!("the sum of {n} codes needs {b} bits"),
+    };
+    Err(cx.here(what).expected(format!(
+        "an output frac at most {MAX_AVG_LSHIFT} above the input's, and a divisor (codes averaged × 2^(frac_in − frac_out)) of at most {MAX_AVG_DIV}"
+    )))
 }
 
 fn add(cx: &Ctx, inputs: &[Input]) -> Res<Planned> {
@@ -900,6 +1006,29 @@ fn add(cx: &Ctx, inputs: &[Input]) -> Res<Planned> {
         )
         .layer(cx.name)
         .expected("two inputs of one shape"));
+    }
+    if add_shifts(a.ty.frac, b.ty.frac).is_none() {
+        let place = cx
+            .spec()
+            .from
+            .as_ref()
+            .map_or(cx.l.referenced, |f| f.referenced);
+        return Err(at(
+            cx.file,
+            &place,
+            format!(
+                "add of `{}` ({}) and `{}` ({}): binary points {} apart",
+                a.name,
+                a.ty.short(),
+                b.name,
+                b.ty.short(),
+                (a.ty.frac - b.ty.frac).abs()
+            ),
+        )
+        .layer(cx.name)
+        .expected(format!(
+            "inputs whose `frac` differ by at most {MAX_ADD_SHIFT}"
+        )));
     }
     let act = activation(cx)?;
     let out_type = policy::resolve_acts(cx.file, cx.policy, cx.name, &cx.l.referenced)?;

@@ -18,6 +18,11 @@ mod tensors;
 use std::path::Path;
 
 use crate::error::Error;
+use crate::ir::limits::{
+    ACC_BITS_RANGE, MAX_LAYERS, MAX_LAYER_PARAMS, MAX_LAYER_WEIGHT_BITS, MAX_NETWORK_NAME,
+    MAX_NETWORK_PARAMS, MAX_NETWORK_WEIGHT_BITS,
+};
+use crate::ir::numerics::MULT_BITS;
 use crate::ir::numerics::{acc_bits_for, dot_range};
 use crate::ir::types::{INPUT_BITS_RANGE, MAX_ACC_BITS};
 use crate::ir::{self, Conv, Dense, Layer, Op, Pool, WeightType};
@@ -64,6 +69,16 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
     let (net, root) = (&doc.value, &doc.referenced);
     let name = required(file, &net.name, "name", root, "`name: <identifier>`")?;
     check_identifier(file, name, "network name")?;
+    if name.value.len() > MAX_NETWORK_NAME {
+        return Err(at_value(
+            file,
+            name,
+            format!("network name has {} characters", name.value.len()),
+        )
+        .expected(format!(
+            "at most {MAX_NETWORK_NAME} characters: the name becomes the top module `<name>_top`"
+        )));
+    }
 
     let input = required(
         file,
@@ -122,11 +137,28 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
         return Err(at_value(file, layer_list, "the network has no layers")
             .expected("at least one layer, such as {name: fc1, op: dense, out: 10}"));
     }
+    if specs.len() > MAX_LAYERS {
+        return Err(at_value(
+            file,
+            layer_list,
+            format!("the network has {} layers", specs.len()),
+        )
+        .expected(format!("at most {MAX_LAYERS} layers")));
+    }
     let names = layers::check_names(file, specs)?;
     let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let policy = net.policy.as_ref().map(|p| &p.value);
     policy::check_layer_names(file, policy, &name_refs)?;
     let planned = layers::plan(file, specs, &names, policy, &input_shape, input_type)?;
+    if planned.iter().all(|l| matches!(l.kind, Kind::Flatten)) {
+        return Err(at_value(
+            file,
+            layer_list,
+            "the network has only `flatten` layers: no layer becomes hardware",
+        )
+        .expected("at least one dense, conv, dwconv, maxpool, avgpool, gavgpool or add layer"));
+    }
+    check_budget(file, layer_list, &planned)?;
 
     let p = &params_spec.value;
     let params = match (&p.random, &p.file) {
@@ -186,6 +218,56 @@ fn input_shape(
             .expected(format!("at most {} elements", layers::MAX_ELEMENTS)));
     }
     Ok(dims)
+}
+
+/// The parameter budget of each layer and of the network, checked from the
+/// shapes alone, before any weight is read or drawn. ROM bits count codes,
+/// biases at the widest accumulator and per-channel multipliers.
+fn check_budget<T>(file: &Path, list: &serde_saphyr::Spanned<T>, planned: &[Planned]) -> Res<()> {
+    let (mut params, mut bits) = (0u64, 0u64);
+    for l in planned {
+        let Some(ws) = l.weights() else { continue };
+        let n = ws.rows as u64 * ws.cols as u64;
+        let per_row =
+            u64::from(ACC_BITS_RANGE.1) + if l.channel { u64::from(MULT_BITS) } else { 0 };
+        let b = n * u64::from(ws.wtype.bits) + ws.rows as u64 * per_row;
+        let over = |what: String, limit: String| {
+            at(file, &l.loc, what)
+                .layer(&l.name)
+                .expected(format!("{limit} per layer: fewer or narrower weights"))
+        };
+        if n > MAX_LAYER_PARAMS {
+            return Err(over(
+                format!("{n} weights"),
+                format!("at most {MAX_LAYER_PARAMS} weights"),
+            ));
+        }
+        if b > MAX_LAYER_WEIGHT_BITS {
+            return Err(over(
+                format!("{b} bits of weight and bias memory"),
+                format!("at most {MAX_LAYER_WEIGHT_BITS} bits"),
+            ));
+        }
+        params += n;
+        bits += b;
+    }
+    if params > MAX_NETWORK_PARAMS {
+        return Err(
+            at_value(file, list, format!("the network has {params} weights"))
+                .expected(format!("at most {MAX_NETWORK_PARAMS} weights in a network")),
+        );
+    }
+    if bits > MAX_NETWORK_WEIGHT_BITS {
+        return Err(at_value(
+            file,
+            list,
+            format!("the network needs {bits} bits of weight and bias memory"),
+        )
+        .expected(format!(
+            "at most {MAX_NETWORK_WEIGHT_BITS} bits in a network"
+        )));
+    }
+    Ok(())
 }
 
 /// The ir layer, with the accumulator width of a layer with weights.
@@ -284,7 +366,7 @@ fn channel_scale(
 /// zeros, which lie inside it.
 fn acc_bits(file: &Path, l: &Planned, wtype: &WeightType, p: &Params) -> Res<u32> {
     let (amin, amax) = (l.in_type.min_code(), l.in_type.max_code());
-    let mut acc_bits = Some(1u32);
+    let mut acc_bits = Some(ACC_BITS_RANGE.0);
     for (row, &b) in p.codes.rows().into_iter().zip(p.bias.iter()) {
         let (lo, hi) = dot_range(b, row.iter().map(|&c| wtype.value(c)), amin, amax);
         acc_bits = match (acc_bits, acc_bits_for(lo, hi)) {

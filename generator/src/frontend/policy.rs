@@ -10,8 +10,7 @@ use super::spec::{LayerPolicySpec, PolicySpec, TypeSpec, WeightSpec};
 use crate::ir::types::{weight_bits_range, ACT_BITS_RANGE};
 use crate::ir::{Arith, TensorType, WeightType};
 
-/// Allowed binary points of weights and tensors (inclusive).
-pub const FRAC_RANGE: (i64, i64) = (-32, 32);
+pub use crate::ir::limits::FRAC_RANGE;
 
 const ARITHS: &str = "fixed, pow2, binary, ternary";
 

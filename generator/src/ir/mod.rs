@@ -2,6 +2,7 @@
 //! and every later stage reads.
 
 pub mod display;
+pub mod limits;
 pub mod numerics;
 pub mod serial;
 pub mod types;
@@ -156,7 +157,7 @@ impl Op {
 }
 
 /// Where a layer's input comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Src {
     /// The network input.
     Input,

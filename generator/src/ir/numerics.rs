@@ -7,11 +7,20 @@ use super::types::{Activation, TensorType};
 /// Arithmetic shift right by `s` with rounding half up:
 /// `(x + 2^(s-1)) >> s` for `s > 0`, exact left shift for `s < 0`.
 pub fn round_shift(x: i64, s: i32) -> i64 {
-    if s > 0 {
-        (x + (1i64 << (s - 1))) >> s
+    // exact in i128, then clamped where only saturation can decide: the
+    // result is saturated to a code of at most 32 bits afterwards
+    let x = x as i128;
+    let r = if s > 0 {
+        let s = s.min(100);
+        (x + (1i128 << (s - 1))) >> s
+    } else if x == 0 {
+        0
+    } else if -s >= 64 {
+        x.signum() * i128::from(i64::MAX)
     } else {
         x << (-s)
-    }
+    };
+    r.clamp(i128::from(i64::MIN / 2), i128::from(i64::MAX / 2)) as i64
 }
 
 /// The code of `6.0` in a type with binary point `frac` (relu6's clamp).

@@ -102,12 +102,9 @@ pub fn weight_bits_range(arith: Arith) -> (u32, u32) {
     }
 }
 
-/// Supported activation widths (inclusive).
-pub const ACT_BITS_RANGE: (u32, u32) = (2, 16);
-/// Supported input widths (inclusive): the network input may be 1..16 bits.
-pub const INPUT_BITS_RANGE: (u32, u32) = (1, 16);
-/// Largest accumulator the generator will build.
-pub const MAX_ACC_BITS: u32 = 62;
+pub use super::limits::{ACT_BITS_RANGE, INPUT_BITS_RANGE};
+/// Largest accumulator the generator will build (`ir::limits::ACC_BITS_RANGE`).
+pub const MAX_ACC_BITS: u32 = super::limits::ACC_BITS_RANGE.1;
 
 impl WeightType {
     /// The default binary point when the policy does not give one: the

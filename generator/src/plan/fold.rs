@@ -1,6 +1,7 @@
 //! Choosing one engine's PE × SIMD.
 
 use super::engine::Shape;
+use crate::ir::limits::MAX_ENGINE_MULTIPLIERS;
 
 /// Divisors of `n` in increasing order.
 pub fn divisors(n: usize) -> Vec<usize> {
@@ -11,9 +12,16 @@ pub fn divisors(n: usize) -> Vec<usize> {
 /// multipliers) whose cycles meet `target`; ties go to fewer cycles, then to
 /// wider SIMD (fewer passes over the input). PE divides the output
 /// channels, SIMD the input channels. When nothing meets the target, the
-/// fastest fold.
+/// fastest fold. Never more than `limits::MAX_ENGINE_MULTIPLIERS`.
 pub fn fold(shape: &Shape, target: u64) -> (usize, usize) {
-    let mut best: Option<(usize, u64, std::cmp::Reverse<usize>, usize, usize)> = None;
+    fold_within(shape, target, MAX_ENGINE_MULTIPLIERS)
+}
+
+/// [`fold`] with at most `cap` multipliers (lanes).
+pub fn fold_within(shape: &Shape, target: u64, cap: usize) -> (usize, usize) {
+    let cap = cap.max(1);
+    // (misses the target, cost or cycles as ranked, wider SIMD, pe, simd)
+    let mut best: Option<(bool, u64, u64, std::cmp::Reverse<usize>, usize, usize)> = None;
     let simds = |pe: usize| {
         if shape.lanes_only() {
             vec![pe]
@@ -22,24 +30,45 @@ pub fn fold(shape: &Shape, target: u64) -> (usize, usize) {
         }
     };
     for pe in divisors(shape.pe_dim) {
+        if pe > cap {
+            break;
+        }
         for simd in simds(pe) {
-            let cycles = shape.cycles(pe, simd);
-            if cycles > target {
+            let cost = if shape.lanes_only() { pe } else { pe * simd };
+            if cost > cap {
                 continue;
             }
-            let cost = if shape.lanes_only() { pe } else { pe * simd };
-            let key = (cost, cycles, std::cmp::Reverse(simd), pe, simd);
+            let cycles = shape.cycles(pe, simd);
+            // meeting the target: fewest multipliers, then fewest cycles;
+            // missing it: fewest cycles, then fewest multipliers
+            let key = if cycles <= target {
+                (
+                    false,
+                    cost as u64,
+                    cycles,
+                    std::cmp::Reverse(simd),
+                    pe,
+                    simd,
+                )
+            } else {
+                (true, cycles, cost as u64, std::cmp::Reverse(simd), pe, simd)
+            };
             if best.as_ref().is_none_or(|b| key < *b) {
                 best = Some(key);
             }
         }
     }
-    best.map(|(_, _, _, pe, simd)| (pe, simd))
-        .unwrap_or_else(|| max_fold(shape))
+    match best {
+        Some((false, _, _, _, pe, simd)) => (pe, simd),
+        // nothing meets the target: every lane, when the cap allows it
+        _ if full_cost(shape) <= cap => full(shape),
+        Some((_, _, _, _, pe, simd)) => (pe, simd),
+        None => (1, 1),
+    }
 }
 
 /// Every lane unrolled.
-pub fn max_fold(shape: &Shape) -> (usize, usize) {
+fn full(shape: &Shape) -> (usize, usize) {
     (
         shape.pe_dim,
         if shape.lanes_only() {
@@ -48,6 +77,29 @@ pub fn max_fold(shape: &Shape) -> (usize, usize) {
             shape.simd_dim
         },
     )
+}
+
+fn full_cost(shape: &Shape) -> usize {
+    let (pe, simd) = full(shape);
+    if shape.lanes_only() {
+        pe
+    } else {
+        pe.saturating_mul(simd)
+    }
+}
+
+/// Every lane unrolled, within `limits::MAX_ENGINE_MULTIPLIERS`.
+pub fn max_fold(shape: &Shape) -> (usize, usize) {
+    max_fold_within(shape, MAX_ENGINE_MULTIPLIERS)
+}
+
+/// The fastest fold of at most `cap` multipliers (lanes).
+pub fn max_fold_within(shape: &Shape, cap: usize) -> (usize, usize) {
+    if full_cost(shape) <= cap {
+        full(shape)
+    } else {
+        fold_within(shape, 0, cap)
+    }
 }
 
 /// Kept for dense layers: `(PE, SIMD)` of an `in × out` matrix at `target`.
@@ -88,5 +140,23 @@ mod tests {
         check(7, 13, 10, (13, 1));
         check(7, 13, 1, (13, 7));
         check(7, 13, 1000, (1, 1));
+    }
+
+    #[test]
+    fn folds_stay_within_the_multiplier_cap() {
+        let s = Shape {
+            kind: crate::plan::EngineKind::Mvau,
+            pe_dim: 8192,
+            simd_dim: 8192,
+            pixels: 1,
+            in_pixels: 1,
+            window: 1,
+            swu: None,
+        };
+        let (pe, simd) = max_fold(&s);
+        assert_eq!(pe * simd, MAX_ENGINE_MULTIPLIERS);
+        let (pe, simd) = fold(&s, 1);
+        assert_eq!(pe * simd, MAX_ENGINE_MULTIPLIERS);
+        assert_eq!(max_fold_within(&s, 10), (1, 8));
     }
 }

@@ -13,10 +13,11 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::ir::{Graph, Op, Src};
 
+use crate::ir::limits::{MAX_ENGINE_MULTIPLIERS, MAX_NETWORK_MULTIPLIERS};
 pub use board::{board_names, load_board, Board, Capacity, Family};
 pub use cost::{design_cost, engine_cost, Resources};
 pub use engine::{needs_window, shape_of, EngineKind, Shape};
-pub use fold::{divisors, fold, fold_layer, max_fold};
+pub use fold::{divisors, fold, fold_layer, fold_within, max_fold, max_fold_within};
 
 /// How to choose each layer's parallelism.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,17 +128,24 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
         .enumerate()
         .filter_map(|(i, l)| shape_of(graph, l).map(|s| (i, s)))
         .collect();
-    if shapes.is_empty() {
-        return Err(Error::Internal(format!(
-            "network `{}` has no layer to build an engine for",
-            graph.name
-        )));
-    }
+    // a network of flatten layers only (the frontend refuses it; a cut of
+    // a network may be one) is a stream from the input to the output
+    // the multipliers of the whole design, shared out evenly when needed
+    let cap = MAX_ENGINE_MULTIPLIERS.min(MAX_NETWORK_MULTIPLIERS / shapes.len().max(1));
     let choose = |target: u64| -> Vec<(usize, usize)> {
-        shapes.iter().map(|(_, s)| fold(s, target)).collect()
+        shapes
+            .iter()
+            .map(|(_, s)| fold_within(s, target, cap))
+            .collect()
     };
     let (folds, target_cycles) = match fold_req {
-        Fold::Max => (shapes.iter().map(|(_, s)| max_fold(s)).collect(), None),
+        Fold::Max => (
+            shapes
+                .iter()
+                .map(|(_, s)| max_fold_within(s, cap))
+                .collect(),
+            None,
+        ),
         Fold::Min => (shapes.iter().map(|_| (1, 1)).collect(), None),
         Fold::Auto { target_cycles } => {
             let target = target_cycles

@@ -6,12 +6,12 @@
 // Planned interval: 6 cycles a frame.
 //
 // Pipeline (one stream per arrow):
-//   layer_a_dwc (tomatl_dwc): 2 -> 4 elements of 4 bits
-//   layer_a_fifo (tomatl_fifo): 3 beats of 4 x 4 bits
-//   layer_a_mvau (tomatl_mvau): a dense fixed3, PE 1 x SIMD 4, 6 cycles
-//   layer_b_dwc (tomatl_dwc): 1 -> 2 elements of 6 bits
-//   layer_b_fifo (tomatl_fifo): 5 beats of 2 x 6 bits
-//   layer_b_mvau (tomatl_mvau): b dense pow23, PE 1 x SIMD 2, 6 cycles
+//   l0_a_dwc (tomatl_dwc): 2 -> 4 elements of 4 bits
+//   l0_a_fifo (tomatl_fifo): 3 beats of 4 x 4 bits
+//   l0_a_mvau (tomatl_mvau): a dense fixed3, PE 1 x SIMD 4, 6 cycles
+//   l1_b_dwc (tomatl_dwc): 1 -> 2 elements of 6 bits
+//   l1_b_fifo (tomatl_fifo): 5 beats of 2 x 6 bits
+//   l1_b_mvau (tomatl_mvau): b dense pow23, PE 1 x SIMD 2, 6 cycles
 //   io_out_fifo (tomatl_fifo): 4 beats of 1 x 8 bits
 
 `default_nettype none
@@ -56,24 +56,24 @@ module tiny_top (
     wire [7:0] s0_in_tdata;
     wire s0_in_tvalid;
     wire s0_in_tready;
-    wire [15:0] s1_layer_a_dwc_tdata;
-    wire s1_layer_a_dwc_tvalid;
-    wire s1_layer_a_dwc_tready;
-    wire [15:0] s2_layer_a_fifo_tdata;
-    wire s2_layer_a_fifo_tvalid;
-    wire s2_layer_a_fifo_tready;
-    wire [5:0] s3_layer_a_mvau_tdata;
-    wire s3_layer_a_mvau_tvalid;
-    wire s3_layer_a_mvau_tready;
-    wire [11:0] s4_layer_b_dwc_tdata;
-    wire s4_layer_b_dwc_tvalid;
-    wire s4_layer_b_dwc_tready;
-    wire [11:0] s5_layer_b_fifo_tdata;
-    wire s5_layer_b_fifo_tvalid;
-    wire s5_layer_b_fifo_tready;
-    wire [7:0] s6_layer_b_mvau_tdata;
-    wire s6_layer_b_mvau_tvalid;
-    wire s6_layer_b_mvau_tready;
+    wire [15:0] s1_l0_a_dwc_tdata;
+    wire s1_l0_a_dwc_tvalid;
+    wire s1_l0_a_dwc_tready;
+    wire [15:0] s2_l0_a_fifo_tdata;
+    wire s2_l0_a_fifo_tvalid;
+    wire s2_l0_a_fifo_tready;
+    wire [5:0] s3_l0_a_mvau_tdata;
+    wire s3_l0_a_mvau_tvalid;
+    wire s3_l0_a_mvau_tready;
+    wire [11:0] s4_l1_b_dwc_tdata;
+    wire s4_l1_b_dwc_tvalid;
+    wire s4_l1_b_dwc_tready;
+    wire [11:0] s5_l1_b_fifo_tdata;
+    wire s5_l1_b_fifo_tvalid;
+    wire s5_l1_b_fifo_tready;
+    wire [7:0] s6_l1_b_mvau_tdata;
+    wire s6_l1_b_mvau_tvalid;
+    wire s6_l1_b_mvau_tready;
     wire [7:0] s7_io_out_fifo_tdata;
     wire s7_io_out_fifo_tvalid;
     wire s7_io_out_fifo_tready;
@@ -89,130 +89,130 @@ module tiny_top (
     /* verilator lint_on UNUSEDSIGNAL */
 
     tomatl_dwc #(
-        .EL_BITS(4),
-        .IN_ELEMS(2),
-        .OUT_ELEMS(4)
-    ) layer_a_dwc (
+        .EL_BITS(32'sd4),
+        .IN_ELEMS(32'sd2),
+        .OUT_ELEMS(32'sd4)
+    ) l0_a_dwc (
         .clk(clk),
         .rst(rst),
         .s_axis_tdata(s0_in_tdata),
         .s_axis_tvalid(s0_in_tvalid),
         .s_axis_tready(s0_in_tready),
-        .m_axis_tdata(s1_layer_a_dwc_tdata),
-        .m_axis_tvalid(s1_layer_a_dwc_tvalid),
-        .m_axis_tready(s1_layer_a_dwc_tready)
+        .m_axis_tdata(s1_l0_a_dwc_tdata),
+        .m_axis_tvalid(s1_l0_a_dwc_tvalid),
+        .m_axis_tready(s1_l0_a_dwc_tready)
     );
 
     tomatl_fifo #(
-        .WIDTH(16),
-        .DEPTH(3)
-    ) layer_a_fifo (
+        .WIDTH(32'sd16),
+        .DEPTH(32'sd3)
+    ) l0_a_fifo (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(s1_layer_a_dwc_tdata),
-        .s_axis_tvalid(s1_layer_a_dwc_tvalid),
-        .s_axis_tready(s1_layer_a_dwc_tready),
-        .m_axis_tdata(s2_layer_a_fifo_tdata),
-        .m_axis_tvalid(s2_layer_a_fifo_tvalid),
-        .m_axis_tready(s2_layer_a_fifo_tready)
+        .s_axis_tdata(s1_l0_a_dwc_tdata),
+        .s_axis_tvalid(s1_l0_a_dwc_tvalid),
+        .s_axis_tready(s1_l0_a_dwc_tready),
+        .m_axis_tdata(s2_l0_a_fifo_tdata),
+        .m_axis_tvalid(s2_l0_a_fifo_tvalid),
+        .m_axis_tready(s2_l0_a_fifo_tready)
     );
 
     tomatl_mvau #(
-        .SIMD(4),
-        .PE(1),
-        .SF(1),
-        .NF(6),
-        .IN_BITS(4),
-        .IN_SIGNED(1),
-        .ARITH(0),
-        .W_BITS(3),
-        .ACC_BITS(8),
-        .RSHIFT(2),
-        .LSHIFT(0),
-        .ACT(1),
-        .RELU6_MAX(24),
-        .OUT_BITS(6),
-        .OUT_SIGNED(0),
+        .SIMD(32'sd4),
+        .PE(32'sd1),
+        .SF(32'sd1),
+        .NF(32'sd6),
+        .IN_BITS(32'sd4),
+        .IN_SIGNED(32'sd1),
+        .ARITH(32'sd0),
+        .W_BITS(32'sd3),
+        .ACC_BITS(32'sd8),
+        .RSHIFT(32'sd2),
+        .LSHIFT(32'sd0),
+        .ACT(32'sd1),
+        .RELU6_MAX(32'sd24),
+        .OUT_BITS(32'sd6),
+        .OUT_SIGNED(32'sd0),
         .WEIGHT_FILE("a_weights.mem"),
         .BIAS_FILE("a_bias.mem")
-    ) layer_a_mvau (
+    ) l0_a_mvau (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(s2_layer_a_fifo_tdata),
-        .s_axis_tvalid(s2_layer_a_fifo_tvalid),
-        .s_axis_tready(s2_layer_a_fifo_tready),
-        .m_axis_tdata(s3_layer_a_mvau_tdata),
-        .m_axis_tvalid(s3_layer_a_mvau_tvalid),
-        .m_axis_tready(s3_layer_a_mvau_tready)
+        .s_axis_tdata(s2_l0_a_fifo_tdata),
+        .s_axis_tvalid(s2_l0_a_fifo_tvalid),
+        .s_axis_tready(s2_l0_a_fifo_tready),
+        .m_axis_tdata(s3_l0_a_mvau_tdata),
+        .m_axis_tvalid(s3_l0_a_mvau_tvalid),
+        .m_axis_tready(s3_l0_a_mvau_tready)
     );
 
     tomatl_dwc #(
-        .EL_BITS(6),
-        .IN_ELEMS(1),
-        .OUT_ELEMS(2)
-    ) layer_b_dwc (
+        .EL_BITS(32'sd6),
+        .IN_ELEMS(32'sd1),
+        .OUT_ELEMS(32'sd2)
+    ) l1_b_dwc (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(s3_layer_a_mvau_tdata),
-        .s_axis_tvalid(s3_layer_a_mvau_tvalid),
-        .s_axis_tready(s3_layer_a_mvau_tready),
-        .m_axis_tdata(s4_layer_b_dwc_tdata),
-        .m_axis_tvalid(s4_layer_b_dwc_tvalid),
-        .m_axis_tready(s4_layer_b_dwc_tready)
+        .s_axis_tdata(s3_l0_a_mvau_tdata),
+        .s_axis_tvalid(s3_l0_a_mvau_tvalid),
+        .s_axis_tready(s3_l0_a_mvau_tready),
+        .m_axis_tdata(s4_l1_b_dwc_tdata),
+        .m_axis_tvalid(s4_l1_b_dwc_tvalid),
+        .m_axis_tready(s4_l1_b_dwc_tready)
     );
 
     tomatl_fifo #(
-        .WIDTH(12),
-        .DEPTH(5)
-    ) layer_b_fifo (
+        .WIDTH(32'sd12),
+        .DEPTH(32'sd5)
+    ) l1_b_fifo (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(s4_layer_b_dwc_tdata),
-        .s_axis_tvalid(s4_layer_b_dwc_tvalid),
-        .s_axis_tready(s4_layer_b_dwc_tready),
-        .m_axis_tdata(s5_layer_b_fifo_tdata),
-        .m_axis_tvalid(s5_layer_b_fifo_tvalid),
-        .m_axis_tready(s5_layer_b_fifo_tready)
+        .s_axis_tdata(s4_l1_b_dwc_tdata),
+        .s_axis_tvalid(s4_l1_b_dwc_tvalid),
+        .s_axis_tready(s4_l1_b_dwc_tready),
+        .m_axis_tdata(s5_l1_b_fifo_tdata),
+        .m_axis_tvalid(s5_l1_b_fifo_tvalid),
+        .m_axis_tready(s5_l1_b_fifo_tready)
     );
 
     tomatl_mvau #(
-        .SIMD(2),
-        .PE(1),
-        .SF(3),
-        .NF(2),
-        .IN_BITS(6),
-        .IN_SIGNED(0),
-        .ARITH(1),
-        .W_BITS(3),
-        .ACC_BITS(11),
-        .RSHIFT(1),
-        .LSHIFT(0),
-        .ACT(0),
-        .RELU6_MAX(48),
-        .OUT_BITS(8),
-        .OUT_SIGNED(1),
+        .SIMD(32'sd2),
+        .PE(32'sd1),
+        .SF(32'sd3),
+        .NF(32'sd2),
+        .IN_BITS(32'sd6),
+        .IN_SIGNED(32'sd0),
+        .ARITH(32'sd1),
+        .W_BITS(32'sd3),
+        .ACC_BITS(32'sd11),
+        .RSHIFT(32'sd1),
+        .LSHIFT(32'sd0),
+        .ACT(32'sd0),
+        .RELU6_MAX(32'sd48),
+        .OUT_BITS(32'sd8),
+        .OUT_SIGNED(32'sd1),
         .WEIGHT_FILE("b_weights.mem"),
         .BIAS_FILE("b_bias.mem")
-    ) layer_b_mvau (
+    ) l1_b_mvau (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(s5_layer_b_fifo_tdata),
-        .s_axis_tvalid(s5_layer_b_fifo_tvalid),
-        .s_axis_tready(s5_layer_b_fifo_tready),
-        .m_axis_tdata(s6_layer_b_mvau_tdata),
-        .m_axis_tvalid(s6_layer_b_mvau_tvalid),
-        .m_axis_tready(s6_layer_b_mvau_tready)
+        .s_axis_tdata(s5_l1_b_fifo_tdata),
+        .s_axis_tvalid(s5_l1_b_fifo_tvalid),
+        .s_axis_tready(s5_l1_b_fifo_tready),
+        .m_axis_tdata(s6_l1_b_mvau_tdata),
+        .m_axis_tvalid(s6_l1_b_mvau_tvalid),
+        .m_axis_tready(s6_l1_b_mvau_tready)
     );
 
     tomatl_fifo #(
-        .WIDTH(8),
-        .DEPTH(4)
+        .WIDTH(32'sd8),
+        .DEPTH(32'sd4)
     ) io_out_fifo (
         .clk(clk),
         .rst(rst),
-        .s_axis_tdata(s6_layer_b_mvau_tdata),
-        .s_axis_tvalid(s6_layer_b_mvau_tvalid),
-        .s_axis_tready(s6_layer_b_mvau_tready),
+        .s_axis_tdata(s6_l1_b_mvau_tdata),
+        .s_axis_tvalid(s6_l1_b_mvau_tvalid),
+        .s_axis_tready(s6_l1_b_mvau_tready),
         .m_axis_tdata(s7_io_out_fifo_tdata),
         .m_axis_tvalid(s7_io_out_fifo_tvalid),
         .m_axis_tready(s7_io_out_fifo_tready)
