@@ -9,7 +9,7 @@ OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 TOOLS := verilator yosys iverilog
 
-.PHONY: setup demo test verify-all fashion bench clean
+.PHONY: setup demo test verify-all fashion bench clean ap-types
 
 # Install what is missing (Debian/Ubuntu): the open hardware tools, the
 # Fashion-MNIST data set, and the Python packages of examples/train.
@@ -70,3 +70,8 @@ bench: setup
 
 clean:
 	rm -rf $(OUT) target
+
+# Xilinx's open-source ap_int/ap_fixed headers (Apache-2.0, from the hls4ml
+# wheel) for the C simulation of hls/; TOMATL_AP_TYPES overrides the folder.
+ap-types:
+	scripts/fetch_ap_types.sh
