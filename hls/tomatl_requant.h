@@ -38,7 +38,7 @@ template <int ACC_BITS, int RSHIFT, int LSHIFT, int ACT, long long RELU6_MAX, in
           bool OUT_SIGNED, int MULT_BITS = 0>
 ap_uint<OUT_BITS> requant(ap_int<ACC_BITS> acc, ap_uint<mult_port_bits(MULT_BITS)> mult = 0) {
 TOMATL_HLS(INLINE)
-    static_assert(ACC_BITS >= 2 && ACC_BITS <= 64, "accumulators have 2..64 bits");
+    static_assert(ACC_BITS >= 2 && ACC_BITS <= 128, "accumulators have 2..128 bits");
     static_assert(RSHIFT >= 0 && LSHIFT >= 0 && !(RSHIFT > 0 && LSHIFT > 0),
                   "RSHIFT and LSHIFT are >= 0 and not both > 0");
     static_assert(ACT >= ACT_NONE && ACT <= ACT_RELU6, "ACT is none, relu or relu6");
