@@ -28,13 +28,11 @@ TOMATL_HLS(INLINE off)
     static_assert(CFG::ELEMS >= 1 && CFG::BEATS >= 1, "ELEMS and BEATS are >= 1");
     static_assert(CFG::A_SHL >= 0 && CFG::B_SHL >= 0 && !(CFG::A_SHL > 0 && CFG::B_SHL > 0),
                   "one input is shifted at most");
-beats:
     for (int i = 0; i < CFG::BEATS; i++) {
 TOMATL_HLS(PIPELINE II = 1)
         const ap_uint<CFG::ELEMS * CFG::A_BITS> xa = a.read();
         const ap_uint<CFG::ELEMS * CFG::B_BITS> xb = b.read();
         ap_uint<CFG::ELEMS * CFG::OUT_BITS> y = 0;
-    lanes:
         for (int e = 0; e < CFG::ELEMS; e++) {
 TOMATL_HLS(UNROLL)
             const ap_int<S_BITS> va =

@@ -38,7 +38,6 @@ TOMATL_HLS(INLINE off)
     int have = 0;
     int reads_left = N_IN;
     int writes_left = N_OUT;
-steps:
     while (writes_left > 0) {
 TOMATL_HLS(PIPELINE II = 1)
 TOMATL_HLS(LOOP_TRIPCOUNT max = N_IN + N_OUT)

@@ -18,11 +18,9 @@ void fork(hls::stream<ap_uint<WIDTH> > &in, hls::stream<ap_uint<WIDTH> > out[N_O
 TOMATL_HLS(INLINE off)
     static_assert(WIDTH >= 1 && N_OUT >= 2 && N_OUT <= 4 && BEATS >= 1,
                   "WIDTH >= 1, N_OUT 2..4, BEATS >= 1");
-beats:
     for (int i = 0; i < BEATS; i++) {
 TOMATL_HLS(PIPELINE II = 1)
         const ap_uint<WIDTH> x = in.read();
-    outs:
         for (int o = 0; o < N_OUT; o++) {
 TOMATL_HLS(UNROLL)
             out[o].write(x);

@@ -32,14 +32,11 @@ TOMATL_HLS(INLINE off)
     ap_int<SUM_BITS> sums[NG][PE];
 TOMATL_HLS(ARRAY_PARTITION variable = sums complete dim = 2)
 
-pix:
     for (int px = 0; px < CFG::N_PIX; px++) {
-    group:
         for (int cg = 0; cg < NG; cg++) {
 TOMATL_HLS(PIPELINE II = 1)
             const ap_uint<PE * IN_BITS> x = in.read();
             ap_uint<PE * CFG::OUT_BITS> y = 0;
-        pe:
             for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
                 const ap_int<IN_BITS + 1> v =

@@ -60,11 +60,8 @@ TOMATL_HLS(ARRAY_PARTITION variable = mults complete dim = 1)
     ap_int<ACC_BITS> acc[PE];
 TOMATL_HLS(ARRAY_PARTITION variable = acc complete)
 
-rep:
     for (int r = 0; r < CFG::REPS; r++) {
-    nf_loop:
         for (int nf = 0; nf < NF; nf++) {
-        sf_loop:
             for (int sf = 0; sf < SF; sf++) {
 TOMATL_HLS(PIPELINE II = 1)
                 ap_uint<SIMD * IN_BITS> x;
@@ -75,12 +72,10 @@ TOMATL_HLS(PIPELINE II = 1)
                     x = inbuf[sf];
                 }
                 ap_uint<CFG::PE * CFG::OUT_BITS> y = 0;
-            pe:
                 for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
                     const ap_uint<SIMD * W_BITS> wword = weights[p][nf * SF + sf];
                     ap_int<ACC_BITS> dot = 0;
-                simd:
                     for (int s = 0; s < SIMD; s++) {
 TOMATL_HLS(UNROLL)
                         dot += mul<CFG::ARITH, W_BITS, IN_BITS, CFG::IN_SIGNED, ACC_BITS>(

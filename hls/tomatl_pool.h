@@ -42,16 +42,12 @@ TOMATL_HLS(INLINE off)
     ap_int<SUM_BITS> run[PE];
 TOMATL_HLS(ARRAY_PARTITION variable = run complete)
 
-pix:
     for (int r = 0; r < CFG::REPS; r++) {
-    group:
         for (int cg = 0; cg < NG; cg++) {
-        elem:
             for (int k = 0; k < K; k++) {
 TOMATL_HLS(PIPELINE II = 1)
                 const ap_uint<PE * IN_BITS> x = in.read();
                 ap_uint<PE * CFG::OUT_BITS> y = 0;
-            pe:
                 for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
                     const ap_int<IN_BITS + 1> v =

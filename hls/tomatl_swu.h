@@ -58,12 +58,10 @@ TOMATL_HLS(INLINE off)
     word buf[K_H][g::ROW];
 
     int rows_read = 0;
-out_rows:
     for (int oy = 0; oy < g::OUT_H; oy++) {
         const int top = oy * CFG::S_H - CFG::PAD_T;
         const int need = cmin(top + K_H, IN_H);
         const int n_rows = need > rows_read ? need - rows_read : 0;
-    fill:
         for (int i = 0; i < n_rows * g::ROW; i++) {
 TOMATL_HLS(PIPELINE II = 1)
 TOMATL_HLS(LOOP_TRIPCOUNT max = K_H * g::ROW)
@@ -71,7 +69,6 @@ TOMATL_HLS(LOOP_TRIPCOUNT max = K_H * g::ROW)
             buf[row % K_H][i % g::ROW] = in.read();
         }
         rows_read += n_rows;
-    emit:
         for (int j = 0; j < g::OUT_W * g::WINDOW; j++) {
 TOMATL_HLS(PIPELINE II = 1)
             const int ox = j / g::WINDOW;
@@ -95,7 +92,6 @@ TOMATL_HLS(PIPELINE II = 1)
             out.write(w);
         }
     }
-drain:
     for (int i = 0; i < (IN_H - rows_read) * g::ROW; i++) {
 TOMATL_HLS(PIPELINE II = 1)
 TOMATL_HLS(LOOP_TRIPCOUNT max = K_H * g::ROW)

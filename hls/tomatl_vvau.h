@@ -41,16 +41,12 @@ TOMATL_HLS(ARRAY_PARTITION variable = bias complete dim = 1)
     ap_int<ACC_BITS> acc[PE];
 TOMATL_HLS(ARRAY_PARTITION variable = acc complete)
 
-pix:
     for (int r = 0; r < CFG::REPS; r++) {
-    group:
         for (int cg = 0; cg < NG; cg++) {
-        pos:
             for (int k = 0; k < K; k++) {
 TOMATL_HLS(PIPELINE II = 1)
                 const ap_uint<PE * CFG::IN_BITS> x = in.read();
                 ap_uint<PE * CFG::OUT_BITS> y = 0;
-            pe:
                 for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
                     const ap_int<ACC_BITS> prod =

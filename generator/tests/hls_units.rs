@@ -19,8 +19,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use common_rtl::{
-    random_code, repo_root, sext, signed_bits_for, type_range, value_of, weight_value, Arith, Bits,
-    Rng,
+    random_code, repo_root, sext, type_range, value_of, weight_value, Arith, Bits, Rng,
 };
 use sha2::{Digest, Sha256};
 use tomatl::ir::numerics;
@@ -46,7 +45,11 @@ fn ap_types() -> &'static PathBuf {
                 .unwrap_or_else(|e| panic!("running scripts/fetch_ap_types.sh: {e}"));
             assert!(st.success(), "scripts/fetch_ap_types.sh failed: {st}");
         }
-        assert!(dir.join("ap_int.h").is_file(), "no ap_int.h in {}", dir.display());
+        assert!(
+            dir.join("ap_int.h").is_file(),
+            "no ap_int.h in {}",
+            dir.display()
+        );
         dir
     })
 }
@@ -81,7 +84,10 @@ fn build(bench: &str, cases: &str) -> PathBuf {
     h.update(std::fs::read(ap.join("ap_int.h")).unwrap_or_default());
     h.update(cases.as_bytes());
     h.update(CXX_FLAGS.join(" ").as_bytes());
-    let key: String = h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let key: String = h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let dir = repo_root()
         .join("target")
         .join("hls-units")
@@ -144,7 +150,10 @@ fn run(exe: &Path, input: &str) -> Output {
     let data = input.to_string();
     let writer = std::thread::spawn(move || stdin.write_all(data.as_bytes()));
     let out = child.wait_with_output().expect("bench output");
-    writer.join().expect("writer").expect("writing the bench input");
+    writer
+        .join()
+        .expect("writer")
+        .expect("writing the bench input");
     assert!(
         out.status.success(),
         "{} failed: {}",
@@ -192,7 +201,10 @@ fn member(name: &str, v: i64) -> String {
 }
 
 fn members(ps: &[(&str, i64)]) -> String {
-    ps.iter().map(|(n, v)| member(n, *v)).collect::<Vec<_>>().join(" ")
+    ps.iter()
+        .map(|(n, v)| member(n, *v))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Cases {
@@ -200,7 +212,9 @@ impl Cases {
     /// returns its id.
     fn add(&mut self, kind: Option<&str>, body: &str) -> usize {
         let id = self.list.len();
-        let tag = kind.map(|k| format!("typedef {k} kind; ")).unwrap_or_default();
+        let tag = kind
+            .map(|k| format!("typedef {k} kind; "))
+            .unwrap_or_default();
         writeln!(self.header, "struct case_{id} {{ {tag}{body} }};").unwrap();
         self.list.push(format!("X({id}, case_{id})"));
         write!(self.input, "case {id}").unwrap();
@@ -269,10 +283,17 @@ fn unpack(words: &[String], lanes: usize, bits: u32, signed: bool) -> Vec<i64> {
 /// The elements of case `id`'s only output block, checked against `exp`
 /// (and nothing left unread).
 fn check(tag: &str, o: &Output, id: usize, lanes: usize, bits: u32, signed: bool, exp: &[i64]) {
-    let blocks = o.blocks.get(&id).unwrap_or_else(|| panic!("{tag}: no output"));
+    let blocks = o
+        .blocks
+        .get(&id)
+        .unwrap_or_else(|| panic!("{tag}: no output"));
     let got = unpack(&blocks[0], lanes, bits, signed);
     compare(tag, &got, exp, lanes);
-    assert_eq!(o.left.get(&id).copied().unwrap_or(0), 0, "{tag}: input words left unread");
+    assert_eq!(
+        o.left.get(&id).copied().unwrap_or(0),
+        0,
+        "{tag}: input words left unread"
+    );
 }
 
 fn compare(tag: &str, got: &[i64], exp: &[i64], lanes: usize) {
@@ -461,7 +482,14 @@ fn requant_mul_and_avg_match_the_numerics() {
         (Arith::Binary, 1),
         (Arith::Ternary, 2),
     ];
-    let ins = [(1u32, false), (1, true), (4, true), (8, false), (8, true), (16, true)];
+    let ins = [
+        (1u32, false),
+        (1, true),
+        (4, true),
+        (8, false),
+        (8, true),
+        (16, true),
+    ];
     for (k, &(arith, wb)) in muls.iter().enumerate() {
         for (j, &(ib, is)) in ins.iter().enumerate() {
             if (k + j) % 2 == 1 && !(ib == 8 || ib == 1) {
@@ -569,4 +597,491 @@ fn requant_mul_and_avg_match_the_numerics() {
         check(tag, &o, *id, 1, *bits, *signed, exp);
     }
     assert!(expect.len() > 100, "{} cases", expect.len());
+}
+
+// ------------------------------------------------------------------ MVAU
+
+/// One dense or conv layer for tomatl::mvau: sizes, types, codes.
+struct Mvau {
+    simd: usize,
+    pe: usize,
+    n_in: usize,
+    n_out: usize,
+    in_t: (u32, bool),
+    arith: Arith,
+    w_bits: u32,
+    act: Activation,
+    frac_acc: i32,
+    out: TensorType,
+    mult: Option<(u32, u32)>,
+    codes: Vec<Vec<u64>>,
+    bias: Vec<i64>,
+    mults: Vec<i64>,
+    acc_bits: u32,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mvau_layer(
+    rng: &mut Rng,
+    (n_in, n_out, simd, pe): (usize, usize, usize, usize),
+    in_t: (u32, bool),
+    (arith, w_bits): (Arith, u32),
+    act: Activation,
+    frac_acc: i32,
+    out: TensorType,
+    mult: Option<(u32, u32)>,
+) -> Mvau {
+    let codes: Vec<Vec<u64>> = (0..n_out)
+        .map(|_| (0..n_in).map(|_| random_code(rng, arith, w_bits)).collect())
+        .collect();
+    let bias: Vec<i64> = (0..n_out).map(|_| rng.range(-300, 300)).collect();
+    let mults = match mult {
+        Some((mb, _)) => (0..n_out).map(|_| rng.bits(mb) as i64).collect(),
+        None => vec![0; n_out],
+    };
+    let (amin, amax) = type_range(in_t.0, in_t.1);
+    let (mut lo, mut hi) = (0i128, 0i128);
+    for o in 0..n_out {
+        let (l, h) = numerics::dot_range(
+            bias[o],
+            codes[o].iter().map(|&c| weight_value(arith, w_bits, c)),
+            amin,
+            amax,
+        );
+        lo = lo.min(l);
+        hi = hi.max(h);
+    }
+    let acc_bits = numerics::acc_bits_for(lo, hi).expect("fits");
+    Mvau {
+        simd,
+        pe,
+        n_in,
+        n_out,
+        in_t,
+        arith,
+        w_bits,
+        act,
+        frac_acc,
+        out,
+        mult,
+        codes,
+        bias,
+        mults,
+        acc_bits,
+    }
+}
+
+impl Mvau {
+    fn members(&self, reps: usize) -> String {
+        let (rs, ls) = match self.mult {
+            Some((_, s)) => (s as i64, 0),
+            None => shifts(self.frac_acc, self.out.frac),
+        };
+        members(&[
+            ("SIMD", self.simd as i64),
+            ("PE", self.pe as i64),
+            ("SF", (self.n_in / self.simd) as i64),
+            ("NF", (self.n_out / self.pe) as i64),
+            ("REPS", reps as i64),
+            ("IN_BITS", self.in_t.0 as i64),
+            ("IN_SIGNED", self.in_t.1 as i64),
+            ("ARITH", arith_code(self.arith)),
+            ("W_BITS", self.w_bits as i64),
+            ("ACC_BITS", self.acc_bits as i64),
+            ("RSHIFT", rs),
+            ("LSHIFT", ls),
+            ("ACT", act_code(self.act)),
+            ("RELU6_MAX", numerics::relu6_limit(self.out.frac)),
+            ("OUT_BITS", self.out.bits as i64),
+            ("OUT_SIGNED", self.out.signed as i64),
+            ("MULT_BITS", self.mult.map_or(0, |m| m.0) as i64),
+        ])
+    }
+    fn roms(&self, cases: &mut Cases) {
+        let (sf, nf) = (self.n_in / self.simd, self.n_out / self.pe);
+        let mut ws = Vec::new();
+        for p in 0..self.pe {
+            for n in 0..nf {
+                for s in 0..sf {
+                    let o = n * self.pe + p;
+                    let lanes: Vec<i64> = (0..self.simd)
+                        .map(|l| self.codes[o][s * self.simd + l] as i64)
+                        .collect();
+                    ws.push(pack(&lanes, self.w_bits));
+                }
+            }
+        }
+        let mb = self.mult.map_or(1, |m| m.0);
+        for p in 0..self.pe {
+            for n in 0..nf {
+                ws.push(word1(self.bias[n * self.pe + p], self.acc_bits));
+            }
+        }
+        for p in 0..self.pe {
+            for n in 0..nf {
+                ws.push(word1(self.mults[n * self.pe + p], mb));
+            }
+        }
+        cases.words(&ws);
+    }
+    fn reference(&self, x: &[i64]) -> Vec<i64> {
+        (0..self.n_out)
+            .map(|o| {
+                let acc = self.bias[o]
+                    + (0..self.n_in)
+                        .map(|i| x[i] * weight_value(self.arith, self.w_bits, self.codes[o][i]))
+                        .sum::<i64>();
+                match self.mult {
+                    Some((_, s)) => {
+                        numerics::requantize_channel(acc, self.mults[o], s, self.act, &self.out)
+                    }
+                    None => numerics::requantize(acc, self.frac_acc, self.act, &self.out),
+                }
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn mvau_dense_matches_reference() {
+    let mut rng = Rng(0x5eed_0002);
+    let mut cases = Cases::default();
+    let mut expect = Vec::new();
+    type Cfg = (
+        (usize, usize, usize, usize),
+        (u32, bool),
+        (Arith, u32),
+        Activation,
+        i32,
+        TensorType,
+        Option<(u32, u32)>,
+    );
+    let cfgs: Vec<Cfg> = vec![
+        // PE = SIMD = 1
+        (
+            (5, 3, 1, 1),
+            (8, true),
+            (Arith::Fixed, 8),
+            Activation::None,
+            7,
+            tt(8, true, 2),
+            None,
+        ),
+        // full unroll
+        (
+            (6, 4, 6, 4),
+            (8, false),
+            (Arith::Fixed, 4),
+            Activation::Relu,
+            6,
+            tt(8, false, 3),
+            None,
+        ),
+        (
+            (16, 8, 4, 2),
+            (4, true),
+            (Arith::Pow2, 4),
+            Activation::Relu6,
+            6,
+            tt(8, false, 4),
+            None,
+        ),
+        (
+            (12, 6, 3, 3),
+            (8, true),
+            (Arith::Pow2, 5),
+            Activation::None,
+            5,
+            tt(16, true, 2),
+            None,
+        ),
+        (
+            (32, 4, 8, 1),
+            (1, false),
+            (Arith::Binary, 1),
+            Activation::None,
+            0,
+            tt(8, true, 0),
+            None,
+        ),
+        (
+            (9, 9, 9, 3),
+            (8, true),
+            (Arith::Ternary, 2),
+            Activation::Relu,
+            2,
+            tt(4, false, 0),
+            None,
+        ),
+        (
+            (8, 4, 2, 4),
+            (16, true),
+            (Arith::Fixed, 16),
+            Activation::None,
+            20,
+            tt(16, true, 8),
+            None,
+        ),
+        (
+            (10, 2, 5, 2),
+            (2, true),
+            (Arith::Fixed, 2),
+            Activation::Relu6,
+            1,
+            tt(8, false, 2),
+            None,
+        ),
+        (
+            (4, 4, 1, 4),
+            (8, true),
+            (Arith::Fixed, 8),
+            Activation::None,
+            2,
+            tt(8, true, 5),
+            None,
+        ),
+        (
+            (6, 3, 2, 1),
+            (8, true),
+            (Arith::Pow2, 3),
+            Activation::None,
+            1,
+            tt(2, true, 0),
+            None,
+        ),
+        (
+            (12, 4, 4, 2),
+            (8, true),
+            (Arith::Fixed, 8),
+            Activation::Relu,
+            0,
+            tt(8, false, 0),
+            Some((16, 15)),
+        ),
+        (
+            (8, 6, 8, 3),
+            (8, false),
+            (Arith::Pow2, 4),
+            Activation::None,
+            0,
+            tt(8, true, 0),
+            Some((12, 9)),
+        ),
+    ];
+    for (shape, in_t, w, act, frac_acc, out, mult) in cfgs {
+        let l = mvau_layer(&mut rng, shape, in_t, w, act, frac_acc, out, mult);
+        let id = cases.add(Some("kind_dense"), &l.members(1));
+        l.roms(&mut cases);
+        let frames = 4;
+        cases.num(frames);
+        let mut exp = Vec::new();
+        for _ in 0..frames {
+            let x: Vec<i64> = (0..l.n_in)
+                .map(|_| random_value(&mut rng, in_t.0, in_t.1))
+                .collect();
+            let words: Vec<Bits> = x.chunks(l.simd).map(|c| pack(c, in_t.0)).collect();
+            cases.words(&words);
+            exp.extend(l.reference(&x));
+        }
+        cases.end();
+        let tag = format!("mvau {shape:?} in {in_t:?} {w:?} {act:?} -> {out:?} mult {mult:?}");
+        expect.push((id, tag, l.pe, out, exp));
+    }
+    let o = cases.build_and_run("tb_hls_mvau");
+    for (id, tag, pe, out, exp) in &expect {
+        check(tag, &o, *id, *pe, out.bits, out.signed, exp);
+    }
+}
+
+// ------------------------------------------------------ SWU and conv
+
+#[derive(Clone, Copy, Debug)]
+struct Geo {
+    h: usize,
+    w: usize,
+    ch: usize,
+    simd: usize,
+    k: (usize, usize),
+    s: (usize, usize),
+    pad: (usize, usize, usize, usize), // top, left, bottom, right
+}
+
+impl Geo {
+    fn out(&self) -> (usize, usize) {
+        (
+            (self.h + self.pad.0 + self.pad.2 - self.k.0) / self.s.0 + 1,
+            (self.w + self.pad.1 + self.pad.3 - self.k.1) / self.s.1 + 1,
+        )
+    }
+    fn members(&self, el_bits: u32, depthwise: bool) -> String {
+        members(&[
+            ("IN_H", self.h as i64),
+            ("IN_W", self.w as i64),
+            ("CH", self.ch as i64),
+            ("SIMD", self.simd as i64),
+            ("EL_BITS", el_bits as i64),
+            ("K_H", self.k.0 as i64),
+            ("K_W", self.k.1 as i64),
+            ("S_H", self.s.0 as i64),
+            ("S_W", self.s.1 as i64),
+            ("PAD_T", self.pad.0 as i64),
+            ("PAD_L", self.pad.1 as i64),
+            ("PAD_B", self.pad.2 as i64),
+            ("PAD_R", self.pad.3 as i64),
+            ("DEPTHWISE", depthwise as i64),
+        ])
+    }
+    /// The windows of an HWC image, in the order of tomatl::swu.
+    fn windows(&self, img: &[i64], depthwise: bool) -> Vec<i64> {
+        let (oh, ow) = self.out();
+        let (kh, kw) = self.k;
+        let mut v = Vec::new();
+        let px = |iy: i64, ix: i64, c: usize| -> i64 {
+            if iy < 0 || ix < 0 || iy >= self.h as i64 || ix >= self.w as i64 {
+                0
+            } else {
+                img[(iy as usize * self.w + ix as usize) * self.ch + c]
+            }
+        };
+        for oy in 0..oh {
+            for ox in 0..ow {
+                let y0 = (oy * self.s.0) as i64 - self.pad.0 as i64;
+                let x0 = (ox * self.s.1) as i64 - self.pad.1 as i64;
+                if depthwise {
+                    for cb in 0..self.ch / self.simd {
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                for s in 0..self.simd {
+                                    v.push(px(y0 + ky as i64, x0 + kx as i64, cb * self.simd + s));
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    for ky in 0..kh {
+                        for kx in 0..kw {
+                            for c in 0..self.ch {
+                                v.push(px(y0 + ky as i64, x0 + kx as i64, c));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        v
+    }
+}
+
+fn geos() -> Vec<Geo> {
+    let g = |h, w, ch, simd, k, s, pad| Geo {
+        h,
+        w,
+        ch,
+        simd,
+        k,
+        s,
+        pad,
+    };
+    vec![
+        g(5, 5, 1, 1, (3, 3), (1, 1), (1, 1, 1, 1)),
+        g(6, 7, 4, 2, (3, 3), (2, 2), (0, 0, 1, 1)),
+        g(6, 6, 3, 3, (1, 1), (1, 1), (0, 0, 0, 0)),
+        g(7, 6, 2, 1, (5, 5), (1, 1), (2, 2, 2, 2)),
+        g(8, 8, 4, 4, (5, 5), (2, 2), (1, 2, 2, 1)),
+        g(4, 9, 2, 2, (1, 3), (1, 2), (0, 1, 0, 0)),
+        g(9, 4, 1, 1, (3, 1), (2, 1), (2, 0, 0, 0)),
+        g(5, 5, 6, 3, (2, 2), (2, 2), (0, 0, 1, 1)),
+        g(3, 3, 2, 2, (3, 3), (1, 1), (0, 0, 0, 0)),
+        g(6, 5, 2, 1, (2, 3), (3, 2), (1, 0, 0, 2)),
+    ]
+}
+
+#[test]
+fn swu_windows_stride_and_padding() {
+    let mut rng = Rng(0x5eed_0003);
+    let mut cases = Cases::default();
+    let mut expect = Vec::new();
+    for (i, g) in geos().iter().enumerate() {
+        for depthwise in [false, true] {
+            let el = [8u32, 3, 5][i % 3];
+            let id = cases.add(None, &g.members(el, depthwise));
+            let frames = 2;
+            cases.num(frames);
+            let mut exp = Vec::new();
+            for _ in 0..frames {
+                let img: Vec<i64> = (0..g.h * g.w * g.ch).map(|_| rng.bits(el) as i64).collect();
+                let words: Vec<Bits> = img.chunks(g.simd).map(|c| pack(c, el)).collect();
+                cases.words(&words);
+                exp.extend(g.windows(&img, depthwise));
+            }
+            cases.end();
+            expect.push((id, format!("swu {g:?} dw {depthwise}"), g.simd, el, exp));
+        }
+    }
+    let o = cases.build_and_run("tb_hls_swu");
+    for (id, tag, simd, el, exp) in &expect {
+        check(tag, &o, *id, *simd, *el, false, exp);
+    }
+}
+
+#[test]
+fn conv_through_swu_and_mvau_matches_reference() {
+    let mut rng = Rng(0x5eed_0004);
+    let mut cases = Cases::default();
+    let mut expect = Vec::new();
+    let ws = [
+        (Arith::Fixed, 8),
+        (Arith::Pow2, 4),
+        (Arith::Ternary, 2),
+        (Arith::Binary, 1),
+        (Arith::Fixed, 3),
+    ];
+    for (i, g) in geos().iter().enumerate() {
+        let in_t = [(8u32, false), (4, true), (8, true)][i % 3];
+        let w = ws[i % ws.len()];
+        let act = ACTS[i % 3];
+        let cout = [4usize, 6, 2, 3][i % 4];
+        let pe = [1usize, 2, cout][i % 3];
+        let pe = if cout % pe == 0 { pe } else { 1 };
+        let n_in = g.k.0 * g.k.1 * g.ch;
+        let out = tt(8, i % 2 == 0, 2);
+        let l = mvau_layer(
+            &mut rng,
+            (n_in, cout, g.simd, pe),
+            in_t,
+            w,
+            act,
+            5,
+            out,
+            None,
+        );
+        let (oh, ow) = g.out();
+        let body = format!(
+            "struct swu {{ {} }}; struct mvau {{ {} }};",
+            g.members(in_t.0, false),
+            l.members(oh * ow)
+        );
+        let id = cases.add(Some("kind_conv"), &body);
+        l.roms(&mut cases);
+        let frames = 2;
+        cases.num(frames);
+        let mut exp = Vec::new();
+        for _ in 0..frames {
+            let img: Vec<i64> = (0..g.h * g.w * g.ch)
+                .map(|_| random_value(&mut rng, in_t.0, in_t.1))
+                .collect();
+            let words: Vec<Bits> = img.chunks(g.simd).map(|c| pack(c, in_t.0)).collect();
+            cases.words(&words);
+            for win in g.windows(&img, false).chunks(n_in) {
+                exp.extend(l.reference(win));
+            }
+        }
+        cases.end();
+        let tag = format!("conv {g:?} {w:?} in {in_t:?} {act:?} cout {cout} pe {pe}");
+        expect.push((id, tag, pe, out, exp));
+    }
+    let o = cases.build_and_run("tb_hls_mvau");
+    for (id, tag, pe, out, exp) in &expect {
+        check(tag, &o, *id, *pe, out.bits, out.signed, exp);
+    }
 }

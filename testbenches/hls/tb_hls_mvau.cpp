@@ -6,6 +6,8 @@
 // pixels (IN_H*IN_W*CH/SIMD words each). Output: the output words.
 #include "hls_bench.h"
 
+#include <type_traits>
+
 #include "tomatl_mvau.h"
 #include "tomatl_swu.h"
 
@@ -37,12 +39,20 @@ struct mvau_roms {
 // overload without it is what a generated top calls for MULT_BITS = 0).
 template <class M>
 void call_mvau(hls::stream<ap_uint<M::SIMD * M::IN_BITS> > &in,
+               hls::stream<ap_uint<M::PE * M::OUT_BITS> > &out, const mvau_roms<M> &r,
+               std::true_type) {
+    tomatl::mvau<M>(in, out, r.w, r.b);
+}
+template <class M>
+void call_mvau(hls::stream<ap_uint<M::SIMD * M::IN_BITS> > &in,
+               hls::stream<ap_uint<M::PE * M::OUT_BITS> > &out, const mvau_roms<M> &r,
+               std::false_type) {
+    tomatl::mvau<M>(in, out, r.w, r.b, r.m);
+}
+template <class M>
+void call_mvau(hls::stream<ap_uint<M::SIMD * M::IN_BITS> > &in,
                hls::stream<ap_uint<M::PE * M::OUT_BITS> > &out, const mvau_roms<M> &r) {
-    if (M::MULT_BITS == 0) {
-        tomatl::mvau<M>(in, out, r.w, r.b);
-    } else {
-        tomatl::mvau<M>(in, out, r.w, r.b, r.m);
-    }
+    call_mvau<M>(in, out, r, std::integral_constant<bool, M::MULT_BITS == 0>());
 }
 
 template <class CFG>
