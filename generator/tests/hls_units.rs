@@ -1085,3 +1085,479 @@ fn conv_through_swu_and_mvau_matches_reference() {
         check(tag, &o, *id, *pe, out.bits, out.signed, exp);
     }
 }
+
+// ------------------------------------------- vvau, pool, gap, add, fork, dwc
+
+#[test]
+fn vvau_pool_and_gap_match_reference() {
+    let mut rng = Rng(0x5eed_0005);
+    // vvau: (ch, pe, k, reps, in, (arith, w_bits), act, frac_acc, out)
+    let mut vc = Cases::default();
+    let mut vexp = Vec::new();
+    let vcfgs = [
+        (
+            4,
+            1,
+            9,
+            3,
+            (8, false),
+            (Arith::Fixed, 8),
+            Activation::Relu,
+            7,
+            tt(8, false, 3),
+        ),
+        (
+            6,
+            3,
+            25,
+            2,
+            (4, true),
+            (Arith::Pow2, 4),
+            Activation::None,
+            6,
+            tt(8, true, 2),
+        ),
+        (
+            8,
+            8,
+            9,
+            2,
+            (8, true),
+            (Arith::Ternary, 2),
+            Activation::Relu6,
+            1,
+            tt(8, false, 2),
+        ),
+        (
+            2,
+            2,
+            1,
+            4,
+            (1, false),
+            (Arith::Binary, 1),
+            Activation::None,
+            0,
+            tt(4, true, 0),
+        ),
+        (
+            3,
+            1,
+            4,
+            2,
+            (16, true),
+            (Arith::Fixed, 16),
+            Activation::None,
+            18,
+            tt(16, true, 4),
+        ),
+    ];
+    for &(ch, pe, k, reps, in_t, (arith, wb), act, frac_acc, out) in &vcfgs {
+        let ng = ch / pe;
+        let codes: Vec<Vec<u64>> = (0..ch)
+            .map(|_| (0..k).map(|_| random_code(&mut rng, arith, wb)).collect())
+            .collect();
+        let bias: Vec<i64> = (0..ch).map(|_| rng.range(-100, 100)).collect();
+        let (amin, amax) = type_range(in_t.0, in_t.1);
+        let (mut lo, mut hi) = (0i128, 0i128);
+        for c in 0..ch {
+            let (l, h) = numerics::dot_range(
+                bias[c],
+                codes[c].iter().map(|&x| weight_value(arith, wb, x)),
+                amin,
+                amax,
+            );
+            lo = lo.min(l);
+            hi = hi.max(h);
+        }
+        let acc_bits = numerics::acc_bits_for(lo, hi).expect("fits");
+        let (rs, ls) = shifts(frac_acc, out.frac);
+        let body = members(&[
+            ("CH", ch as i64),
+            ("PE", pe as i64),
+            ("K", k as i64),
+            ("REPS", reps as i64),
+            ("IN_BITS", in_t.0 as i64),
+            ("IN_SIGNED", in_t.1 as i64),
+            ("ARITH", arith_code(arith)),
+            ("W_BITS", wb as i64),
+            ("ACC_BITS", acc_bits as i64),
+            ("RSHIFT", rs),
+            ("LSHIFT", ls),
+            ("ACT", act_code(act)),
+            ("RELU6_MAX", numerics::relu6_limit(out.frac)),
+            ("OUT_BITS", out.bits as i64),
+            ("OUT_SIGNED", out.signed as i64),
+        ]);
+        let id = vc.add(None, &body);
+        let mut ws = Vec::new();
+        for p in 0..pe {
+            for g in 0..ng {
+                for kk in 0..k {
+                    ws.push(word1(codes[g * pe + p][kk] as i64, wb));
+                }
+            }
+        }
+        for p in 0..pe {
+            for g in 0..ng {
+                ws.push(word1(bias[g * pe + p], acc_bits));
+            }
+        }
+        vc.words(&ws);
+        vc.num(2);
+        let mut exp = Vec::new();
+        for _ in 0..2 * reps {
+            for g in 0..ng {
+                let x: Vec<Vec<i64>> = (0..k)
+                    .map(|_| {
+                        (0..pe)
+                            .map(|_| random_value(&mut rng, in_t.0, in_t.1))
+                            .collect()
+                    })
+                    .collect();
+                let words: Vec<Bits> = x.iter().map(|l| pack(l, in_t.0)).collect();
+                vc.words(&words);
+                for p in 0..pe {
+                    let c = g * pe + p;
+                    let acc = bias[c]
+                        + (0..k)
+                            .map(|kk| x[kk][p] * weight_value(arith, wb, codes[c][kk]))
+                            .sum::<i64>();
+                    exp.push(numerics::requantize(acc, frac_acc, act, &out));
+                }
+            }
+        }
+        vc.end();
+        vexp.push((
+            id,
+            format!("vvau ch {ch} pe {pe} k {k} {arith:?}"),
+            pe,
+            out,
+            exp,
+        ));
+    }
+    let o = vc.build_and_run("tb_hls_vvau");
+    for (id, tag, pe, out, exp) in &vexp {
+        check(tag, &o, *id, *pe, out.bits, out.signed, exp);
+    }
+
+    // pool: (ch, pe, k, reps, kind, in, frac_in, out)
+    let mut pc = Cases::default();
+    let mut pexp = Vec::new();
+    let pcfgs = [
+        (4, 2, 4, 3, 0, (8, true), 0, tt(8, true, 0)),
+        (3, 1, 9, 2, 0, (4, false), 0, tt(4, false, 0)),
+        (4, 4, 4, 2, 1, (8, true), 0, tt(8, true, 0)),
+        (6, 3, 9, 2, 1, (8, false), 2, tt(8, false, 0)),
+        (2, 1, 9, 3, 1, (4, true), 0, tt(8, true, 3)),
+        (2, 2, 25, 2, 1, (8, true), 3, tt(6, true, 1)),
+    ];
+    for &(ch, pe, k, reps, kind, in_t, frac_in, out) in &pcfgs {
+        let (num, den) = numerics::average_fraction(1, k as u64, frac_in, out.frac);
+        let body = members(&[
+            ("CH", ch as i64),
+            ("PE", pe as i64),
+            ("K", k as i64),
+            ("REPS", reps as i64),
+            ("KIND", kind),
+            ("IN_BITS", in_t.0 as i64),
+            ("IN_SIGNED", in_t.1 as i64),
+            ("OUT_BITS", out.bits as i64),
+            ("OUT_SIGNED", out.signed as i64),
+            ("AVG_LSHIFT", num.trailing_zeros() as i64),
+            ("AVG_DIV", den as i64),
+        ]);
+        let id = pc.add(None, &body);
+        pc.num(2);
+        let mut exp = Vec::new();
+        for _ in 0..2 * reps {
+            for _ in 0..ch / pe {
+                let x: Vec<Vec<i64>> = (0..k)
+                    .map(|_| {
+                        (0..pe)
+                            .map(|_| random_value(&mut rng, in_t.0, in_t.1))
+                            .collect()
+                    })
+                    .collect();
+                let words: Vec<Bits> = x.iter().map(|l| pack(l, in_t.0)).collect();
+                pc.words(&words);
+                for p in 0..pe {
+                    let col = (0..k).map(|kk| x[kk][p]);
+                    exp.push(if kind == 0 {
+                        col.max().expect("window")
+                    } else {
+                        numerics::average(col.sum(), k as u64, frac_in, &out)
+                    });
+                }
+            }
+        }
+        pc.end();
+        pexp.push((
+            id,
+            format!("pool kind {kind} ch {ch} pe {pe} k {k}"),
+            pe,
+            out,
+            exp,
+        ));
+    }
+    let o = pc.build_and_run("tb_hls_pool");
+    for (id, tag, pe, out, exp) in &pexp {
+        check(tag, &o, *id, *pe, out.bits, out.signed, exp);
+    }
+
+    // gap: (ch, pe, n_pix, in, frac_in, out)
+    let mut gc = Cases::default();
+    let mut gexp = Vec::new();
+    let gcfgs = [
+        (4, 2, 16, (8, true), 0, tt(8, true, 0)),
+        (6, 6, 25, (8, false), 0, tt(8, false, 0)),
+        (3, 1, 49, (4, true), 0, tt(8, true, 4)),
+        (2, 1, 1, (8, true), 2, tt(8, true, 0)),
+        (8, 4, 125, (8, true), 3, tt(6, true, 1)),
+    ];
+    for &(ch, pe, n_pix, in_t, frac_in, out) in &gcfgs {
+        let (num, den) = numerics::average_fraction(1, n_pix as u64, frac_in, out.frac);
+        let body = members(&[
+            ("CH", ch as i64),
+            ("PE", pe as i64),
+            ("N_PIX", n_pix as i64),
+            ("IN_BITS", in_t.0 as i64),
+            ("IN_SIGNED", in_t.1 as i64),
+            ("OUT_BITS", out.bits as i64),
+            ("OUT_SIGNED", out.signed as i64),
+            ("AVG_LSHIFT", num.trailing_zeros() as i64),
+            ("AVG_DIV", den as i64),
+        ]);
+        let id = gc.add(None, &body);
+        gc.num(2);
+        let mut exp = Vec::new();
+        for _ in 0..2 {
+            let img: Vec<i64> = (0..n_pix * ch)
+                .map(|_| random_value(&mut rng, in_t.0, in_t.1))
+                .collect();
+            let words: Vec<Bits> = img.chunks(pe).map(|c| pack(c, in_t.0)).collect();
+            gc.words(&words);
+            for c in 0..ch {
+                let s = (0..n_pix).map(|p| img[p * ch + c]).sum();
+                exp.push(numerics::average(s, n_pix as u64, frac_in, &out));
+            }
+        }
+        gc.end();
+        gexp.push((id, format!("gap ch {ch} pe {pe} n {n_pix}"), pe, out, exp));
+    }
+    let o = gc.build_and_run("tb_hls_gap");
+    for (id, tag, pe, out, exp) in &gexp {
+        check(tag, &o, *id, *pe, out.bits, out.signed, exp);
+    }
+}
+
+#[test]
+fn add_fork_dwc_and_stream_match_reference() {
+    let mut rng = Rng(0x5eed_0006);
+    // add: (elems, a type, b type, act, out)
+    let mut ac = Cases::default();
+    let mut aexp = Vec::new();
+    let acfgs = [
+        (
+            4,
+            tt(8, true, 3),
+            tt(8, true, 3),
+            Activation::None,
+            tt(8, true, 3),
+        ),
+        (
+            2,
+            tt(8, false, 4),
+            tt(8, true, 2),
+            Activation::Relu,
+            tt(8, false, 2),
+        ),
+        (
+            3,
+            tt(4, true, 0),
+            tt(16, true, 6),
+            Activation::Relu6,
+            tt(8, false, 4),
+        ),
+        (
+            1,
+            tt(8, true, 1),
+            tt(4, false, 1),
+            Activation::None,
+            tt(16, true, 5),
+        ),
+        (
+            5,
+            tt(16, true, 8),
+            tt(8, true, 0),
+            Activation::None,
+            tt(4, true, 0),
+        ),
+    ];
+    for &(el, ta, tb, act, out) in &acfgs {
+        let f = ta.frac.max(tb.frac);
+        let (rs, ls) = shifts(f, out.frac);
+        let body = members(&[
+            ("ELEMS", el as i64),
+            ("BEATS", 20),
+            ("A_BITS", ta.bits as i64),
+            ("A_SIGNED", ta.signed as i64),
+            ("B_BITS", tb.bits as i64),
+            ("B_SIGNED", tb.signed as i64),
+            ("A_SHL", (f - ta.frac) as i64),
+            ("B_SHL", (f - tb.frac) as i64),
+            ("RSHIFT", rs),
+            ("LSHIFT", ls),
+            ("ACT", act_code(act)),
+            ("RELU6_MAX", numerics::relu6_limit(out.frac)),
+            ("OUT_BITS", out.bits as i64),
+            ("OUT_SIGNED", out.signed as i64),
+        ]);
+        let id = ac.add(None, &body);
+        ac.num(2);
+        let n = 2 * 20 * el;
+        let a: Vec<i64> = (0..n)
+            .map(|_| random_value(&mut rng, ta.bits, ta.signed))
+            .collect();
+        let b: Vec<i64> = (0..n)
+            .map(|_| random_value(&mut rng, tb.bits, tb.signed))
+            .collect();
+        let wa: Vec<Bits> = a.chunks(el).map(|c| pack(c, ta.bits)).collect();
+        let wb: Vec<Bits> = b.chunks(el).map(|c| pack(c, tb.bits)).collect();
+        ac.words(&wa);
+        ac.words(&wb);
+        ac.end();
+        let exp = a
+            .iter()
+            .zip(&b)
+            .map(|(&x, &y)| numerics::add(x, ta.frac, y, tb.frac, act, &out))
+            .collect::<Vec<i64>>();
+        aexp.push((
+            id,
+            format!("add {ta:?} + {tb:?} {act:?} -> {out:?}"),
+            el,
+            out,
+            exp,
+        ));
+    }
+    let o = ac.build_and_run("tb_hls_add");
+    for (id, tag, el, out, exp) in &aexp {
+        check(tag, &o, *id, *el, out.bits, out.signed, exp);
+    }
+
+    // fork: every word to every consumer
+    let mut fc = Cases::default();
+    let mut fexp = Vec::new();
+    for &(width, n_out) in &[(8u32, 2usize), (33, 3), (1, 4), (64, 2)] {
+        let id = fc.add(
+            None,
+            &members(&[
+                ("WIDTH", width as i64),
+                ("N_OUT", n_out as i64),
+                ("BEATS", 7),
+            ]),
+        );
+        fc.num(3);
+        let vals: Vec<i64> = (0..21).map(|_| rng.bits(width) as i64).collect();
+        let words: Vec<Bits> = vals.iter().map(|&v| word1(v, width)).collect();
+        fc.words(&words);
+        fc.end();
+        fexp.push((id, width, n_out, vals));
+    }
+    let o = fc.build_and_run("tb_hls_fork");
+    for (id, width, n_out, vals) in &fexp {
+        let blocks = &o.blocks[id];
+        assert_eq!(blocks.len(), *n_out, "fork {width}: consumers");
+        for (k, b) in blocks.iter().enumerate() {
+            compare(
+                &format!("fork {width} out {k}"),
+                &unpack(b, 1, *width, false),
+                vals,
+                1,
+            );
+        }
+        assert_eq!(o.left[id], 0, "fork {width}: input left unread");
+    }
+
+    // dwc: up, down, equal, coprime ratios, frames that are not a whole
+    // number of words (zero padding of the last output word).
+    let mut dc = Cases::default();
+    let mut dexp = Vec::new();
+    let dcfgs = [
+        (8u32, 4usize, 6usize, 24usize),
+        (8, 6, 4, 24),
+        (3, 5, 1, 20),
+        (4, 1, 7, 21),
+        (8, 3, 3, 9),
+        (5, 8, 2, 16),
+        (1, 96, 16, 96),
+        (6, 7, 3, 20),
+        (8, 4, 16, 10),
+        (7, 3, 5, 11),
+    ];
+    for &(el, i, oe, fe) in &dcfgs {
+        let id = dc.add(
+            None,
+            &members(&[
+                ("EL_BITS", el as i64),
+                ("IN_ELEMS", i as i64),
+                ("OUT_ELEMS", oe as i64),
+                ("FRAME_ELEMS", fe as i64),
+            ]),
+        );
+        let frames = 3;
+        dc.num(frames);
+        let mut exp = Vec::new();
+        for _ in 0..frames {
+            let elems: Vec<i64> = (0..fe).map(|_| rng.bits(el) as i64).collect();
+            // the last input word's padding is garbage: the kernel drops it
+            let mut padded = elems.clone();
+            while padded.len() % i != 0 {
+                padded.push(rng.bits(el) as i64);
+            }
+            let words: Vec<Bits> = padded.chunks(i).map(|c| pack(c, el)).collect();
+            dc.words(&words);
+            let mut out = elems.clone();
+            while out.len() % oe != 0 {
+                out.push(0);
+            }
+            exp.extend(out);
+        }
+        dc.end();
+        dexp.push((
+            id,
+            format!("dwc el {el} {i} -> {oe} frame {fe}"),
+            oe,
+            el,
+            exp,
+        ));
+    }
+    let o = dc.build_and_run("tb_hls_dwc");
+    for (id, tag, oe, el, exp) in &dexp {
+        check(tag, &o, *id, *oe, *el, false, exp);
+    }
+
+    // hls::stream of hls/sim: FIFO semantics, and a read of an empty
+    // stream aborts with the stream's name.
+    let exe = build("tb_hls_stream", "");
+    let ok = Command::new(&exe)
+        .arg("fifo")
+        .output()
+        .expect("tb_hls_stream");
+    let text = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        ok.status.success() && text.ends_with("ok\n"),
+        "stream bench:\n{text}"
+    );
+    assert!(!text.contains("FAIL"), "{text}");
+    let bad = Command::new(&exe)
+        .arg("empty")
+        .output()
+        .expect("tb_hls_stream");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success(), "reading an empty stream must abort");
+    assert!(
+        err.contains("'starved'") && err.contains("read of an empty stream"),
+        "message: {err}"
+    );
+    assert!(!String::from_utf8_lossy(&bad.stdout).contains("returned"));
+}
