@@ -1042,7 +1042,7 @@ fn conv_through_swu_and_mvau_matches_reference() {
         let act = ACTS[i % 3];
         let cout = [4usize, 6, 2, 3][i % 4];
         let pe = [1usize, 2, cout][i % 3];
-        let pe = if cout % pe == 0 { pe } else { 1 };
+        let pe = if cout.is_multiple_of(pe) { pe } else { 1 };
         let n_in = g.k.0 * g.k.1 * g.ch;
         let out = tt(8, i % 2 == 0, 2);
         let l = mvau_layer(
@@ -1192,8 +1192,8 @@ fn vvau_pool_and_gap_match_reference() {
         let mut ws = Vec::new();
         for p in 0..pe {
             for g in 0..ng {
-                for kk in 0..k {
-                    ws.push(word1(codes[g * pe + p][kk] as i64, wb));
+                for &c in &codes[g * pe + p] {
+                    ws.push(word1(c as i64, wb));
                 }
             }
         }
@@ -1219,8 +1219,9 @@ fn vvau_pool_and_gap_match_reference() {
                 for p in 0..pe {
                     let c = g * pe + p;
                     let acc = bias[c]
-                        + (0..k)
-                            .map(|kk| x[kk][p] * weight_value(arith, wb, codes[c][kk]))
+                        + x.iter()
+                            .zip(&codes[c])
+                            .map(|(row, &code)| row[p] * weight_value(arith, wb, code))
                             .sum::<i64>();
                     exp.push(numerics::requantize(acc, frac_acc, act, &out));
                 }
@@ -1281,7 +1282,7 @@ fn vvau_pool_and_gap_match_reference() {
                 let words: Vec<Bits> = x.iter().map(|l| pack(l, in_t.0)).collect();
                 pc.words(&words);
                 for p in 0..pe {
-                    let col = (0..k).map(|kk| x[kk][p]);
+                    let col = x.iter().map(|row| row[p]);
                     exp.push(if kind == 0 {
                         col.max().expect("window")
                     } else {
@@ -1511,13 +1512,13 @@ fn add_fork_dwc_and_stream_match_reference() {
             let elems: Vec<i64> = (0..fe).map(|_| rng.bits(el) as i64).collect();
             // the last input word's padding is garbage: the kernel drops it
             let mut padded = elems.clone();
-            while padded.len() % i != 0 {
+            while !padded.len().is_multiple_of(i) {
                 padded.push(rng.bits(el) as i64);
             }
             let words: Vec<Bits> = padded.chunks(i).map(|c| pack(c, el)).collect();
             dc.words(&words);
             let mut out = elems.clone();
-            while out.len() % oe != 0 {
+            while !out.len().is_multiple_of(oe) {
                 out.push(0);
             }
             exp.extend(out);
