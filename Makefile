@@ -7,9 +7,9 @@ CARGO ?= cargo
 TOMATL := target/release/tomatl
 OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-TOOLS := verilator yosys iverilog
+TOOLS := verilator yosys iverilog unzip
 
-.PHONY: setup demo test verify-all fashion bench clean fuzz fuzz-rtl
+.PHONY: setup demo test verify-all fashion bench clean fuzz fuzz-rtl ap-types
 
 # Install what is missing (Debian/Ubuntu): the open hardware tools, the
 # Fashion-MNIST data set, and the Python packages of examples/train.
@@ -22,6 +22,7 @@ setup:
 	  $(SUDO) apt-get install -y $$missing || { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; \
 	fi
 	@python3 -c "import numpy, sklearn, onnx, onnxruntime" 2>/dev/null || python3 -m pip install -q -r scripts/requirements.txt
+	@scripts/fetch_ap_types.sh
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 	@verilator --version
 
@@ -79,3 +80,8 @@ fuzz:
 # seed and smallest failing layer of any mismatch: `make fuzz-rtl N=1000 SEED=7`.
 fuzz-rtl: setup
 	$(CARGO) run --release --locked --example fuzz_rtl -- $(or $(N),100) $(or $(SEED),1)
+
+# Xilinx's open-source ap_int/ap_fixed headers (Apache-2.0, from the hls4ml
+# wheel) for the C simulation of hls/; TOMATL_AP_TYPES overrides the folder.
+ap-types:
+	scripts/fetch_ap_types.sh
