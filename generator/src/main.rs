@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(Clone, Copy, ValueEnum)]
 enum FoldArg {
-    /// every layer fully unrolled: one frame per cycle
+    /// every layer as unrolled as the multiplier limits allow (one frame per cycle for small networks)
     Max,
     /// one multiplier per layer
     Min,
