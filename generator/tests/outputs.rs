@@ -5,15 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn tomatl(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tomatl"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run tomatl")
-}
+mod common;
+
+use common::tomatl;
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
@@ -27,6 +23,18 @@ layers:
   - {name: a, op: dense, out: 3, act: relu}
   - {name: b, op: dense, out: 2}
 ";
+
+/// `args` run in `cwd` must exit 0.
+fn succeeds(args: &[&str], cwd: &Path) {
+    let o = tomatl(args, cwd);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{args:?}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
 
 /// Every file under `dir` (relative path) with the SHA-256 of its
 /// contents; folders as entries of their own.
@@ -132,39 +140,15 @@ fn the_root_folder_is_refused_before_anything_is_written() {
 #[test]
 fn a_design_is_replaced_but_a_design_holding_user_files_is_not() {
     let (t, proj) = setup();
-    let o = tomatl(&["generate", "net.yaml", "-o", "out/d"], &proj);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    succeeds(&["generate", "net.yaml", "-o", "out/d"], &proj);
     assert!(proj.join("out/d/tomatl-manifest.json").is_file());
-    let o = tomatl(
+    succeeds(
         &["generate", "net.yaml", "-o", "out/d", "--fold", "min"],
         &proj,
     );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
     // verify's own files do not make the folder foreign
-    let o = tomatl(&["verify", "out/d", "--frames", "4"], &proj);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let o = tomatl(&["generate", "net.yaml", "-o", "out/d"], &proj);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    succeeds(&["verify", "out/d", "--frames", "4"], &proj);
+    succeeds(&["generate", "net.yaml", "-o", "out/d"], &proj);
     std::fs::write(proj.join("out/d/rtl/my_wrapper.v"), "// mine").expect("write");
     refused(
         t.path(),
@@ -174,13 +158,7 @@ fn a_design_is_replaced_but_a_design_holding_user_files_is_not() {
     );
     // an empty folder is fine
     std::fs::create_dir_all(proj.join("empty")).expect("mkdir");
-    let o = tomatl(&["generate", "net.yaml", "-o", "empty"], &proj);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    succeeds(&["generate", "net.yaml", "-o", "empty"], &proj);
     // nothing of the writes is left beside the outputs
     let names: Vec<String> = std::fs::read_dir(proj.join("out"))
         .expect("read_dir")
@@ -203,13 +181,7 @@ fn a_killed_replacing_generate_leaves_the_old_or_the_new_design_whole() {
     let net = examples().join("jet_tagger.yaml");
     let net = net.to_str().expect("utf-8");
     let gen = |out: &str, fold: &str| {
-        let o = tomatl(&["generate", net, "-o", out, "--fold", fold], dir);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        succeeds(&["generate", net, "-o", out, "--fold", fold], dir);
     };
     gen("old", "min");
     gen("new", "max");
@@ -269,22 +241,10 @@ fn import_writes_both_files_only_after_every_check() {
     let model = examples().join("digits_cnn.onnx");
     let model = model.to_str().expect("utf-8");
     // missing parents are created
-    let o = tomatl(&["import", model, "-o", "a/b/net.yaml"], dir);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    succeeds(&["import", model, "-o", "a/b/net.yaml"], dir);
     assert!(dir.join("a/b/net.npz").is_file());
     // its own outputs are replaced
-    let o = tomatl(&["import", model, "-o", "a/b/net.yaml"], dir);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    succeeds(&["import", model, "-o", "a/b/net.yaml"], dir);
     // -o naming the weights file
     refused(dir, dir, &["import", model, "-o", "a/b/net.npz"], ".yaml");
     // a description the user wrote, and weights the user made
@@ -347,15 +307,9 @@ fn run_and_quantize_never_replace_user_files() {
         ],
         "tomatl did not write",
     );
-    let o = tomatl(
+    succeeds(
         &["run", "net.yaml", "--input", "x.npy", "--output", "y/y.npy"],
         &proj,
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
     );
     // zero frames
     let empty = ndarray::Array2::<i64>::zeros((0, 4));

@@ -5,18 +5,12 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use tomatl::plan::Fold;
 use tomatl::sim::{VerifyOptions, VerifyReport};
 
-fn tomatl(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tomatl"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run tomatl")
-}
+use common::tomatl;
 
 fn jet_tagger(out: &Path) {
     let g = tomatl::frontend::load(&common::example("jet_tagger.yaml")).expect("load");

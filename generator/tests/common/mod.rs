@@ -8,6 +8,15 @@ use tomatl::ir::Graph;
 use tomatl::plan::{Fold, HwPlan};
 use tomatl::sim::{VerifyOptions, VerifyReport};
 
+/// The `tomatl` binary run with `args` in `cwd`.
+pub fn tomatl(args: &[&str], cwd: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tomatl"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run tomatl")
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
