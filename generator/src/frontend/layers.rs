@@ -257,6 +257,16 @@ impl Ctx<'_> {
     fn at_op(&self, what: impl Into<String>) -> super::diag::Fail {
         self.at(self.op, what)
     }
+
+    /// An error at the layer's `from:`, or its entry when it has none.
+    fn at_from(&self, what: impl Into<String>) -> super::diag::Fail {
+        at(self.file, &from_loc(self.l), what).layer(self.name)
+    }
+}
+
+/// Where a layer names its inputs: its `from:`, or its entry.
+fn from_loc(l: &Spanned<LayerSpec>) -> Location {
+    l.value.from.as_ref().map_or(l.referenced, |f| f.referenced)
 }
 
 /// One source of a layer: where it comes from, its name, shape and type.
@@ -345,14 +355,9 @@ fn check_readers(file: &Path, layers: &[Spanned<LayerSpec>], planned: &[Planned]
                     Src::Input => "input".to_string(),
                     Src::Layer(j) => planned[j].name.clone(),
                 };
-                let loc = layers[i]
-                    .value
-                    .from
-                    .as_ref()
-                    .map_or(layers[i].referenced, |f| f.referenced);
                 return Err(at(
                     file,
-                    &loc,
+                    &from_loc(&layers[i]),
                     format!("`{name}` is read a {}th time here", *n),
                 )
                 .layer(&p.name)
@@ -988,47 +993,29 @@ fn check_average(cx: &Ctx, n: u64, inp: &TensorType, out: &TensorType) -> Res<()
 fn add(cx: &Ctx, inputs: &[Input]) -> Res<Planned> {
     let (a, b) = (&inputs[0], &inputs[1]);
     if a.shape != b.shape {
-        let place = cx
-            .spec()
-            .from
-            .as_ref()
-            .map_or(cx.l.referenced, |f| f.referenced);
-        return Err(at(
-            cx.file,
-            &place,
-            format!(
+        return Err(cx
+            .at_from(format!(
                 "add of different shapes: `{}` gives {}, `{}` gives {}",
                 a.name,
                 shape_str(&a.shape),
                 b.name,
                 shape_str(&b.shape)
-            ),
-        )
-        .layer(cx.name)
-        .expected("two inputs of one shape"));
+            ))
+            .expected("two inputs of one shape"));
     }
     if add_shifts(a.ty.frac, b.ty.frac).is_none() {
-        let place = cx
-            .spec()
-            .from
-            .as_ref()
-            .map_or(cx.l.referenced, |f| f.referenced);
-        return Err(at(
-            cx.file,
-            &place,
-            format!(
+        return Err(cx
+            .at_from(format!(
                 "add of `{}` ({}) and `{}` ({}): binary points {} apart",
                 a.name,
                 a.ty.short(),
                 b.name,
                 b.ty.short(),
                 (a.ty.frac - b.ty.frac).abs()
-            ),
-        )
-        .layer(cx.name)
-        .expected(format!(
-            "inputs whose `frac` differ by at most {MAX_ADD_SHIFT}"
-        )));
+            ))
+            .expected(format!(
+                "inputs whose `frac` differ by at most {MAX_ADD_SHIFT}"
+            )));
     }
     let act = activation(cx)?;
     let out_type = policy::resolve_acts(cx.file, cx.policy, cx.name, &cx.l.referenced)?;
