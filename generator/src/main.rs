@@ -292,10 +292,8 @@ fn run(cmd: Cmd) -> Result<u8> {
                 "a positive number of cycles",
             )?;
             let graph = tomatl::frontend::load(&net)?;
-            let weights = tomatl::frontend::weight_file(&net)?;
-            let mut inputs = vec![net.as_path()];
-            inputs.extend(weights.as_deref());
-            let target = output::check_dir(&out, output::DirKind::Design, &inputs)?;
+            let inputs = inputs_of(&net, &[])?;
+            let target = output::check_dir(&out, output::DirKind::Design, &as_paths(&inputs))?;
             let fold = match fold {
                 FoldArg::Max => Fold::Max,
                 FoldArg::Min => Fold::Min,
@@ -322,10 +320,8 @@ fn run(cmd: Cmd) -> Result<u8> {
         }
         Cmd::Run { net, input, output } => {
             let graph = tomatl::frontend::load(&net)?;
-            let weights = tomatl::frontend::weight_file(&net)?;
-            let mut inputs = vec![net.as_path(), input.as_path()];
-            inputs.extend(weights.as_deref());
-            let target = output::check_file(&output, output::FileKind::Npy, &inputs)?;
+            let inputs = inputs_of(&net, &[&input])?;
+            let target = output::check_file(&output, output::FileKind::Npy, &as_paths(&inputs))?;
             let x = tomatl::frontend::read_tensor(&input, &graph.input_shape, &graph.input_type)?;
             require_frames(&input, x.nrows())?;
             let y = tomatl::golden::run(&graph, x.view());
@@ -499,10 +495,8 @@ fn run(cmd: Cmd) -> Result<u8> {
                     &format!("bits in {lo}..={hi}"),
                 )?;
             }
-            let weights = tomatl::frontend::weight_file(&net)?;
-            let mut inputs = vec![net.as_path(), calib.as_path()];
-            inputs.extend(weights.as_deref());
-            output::check_file(&out, output::FileKind::Yaml, &inputs)?;
+            let inputs = inputs_of(&net, &[&calib])?;
+            output::check_file(&out, output::FileKind::Yaml, &as_paths(&inputs))?;
             let written = tomatl::ptq::quantize_file(&net, &calib, &out, &rule)?;
             print!("{written}");
             Ok(0)
@@ -540,15 +534,8 @@ fn run(cmd: Cmd) -> Result<u8> {
             };
             let b = plan::load_board(&board)?;
             let graph = tomatl::frontend::load(&net)?;
-            let weights = tomatl::frontend::weight_file(&net)?;
-            let mut inputs = vec![
-                net.as_path(),
-                calib.as_path(),
-                data.as_path(),
-                labels.as_path(),
-            ];
-            inputs.extend(weights.as_deref());
-            let target = output::check_dir(&out, output::DirKind::Search, &inputs)?;
+            let inputs = inputs_of(&net, &[&calib, &data, &labels])?;
+            let target = output::check_dir(&out, output::DirKind::Search, &as_paths(&inputs))?;
             let cal =
                 tomatl::frontend::read_real_tensor(&calib, &graph.input_shape, &graph.input_type)?;
             require_frames(&calib, cal.nrows())?;
@@ -576,9 +563,9 @@ fn run(cmd: Cmd) -> Result<u8> {
             output::write_dir(
                 &target,
                 &[
-                    ("best.yaml".into(), best.into_bytes()),
-                    ("search.json".into(), js.clone().into_bytes()),
-                    ("search.md".into(), md.clone().into_bytes()),
+                    ("best.yaml", best.as_bytes()),
+                    ("search.json", js.as_bytes()),
+                    ("search.md", md.as_bytes()),
                 ],
             )?;
             made.keep();
@@ -617,6 +604,19 @@ fn run(cmd: Cmd) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// The files a command reads: the description, its weight file (when it
+/// names one) and `others`. No output may replace or hold one of them.
+fn inputs_of(net: &Path, others: &[&Path]) -> Result<Vec<PathBuf>> {
+    let mut v = vec![net.to_path_buf()];
+    v.extend(tomatl::frontend::weight_file(net)?);
+    v.extend(others.iter().map(|p| p.to_path_buf()));
+    Ok(v)
+}
+
+fn as_paths(v: &[PathBuf]) -> Vec<&Path> {
+    v.iter().map(PathBuf::as_path).collect()
 }
 
 /// A tensor of frames must hold at least one.

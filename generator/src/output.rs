@@ -113,10 +113,10 @@ fn signature(kind: &str, files: &BTreeMap<String, String>) -> String {
 }
 
 impl Manifest {
-    pub fn new(kind: DirKind, files: &[(String, Vec<u8>)]) -> Self {
+    pub fn new(kind: DirKind, files: &[(&str, &[u8])]) -> Self {
         let files: BTreeMap<String, String> = files
             .iter()
-            .map(|(p, c)| (p.clone(), sha256_hex(c)))
+            .map(|(p, c)| (p.to_string(), sha256_hex(c)))
             .collect();
         Manifest {
             tool: "tomatl".into(),
@@ -144,14 +144,6 @@ impl Manifest {
         let m: Manifest = serde_json::from_str(&text).ok()?;
         (m.tool == "tomatl" && m.kind == kind.name() && m.signature == signature(&m.kind, &m.files))
             .then_some(m)
-    }
-
-    /// Whether the file at `rel` in `dir` is byte for byte what tomatl wrote.
-    pub fn unchanged(&self, dir: &Path, rel: &str) -> bool {
-        match (self.files.get(rel), std::fs::read(dir.join(rel))) {
-            (Some(h), Ok(bytes)) => *h == sha256_hex(&bytes),
-            _ => false,
-        }
     }
 }
 
@@ -385,17 +377,24 @@ fn create_parent(target: &Path, shown: &Path) -> Result<PathBuf> {
     Ok(parent)
 }
 
-/// Write `files` (relative `/`-separated paths and contents) as the folder
-/// `t`, with its manifest, replacing an earlier output atomically.
-pub fn write_dir(t: &DirTarget, files: &[(String, Vec<u8>)]) -> Result<()> {
-    let target = &t.resolved;
-    let parent = create_parent(target, &t.out)?;
+/// The temporary sibling this process writes `target` through (ending in
+/// `ext`), with the parent folder created and the temporaries of killed
+/// runs removed.
+fn prepare_tmp(target: &Path, shown: &Path, ext: &str) -> Result<PathBuf> {
+    let parent = create_parent(target, shown)?;
     clean_leftovers(target);
     let leaf = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
-    let tmp = parent.join(format!("{}{}", tmp_prefix(&leaf), std::process::id()));
+    Ok(parent.join(format!("{}{}{ext}", tmp_prefix(&leaf), std::process::id())))
+}
+
+/// Write `files` (relative `/`-separated paths and contents) as the folder
+/// `t`, with its manifest, replacing an earlier output atomically.
+pub fn write_dir(t: &DirTarget, files: &[(&str, &[u8])]) -> Result<()> {
+    let target = &t.resolved;
+    let tmp = prepare_tmp(target, &t.out, "")?;
     if tmp.exists() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
@@ -581,17 +580,11 @@ pub fn write_file_with(
     target: &Path,
     write: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
-    let parent = create_parent(target, out)?;
-    clean_leftovers(target);
-    let leaf = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
     let ext = target
         .extension()
         .map(|e| format!(".{}", e.to_string_lossy()))
         .unwrap_or_default();
-    let tmp = parent.join(format!("{}{}{ext}", tmp_prefix(&leaf), std::process::id()));
+    let tmp = prepare_tmp(target, out, &ext)?;
     let r = write(&tmp).and_then(|_| {
         std::fs::rename(&tmp, target).map_err(|e| write_err(out, "cannot move into place", e))
     });

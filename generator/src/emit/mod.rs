@@ -87,9 +87,9 @@ pub fn write_design(out: &Path, files: &[Artifact]) -> Result<()> {
 /// [`write_design`] into a target checked beforehand (with the command's
 /// inputs, before any work).
 pub fn write_design_to(target: &crate::output::DirTarget, files: &[Artifact]) -> Result<()> {
-    let files: Vec<(String, Vec<u8>)> = files
+    let files: Vec<(&str, &[u8])> = files
         .iter()
-        .map(|f| (f.path.clone(), f.contents.clone().into_bytes()))
+        .map(|f| (f.path.as_str(), f.contents.as_bytes()))
         .collect();
     crate::output::write_dir(target, &files)
 }

@@ -133,15 +133,6 @@ impl VerifyReport {
 /// 64-bit codes: 2 GiB).
 pub const MAX_ELEMENTS: u64 = 1 << 28;
 
-fn read_json(out: &Path, name: &str) -> Result<String> {
-    let p = out.join(name);
-    std::fs::read_to_string(&p).map_err(|e| {
-        InputError::new(&p, format!("cannot read the design: {e}"))
-            .expected("a directory written by `tomatl generate`")
-            .into()
-    })
-}
-
 /// Read a design folder, refusing one whose parts disagree: the network
 /// (`net.json`), the design (`design.json`) and the harness sources must be
 /// what `tomatl generate` wrote together (the manifest's hashes), and the
@@ -161,26 +152,41 @@ fn read_design(out: &Path) -> Result<(DesignInfo, Graph)> {
         }
         return Err(not_ours("is not a tomatl design (no design.json)".into()));
     };
-    let mut bound: Vec<&String> = manifest
-        .files
-        .keys()
-        .filter(|p| *p == "design.json" || *p == "net.json" || p.starts_with("sim/"))
-        .collect();
-    bound.sort();
-    for rel in bound {
-        if !manifest.unchanged(out, rel) {
+    // each bound file is read once: checked against the manifest, and the
+    // two JSON files kept for parsing
+    let (mut design, mut net) = (None, None);
+    for (rel, hash) in &manifest.files {
+        if !(rel == "design.json" || rel == "net.json" || rel.starts_with("sim/")) {
+            continue;
+        }
+        let p = out.join(rel);
+        let bytes = std::fs::read(&p).map_err(|e| {
+            InputError::new(&p, format!("cannot read the design: {e}"))
+                .expected("a directory written by `tomatl generate`")
+        })?;
+        if *hash != crate::output::sha256_hex(&bytes) {
             return Err(not_ours(format!(
                 "`{rel}` is not the file `tomatl generate` wrote with this design: \
                  the network, the design and the harness would disagree"
             )));
         }
+        match rel.as_str() {
+            "design.json" => design = Some(bytes),
+            "net.json" => net = Some(bytes),
+            _ => {}
+        }
     }
-    let text = read_json(out, "design.json")?;
+    let (Some(design), Some(net)) = (design, net) else {
+        return Err(not_ours(format!(
+            "its {MANIFEST} does not list design.json and net.json"
+        )));
+    };
     let dj = out.join("design.json");
-    let info: DesignInfo = serde_json::from_str(&text)
+    let info: DesignInfo = serde_json::from_slice(&design)
         .map_err(|e| InputError::new(&dj, format!("not a tomatl design.json: {e}")))?;
-    let text = read_json(out, "net.json")?;
     let nj = out.join("net.json");
+    let text = String::from_utf8(net)
+        .map_err(|e| InputError::new(&nj, format!("not a tomatl net.json: {e}")))?;
     let graph = crate::ir::serial::from_json(&text)
         .map_err(|e| InputError::new(&nj, format!("not a tomatl net.json: {e}")))?;
     if graph.hash32() != info.net_hash || crate::emit::top_name(&graph) != info.top {
@@ -449,13 +455,7 @@ fn write_measured(
     let page = crate::emit::report_html(graph, info, Some(report))?;
     for (name, text) in [("verify.json", json), ("report.html", page)] {
         let p = out.join(name);
-        let tmp = out.join(format!(".{name}.tomatl-tmp-{}", std::process::id()));
-        std::fs::write(&tmp, text)
-            .and_then(|_| std::fs::rename(&tmp, &p))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&tmp);
-                crate::output::write_err(&p, "cannot write", e)
-            })?;
+        crate::output::write_file(&p, &p, text.as_bytes())?;
     }
     Ok(())
 }
