@@ -34,7 +34,7 @@ pub fn fold_within(shape: &Shape, target: u64, cap: usize) -> (usize, usize) {
             break;
         }
         for simd in simds(pe) {
-            let cost = if shape.lanes_only() { pe } else { pe * simd };
+            let cost = lanes(shape, pe, simd);
             if cost > cap {
                 continue;
             }
@@ -79,13 +79,19 @@ fn full(shape: &Shape) -> (usize, usize) {
     )
 }
 
-fn full_cost(shape: &Shape) -> usize {
-    let (pe, simd) = full(shape);
+/// What a fold costs against the cap: multipliers of a matrix-vector
+/// engine, lanes of the others.
+fn lanes(shape: &Shape, pe: usize, simd: usize) -> usize {
     if shape.lanes_only() {
         pe
     } else {
         pe.saturating_mul(simd)
     }
+}
+
+fn full_cost(shape: &Shape) -> usize {
+    let (pe, simd) = full(shape);
+    lanes(shape, pe, simd)
 }
 
 /// Every lane unrolled, within `limits::MAX_ENGINE_MULTIPLIERS`.
