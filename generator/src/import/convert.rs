@@ -67,9 +67,9 @@ enum Shape {
     },
 }
 
-/// The most elements a tensor of an imported graph may have (the
-/// frontend's limit).
-const MAX_ELEMENTS: usize = 1 << 26;
+// the most elements a tensor of an imported graph may have: the
+// frontend's limit
+use crate::ir::limits::MAX_ELEMENTS;
 
 impl Shape {
     /// Elements (saturating: shapes are checked against [`MAX_ELEMENTS`]
