@@ -615,14 +615,7 @@ fn produce(
 ) -> Result<()> {
     // every input that reads the source takes its own stream: an add of
     // one tensor twice gets two branches of the fork
-    let mut n: usize = graph
-        .layers
-        .iter()
-        .map(|l| l.inputs.iter().filter(|&&x| x == src).count())
-        .sum();
-    if src == Src::Layer(graph.layers.len().saturating_sub(1)) {
-        n += 1;
-    }
+    let n = graph.readers(src);
     if n > MAX_READERS {
         return Err(Error::Internal(format!(
             "`{label}` has {n} readers, more than a fork serves"

@@ -327,6 +327,18 @@ impl Graph {
             .collect()
     }
 
+    /// How many streams read source `s`: every layer input naming it (an
+    /// `add` of one tensor twice reads it twice), and the network output
+    /// when `s` is the last layer.
+    pub fn readers(&self, s: Src) -> usize {
+        let inputs: usize = self
+            .layers
+            .iter()
+            .map(|l| l.inputs.iter().filter(|&&x| x == s).count())
+            .sum();
+        inputs + usize::from(s == Src::Layer(self.layers.len().saturating_sub(1)))
+    }
+
     /// A 32-bit fingerprint of everything that defines the computation
     /// (shapes, types, weights), exposed in the design's status registers.
     pub fn hash32(&self) -> u32 {
