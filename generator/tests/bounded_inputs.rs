@@ -316,78 +316,30 @@ fn devices_fifos_directories_and_oversized_files_are_refused() {
 }
 
 /// Protobuf wire format, enough for a Gemm model.
-fn varint(mut v: u64, out: &mut Vec<u8>) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
-}
-
-fn field_bytes(field: u32, b: &[u8], out: &mut Vec<u8>) {
-    varint(u64::from(field) << 3 | 2, out);
-    varint(b.len() as u64, out);
-    out.extend_from_slice(b);
-}
-
-fn field_int(field: u32, v: i64, out: &mut Vec<u8>) {
-    varint(u64::from(field) << 3, out);
-    varint(v as u64, out);
-}
+#[path = "common/pb.rs"]
+mod pb;
 
 fn gemm_model(wdims: &[i64], wdata: &[f32]) -> Vec<u8> {
-    let tensor = |name: &str, dims: &[i64], data: &[f32]| {
-        let mut t = Vec::new();
-        for &d in dims {
-            field_int(1, d, &mut t);
-        }
-        field_int(2, 1, &mut t);
-        field_bytes(8, name.as_bytes(), &mut t);
-        let raw: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
-        field_bytes(9, &raw, &mut t);
-        t
-    };
-    let value_info = |name: &str, dims: &[i64]| {
-        let mut shape = Vec::new();
-        for &d in dims {
-            let mut dim = Vec::new();
-            field_int(1, d, &mut dim);
-            field_bytes(1, &dim, &mut shape);
-        }
-        let mut tt = Vec::new();
-        field_int(1, 1, &mut tt);
-        field_bytes(2, &shape, &mut tt);
-        let mut ty = Vec::new();
-        field_bytes(1, &tt, &mut ty);
-        let mut vi = Vec::new();
-        field_bytes(1, name.as_bytes(), &mut vi);
-        field_bytes(2, &ty, &mut vi);
-        vi
-    };
     let mut node = Vec::new();
     for i in ["x", "W"] {
-        field_bytes(1, i.as_bytes(), &mut node);
+        pb::bytes(1, i.as_bytes(), &mut node);
     }
-    field_bytes(2, b"y", &mut node);
-    field_bytes(3, b"fc", &mut node);
-    field_bytes(4, b"Gemm", &mut node);
+    pb::bytes(2, b"y", &mut node);
+    pb::bytes(3, b"fc", &mut node);
+    pb::bytes(4, b"Gemm", &mut node);
     let mut attr = Vec::new();
-    field_bytes(1, b"transB", &mut attr);
-    field_int(3, 1, &mut attr);
-    field_int(20, 2, &mut attr);
-    field_bytes(5, &attr, &mut node);
+    pb::bytes(1, b"transB", &mut attr);
+    pb::int(3, 1, &mut attr);
+    pb::int(20, 2, &mut attr);
+    pb::bytes(5, &attr, &mut node);
     let mut g = Vec::new();
-    field_bytes(1, &node, &mut g);
-    field_bytes(5, &tensor("W", wdims, wdata), &mut g);
-    field_bytes(11, &value_info("x", &[1, 6]), &mut g);
-    field_bytes(12, &value_info("y", &[1, 3]), &mut g);
+    pb::bytes(1, &node, &mut g);
+    pb::bytes(5, &pb::tensor("W", wdims, wdata), &mut g);
+    pb::bytes(11, &pb::value_info("x", &[1, 6]), &mut g);
+    pb::bytes(12, &pb::value_info("y", &[1, 3]), &mut g);
     let mut m = Vec::new();
-    field_int(1, 8, &mut m);
-    field_bytes(7, &g, &mut m);
+    pb::int(1, 8, &mut m);
+    pb::bytes(7, &g, &mut m);
     m
 }
 
