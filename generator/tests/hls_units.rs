@@ -297,22 +297,7 @@ fn check(tag: &str, o: &Output, id: usize, lanes: usize, bits: u32, signed: bool
 }
 
 fn compare(tag: &str, got: &[i64], exp: &[i64], lanes: usize) {
-    if got != exp {
-        let i = got
-            .iter()
-            .zip(exp)
-            .position(|(a, b)| a != b)
-            .unwrap_or(got.len().min(exp.len()));
-        panic!(
-            "{tag}: {} values, expected {}; first mismatch at value {i} (word {}, lane {}): got {:?}, expected {:?}",
-            got.len(),
-            exp.len(),
-            i / lanes.max(1),
-            i % lanes.max(1),
-            got.get(i),
-            exp.get(i)
-        );
-    }
+    common_rtl::assert_lanes(tag, got, exp, lanes, "word");
 }
 
 /// A value of a type, biased towards the extremes and small values.

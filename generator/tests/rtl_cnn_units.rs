@@ -285,23 +285,7 @@ fn check_lanes(tag: &str, r: &StreamResult, lanes: usize, bits: u32, signed: boo
         .iter()
         .flat_map(|b| unpack(b, lanes, bits, signed))
         .collect();
-    if got != exp {
-        let i = got
-            .iter()
-            .zip(exp)
-            .position(|(a, b)| a != b)
-            .unwrap_or(got.len().min(exp.len()));
-        panic!(
-            "{tag}: {} values, expected {}; first mismatch at value {i} (beat {}, lane {}): \
-             got {:?}, expected {:?}",
-            got.len(),
-            exp.len(),
-            i / lanes,
-            i % lanes,
-            got.get(i),
-            exp.get(i)
-        );
-    }
+    assert_lanes(tag, &got, exp, lanes, "beat");
 }
 
 // --------------------------------------------------------------------- SWU

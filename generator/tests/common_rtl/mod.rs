@@ -125,6 +125,28 @@ impl Bits {
 }
 
 /// Sign-extends the low `bits` bits of `v`.
+/// Panics unless `got` equals `exp`, naming the first differing value by
+/// its `unit` (a beat, a word) of `lanes` values and its lane.
+pub fn assert_lanes(tag: &str, got: &[i64], exp: &[i64], lanes: usize, unit: &str) {
+    if got != exp {
+        let i = got
+            .iter()
+            .zip(exp)
+            .position(|(a, b)| a != b)
+            .unwrap_or(got.len().min(exp.len()));
+        panic!(
+            "{tag}: {} values, expected {}; first mismatch at value {i} ({unit} {}, lane {}): \
+             got {:?}, expected {:?}",
+            got.len(),
+            exp.len(),
+            i / lanes.max(1),
+            i % lanes.max(1),
+            got.get(i),
+            exp.get(i)
+        );
+    }
+}
+
 pub fn sext(v: u64, bits: u32) -> i64 {
     let sh = 64 - bits;
     ((v << sh) as i64) >> sh
