@@ -9,7 +9,6 @@
 //! Verilator and flags) are compiled once and copied into later object
 //! directories, which saves about 4 s of CPU per model.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -145,21 +144,13 @@ pub fn lint(sources: &[PathBuf], top: &str, include_dirs: &[PathBuf]) -> Result<
     Ok(())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    let mut s = String::new();
-    for byte in bytes {
-        let _ = write!(s, "{byte:02x}");
-    }
-    s
-}
-
 /// Where the runtime objects of this Verilator and these flags are kept.
 fn runtime_cache() -> Option<PathBuf> {
     let version = available().ok()?;
     let mut h = Sha256::new();
     h.update(version.as_bytes());
     h.update(MAKEFLAGS.as_bytes());
-    let key = hex(&h.finalize());
+    let key = crate::output::hex(&h.finalize());
     Some(std::env::temp_dir().join(format!("tomatl-verilated-{}", &key[..16])))
 }
 
@@ -232,7 +223,7 @@ fn build_hash(command: &str, b: &Build) -> Result<String, SimError> {
             h.update(read(&f)?);
         }
     }
-    Ok(hex(&h.finalize()))
+    Ok(crate::output::hex(&h.finalize()))
 }
 
 /// Verilate and compile; returns the path of the executable. Verilator's
