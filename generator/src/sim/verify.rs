@@ -82,6 +82,10 @@ pub struct VerifyReport {
     pub problems: Vec<String>,
 }
 
+fn one() -> usize {
+    1
+}
+
 impl VerifyReport {
     /// Whether the run was slower than planned without injected stalls.
     pub fn interval_over_plan(&self) -> bool {
@@ -90,13 +94,7 @@ impl VerifyReport {
                 .interval_cycles
                 .is_some_and(|i| i > interval_limit(self.planned_interval_cycles))
     }
-}
 
-fn one() -> usize {
-    1
-}
-
-impl VerifyReport {
     /// The one-line verdict.
     pub fn line(&self) -> String {
         let interval = self
@@ -606,18 +604,10 @@ fn combine(
         .unwrap_or(0);
     let interval = (gaps > 0).then(|| span as f64 / gaps as f64);
     let planned = info.interval_cycles;
-    if let Some(i) = interval {
-        if opts.stall == 0.0 && i > interval_limit(planned) {
-            problems.push(format!(
-                "interval {i:.2} cycles/frame is above the planned {planned} (limit {:.2} without stalls)",
-                interval_limit(planned)
-            ));
-        }
-    }
     let macs = graph.total_macs();
     let efficiency = interval.map(|i| macs as f64 / (info.multipliers as f64 * i.max(1.0)));
-    VerifyReport {
-        pass: mismatches == 0 && problems.is_empty(),
+    let mut report = VerifyReport {
+        pass: false,
         frames,
         frames_received: received,
         mismatches,
@@ -633,7 +623,16 @@ fn combine(
         jobs: shards.len(),
         frames_per_second: (seconds > 0.0).then(|| frames as f64 / seconds),
         problems,
+    };
+    if report.interval_over_plan() {
+        report.problems.push(format!(
+            "interval {:.2} cycles/frame is above the planned {planned} (limit {:.2} without stalls)",
+            interval.unwrap_or(0.0),
+            interval_limit(planned)
+        ));
     }
+    report.pass = report.mismatches == 0 && report.problems.is_empty();
+    report
 }
 
 /// The design of the network cut after layer `k`, generated afresh under
