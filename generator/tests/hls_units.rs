@@ -19,7 +19,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use common_rtl::{
-    random_code, repo_root, sext, type_range, value_of, weight_value, Arith, Bits, Rng,
+    lanes_of, random_code, random_value, repo_root, sext, type_range, weight_value, Arith, Bits,
+    Rng,
 };
 use sha2::{Digest, Sha256};
 use tomatl::ir::numerics;
@@ -271,12 +272,7 @@ fn unpack(words: &[String], lanes: usize, bits: u32, signed: bool) -> Vec<i64> {
     let wb = lanes * bits as usize;
     words
         .iter()
-        .flat_map(|w| {
-            let b = Bits::from_hex(w, wb);
-            (0..lanes)
-                .map(|i| value_of(b.get(i * bits as usize, bits), bits, signed))
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|w| lanes_of(&Bits::from_hex(w, wb), lanes, bits, signed))
         .collect()
 }
 
@@ -298,17 +294,6 @@ fn check(tag: &str, o: &Output, id: usize, lanes: usize, bits: u32, signed: bool
 
 fn compare(tag: &str, got: &[i64], exp: &[i64], lanes: usize) {
     common_rtl::assert_lanes(tag, got, exp, lanes, "word");
-}
-
-/// A value of a type, biased towards the extremes and small values.
-fn random_value(rng: &mut Rng, bits: u32, signed: bool) -> i64 {
-    let (lo, hi) = type_range(bits, signed);
-    match rng.range(0, 9) {
-        0 => lo,
-        1 => hi,
-        2 | 3 => rng.range(lo.max(-3), hi.min(3)),
-        _ => rng.range(lo, hi),
-    }
 }
 
 fn act_code(a: Activation) -> i64 {

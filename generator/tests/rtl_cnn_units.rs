@@ -223,25 +223,6 @@ fn pack(lanes: &[u64], bits: u32) -> Bits {
     b
 }
 
-/// Unpacks `n` lanes of `bits` bits as values.
-fn unpack(b: &Bits, n: usize, bits: u32, signed: bool) -> Vec<i64> {
-    (0..n)
-        .map(|i| value_of(b.get(i * bits as usize, bits), bits, signed))
-        .collect()
-}
-
-/// A random code of a type, favouring the extremes and small values (ties,
-/// saturation).
-fn random_value(rng: &mut Rng, bits: u32, signed: bool) -> i64 {
-    let (lo, hi) = type_range(bits, signed);
-    match rng.range(0, 9) {
-        0 => lo,
-        1 => hi,
-        2 | 3 => rng.range(lo.max(-3), hi.min(3)),
-        _ => rng.range(lo, hi),
-    }
-}
-
 /// Requantization of docs/numerics.md, with i128.
 #[allow(clippy::too_many_arguments)]
 fn requant(
@@ -283,7 +264,7 @@ fn check_lanes(tag: &str, r: &StreamResult, lanes: usize, bits: u32, signed: boo
     let got: Vec<i64> = r
         .out
         .iter()
-        .flat_map(|b| unpack(b, lanes, bits, signed))
+        .flat_map(|b| lanes_of(b, lanes, bits, signed))
         .collect();
     assert_lanes(tag, &got, exp, lanes, "beat");
 }

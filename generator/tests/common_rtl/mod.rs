@@ -125,6 +125,25 @@ impl Bits {
 }
 
 /// Sign-extends the low `bits` bits of `v`.
+/// A random code of a type, favouring the extremes and small values (ties,
+/// saturation).
+pub fn random_value(rng: &mut Rng, bits: u32, signed: bool) -> i64 {
+    let (lo, hi) = type_range(bits, signed);
+    match rng.range(0, 9) {
+        0 => lo,
+        1 => hi,
+        2 | 3 => rng.range(lo.max(-3), hi.min(3)),
+        _ => rng.range(lo, hi),
+    }
+}
+
+/// The values of the `n` lanes of `bits` bits of a word.
+pub fn lanes_of(b: &Bits, n: usize, bits: u32, signed: bool) -> Vec<i64> {
+    (0..n)
+        .map(|i| value_of(b.get(i * bits as usize, bits), bits, signed))
+        .collect()
+}
+
 /// Panics unless `got` equals `exp`, naming the first differing value by
 /// its `unit` (a beat, a word) of `lanes` values and its lane.
 pub fn assert_lanes(tag: &str, got: &[i64], exp: &[i64], lanes: usize, unit: &str) {
