@@ -2,32 +2,21 @@
 //! and bad input that must give one located message, exit code 2, and no
 //! output directory.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use ndarray::Array2;
 use ndarray_npy::{NpzWriter, WriteNpyExt};
 
-fn tomatl(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tomatl"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run tomatl")
-}
+use common::tomatl;
 
 fn tmp() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
 
-const GOOD: &str = "name: net
-input: {shape: [4], type: {bits: 8, signed: true, frac: 0}}
-params: {random: {seed: 1}}
-policy: {default: {weights: {arith: fixed, bits: 4}, acts: {bits: 8, signed: true, frac: 0}}}
-layers:
-  - {name: a, op: dense, out: 3, act: relu}
-  - {name: b, op: dense, out: 2}
-";
+const GOOD: &str = common::TINY_NET;
 
 fn npz(dir: &Path, name: &str, arrays: &[(&str, Array2<f64>)]) {
     let f = std::fs::File::create(dir.join(name)).expect("create npz");

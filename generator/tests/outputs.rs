@@ -11,19 +11,6 @@ mod common;
 
 use common::tomatl;
 
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
-}
-
-const NET: &str = "name: net
-input: {shape: [4], type: {bits: 8, signed: true, frac: 0}}
-params: {random: {seed: 1}}
-policy: {default: {weights: {arith: fixed, bits: 4}, acts: {bits: 8, signed: true, frac: 0}}}
-layers:
-  - {name: a, op: dense, out: 3, act: relu}
-  - {name: b, op: dense, out: 2}
-";
-
 /// `args` run in `cwd` must exit 0.
 fn succeeds(args: &[&str], cwd: &Path) {
     let o = tomatl(args, cwd);
@@ -68,7 +55,7 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
     let proj = t.path().join("proj");
     std::fs::create_dir_all(proj.join("sub/deep")).expect("mkdir");
     std::fs::create_dir_all(proj.join("mine")).expect("mkdir");
-    std::fs::write(proj.join("net.yaml"), NET).expect("write");
+    std::fs::write(proj.join("net.yaml"), common::TINY_NET).expect("write");
     std::fs::write(proj.join("mine/notes.txt"), "keep me").expect("write");
     std::fs::write(proj.join("sub/deep/data.bin"), [1u8, 2, 3]).expect("write");
     (t, proj)
@@ -178,7 +165,7 @@ fn whole(dir: &Path, candidates: &[BTreeMap<String, String>]) -> bool {
 fn a_killed_replacing_generate_leaves_the_old_or_the_new_design_whole() {
     let t = tempfile::tempdir().expect("tempdir");
     let dir = t.path();
-    let net = examples().join("jet_tagger.yaml");
+    let net = common::example("jet_tagger.yaml");
     let net = net.to_str().expect("utf-8");
     let gen = |out: &str, fold: &str| {
         succeeds(&["generate", net, "-o", out, "--fold", fold], dir);
@@ -238,7 +225,7 @@ fn a_killed_replacing_generate_leaves_the_old_or_the_new_design_whole() {
 fn import_writes_both_files_only_after_every_check() {
     let t = tempfile::tempdir().expect("tempdir");
     let dir = t.path();
-    let model = examples().join("digits_cnn.onnx");
+    let model = common::example("digits_cnn.onnx");
     let model = model.to_str().expect("utf-8");
     // missing parents are created
     succeeds(&["import", model, "-o", "a/b/net.yaml"], dir);

@@ -8,6 +8,17 @@ use tomatl::ir::Graph;
 use tomatl::plan::{Fold, HwPlan};
 use tomatl::sim::{VerifyOptions, VerifyReport};
 
+/// A two-layer dense network with random weights: the smallest good
+/// description.
+pub const TINY_NET: &str = "name: net
+input: {shape: [4], type: {bits: 8, signed: true, frac: 0}}
+params: {random: {seed: 1}}
+policy: {default: {weights: {arith: fixed, bits: 4}, acts: {bits: 8, signed: true, frac: 0}}}
+layers:
+  - {name: a, op: dense, out: 3, act: relu}
+  - {name: b, op: dense, out: 2}
+";
+
 /// The `tomatl` binary run with `args` in `cwd`.
 pub fn tomatl(args: &[&str], cwd: &Path) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_tomatl"))
