@@ -1,5 +1,6 @@
-//! Embeds the hand-written Verilog library (`rtl/`) and the simulation
-//! harness (`testbenches/`) and the board definitions (`boards/`) in the binary, so generated designs never point
+//! Embeds the hand-written Verilog library (`rtl/`), the simulation
+//! harness (`testbenches/`), the HLS library (`hls/`) and the board
+//! definitions (`boards/`) in the binary, so generated designs never point
 //! back into the source tree.
 
 use std::fmt::Write as _;
@@ -33,6 +34,13 @@ fn main() {
     embed(&root.join("rtl"), "v", &mut out, "RTL_LIBRARY");
     embed(&root.join("testbenches"), "cpp", &mut out, "HARNESS_FILES");
     embed(&root.join("boards"), "yaml", &mut out, "BOARD_FILES");
+    embed(&root.join("hls"), "h", &mut out, "HLS_LIBRARY");
+    embed(
+        &root.join("hls").join("sim"),
+        "h",
+        &mut out,
+        "HLS_SIM_FILES",
+    );
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("embedded.rs");
     std::fs::write(dest, out).unwrap_or_else(|e| panic!("writing embedded.rs: {e}"));
     println!(

@@ -62,7 +62,7 @@ fn main() {
         let out = root().join("target/bench").join(&g.name);
         let files = tomatl::emit::emit(&g, &plan).expect("emit");
         tomatl::emit::write_design(&out, &files).expect("write");
-        let info: tomatl::emit::DesignInfo = serde_json::from_str(
+        let info: tomatl::hw::Design = serde_json::from_str(
             &std::fs::read_to_string(out.join("design.json")).expect("design.json"),
         )
         .expect("json");

@@ -3,10 +3,12 @@
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
 //! `frontend` → `ir::Graph` → `golden` and `plan` → `emit` → `sim`.
 
+pub mod embedded;
 pub mod emit;
 pub mod error;
 pub mod frontend;
 pub mod golden;
+pub mod hw;
 pub mod import;
 pub mod ir;
 pub mod output;

@@ -275,7 +275,8 @@ fn run(cmd: Cmd) -> Result<u8> {
             let hw = board
                 .plan(&graph)?
                 .ok_or_else(|| Error::Internal("no board plan".into()))?;
-            print!("{}", tomatl::emit::plan_table(&graph, &hw));
+            let design = tomatl::hw::lower(&graph, &hw)?;
+            print!("{}", tomatl::emit::plan_table(&graph, &hw, &design));
             Ok(0)
         }
         Cmd::Generate {
@@ -308,7 +309,7 @@ fn run(cmd: Cmd) -> Result<u8> {
             println!(
                 "wrote {}: top `{}`, {} MACs/frame, {} parameters, {} engine(s), {} multipliers, interval {} cycles/frame, {} files",
                 out.display(),
-                emit::top_name(&graph),
+                tomatl::hw::top_name(&graph),
                 si(graph.total_macs()),
                 si(graph.layers.iter().map(|l| l.param_count()).sum()),
                 hw.engines.len(),
@@ -653,7 +654,7 @@ fn read_labelled(
     Ok((reals, codes, labels))
 }
 
-fn read_info(out: &Path) -> Result<emit::DesignInfo> {
+fn read_info(out: &Path) -> Result<tomatl::hw::Design> {
     let dj = out.join("design.json");
     let text = std::fs::read_to_string(&dj)
         .map_err(|e| InputError::new(&dj, format!("cannot read the design: {e}")))?;

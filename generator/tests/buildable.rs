@@ -36,7 +36,7 @@ fn check(input: &str, want: Want) {
                 },
                 &out,
             );
-            lint(&out, &tomatl::emit::top_name(&graph));
+            lint(&out, &tomatl::hw::top_name(&graph));
             let r = verify(&out, 6, 0.3, 5);
             assert!(r.pass, "{}\n{input}", r.line());
         }
@@ -558,5 +558,5 @@ fn all_zero_weights_still_build() {
     assert_eq!(d.acc_bits, 2);
     let out = scratch("buildable_zeros");
     generate(&graph, Fold::Min, &out);
-    lint(&out, &tomatl::emit::top_name(&graph));
+    lint(&out, &tomatl::hw::top_name(&graph));
 }

@@ -66,7 +66,7 @@ fn check_ok_implies_generate_ok_and_lint_clean() {
         if linted < lints && accepted % 3 == 1 {
             let out = scratch(&format!("prop_{case}"));
             tomatl::emit::write_design(&out, &files).expect("write design");
-            lint(&out, &tomatl::emit::top_name(&graph));
+            lint(&out, &tomatl::hw::top_name(&graph));
             let _ = std::fs::remove_dir_all(&out);
             linted += 1;
         }

@@ -21,7 +21,7 @@ fn check_example(file: &str, frames: usize, stall: f64) -> tomatl::sim::VerifyRe
         },
         &out,
     );
-    lint(&out, &tomatl::emit::top_name(&graph));
+    lint(&out, &tomatl::hw::top_name(&graph));
     let r = verify(&out, frames, stall, 5);
     assert!(r.pass, "{file}: {}", r.line());
     assert_interval(&r, file);
@@ -265,7 +265,7 @@ fn mobilenet_v1_224_checks_and_generates() {
     )
     .expect("json");
     assert_eq!(info["macs_per_frame"], macs);
-    lint(&out, &tomatl::emit::top_name(&graph));
+    lint(&out, &tomatl::hw::top_name(&graph));
 }
 
 #[test]

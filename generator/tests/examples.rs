@@ -15,7 +15,7 @@ fn check(example_file: &str, fold: Fold, frames: usize, stall: f64) -> tomatl::s
     };
     let out = scratch(&format!("{}_{tag}", graph.name));
     generate(&graph, fold, &out);
-    lint(&out, &tomatl::emit::top_name(&graph));
+    lint(&out, &tomatl::hw::top_name(&graph));
     let r = verify(&out, frames, stall, 3);
     assert!(r.pass, "{example_file} {tag}: {}", r.line());
     assert_eq!(r.frames_received, frames);

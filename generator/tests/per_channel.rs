@@ -55,7 +55,7 @@ fn per_channel_layers_verify_bit_exact_in_rtl() {
         },
         &out,
     );
-    lint(&out, &tomatl::emit::top_name(&g));
+    lint(&out, &tomatl::hw::top_name(&g));
     let r = verify(&out, 24, 0.3, 9);
     assert!(r.pass, "{}", r.line());
     assert_interval(&r, "per-channel");
@@ -230,6 +230,8 @@ fn per_channel_multipliers_take_the_predicted_dsps_in_yosys() {
     tomatl::emit::write_design(&out, &files).expect("write");
     let r = tomatl::sim::yosys::synth_design(&out).expect("synth");
     eprint!("{}", r.table());
-    let predicted = tomatl::plan::design_cost(&g, &plan, b.family).dsp;
+    let predicted = tomatl::plan::design_cost(&g, &plan, b.family)
+        .expect("cost")
+        .dsp;
     assert_eq!(r.measured.dsp, predicted);
 }

@@ -69,7 +69,7 @@ fn page_is_self_contained_with_every_layer_and_a_chart_each() {
     // design row totals the board prediction
     assert!(html.contains("<th class=\"n\">DSP</th>"));
     let text = std::fs::read_to_string(out.join("design.json")).expect("design.json");
-    let info: tomatl::emit::DesignInfo = serde_json::from_str(&text).expect("parse");
+    let info: tomatl::hw::Design = serde_json::from_str(&text).expect("parse");
     let fit = info.board.as_ref().expect("board");
     let total = html
         .split("<tr class=\"total\">")
@@ -104,7 +104,7 @@ fn without_a_board_there_is_no_resource_chart() {
         },
     )
     .expect("plan");
-    let info = tomatl::emit::DesignInfo::new(&graph, &plan);
+    let info = tomatl::hw::lower(&graph, &plan).expect("lower");
     let html = tomatl::emit::report_html(&graph, &info, None).expect("render");
     assert_self_contained(&html);
     assert_eq!(html.matches("<svg").count(), 1);
@@ -146,7 +146,7 @@ fn report(pass: bool, interval: f64) -> VerifyReport {
 fn measured_section_shows_verdict_interval_and_mismatches_escaped() {
     let (graph, out, _) = resnet8_on_pynq("report_html_measured");
     let text = std::fs::read_to_string(out.join("design.json")).expect("design.json");
-    let info: tomatl::emit::DesignInfo = serde_json::from_str(&text).expect("parse");
+    let info: tomatl::hw::Design = serde_json::from_str(&text).expect("parse");
     assert!(info.layers.iter().any(|l| l.predicted.is_some()));
 
     let ok = tomatl::emit::report_html(&graph, &info, Some(&report(true, 36_870.5))).expect("ok");

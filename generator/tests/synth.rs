@@ -131,7 +131,9 @@ fn packed_dsps_halve_the_dsp_count_and_stay_exact() {
         tomatl::emit::write_design(&out, &files).expect("write design");
         let r = synth_design(&out).unwrap_or_else(|e| panic!("synth {name}: {e}"));
         eprint!("{name}\n{}", r.table());
-        let predicted = tomatl::plan::design_cost(&graph, plan, b.family).dsp;
+        let predicted = tomatl::plan::design_cost(&graph, plan, b.family)
+            .expect("cost")
+            .dsp;
         assert_eq!(r.measured.dsp, predicted, "{name}: DSPs as predicted");
         dsps.push(r.measured.dsp);
         if name == "packed" {

@@ -63,7 +63,7 @@ fn yosys_synth_xilinx_reports_cells() {
         },
         &out,
     );
-    let top = tomatl::emit::top_name(&graph);
+    let top = tomatl::hw::top_name(&graph);
     let rtl = out.join("rtl");
     let mut sources: Vec<String> = std::fs::read_dir(&rtl)
         .expect("rtl")

@@ -3,11 +3,12 @@
 
 use std::fmt::Write as _;
 
+use crate::hw::Design;
 use crate::ir::display::{shape, si};
 use crate::ir::Graph;
-use crate::plan::{engine_cost, HwPlan};
+use crate::plan::HwPlan;
 
-pub fn plan_table(graph: &Graph, plan: &HwPlan) -> String {
+pub fn plan_table(graph: &Graph, plan: &HwPlan, design: &Design) -> String {
     let mut r = String::new();
     let family = plan.board.as_ref().map(|b| b.family);
     let _ = writeln!(
@@ -17,15 +18,12 @@ pub fn plan_table(graph: &Graph, plan: &HwPlan) -> String {
     );
     for e in &plan.engines {
         let l = &graph.layers[e.layer];
-        let (dsp, lut, bram) = match family {
-            Some(f) => {
-                let c = engine_cost(graph, e, f);
-                (
-                    format!("{:.0}", c.dsp),
-                    format!("{:.0}", c.lut),
-                    format!("{:.0}", c.bram_bits / 1024.0),
-                )
-            }
+        let (dsp, lut, bram) = match family.map(|f| crate::plan::layer_cost(design, e.layer, f)) {
+            Some(c) => (
+                format!("{:.0}", c.dsp),
+                format!("{:.0}", c.lut),
+                format!("{:.0}", c.bram_bits / 1024.0),
+            ),
             None => ("-".into(), "-".into(), "-".into()),
         };
         let _ = writeln!(

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::design_json::DesignInfo;
+use crate::hw::Design as DesignInfo;
 use crate::ir::display::{opt, shape, si, weights};
 use crate::ir::Graph;
 use crate::plan::HwPlan;

@@ -8,9 +8,9 @@
 
 use askama::Template;
 
-use super::design_json::DesignInfo;
 use super::report::REPORT_CLOCK_MHZ;
 use crate::error::{Error, Result};
+use crate::hw::Design as DesignInfo;
 use crate::ir::display::{opt, shape, si, weights};
 use crate::ir::Graph;
 use crate::sim::VerifyReport;

@@ -3,9 +3,10 @@
 
 use askama::Template;
 
-use super::design_json::DesignInfo;
-use super::{embedded, Artifact};
+use super::Artifact;
+use crate::embedded;
 use crate::error::{Error, Result};
+use crate::hw::Design as DesignInfo;
 
 #[derive(Template)]
 #[template(path = "design.h", escape = "none")]

@@ -70,16 +70,6 @@ impl Arith {
             Arith::Ternary => "ternary",
         }
     }
-
-    /// The `ARITH` parameter value of `tomatl_mvau`.
-    pub fn rtl_code(&self) -> u32 {
-        match self {
-            Arith::Fixed => 0,
-            Arith::Pow2 => 1,
-            Arith::Binary => 2,
-            Arith::Ternary => 3,
-        }
-    }
 }
 
 /// The weight type of one layer: arithmetic, code width, and the binary point
@@ -190,15 +180,6 @@ impl Activation {
             Activation::None => "none",
             Activation::Relu => "relu",
             Activation::Relu6 => "relu6",
-        }
-    }
-
-    /// The `ACT` parameter value of `tomatl_mvau`.
-    pub fn rtl_code(&self) -> u32 {
-        match self {
-            Activation::None => 0,
-            Activation::Relu => 1,
-            Activation::Relu6 => 2,
         }
     }
 }

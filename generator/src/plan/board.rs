@@ -71,7 +71,7 @@ pub struct Board {
 
 /// Names of the bundled boards.
 pub fn board_names() -> Vec<&'static str> {
-    crate::emit::embedded::BOARD_FILES
+    crate::embedded::BOARD_FILES
         .iter()
         .map(|(f, _)| f.trim_end_matches(".yaml"))
         .collect()
@@ -79,7 +79,7 @@ pub fn board_names() -> Vec<&'static str> {
 
 /// A bundled board by name, or a board file by path.
 pub fn load_board(name: &str) -> Result<Board> {
-    let (file, text) = match crate::emit::embedded::BOARD_FILES
+    let (file, text) = match crate::embedded::BOARD_FILES
         .iter()
         .find(|(f, _)| f.trim_end_matches(".yaml") == name)
     {

@@ -10,8 +10,10 @@
 use serde::Serialize;
 
 use super::board::Family;
-use super::{EngineKind, EnginePlan, HwPlan};
-use crate::ir::{Arith, Graph, Layer, Op};
+use crate::hw::units::Unit;
+use crate::hw::{Design, Instance};
+use crate::ir::numerics::MULT_BITS;
+use crate::ir::Arith;
 
 /// Resources of a design or an engine.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, serde::Deserialize)]
@@ -268,125 +270,149 @@ pub fn product_on_dsp(family: Family, arith: Arith, a_bits: u32, w_bits: u32) ->
     product(&coeffs(family), arith, a_bits, w_bits).dsp > 0.0
 }
 
-fn weights_of(layer: &Layer) -> Option<(Arith, u32, u32, u64)> {
-    match &layer.op {
-        Op::Dense(d) => Some((
-            d.wtype.arith,
-            d.wtype.bits,
-            d.acc_bits,
-            d.codes.len() as u64,
-        )),
-        Op::Conv(cv) => Some((
-            cv.wtype.arith,
-            cv.wtype.bits,
-            cv.acc_bits,
-            cv.codes.len() as u64,
-        )),
-        _ => None,
-    }
-}
-
-/// Resources of one engine (its window unit, arithmetic, ROMs and the FIFOs
-/// in front of it).
-pub fn engine_cost(graph: &Graph, e: &EnginePlan, family: Family) -> Resources {
+/// Resources of one instance of the design.
+pub fn instance_cost(x: &Instance, family: Family) -> Resources {
     let c = coeffs(family);
-    let layer = &graph.layers[e.layer];
-    let in_bits = layer.in_type.bits;
-    let out_bits = layer.out_type.bits as u64;
-    let mut r = Resources {
+    let engine = Resources {
         lut: c.engine_lut,
         ff: c.engine_ff,
         ..Default::default()
     };
-    let lanes_in = e.simd as u64;
-    for &d in &e.in_fifo_depth {
-        r += memory(&c, lanes_in * in_bits as u64, d as u64);
-    }
-    if let (3, true) = (layer.in_shape.len(), super::needs_window(layer)) {
-        let (w, ch) = (layer.in_shape[1] as u64, layer.in_shape[2] as u64);
-        let kh = match &layer.op {
-            Op::Conv(cv) => cv.kernel[0] as u64 + cv.stride[0] as u64,
-            Op::Pool(p) => p.kernel[0] as u64 + p.stride[0] as u64,
-            _ => 0,
-        };
-        r += memory(&c, lanes_in * in_bits as u64, kh * w * ch / lanes_in);
-        r.lut += c.window_lut;
-        r.ff += c.window_ff;
-    }
-    match (e.kind, weights_of(layer)) {
-        (
-            EngineKind::Mvau | EngineKind::ConvMvau | EngineKind::Vvau,
-            Some((arith, wbits, acc, n)),
-        ) => {
-            let mults = e.multipliers as f64;
-            let p = product(&c, arith, in_bits, wbits);
-            if e.dsp_pack {
-                // one DSP per pair of lanes, and per pair the packed
-                // weight's adder and the high product's correction
-                r.dsp += p.dsp * mults / 2.0;
-                r.lut += mults / 2.0 * (wbits + 2 * (in_bits + wbits)) as f64 * c.lut_per_pack_bit;
-            } else {
-                r.dsp += p.dsp * mults;
-                r.lut += p.lut * mults;
-            }
-            // adder trees and accumulators
-            r.lut += mults * acc as f64 * c.lut_per_acc_bit;
-            // operand registers, and the adder trees' pipeline registers
-            // (SIMD - 1 adders per PE)
-            let adders = e.multipliers.saturating_sub(e.pe) as f64;
-            r.ff +=
-                mults * in_bits as f64 * c.ff_per_in_bit + adders * acc as f64 * c.ff_per_acc_bit;
-            let channel = match &layer.op {
-                Op::Dense(d) => d.channel.is_some(),
-                Op::Conv(cv) => cv.channel.is_some(),
-                _ => false,
-            };
-            if channel {
+    match &x.unit {
+        Unit::Fifo(f) => memory(&c, f.width, f.depth),
+        // the converters' and forks' logic is in the engines' fitted LUTs
+        Unit::Dwc(_) | Unit::Fork(_) => Resources::default(),
+        Unit::Swu(s) => {
+            let lanes = s.simd * s.el_bits;
+            let mut r = memory(&c, lanes, (s.k_h + s.s_h) * s.in_w * s.ch / s.simd);
+            r.lut += c.window_lut;
+            r.ff += c.window_ff;
+            r
+        }
+        Unit::Mvau(m) => {
+            let mut r = engine;
+            let mults = m.pe * m.simd;
+            r += lanes(
+                &c,
+                Lanes {
+                    mults,
+                    pe: m.pe,
+                    in_bits: m.in_bits as u32,
+                    arith: arith_of(m.arith),
+                    w_bits: m.w_bits as u32,
+                    acc_bits: m.acc_bits as u32,
+                    pack: m.pack,
+                },
+            );
+            if m.mult_file.is_some() {
                 // a per-channel multiplier (accumulator × 16 bits) per PE,
                 // split over 25-bit DSP operands, and its ROM
-                let m = product(&c, Arith::Fixed, acc, crate::ir::numerics::MULT_BITS);
-                let parts = (acc as f64 / 25.0).ceil();
-                r.dsp += e.pe as f64 * m.dsp * parts;
-                r.lut += e.pe as f64 * m.lut;
-                r += rom(
-                    &c,
-                    e.pe as u64 * crate::ir::numerics::MULT_BITS as u64,
-                    (layer.out_shape.last().copied().unwrap_or(1) / e.pe) as u64,
-                );
+                let p = product(&c, Arith::Fixed, m.acc_bits as u32, MULT_BITS);
+                let parts = (m.acc_bits as f64 / 25.0).ceil();
+                r.dsp += m.pe as f64 * p.dsp * parts;
+                r.lut += m.pe as f64 * p.lut;
+                r += rom(&c, m.pe * MULT_BITS as u64, m.nf);
             }
-            let words = (n / e.multipliers.max(1) as u64).max(1);
-            r += rom(&c, e.multipliers as u64 * wbits as u64, words);
-            r += rom(
+            r += rom(&c, mults * m.w_bits, (m.nf * m.sf).max(1));
+            r += rom(&c, m.pe * m.acc_bits, m.nf);
+            r
+        }
+        Unit::Vvau(v) => {
+            let mut r = engine;
+            r += lanes(
                 &c,
-                e.pe as u64 * acc as u64,
-                (layer.out_shape.last().copied().unwrap_or(1) / e.pe) as u64,
+                Lanes {
+                    mults: v.pe,
+                    pe: v.pe,
+                    in_bits: v.in_bits as u32,
+                    arith: arith_of(v.arith),
+                    w_bits: v.w_bits as u32,
+                    acc_bits: v.acc_bits as u32,
+                    pack: false,
+                },
             );
+            r += rom(&c, v.pe * v.w_bits, (v.ch / v.pe * v.k).max(1));
+            r += rom(&c, v.pe * v.acc_bits, v.ch / v.pe);
+            r
         }
-        _ => {
-            r.lut += e.pe as f64 * (in_bits as f64 * 3.0 + out_bits as f64);
-            r.ff += e.pe as f64 * (in_bits as f64 + out_bits as f64) * 2.0;
-        }
+        Unit::Pool(p) => engine_without_products(engine, p.pe, p.in_bits, p.avg.out_bits),
+        Unit::Gap(g) => engine_without_products(engine, g.pe, g.in_bits, g.avg.out_bits),
+        Unit::Add(a) => engine_without_products(engine, a.elems, a.a_bits, a.requant.out_bits),
+    }
+}
+
+/// The lanes of a multiplying engine.
+struct Lanes {
+    mults: u64,
+    pe: u64,
+    in_bits: u32,
+    arith: Arith,
+    w_bits: u32,
+    acc_bits: u32,
+    pack: bool,
+}
+
+fn lanes(c: &Coeffs, l: Lanes) -> Resources {
+    let mut r = Resources::default();
+    let mults = l.mults as f64;
+    let p = product(c, l.arith, l.in_bits, l.w_bits);
+    if l.pack {
+        // one DSP per pair of lanes, and per pair the packed weight's
+        // adder and the high product's correction
+        r.dsp += p.dsp * mults / 2.0;
+        r.lut += mults / 2.0 * (l.w_bits + 2 * (l.in_bits + l.w_bits)) as f64 * c.lut_per_pack_bit;
+    } else {
+        r.dsp += p.dsp * mults;
+        r.lut += p.lut * mults;
+    }
+    // adder trees and accumulators
+    r.lut += mults * l.acc_bits as f64 * c.lut_per_acc_bit;
+    // operand registers, and the adder trees' pipeline registers
+    // (SIMD - 1 adders per PE)
+    let adders = l.mults.saturating_sub(l.pe) as f64;
+    r.ff +=
+        mults * l.in_bits as f64 * c.ff_per_in_bit + adders * l.acc_bits as f64 * c.ff_per_acc_bit;
+    r
+}
+
+/// Pooling, global pooling and add: per lane, comparators or adders and
+/// the output stage.
+fn engine_without_products(mut r: Resources, pe: u64, in_bits: u64, out_bits: u64) -> Resources {
+    r.lut += pe as f64 * (in_bits as f64 * 3.0 + out_bits as f64);
+    r.ff += pe as f64 * (in_bits as f64 + out_bits as f64) * 2.0;
+    r
+}
+
+fn arith_of(code: u64) -> Arith {
+    match code {
+        1 => Arith::Pow2,
+        2 => Arith::Binary,
+        3 => Arith::Ternary,
+        _ => Arith::Fixed,
+    }
+}
+
+/// Resources of layer `i`: every instance it has (converters, FIFOs,
+/// window unit, engine, ROMs).
+pub fn layer_cost(design: &Design, i: usize, family: Family) -> Resources {
+    let mut r = Resources::default();
+    for x in design.layer_instances(i) {
+        r += instance_cost(x, family);
     }
     r
 }
 
-/// Resources of the whole design: every engine, the output FIFO and the
-/// status block.
-pub fn design_cost(graph: &Graph, plan: &HwPlan, family: Family) -> Resources {
+/// Resources of the whole design: every instance, and the top's status
+/// block.
+pub fn cost_of(design: &Design, family: Family) -> Resources {
     let c = coeffs(family);
     let mut r = Resources {
         lut: c.top_lut,
         ff: c.top_ff,
         ..Default::default()
     };
-    for e in &plan.engines {
-        r += engine_cost(graph, e, family);
+    for x in &design.instances {
+        r += instance_cost(x, family);
     }
-    let ob = graph.output_type().bits as u64;
-    r += memory(
-        &c,
-        plan.io_out_elems as u64 * ob,
-        plan.out_fifo_depth as u64,
-    );
     r
 }

@@ -184,7 +184,7 @@ pub fn shape_of(graph: &Graph, layer: &Layer) -> Option<Shape> {
 
 /// Whether a convolution needs a sliding-window unit (anything but 1x1,
 /// stride 1, no padding).
-pub fn needs_window(layer: &Layer) -> bool {
+fn needs_window(layer: &Layer) -> bool {
     match &layer.op {
         Op::Conv(c) => {
             c.depthwise || c.kernel != [1, 1] || c.stride != [1, 1] || c.pad != [0, 0, 0, 0]

@@ -15,8 +15,8 @@ use crate::ir::{Graph, Op, Src};
 
 use crate::ir::limits::{MAX_ENGINE_MULTIPLIERS, MAX_NETWORK_MULTIPLIERS};
 pub use board::{board_names, load_board, Board, Capacity, Family};
-pub use cost::{design_cost, engine_cost, Resources};
-pub use engine::{needs_window, shape_of, EngineKind, Shape};
+pub use cost::{cost_of, instance_cost, layer_cost, Resources};
+pub use engine::{shape_of, EngineKind, Shape};
 pub use fold::{divisors, fold, fold_layer, fold_within, max_fold, max_fold_within};
 
 /// How to choose each layer's parallelism.
@@ -57,6 +57,9 @@ pub struct EnginePlan {
     /// Pairs of PEs share one DSP per lane, two products packed into one
     /// multiplication (`tomatl_mvau` `PACK`).
     pub dsp_pack: bool,
+    /// A sliding-window unit feeds the engine (every window other than a
+    /// 1x1, stride-1, unpadded convolution's).
+    pub window: bool,
 }
 
 impl EnginePlan {
@@ -215,6 +218,7 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
                 multipliers: s.multipliers(pe, simd),
                 in_fifo_depth,
                 dsp_pack: false,
+                window: s.swu.is_some(),
             }
         })
         .collect();
@@ -239,6 +243,12 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
         engines,
         board: None,
     })
+}
+
+/// What the resource model predicts for a plan: the sum over the
+/// instances of its hardware (`hw::lower`).
+pub fn design_cost(graph: &Graph, plan: &HwPlan, family: Family) -> Result<Resources> {
+    Ok(cost_of(&crate::hw::lower(graph, plan)?, family))
 }
 
 /// Which resources of a prediction exceed a board, as readable phrases.
@@ -285,7 +295,7 @@ pub fn plan_for_board(
         )?;
         let mut p = p;
         pack_dsps(graph, &mut p, board.family);
-        let r = design_cost(graph, &p, board.family);
+        let r = design_cost(graph, &p, board.family)?;
         Ok((p, r))
     };
     let (mut p, r) = match fps {

@@ -154,7 +154,10 @@ impl Searcher<'_, '_> {
                 target_cycles: Some(self.target),
             },
         )?;
-        Ok((plan::design_cost(g, &p, self.opts.board.family), p.interval))
+        Ok((
+            plan::design_cost(g, &p, self.opts.board.family)?,
+            p.interval,
+        ))
     }
 
     fn evaluate(&mut self, specs: &[Option<WeightSpec>]) -> Result<Option<Point>> {

@@ -11,8 +11,8 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 use super::verilator;
-use crate::emit::DesignInfo;
 use crate::error::{Error, InputError, Result};
+use crate::hw::Design as DesignInfo;
 use crate::ir::Graph;
 use crate::output::{DirKind, Manifest, MANIFEST};
 
@@ -187,7 +187,7 @@ fn read_design(out: &Path) -> Result<(DesignInfo, Graph)> {
         .map_err(|e| InputError::new(&nj, format!("not a tomatl net.json: {e}")))?;
     let graph = crate::ir::serial::from_json(&text)
         .map_err(|e| InputError::new(&nj, format!("not a tomatl net.json: {e}")))?;
-    if graph.hash32() != info.net_hash || crate::emit::top_name(&graph) != info.top {
+    if graph.hash32() != info.net_hash || crate::hw::top_name(&graph) != info.top {
         return Err(not_ours(
             "design.json describes another network than net.json".into(),
         ));
@@ -534,7 +534,7 @@ fn compare_shard(
         return Err(bad("missing end line"));
     }
     if let [id, hash, fin, fout] = status[..] {
-        let want_id = crate::emit::ID_WORD as u64;
+        let want_id = crate::hw::ID_WORD as u64;
         if id != want_id {
             problems.push(format!("ID register reads {id:#x}, expected {want_id:#x}"));
         }

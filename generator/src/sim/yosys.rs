@@ -339,7 +339,7 @@ pub fn synth_design(out: &Path) -> crate::error::Result<SynthReport> {
     let dj = out.join("design.json");
     let text = std::fs::read_to_string(&dj)
         .map_err(|e| InputError::new(&dj, format!("cannot read the design: {e}")))?;
-    let info: crate::emit::DesignInfo = serde_json::from_str(&text)
+    let info: crate::hw::Design = serde_json::from_str(&text)
         .map_err(|e| InputError::new(&dj, format!("not a tomatl design.json: {e}")))?;
     let fit = info.board.ok_or_else(|| {
         InputError::new(

@@ -1,0 +1,161 @@
+//! ROM images: the weight, bias and multiplier words of every engine, laid
+//! out as the engine reads them, and their `$readmemh` text (one word per
+//! line, hex, most significant digit first).
+
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+use crate::ir::WeightType;
+
+/// One constant memory of an engine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rom {
+    /// The file the RTL reads it from, beside the top (`rtl/<file>`).
+    pub file: String,
+    /// Bits of one field (a weight, a bias, a multiplier).
+    pub field_bits: u32,
+    /// Fields per word, field 0 in the least significant bits.
+    pub fields: usize,
+    /// The words, hex, most significant digit first.
+    pub words: Vec<String>,
+}
+
+impl Rom {
+    pub fn word_bits(&self) -> usize {
+        self.field_bits as usize * self.fields
+    }
+
+    /// The `$readmemh` image.
+    pub fn mem_text(&self) -> String {
+        let mut out = String::with_capacity(
+            self.words.len() * (self.words.first().map_or(1, String::len) + 1),
+        );
+        for w in &self.words {
+            out.push_str(w);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Field `f` of word `w` as an unsigned bit pattern.
+    pub fn field(&self, w: usize, f: usize) -> u64 {
+        let word = self.words[w].as_bytes();
+        let mut v = 0u64;
+        for b in 0..self.field_bits as usize {
+            let bit = f * self.field_bits as usize + b;
+            let digit = word.len().checked_sub(1 + bit / 4).map(|i| word[i]);
+            let nib = digit.and_then(|d| (d as char).to_digit(16)).unwrap_or(0);
+            if (nib >> (bit % 4)) & 1 == 1 {
+                v |= 1 << b;
+            }
+        }
+        v
+    }
+}
+
+/// Weight ROM of a matrix `[outs, ins]` for PE × SIMD lanes: word
+/// `nf*SF + sf` holds PE×SIMD codes, PE `p` lane `s` at field `p*SIMD + s`.
+pub fn matrix(file: String, codes: &Array2<i64>, wt: &WeightType, pe: usize, simd: usize) -> Rom {
+    let (outs, ins) = codes.dim();
+    let (sf, nf) = (ins / simd, outs / pe);
+    let mut words = Vec::with_capacity(nf * sf);
+    let mut fields = Vec::with_capacity(pe * simd);
+    for n in 0..nf {
+        for s in 0..sf {
+            fields.clear();
+            for p in 0..pe {
+                for l in 0..simd {
+                    fields.push(wt.rom_bits(codes[[n * pe + p, s * simd + l]]));
+                }
+            }
+            words.push(hex_word(&fields, wt.bits));
+        }
+    }
+    Rom {
+        file,
+        field_bits: wt.bits,
+        fields: pe * simd,
+        words,
+    }
+}
+
+/// Weight ROM of a depthwise layer `[ch, k]`: word `cg*K + k` holds the PE
+/// channels' weights at kernel position `k`.
+pub fn depthwise(file: String, codes: &Array2<i64>, wt: &WeightType, pe: usize) -> Rom {
+    let (ch, k) = codes.dim();
+    let mut words = Vec::with_capacity(ch / pe * k);
+    for g in 0..ch / pe {
+        for j in 0..k {
+            let fields: Vec<u64> = (0..pe)
+                .map(|p| wt.rom_bits(codes[[g * pe + p, j]]))
+                .collect();
+            words.push(hex_word(&fields, wt.bits));
+        }
+    }
+    Rom {
+        file,
+        field_bits: wt.bits,
+        fields: pe,
+        words,
+    }
+}
+
+/// Per-output ROM (biases, multipliers): word `nf` holds PE values of
+/// `bits` bits, two's complement.
+pub fn per_output(file: String, values: &Array1<i64>, bits: u32, pe: usize) -> Rom {
+    let words = (0..values.len() / pe)
+        .map(|n| {
+            let fields: Vec<u64> = (0..pe).map(|p| twos(values[n * pe + p], bits)).collect();
+            hex_word(&fields, bits)
+        })
+        .collect();
+    Rom {
+        file,
+        field_bits: bits,
+        fields: pe,
+        words,
+    }
+}
+
+/// Pack `fields` (each `width` bits, field 0 in the least significant bits)
+/// into one hex word of `fields.len() * width` bits.
+pub fn hex_word(fields: &[u64], width: u32) -> String {
+    let total = fields.len() * width as usize;
+    let digits = total.div_ceil(4).max(1);
+    let mut nibbles = vec![0u8; digits];
+    for (i, &f) in fields.iter().enumerate() {
+        for b in 0..width as usize {
+            if (f >> b) & 1 == 1 {
+                let bit = i * width as usize + b;
+                nibbles[bit / 4] |= 1 << (bit % 4);
+            }
+        }
+    }
+    nibbles
+        .iter()
+        .rev()
+        .map(|n| char::from_digit(*n as u32, 16).unwrap_or('0'))
+        .collect()
+}
+
+/// Two's-complement bit pattern of `v` in `width` bits.
+pub fn twos(v: i64, width: u32) -> u64 {
+    if width >= 64 {
+        v as u64
+    } else {
+        (v as u64) & ((1u64 << width) - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packs_lsb_first() {
+        assert_eq!(hex_word(&[0x1, 0x2], 4), "21");
+        assert_eq!(hex_word(&[1, 0, 1], 1), "5");
+        assert_eq!(hex_word(&[twos(-1, 6), 0], 6), "03f");
+        assert_eq!(hex_word(&[], 3), "0");
+    }
+}
