@@ -28,7 +28,62 @@ fn embed(dir: &Path, ext: &str, out: &mut String, name: &str) {
     writeln!(out, "];").ok();
 }
 
+include!("stages.rs");
+
+/// Every `.rs` file under `dir`, as `(path relative to src, text)`.
+fn sources(src: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            sources(src, &p, out);
+        } else if p.extension().and_then(|e| e.to_str()) == Some("rs") {
+            println!("cargo:rerun-if-changed={}", p.display());
+            let rel = p
+                .strip_prefix(src)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, std::fs::read_to_string(&p).unwrap_or_default()));
+        }
+    }
+}
+
+/// Fail the build when a stage names a later one (ARCHITECTURE.md,
+/// "Invariants").
+fn check_stages() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &src, &mut files);
+    let mut msg = String::new();
+    for m in unknown_modules(&files) {
+        writeln!(msg, "src/{m}: a module in no stage (add it to stages.rs)").ok();
+    }
+    for p in stale_pending(&files) {
+        writeln!(
+            msg,
+            "stages.rs: PENDING entry `{p}` is gone from the source: delete it"
+        )
+        .ok();
+    }
+    for (file, line, used) in boundary_violations(&files) {
+        writeln!(
+            msg,
+            "src/{file}:{line}: stage `{}` uses `crate::{used}`, which is not a stage before it",
+            stage_of(&file)
+        )
+        .ok();
+    }
+    if !msg.is_empty() {
+        panic!("stage boundaries (generator/stages.rs):\n{msg}");
+    }
+}
+
 fn main() {
+    check_stages();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut out = String::new();
     embed(&root.join("rtl"), "v", &mut out, "RTL_LIBRARY");
