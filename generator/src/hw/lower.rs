@@ -31,9 +31,18 @@ struct Builder {
     roms: Vec<Rom>,
     /// The layer whose instances are being built.
     layer: Option<usize>,
+    /// Whether to build the ROM images (not needed to price a plan).
+    with_roms: bool,
 }
 
 impl Builder {
+    /// Add the ROM image `make` builds, when images are built.
+    fn rom(&mut self, make: impl FnOnce() -> Rom) {
+        if self.with_roms {
+            self.roms.push(make());
+        }
+    }
+
     fn stream(&mut self, hint: &str, elems: usize, el_bits: usize) -> Stream {
         let s = Stream {
             name: format!("s{}_{hint}", self.streams.len()),
@@ -272,13 +281,11 @@ fn engine(
             if let Some(ch) = channel {
                 let f = format!("{name}_mult.mem");
                 let m = ndarray::Array1::from(ch.mult.clone());
-                b.roms.push(rom::per_output(f.clone(), &m, MULT_BITS, e.pe));
+                b.rom(|| rom::per_output(f.clone(), &m, MULT_BITS, e.pe));
                 mult_file = Some(f);
             }
-            b.roms
-                .push(rom::matrix(weight_file.clone(), codes, &wt, e.pe, e.simd));
-            b.roms
-                .push(rom::per_output(bias_file.clone(), bias, acc_bits, e.pe));
+            b.rom(|| rom::matrix(weight_file.clone(), codes, &wt, e.pe, e.simd));
+            b.rom(|| rom::per_output(bias_file.clone(), bias, acc_bits, e.pe));
             let unit = Unit::Mvau(units::Mvau {
                 simd: u(e.simd),
                 pe: u(e.pe),
@@ -318,18 +325,8 @@ fn engine(
             let s = b.fifo(format!("{pre}_win_fifo"), &s, WINDOW_FIFO_DEPTH);
             let weight_file = format!("{name}_weights.mem");
             let bias_file = format!("{name}_bias.mem");
-            b.roms.push(rom::depthwise(
-                weight_file.clone(),
-                &cv.codes,
-                &cv.wtype,
-                e.pe,
-            ));
-            b.roms.push(rom::per_output(
-                bias_file.clone(),
-                &cv.bias,
-                cv.acc_bits,
-                e.pe,
-            ));
+            b.rom(|| rom::depthwise(weight_file.clone(), &cv.codes, &cv.wtype, e.pe));
+            b.rom(|| rom::per_output(bias_file.clone(), &cv.bias, cv.acc_bits, e.pe));
             let unit = Unit::Vvau(units::Vvau {
                 ch: u(cv.in_ch),
                 pe: u(e.pe),
@@ -527,7 +524,22 @@ fn layers(graph: &Graph, plan: &HwPlan) -> Vec<LayerInfo> {
 
 /// The hardware of a planned graph.
 pub fn lower(graph: &Graph, plan: &HwPlan) -> Result<Design> {
-    let mut b = Builder::default();
+    build(graph, plan, true)
+}
+
+/// [`lower`] without the ROM images (`roms` is empty) and the network hash
+/// (0): everything the
+/// resource model reads, at a fraction of the cost, for the planner's
+/// search over candidate plans.
+pub fn lower_without_roms(graph: &Graph, plan: &HwPlan) -> Result<Design> {
+    build(graph, plan, false)
+}
+
+fn build(graph: &Graph, plan: &HwPlan, with_roms: bool) -> Result<Design> {
+    let mut b = Builder {
+        with_roms,
+        ..Default::default()
+    };
     let in_bits = graph.input_type.bits as usize;
     let first = b.stream("in", plan.io_in_elems, in_bits);
     // streams waiting for their consumers, per source
@@ -567,11 +579,14 @@ pub fn lower(graph: &Graph, plan: &HwPlan) -> Result<Design> {
         .ok_or_else(|| Error::Internal("no output stream".into()))?;
     let out = b.front("io_out", &out, plan.io_out_elems, plan.out_fifo_depth);
     check(&b.instances)?;
+    // the network's hash covers every weight: computed once, and only for
+    // a complete design
+    let net_hash = if with_roms { graph.hash32() } else { 0 };
     let mut design = Design {
         tomatl_version: env!("CARGO_PKG_VERSION").into(),
         name: graph.name.clone(),
         top: top_name(graph),
-        net_hash: graph.hash32(),
+        net_hash,
         input: io(
             &graph.input_shape,
             graph.input_type,
@@ -592,7 +607,7 @@ pub fn lower(graph: &Graph, plan: &HwPlan) -> Result<Design> {
         layers: layers(graph, plan),
         streams: b.streams,
         instances: b.instances,
-        registers: super::register_map(graph.hash32()),
+        registers: super::register_map(net_hash),
         roms: b.roms,
     };
     if let Some(fit) = &plan.board {

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::ir::{Graph, TensorType};
 use crate::plan::{BoardFit, Resources};
 
-pub use lower::lower;
+pub use lower::{lower, lower_without_roms};
 pub use regs::{register_map, version_word, Access, Register, ADDR_BITS, ID_WORD};
 pub use rom::Rom;
 pub use units::{Param, Unit, Value};

@@ -248,7 +248,10 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
 /// What the resource model predicts for a plan: the sum over the
 /// instances of its hardware (`hw::lower`).
 pub fn design_cost(graph: &Graph, plan: &HwPlan, family: Family) -> Result<Resources> {
-    Ok(cost_of(&crate::hw::lower(graph, plan)?, family))
+    Ok(cost_of(
+        &crate::hw::lower_without_roms(graph, plan)?,
+        family,
+    ))
 }
 
 /// Which resources of a prediction exceed a board, as readable phrases.
