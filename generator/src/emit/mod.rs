@@ -38,11 +38,12 @@ impl Artifact {
 /// Every file of a design, sorted by path.
 pub fn emit(graph: &Graph, plan: &HwPlan) -> Result<Vec<Artifact>> {
     let design = crate::hw::lower(graph, plan)?;
-    emit_design(graph, plan, &design)
+    emit_design(graph, &design)
 }
 
-/// Every file of a design lowered beforehand.
-pub fn emit_design(graph: &Graph, plan: &HwPlan, info: &Design) -> Result<Vec<Artifact>> {
+/// Every file of a design lowered beforehand: the backends read the
+/// design; the graph is stored beside it (`net.json`) for `verify`.
+pub fn emit_design(graph: &Graph, info: &Design) -> Result<Vec<Artifact>> {
     let mut files = Vec::new();
     files.extend(verilog::emit(info)?);
     files.extend(sim::emit(info)?);
@@ -51,14 +52,8 @@ pub fn emit_design(graph: &Graph, plan: &HwPlan, info: &Design) -> Result<Vec<Ar
         "net.json",
         crate::ir::serial::to_json(graph)?,
     ));
-    files.push(Artifact::new(
-        "report.md",
-        report::markdown(graph, plan, info),
-    ));
-    files.push(Artifact::new(
-        "report.html",
-        report_html::html(graph, info, None)?,
-    ));
+    files.push(Artifact::new("report.md", report::markdown(info)));
+    files.push(Artifact::new("report.html", report_html::html(info, None)?));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

@@ -4,19 +4,18 @@ use std::fmt::Write as _;
 
 use crate::hw::Design as DesignInfo;
 use crate::ir::display::{opt, shape, si, weights};
-use crate::ir::Graph;
-use crate::plan::HwPlan;
 
 /// Clock at which the report quotes frames per second.
 pub const REPORT_CLOCK_MHZ: f64 = 200.0;
 
-pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
+pub fn markdown(info: &DesignInfo) -> String {
     let mut r = String::new();
-    let macs = graph.total_macs();
-    let mults = plan.multipliers();
-    let eff = macs as f64 / (mults as f64 * plan.interval as f64);
-    let fps = REPORT_CLOCK_MHZ * 1e6 / plan.interval as f64;
-    let _ = writeln!(r, "# {}: design report\n", graph.name);
+    let macs = info.macs_per_frame;
+    let mults = info.multipliers;
+    let interval = info.interval_cycles;
+    let eff = macs as f64 / (mults as f64 * interval as f64);
+    let fps = REPORT_CLOCK_MHZ * 1e6 / interval as f64;
+    let _ = writeln!(r, "# {}: design report\n", info.name);
     let _ = writeln!(
         r,
         "Top module `{}`, network hash `{:08x}`, tomatl {}.\n",
@@ -27,7 +26,7 @@ pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
         r,
         "| input | {} {} ({} beat(s) of {} elements, TDATA {} bits) |",
         shape(&info.input.shape),
-        graph.input_type.short(),
+        info.input.ty.short(),
         info.input.beats_per_frame,
         info.input.elems_per_beat,
         info.input.tdata_bits
@@ -36,21 +35,17 @@ pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
         r,
         "| output | {} {} ({} beat(s) of {} elements, TDATA {} bits) |",
         shape(&info.output.shape),
-        graph.output_type().short(),
+        info.output.ty.short(),
         info.output.beats_per_frame,
         info.output.elems_per_beat,
         info.output.tdata_bits
     );
     let _ = writeln!(r, "| MACs per frame | {macs} ({}) |", si(macs));
-    let params: u64 = graph.layers.iter().map(|l| l.param_count()).sum();
+    let params: u64 = info.layers.iter().map(|l| l.params).sum();
     let _ = writeln!(r, "| parameters | {params} ({}) |", si(params));
     let _ = writeln!(r, "| multipliers (PE x SIMD, all engines) | {mults} |");
-    let _ = writeln!(
-        r,
-        "| planned interval | {} cycles per frame |",
-        plan.interval
-    );
-    if let Some(t) = plan.target_cycles {
+    let _ = writeln!(r, "| planned interval | {} cycles per frame |", interval);
+    if let Some(t) = info.target_cycles {
         let _ = writeln!(r, "| fold target | {t} cycles |");
     }
     let _ = writeln!(r, "| frames/s at {REPORT_CLOCK_MHZ:.0} MHz | {fps:.0} |");
@@ -58,7 +53,7 @@ pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
     let _ = writeln!(
         r,
         "| weight + bias ROM | {} bits |",
-        graph.layers.iter().map(|l| l.param_bits()).sum::<u64>()
+        info.layers.iter().map(|l| l.weight_rom_bits).sum::<u64>()
     );
     let _ = writeln!(r, "\nEfficiency is MACs / (multipliers x interval): 1.0 keeps every multiplier busy every cycle. `tomatl verify` measures the interval in simulation.\n");
     let _ = writeln!(r, "## Layers\n");
@@ -73,7 +68,7 @@ pub fn markdown(graph: &Graph, plan: &HwPlan, info: &DesignInfo) -> String {
         let cycles = opt(l.planned_cycles);
         let share = l
             .planned_cycles
-            .map(|c| format!("{:.0}%", 100.0 * c as f64 / plan.interval as f64))
+            .map(|c| format!("{:.0}%", 100.0 * c as f64 / interval as f64))
             .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             r,

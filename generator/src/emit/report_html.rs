@@ -3,7 +3,7 @@
 //! and predicted resources, the pipeline balance, the board's resources, and
 //! what `tomatl verify` measured once it has run.
 //!
-//! A pure function of design.json, net.json and (optionally) verify.json, so
+//! A pure function of design.json (`hw::Design`) and (optionally) verify.json, so
 //! `tomatl verify` can refresh the page without the plan.
 
 use askama::Template;
@@ -12,7 +12,6 @@ use super::report::REPORT_CLOCK_MHZ;
 use crate::error::{Error, Result};
 use crate::hw::Design as DesignInfo;
 use crate::ir::display::{opt, shape, si, weights};
-use crate::ir::Graph;
 use crate::sim::VerifyReport;
 
 /// Width of the label column and of the bar area of the charts, in pixels.
@@ -161,7 +160,7 @@ fn pct(a: f64, b: f64) -> String {
 }
 
 /// The page for a design, with what `tomatl verify` measured if given.
-pub fn html(graph: &Graph, info: &DesignInfo, verify: Option<&VerifyReport>) -> Result<String> {
+pub fn html(info: &DesignInfo, verify: Option<&VerifyReport>) -> Result<String> {
     let interval = info.interval_cycles.max(1);
     let mults = info.multipliers.max(1);
     let macs = info.macs_per_frame;
@@ -172,8 +171,8 @@ pub fn html(graph: &Graph, info: &DesignInfo, verify: Option<&VerifyReport>) -> 
     };
     let fps = clock * 1e6 / interval as f64;
     let latency_us = interval as f64 / clock;
-    let params: u64 = graph.layers.iter().map(|l| l.param_count()).sum();
-    let rom_bits: u64 = graph.layers.iter().map(|l| l.param_bits()).sum();
+    let params: u64 = info.layers.iter().map(|l| l.params).sum();
+    let rom_bits: u64 = info.layers.iter().map(|l| l.weight_rom_bits).sum();
     let fact = |k: &str, v: String| Fact {
         key: k.into(),
         value: v,

@@ -514,6 +514,7 @@ fn layers(graph: &Graph, plan: &HwPlan) -> Vec<LayerInfo> {
                 pe: eng.map(|e| e.pe),
                 simd: eng.map(|e| e.simd),
                 planned_cycles: eng.map(|e| e.cycles),
+                params: l.param_count(),
                 weight_rom_bits: sum.param_bits,
                 predicted: None,
                 dsp_pack: eng.is_some_and(|e| e.dsp_pack),

@@ -64,6 +64,8 @@ pub struct LayerInfo {
     pub pe: Option<usize>,
     pub simd: Option<usize>,
     pub planned_cycles: Option<u64>,
+    /// Weights and biases.
+    pub params: u64,
     pub weight_rom_bits: u64,
     /// What the resource model predicts for the layer's instances, when
     /// the design was planned for a board.

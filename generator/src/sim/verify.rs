@@ -366,7 +366,7 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
         parsed.push(compare_shard(&info, &expected, &text?, sh)?);
     }
     let report = combine(&info, &graph, &shards, parsed, opts, frames, seconds);
-    write_measured(out, &info, &graph, &report)?;
+    write_measured(out, &info, &report)?;
     Ok(report)
 }
 
@@ -441,16 +441,11 @@ fn simulate(
 /// Record a run next to the design: `verify.json`, and `report.html`
 /// refreshed to show the measured interval and verdict (each renamed into
 /// place whole, so concurrent verifies never leave half a file).
-fn write_measured(
-    out: &Path,
-    info: &DesignInfo,
-    graph: &Graph,
-    report: &VerifyReport,
-) -> Result<()> {
+fn write_measured(out: &Path, info: &DesignInfo, report: &VerifyReport) -> Result<()> {
     let json = serde_json::to_string_pretty(report)
         .map_err(|e| Error::Internal(format!("serializing verify.json: {e}")))?
         + "\n";
-    let page = crate::emit::report_html(graph, info, Some(report))?;
+    let page = crate::emit::report_html(info, Some(report))?;
     for (name, text) in [("verify.json", json), ("report.html", page)] {
         let p = out.join(name);
         crate::output::write_file(&p, &p, text.as_bytes())?;
