@@ -12,7 +12,7 @@ use crate::hw::{Design, Instance, Unit, Value};
 
 /// `name(value)`: a parameter or a port connection.
 struct Conn {
-    name: &'static str,
+    name: String,
     value: String,
 }
 
@@ -66,7 +66,7 @@ fn stream_ports(port: &'static str, s: &str, out: &mut Vec<Conn>) {
     };
     for (p, suffix) in ports.into_iter().zip(["tdata", "tvalid", "tready"]) {
         out.push(Conn {
-            name: p,
+            name: p.to_string(),
             value: format!("{s}_{suffix}"),
         });
     }
@@ -97,7 +97,7 @@ fn ports(x: &Instance) -> Vec<Conn> {
                 .map(|o| format!("{o}_{suffix}"))
                 .collect();
             out.push(Conn {
-                name: p,
+                name: p.to_string(),
                 value: format!("{{{}}}", parts.join(", ")),
             });
         }

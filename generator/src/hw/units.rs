@@ -1,8 +1,9 @@
-//! One parameter struct per `rtl/` module. Field names serialise as the
-//! module's Verilog parameter names, and [`Unit::params`] lists them in the
-//! module's order: the Verilog backend instantiates from it, the HLS
-//! backend fills its kernel configs from it, and the unit benches take
-//! their parameter lists from it.
+//! One parameter struct per `rtl/` module. Its fields are the module's
+//! Verilog parameters in the module's order, serialised under their
+//! Verilog names; [`Unit::params`] reads them back in that order from the
+//! serialised form, so the list exists once. The Verilog backend
+//! instantiates from it, the HLS backend fills its kernel configs from it,
+//! and the unit benches take their parameter lists from it.
 
 use serde::{Deserialize, Serialize};
 
@@ -39,22 +40,8 @@ pub enum Value {
 /// `NAME = value` of one instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Param {
-    pub name: &'static str,
+    pub name: String,
     pub value: Value,
-}
-
-fn int(name: &'static str, v: impl Into<u64>) -> Param {
-    Param {
-        name,
-        value: Value::Int(v.into()),
-    }
-}
-
-fn file(name: &'static str, f: &str) -> Param {
-    Param {
-        name,
-        value: Value::File(f.to_string()),
-    }
 }
 
 /// Round, shift, activate and saturate (`tomatl_requant`, inside every
@@ -74,17 +61,6 @@ pub struct Requant {
     pub out_signed: bool,
 }
 
-impl Requant {
-    fn params(&self, out: &mut Vec<Param>) {
-        out.push(int("RSHIFT", self.rshift));
-        out.push(int("LSHIFT", self.lshift));
-        out.push(int("ACT", self.act));
-        out.push(int("RELU6_MAX", self.relu6_max));
-        out.push(int("OUT_BITS", self.out_bits));
-        out.push(int("OUT_SIGNED", self.out_signed));
-    }
-}
-
 /// Exact average of a window or an image (`tomatl_avg` inside
 /// `tomatl_pool` and `tomatl_gap`): `sum << AVG_LSHIFT / AVG_DIV`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,15 +70,6 @@ pub struct Average {
     pub out_signed: bool,
     pub avg_lshift: u64,
     pub avg_div: u64,
-}
-
-impl Average {
-    fn params(&self, out: &mut Vec<Param>) {
-        out.push(int("OUT_BITS", self.out_bits));
-        out.push(int("OUT_SIGNED", self.out_signed));
-        out.push(int("AVG_LSHIFT", self.avg_lshift));
-        out.push(int("AVG_DIV", self.avg_div));
-    }
 }
 
 /// `tomatl_fifo`.
@@ -167,12 +134,15 @@ pub struct Mvau {
     pub acc_bits: u64,
     #[serde(flatten)]
     pub requant: Requant,
-    /// Two products share each DSP (pairs of PEs).
+    /// Two products share each DSP (pairs of PEs); absent when not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pack: bool,
     pub weight_file: String,
     pub bias_file: String,
-    /// Per-channel multipliers: their width and ROM (`None`: one shift).
+    /// Per-channel multipliers: their width and ROM (absent: one shift).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mult_bits: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mult_file: Option<String>,
 }
 
@@ -277,108 +247,28 @@ impl Unit {
         }
     }
 
-    /// The Verilog parameters, in the module's order.
+    /// The Verilog parameters, in the module's order: the fields of its
+    /// struct as serialised (booleans as 0 and 1, absent options left out).
     pub fn params(&self) -> Vec<Param> {
-        let mut p = Vec::new();
-        match self {
-            Unit::Fifo(f) => {
-                p.push(int("WIDTH", f.width));
-                p.push(int("DEPTH", f.depth));
-            }
-            Unit::Dwc(d) => {
-                p.push(int("EL_BITS", d.el_bits));
-                p.push(int("IN_ELEMS", d.in_elems));
-                p.push(int("OUT_ELEMS", d.out_elems));
-            }
-            Unit::Fork(f) => {
-                p.push(int("WIDTH", f.width));
-                p.push(int("N_OUT", f.n_out));
-            }
-            Unit::Swu(s) => {
-                for (n, v) in [
-                    ("IN_H", s.in_h),
-                    ("IN_W", s.in_w),
-                    ("CH", s.ch),
-                    ("SIMD", s.simd),
-                    ("EL_BITS", s.el_bits),
-                    ("K_H", s.k_h),
-                    ("K_W", s.k_w),
-                    ("S_H", s.s_h),
-                    ("S_W", s.s_w),
-                    ("PAD_T", s.pad_t),
-                    ("PAD_L", s.pad_l),
-                    ("PAD_B", s.pad_b),
-                    ("PAD_R", s.pad_r),
-                    ("OUT_H", s.out_h),
-                    ("OUT_W", s.out_w),
-                ] {
-                    p.push(int(n, v));
-                }
-                p.push(int("DEPTHWISE", s.depthwise));
-            }
-            Unit::Mvau(m) => {
-                p.push(int("SIMD", m.simd));
-                p.push(int("PE", m.pe));
-                p.push(int("SF", m.sf));
-                p.push(int("NF", m.nf));
-                p.push(int("IN_BITS", m.in_bits));
-                p.push(int("IN_SIGNED", m.in_signed));
-                p.push(int("ARITH", m.arith));
-                p.push(int("W_BITS", m.w_bits));
-                p.push(int("ACC_BITS", m.acc_bits));
-                m.requant.params(&mut p);
-                if m.pack {
-                    p.push(int("PACK", 1u64));
-                }
-                p.push(file("WEIGHT_FILE", &m.weight_file));
-                p.push(file("BIAS_FILE", &m.bias_file));
-                if let (Some(bits), Some(f)) = (m.mult_bits, &m.mult_file) {
-                    p.push(int("MULT_BITS", bits));
-                    p.push(file("MULT_FILE", f));
-                }
-            }
-            Unit::Vvau(v) => {
-                p.push(int("CH", v.ch));
-                p.push(int("PE", v.pe));
-                p.push(int("K", v.k));
-                p.push(int("IN_BITS", v.in_bits));
-                p.push(int("IN_SIGNED", v.in_signed));
-                p.push(int("ARITH", v.arith));
-                p.push(int("W_BITS", v.w_bits));
-                p.push(int("ACC_BITS", v.acc_bits));
-                v.requant.params(&mut p);
-                p.push(file("WEIGHT_FILE", &v.weight_file));
-                p.push(file("BIAS_FILE", &v.bias_file));
-            }
-            Unit::Pool(q) => {
-                p.push(int("CH", q.ch));
-                p.push(int("PE", q.pe));
-                p.push(int("K", q.k));
-                p.push(int("KIND", q.kind));
-                p.push(int("IN_BITS", q.in_bits));
-                p.push(int("IN_SIGNED", q.in_signed));
-                q.avg.params(&mut p);
-            }
-            Unit::Gap(g) => {
-                p.push(int("CH", g.ch));
-                p.push(int("PE", g.pe));
-                p.push(int("N_PIX", g.n_pix));
-                p.push(int("IN_BITS", g.in_bits));
-                p.push(int("IN_SIGNED", g.in_signed));
-                g.avg.params(&mut p);
-            }
-            Unit::Add(a) => {
-                p.push(int("ELEMS", a.elems));
-                p.push(int("A_BITS", a.a_bits));
-                p.push(int("A_SIGNED", a.a_signed));
-                p.push(int("B_BITS", a.b_bits));
-                p.push(int("B_SIGNED", a.b_signed));
-                p.push(int("A_SHL", a.a_shl));
-                p.push(int("B_SHL", a.b_shl));
-                a.requant.params(&mut p);
-            }
-        }
-        p
+        let fields = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut m)) => m.remove("params"),
+            _ => None,
+        };
+        let Some(serde_json::Value::Object(fields)) = fields else {
+            return Vec::new();
+        };
+        fields
+            .into_iter()
+            .filter_map(|(name, v)| {
+                let value = match v {
+                    serde_json::Value::Bool(b) => Value::Int(b as u64),
+                    serde_json::Value::Number(n) => Value::Int(n.as_u64()?),
+                    serde_json::Value::String(f) => Value::File(f),
+                    _ => return None,
+                };
+                Some(Param { name, value })
+            })
+            .collect()
     }
 
     /// Whether the unit computes (an engine) rather than moves data.
