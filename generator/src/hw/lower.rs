@@ -180,13 +180,16 @@ struct Window {
     depthwise: bool,
 }
 
-fn swu(
+/// The sliding-window unit over `input` (`simd` channels a beat) and the
+/// FIFO of `depth` beats behind it.
+fn window_unit(
     b: &mut Builder,
     pre: &str,
     layer: &Layer,
     input: &Stream,
     simd: usize,
     win: Window,
+    depth: usize,
 ) -> Stream {
     let Window {
         kernel,
@@ -219,7 +222,8 @@ fn swu(
         "{} windows {}x{} stride {}x{} over {h}x{w}x{ch}",
         layer.name, kernel[0], kernel[1], stride[0], stride[1]
     );
-    b.single(format!("{pre}_swu"), unit, note, input, simd, input.el_bits)
+    let s = b.single(format!("{pre}_swu"), unit, note, input, simd, input.el_bits);
+    b.fifo(format!("{pre}_win_fifo"), &s, depth)
 }
 
 /// The prefix of every instance of layer `index`: `l<index>_<name>`. The
@@ -267,8 +271,8 @@ fn engine(
                     pad: cv.pad,
                     depthwise: false,
                 };
-                s = swu(b, &pre, layer, &s, e.simd, win);
-                s = b.fifo(format!("{pre}_win_fifo"), &s, e.sf + WINDOW_FIFO_SLACK);
+                let depth = e.sf + WINDOW_FIFO_SLACK;
+                s = window_unit(b, &pre, layer, &s, e.simd, win, depth);
             }
             let weight_file = format!("{name}_weights.mem");
             let bias_file = format!("{name}_bias.mem");
@@ -321,8 +325,7 @@ fn engine(
                 pad: cv.pad,
                 depthwise: true,
             };
-            let s = swu(b, &pre, layer, &s, e.pe, win);
-            let s = b.fifo(format!("{pre}_win_fifo"), &s, WINDOW_FIFO_DEPTH);
+            let s = window_unit(b, &pre, layer, &s, e.pe, win, WINDOW_FIFO_DEPTH);
             let weight_file = format!("{name}_weights.mem");
             let bias_file = format!("{name}_bias.mem");
             b.rom(|| rom::depthwise(weight_file.clone(), &cv.codes, &cv.wtype, e.pe));
@@ -356,8 +359,7 @@ fn engine(
                 pad: [0; 4],
                 depthwise: true,
             };
-            let s = swu(b, &pre, layer, &s, e.pe, win);
-            let s = b.fifo(format!("{pre}_win_fifo"), &s, WINDOW_FIFO_DEPTH);
+            let s = window_unit(b, &pre, layer, &s, e.pe, win, WINDOW_FIFO_DEPTH);
             let k = p.kernel[0] * p.kernel[1];
             let unit = Unit::Pool(units::Pool {
                 ch: u(layer.in_shape[2]),
