@@ -18,6 +18,7 @@ const STAGES: &[(&str, &[&str])] = &[
     ("ptq", &["ir", "frontend", "golden", "plan", "hw"]),
     ("emit", &["ir", "plan", "hw"]),
     ("sim", &["ir", "frontend", "golden", "plan", "hw", "emit"]),
+    ("build", &["ir", "plan", "hw", "emit", "sim"]),
 ];
 
 /// Back-arrows being removed, `(file, used stage)`: tolerated until their

@@ -80,6 +80,9 @@ pub enum Error {
     },
     #[error("{0}")]
     Internal(String),
+    /// An external tool (Yosys, nextpnr, a compiler) failed on a design.
+    #[error("{0}")]
+    Tool(String),
 }
 
 impl From<InputError> for Error {

@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
 //! `frontend` → `ir::Graph` → `golden` and `plan` → `emit` → `sim`.
 
+pub mod build;
 pub mod embedded;
 pub mod emit;
 pub mod error;

@@ -227,6 +227,22 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Build a bitstream with the open flow (Yosys, nextpnr, ecppack/icepack) for a Lattice board; writes OUT/build/<board>/
+    Build {
+        out: PathBuf,
+        /// the board (default: the one the design was generated for)
+        #[arg(long)]
+        board: Option<String>,
+        /// write the bitstream even when the placed design misses its clock
+        #[arg(long)]
+        allow_timing_fail: bool,
+        /// nextpnr's placement seed
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// print the result as one JSON object
+        #[arg(long)]
+        json: bool,
+    },
     /// Synthesize a design generated with --board in Yosys and compare its resources with the prediction
     Synth {
         out: PathBuf,
@@ -592,6 +608,69 @@ fn run(cmd: Cmd) -> Result<u8> {
                 println!("{}", to_json(&acc)?);
             } else {
                 println!("{}", acc.line());
+            }
+            Ok(0)
+        }
+        Cmd::Build {
+            out,
+            board,
+            allow_timing_fail,
+            seed,
+            json,
+        } => {
+            let (design, _graph) = sim::verify::read_design(&out)?;
+            let name =
+                match (&board, &design.board) {
+                    (Some(b), _) => b.clone(),
+                    (None, Some(fit)) => fit.board.clone(),
+                    (None, None) => return Err(InputError::new(
+                        Path::new("--board"),
+                        "the design was generated without a board",
+                    )
+                    .expected(
+                        "--board NAME (ulx3s-85f, icebreaker), or a design generated with --board",
+                    )
+                    .into()),
+                };
+            let board = plan::load_board(&name)?;
+            let opts = tomatl::build::BuildOptions {
+                allow_timing_fail,
+                seed,
+            };
+            let r = tomatl::build::build(&out, &design, &board, &opts)?;
+            if json {
+                println!("{}", to_json(&r)?);
+            } else {
+                println!(
+                    "{} on {} ({}), clock {} MHz{}; accelerator predicted by tomatl, placed = board top (bridge included):",
+                    design.top,
+                    r.board,
+                    r.part,
+                    r.clock_mhz,
+                    r.pll_mhz.map(|m| format!(" (PLL gives {m} MHz)")).unwrap_or_default()
+                );
+                print!("{}", tomatl::build::report::table(&r.resources, &r.fmax));
+                match &r.bitstream {
+                    Some(b) => println!("bitstream: {}", b.display()),
+                    None => println!("no bitstream: timing failed"),
+                }
+            }
+            if !r.timing_met {
+                eprintln!(
+                    "error: timing failed{}{}",
+                    r.critical_path
+                        .as_deref()
+                        .map(|p| format!("; critical path {p}"))
+                        .unwrap_or_default(),
+                    if allow_timing_fail {
+                        " (allowed by --allow-timing-fail)"
+                    } else {
+                        "; --allow-timing-fail writes the bitstream anyway"
+                    }
+                );
+                if !allow_timing_fail {
+                    return Ok(1);
+                }
             }
             Ok(0)
         }

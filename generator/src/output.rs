@@ -74,6 +74,7 @@ impl DirKind {
                 "sim/input.txt",
                 "sim/output.txt",
                 "synth",
+                "build",
             ],
             DirKind::Search => &[],
         }

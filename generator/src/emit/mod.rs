@@ -3,6 +3,7 @@
 //! [`write_design`], which writes all files into a fresh directory and
 //! moves it into place only when complete.
 
+pub mod board;
 mod plan_table;
 mod report;
 mod report_html;

@@ -67,6 +67,60 @@ pub struct Board {
     /// How a host reaches the accelerator: zynq-ps, zynqmp-ps, pcie,
     /// intel-hps or none.
     pub host: String,
+    /// What the open flow (`tomatl build`) needs: the device options of
+    /// nextpnr and the pins of the board's oscillator, UART, LEDs and
+    /// reset. Boards without it are not built by the open flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_flow: Option<OpenFlow>,
+}
+
+/// A board's open-flow definition.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenFlow {
+    /// nextpnr's device option (`85k`, `up5k`, ...).
+    pub device: String,
+    /// nextpnr's `--package`.
+    pub package: String,
+    /// ECP5 speed grade (`--speed`).
+    #[serde(default)]
+    pub speed: Option<u32>,
+    /// The oscillator's frequency on the clock pin.
+    pub osc_mhz: f64,
+    /// IO standard of every pin (ECP5 `IOBUF IO_TYPE`).
+    #[serde(default)]
+    pub io_standard: Option<String>,
+    pub pins: Pins,
+}
+
+/// The pins the board top uses.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pins {
+    /// The oscillator.
+    pub clock: String,
+    /// The USB-serial bridge's data towards the FPGA.
+    pub uart_rx: String,
+    /// The FPGA's data towards the USB-serial bridge.
+    pub uart_tx: String,
+    /// Status LEDs, bit 0 first.
+    #[serde(default)]
+    pub leds: Vec<String>,
+    /// The LEDs light on a low level.
+    #[serde(default)]
+    pub leds_active_low: bool,
+    /// A button that resets the design.
+    #[serde(default)]
+    pub reset: Option<ResetPin>,
+}
+
+/// A reset button.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPin {
+    pub pin: String,
+    /// Pressed reads 0.
+    pub active_low: bool,
 }
 
 /// Names of the bundled boards.

