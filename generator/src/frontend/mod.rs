@@ -38,7 +38,6 @@ use spec::required;
 pub use arith::ArithSpec;
 pub use policy::FRAC_RANGE;
 pub use tensors::{read_labels, read_real_tensor, read_tensor, write_tensor};
-pub use write::write;
 
 /// Read a network description and its parameters: validate, infer shapes,
 /// quantize.

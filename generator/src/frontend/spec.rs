@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_saphyr::{Location, MessageFormatter, UserMessageFormatter};
 
 use super::diag::{at, fail, Fail, Res};
-use crate::ir::{Arith, TensorType, WeightType};
+use crate::ir::{TensorType, WeightType};
 
 /// A value and the place it is written (`referenced`: where it is used,
 /// which for an alias is the alias). Equality compares values only.
@@ -370,13 +370,6 @@ impl WeightSpec {
             frac: some(i64::from(w.frac)),
             scale: channel.then(|| Spanned::new("channel".to_string())),
         }
-    }
-
-    /// The arithmetic it names, when it names one.
-    pub fn arith(&self) -> Option<Arith> {
-        self.arith
-            .as_ref()
-            .and_then(|a| super::arith::arith_named(&a.value))
     }
 }
 

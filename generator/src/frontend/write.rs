@@ -246,7 +246,7 @@ const YAML_WORDS: [&str; 13] = [
 
 /// A string as a YAML scalar: plain when that reads back as the same
 /// string in every place this writer puts one, double-quoted otherwise.
-pub fn scalar(s: &str) -> String {
+fn scalar(s: &str) -> String {
     let mut chars = s.chars();
     let starts_well = chars
         .next()
