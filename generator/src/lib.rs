@@ -14,6 +14,7 @@ pub mod import;
 pub mod ir;
 pub mod output;
 pub mod plan;
+pub mod progress;
 pub mod ptq;
 pub mod sim;
 

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use tomatl::emit;
 use tomatl::error::{Error, InputError, Result};
+use tomatl::frontend::arith::{self, ArithSpec};
 use tomatl::ir::display::si;
 use tomatl::output;
 use tomatl::plan::{self, Fold};
@@ -483,16 +484,8 @@ fn run(cmd: Cmd) -> Result<u8> {
             act_bits,
             per_channel,
         } => {
-            let spec = |flag: &str, v: Option<String>| -> Result<Option<tomatl::ptq::WeightSpec>> {
-                v.map(|s| {
-                    tomatl::ptq::WeightSpec::parse(&s).map_err(|e| {
-                        Error::from(
-                            InputError::new(Path::new(flag), e)
-                                .expected("fixed:BITS, pow2:BITS, binary or ternary"),
-                        )
-                    })
-                })
-                .transpose()
+            let spec = |flag: &str, v: Option<String>| -> Result<Option<ArithSpec>> {
+                v.map(|s| arith::parse_flag(flag, &s)).transpose()
             };
             let rule = tomatl::ptq::Rule {
                 weights: spec("--weights", weights)?,
@@ -538,16 +531,7 @@ fn run(cmd: Cmd) -> Result<u8> {
             )?;
             let menu = match menu {
                 None => tomatl::ptq::search::default_menu(),
-                Some(m) => m
-                    .split(',')
-                    .map(|s| {
-                        tomatl::ptq::WeightSpec::parse(s.trim()).map_err(|e| {
-                            Error::from(InputError::new(Path::new("--menu"), e).expected(
-                                "a comma-separated list of fixed:BITS, pow2:BITS, binary, ternary",
-                            ))
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?,
+                Some(m) => arith::parse_flag_list("--menu", &m)?,
             };
             let b = plan::load_board(&board)?;
             let graph = tomatl::frontend::load(&net)?;
@@ -576,11 +560,10 @@ fn run(cmd: Cmd) -> Result<u8> {
             let md = r.markdown();
             let js =
                 serde_json::to_string_pretty(&r).map_err(|e| Error::Internal(e.to_string()))?;
-            let best = format!("{}\n{}", output::YAML_MARK, r.best.text);
             output::write_dir(
                 &target,
                 &[
-                    ("best.yaml", best.as_bytes()),
+                    ("best.yaml", r.best.text.as_bytes()),
                     ("search.json", js.as_bytes()),
                     ("search.md", md.as_bytes()),
                 ],

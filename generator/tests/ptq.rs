@@ -150,7 +150,7 @@ fn quantize_refuses_what_it_cannot_do() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("--weights") && err.contains("`pow2` needs bits"),
+        err.contains("--weights:1:1: pow2 weights need bits"),
         "{err}"
     );
     assert!(!dir.path().join("q.yaml").exists());

@@ -76,7 +76,7 @@ fn step(
     let start = Instant::now();
     let mut cmd = Command::new(program);
     cmd.args(args).current_dir(dir);
-    let o = crate::sim::progress::while_running(label, || cmd.output()).map_err(|e| {
+    let o = crate::progress::while_running(label, || cmd.output()).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::from(
                 InputError::new(Path::new(program), format!("`{program}` was not found"))

@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Location;
+
+use super::spec::Spanned;
 
 use crate::error::InputError;
 

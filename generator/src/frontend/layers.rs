@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Location;
 
 use super::diag::{at, at_value, check_identifier, shape_str, Res};
 use super::policy;
-use super::spec::{Dims, LayerSpec, PolicySpec};
+use super::spec::{Dims, LayerSpec, PolicySpec, Spanned};
 use crate::ir::{Activation, PoolKind, Src, TensorType, WeightType};
 
 const ALL_OPS: &str = "dense, flatten, conv, dwconv, maxpool, avgpool, gavgpool, add";

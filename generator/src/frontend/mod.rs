@@ -4,6 +4,7 @@
 //! Every problem with the input is an [`InputError`] naming the file, the
 //! place (line:col, layer) and what would be right.
 
+pub mod arith;
 mod arrays;
 mod diag;
 mod layers;
@@ -12,8 +13,9 @@ mod params;
 mod policy;
 pub mod quantize;
 pub mod read;
-mod spec;
+pub mod spec;
 mod tensors;
+pub mod write;
 
 use std::path::Path;
 
@@ -33,6 +35,7 @@ use params::Params;
 use policy::TypeFields;
 use spec::required;
 
+pub use arith::ArithSpec;
 pub use policy::FRAC_RANGE;
 pub use tensors::{read_labels, read_real_tensor, read_tensor, write_tensor};
 
@@ -187,10 +190,7 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
     })
 }
 
-fn input_shape(
-    file: &Path,
-    shape: &serde_saphyr::Spanned<Vec<serde_saphyr::Spanned<i64>>>,
-) -> Res<Vec<usize>> {
+fn input_shape(file: &Path, shape: &spec::Spanned<Vec<spec::Spanned<i64>>>) -> Res<Vec<usize>> {
     let expected = "`shape: [features]` or `shape: [height, width, channels]`, each at least 1";
     if !matches!(shape.value.len(), 1 | 3) {
         return Err(at_value(
@@ -223,7 +223,7 @@ fn input_shape(
 /// The parameter budget of each layer and of the network, checked from the
 /// shapes alone, before any weight is read or drawn. ROM bits count codes,
 /// biases at the widest accumulator and per-channel multipliers.
-fn check_budget<T>(file: &Path, list: &serde_saphyr::Spanned<T>, planned: &[Planned]) -> Res<()> {
+fn check_budget<T>(file: &Path, list: &spec::Spanned<T>, planned: &[Planned]) -> Res<()> {
     let (mut params, mut bits) = (0u64, 0u64);
     for l in planned {
         let Some(ws) = l.weights() else { continue };

@@ -6,13 +6,13 @@ use std::path::Path;
 use ndarray::{Array1, Array2, ArrayD, IxDyn};
 use rand_chacha::rand_core::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_saphyr::Spanned;
 
 use super::arrays::{unravel, AnyArray, ArrayError, Npz};
 use super::diag::{at_value, fail, shape_str, Res};
 use super::layers::{Planned, WeightShape};
 use super::quantize::{bias_code, weight_code};
 use super::read::{open_bounded, MAX_NPZ_BYTES};
+use super::spec::Spanned;
 use crate::ir::{RealParams, WeightType};
 
 /// Quantized parameters of one layer with weights, in the ir's layout.

@@ -3,16 +3,15 @@
 
 use std::path::Path;
 
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Location;
 
+use super::arith::{arith_named, ArithSpec, Form, Problem};
 use super::diag::{at, at_value, Fail, Res};
-use super::spec::{LayerPolicySpec, PolicySpec, TypeSpec, WeightSpec};
-use crate::ir::types::{weight_bits_range, ACT_BITS_RANGE};
-use crate::ir::{Arith, TensorType, WeightType};
+use super::spec::{LayerPolicySpec, PolicySpec, Spanned, TypeSpec, WeightSpec};
+use crate::ir::types::ACT_BITS_RANGE;
+use crate::ir::{TensorType, WeightType};
 
 pub use crate::ir::limits::FRAC_RANGE;
-
-const ARITHS: &str = "fixed, pow2, binary, ternary";
 
 /// The settings of one policy entry, each field possibly missing.
 struct Merged<'a> {
@@ -203,81 +202,37 @@ fn with_policy_hint(e: Fail, layer: &str, example: &str) -> Fail {
 }
 
 fn weight_type(file: &Path, w: WeightFields<'_>, layer: &str, loc: &Location) -> Res<WeightType> {
-    let Some(arith_s) = w.arith else {
-        return Err(with_policy_hint(
-            at(file, loc, "no weight arithmetic is given").layer(layer),
-            layer,
-            "weights: {arith: fixed|pow2|binary|ternary, bits: N}",
-        ));
-    };
-    let arith = match arith_s.value.as_str() {
-        "fixed" => Arith::Fixed,
-        "pow2" => Arith::Pow2,
-        "binary" => Arith::Binary,
-        "ternary" => Arith::Ternary,
-        other => {
-            return Err(at_value(
-                file,
-                arith_s,
-                format!("unknown weight arithmetic `{other}`"),
-            )
-            .layer(layer)
-            .expected(format!("one of {ARITHS}")))
-        }
-    };
-    let (lo, hi) = weight_bits_range(arith);
-    let bits = match (arith, w.bits) {
-        (Arith::Binary | Arith::Ternary, Some(b)) if b.value != lo as i64 => {
-            return Err(at_value(
-                file,
-                b,
-                format!(
-                    "{} weights have {lo} bit(s), `bits: {}` is not possible",
-                    arith.name(),
-                    b.value
-                ),
-            )
-            .layer(layer)
-            .expected(format!(
-                "no `bits` for {} weights (or `bits: {lo}`)",
-                arith.name()
-            )));
-        }
-        (Arith::Binary | Arith::Ternary, _) => lo,
-        (_, Some(b)) => {
-            if b.value < lo as i64 || b.value > hi as i64 {
-                return Err(at_value(
-                    file,
-                    b,
-                    format!(
-                        "{} weights of {} bits are not supported",
-                        arith.name(),
-                        b.value
-                    ),
-                )
-                .layer(layer)
-                .expected(format!("bits in {lo}..={hi} for {} weights", arith.name())));
+    let problem = |at_loc: &Location, p: Problem| {
+        let e = at(file, at_loc, p.what(Form::Policy)).layer(layer);
+        match p {
+            // a missing field: where to set it
+            Problem::NoArith | Problem::NeedsBits(_) => {
+                with_policy_hint(e, layer, &p.expected(Form::Policy))
             }
-            b.value as u32
-        }
-        (_, None) => {
-            return Err(with_policy_hint(
-                at(
-                    file,
-                    &arith_s.referenced,
-                    format!("{} weights need `bits`", arith.name()),
-                )
-                .layer(layer),
-                layer,
-                "weights: {arith: ..., bits: N}",
-            ))
+            _ => e.expected(p.expected(Form::Policy)),
         }
     };
+    let Some(arith_s) = w.arith else {
+        return Err(problem(loc, Problem::NoArith));
+    };
+    let Some(arith) = arith_named(&arith_s.value) else {
+        let p = Problem::UnknownArith(arith_s.value.clone());
+        return Err(problem(&arith_s.referenced, p));
+    };
+    let spec = ArithSpec::new(arith, w.bits.map(|b| b.value)).map_err(|p| {
+        // a width is wrong where it is written, a missing one at the arithmetic
+        let place = w.bits.map_or(arith_s.referenced, |b| b.referenced);
+        problem(&place, p)
+    })?;
     let frac = match w.frac {
         Some(f) => check_frac(file, f).map_err(|e| e.layer(layer))?,
-        None => WeightType::default_frac(arith, bits),
+        None => WeightType::default_frac(arith, spec.bits),
     };
-    Ok(WeightType { arith, bits, frac })
+    Ok(WeightType {
+        arith,
+        bits: spec.bits,
+        frac,
+    })
 }
 
 fn check_frac(file: &Path, f: &Spanned<i64>) -> Res<i32> {

@@ -1,6 +1,9 @@
 //! Real numbers to codes: the rules that turn float weights, biases and
-//! input tensors into integers.
+//! input tensors into integers, and the binary point that fits real
+//! weights best.
 
+use super::arith::ArithSpec;
+use super::FRAC_RANGE;
 use crate::ir::{Arith, TensorType, WeightType};
 
 /// Round to the nearest integer, ties towards +∞ (`-2.5 → -2`, `2.5 → 3`),
@@ -101,4 +104,58 @@ fn pow2_magnitude(x: f64, bits: u32) -> i64 {
         }
     }
     m
+}
+
+/// Fracs tried on either side of the one at which the largest weight just
+/// fits.
+const FIT_SEARCH: i32 = 4;
+
+/// A frac within the range a description may give.
+pub fn clamp_frac(f: i32) -> i32 {
+    f.clamp(FRAC_RANGE.0 as i32, FRAC_RANGE.1 as i32)
+}
+
+/// Squared error of quantizing `ws` with weight type `t`.
+fn weight_error(ws: &[f64], t: &WeightType) -> f64 {
+    let s = 2f64.powi(-t.frac);
+    ws.iter()
+        .map(|&w| {
+            let q = t.value(weight_code(w, t)) as f64 * s;
+            (q - w) * (q - w)
+        })
+        .sum()
+}
+
+/// The weight type of `spec` whose binary point fits the real weights `ws`
+/// best (least squared error), searched around the one at which the
+/// largest weight just fits; the default binary point for all-zero
+/// weights.
+pub fn fitted_weight_type(ws: &[f64], spec: ArithSpec) -> WeightType {
+    let max = ws.iter().fold(0f64, |m, w| m.max(w.abs()));
+    let bits = super::arith::implied_bits(spec.arith).unwrap_or(spec.bits);
+    let base = WeightType {
+        arith: spec.arith,
+        bits,
+        frac: WeightType::default_frac(spec.arith, bits),
+    };
+    if max == 0.0 {
+        return base;
+    }
+    // the frac at which the largest code's magnitude is about max|w|
+    let top = base.max_abs_value() as f64; // largest |value| at frac 0
+                                           // (beyond the frac range every candidate is its end: keep the sum in i32)
+    let (lo, hi) = (FRAC_RANGE.0 as i32, FRAC_RANGE.1 as i32);
+    let fit = ((top / max).log2().floor() as i32).clamp(lo - FIT_SEARCH - 1, hi + FIT_SEARCH + 1);
+    let mut best = (f64::INFINITY, base);
+    for f in (fit - FIT_SEARCH)..=(fit + FIT_SEARCH) {
+        let t = WeightType {
+            frac: clamp_frac(f),
+            ..base
+        };
+        let e = weight_error(ws, &t);
+        if e < best.0 {
+            best = (e, t);
+        }
+    }
+    best.1
 }

@@ -1,5 +1,10 @@
 //! The network description as written in YAML, before any checking beyond
 //! its syntax. Values keep their location so later errors can point at them.
+//!
+//! A spec value is also what `tomatl import`, `quantize` and `search` build
+//! to write a description ([`super::write`]): the constructors below make
+//! values without a location, and two specs are equal when they say the
+//! same thing, wherever it is written.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -7,12 +12,58 @@ use std::path::Path;
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_saphyr::{Location, MessageFormatter, Spanned, UserMessageFormatter};
+use serde_saphyr::{Location, MessageFormatter, UserMessageFormatter};
 
 use super::diag::{at, fail, Fail, Res};
+use crate::ir::{TensorType, WeightType};
+
+/// A value and the place it is written (`referenced`: where it is used,
+/// which for an alias is the alias). Equality compares values only.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub referenced: Location,
+}
+
+impl<T> Spanned<T> {
+    /// A value written nowhere yet.
+    pub fn new(value: T) -> Self {
+        Spanned {
+            value,
+            referenced: Location::UNKNOWN,
+        }
+    }
+}
+
+impl<T: PartialEq> PartialEq for Spanned<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
+        Ok(Spanned {
+            value: s.value,
+            referenced: s.referenced,
+        })
+    }
+}
+
+/// `Some` value written nowhere yet.
+pub fn some<T>(value: T) -> Option<Spanned<T>> {
+    Some(Spanned::new(value))
+}
+
+/// A size as a YAML integer (saturating: sizes that large are refused
+/// when the description is checked).
+fn int(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
 
 /// The whole file.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetSpec {
     #[serde(default)]
@@ -28,7 +79,7 @@ pub struct NetSpec {
 }
 
 /// `input: {shape: [...], type: {...}}`
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputSpec {
     #[serde(default)]
@@ -51,7 +102,7 @@ pub fn required<'a, T>(
 
 /// A tensor type `{bits, signed, frac}`; every field may be left to a
 /// default of the policy.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TypeSpec {
     #[serde(default)]
@@ -63,7 +114,7 @@ pub struct TypeSpec {
 }
 
 /// A weight type `{arith, bits, frac}`.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightSpec {
     #[serde(default)]
@@ -78,7 +129,7 @@ pub struct WeightSpec {
 }
 
 /// `params: {random: {seed: N}}` or `params: {file: x.npz}`.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParamsSpec {
     #[serde(default)]
@@ -87,14 +138,14 @@ pub struct ParamsSpec {
     pub file: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RandomSpec {
     pub seed: Spanned<u64>,
 }
 
 /// `policy: {default: {...}, layers: {name: {...}}}`
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySpec {
     #[serde(default)]
@@ -104,7 +155,7 @@ pub struct PolicySpec {
 }
 
 /// The precision of one layer (or the default of all).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LayerPolicySpec {
     #[serde(default)]
@@ -114,7 +165,7 @@ pub struct LayerPolicySpec {
 }
 
 /// A mapping from names to values, in file order, names with their location.
-#[derive(Debug)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NamedMap<V>(pub Vec<(Spanned<String>, V)>);
 
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for NamedMap<V> {
@@ -141,7 +192,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for NamedMap<V> {
 /// One entry of `layers:`. Keys are read loosely here (which keys an op
 /// takes depends on the op and is checked later, with the op's own list);
 /// values of keys no supported op uses are skipped.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct LayerSpec {
     pub name: Option<Spanned<String>>,
     pub op: Option<Spanned<String>>,
@@ -189,7 +240,7 @@ impl<'de> Deserialize<'de> for LayerSpec {
 }
 
 /// The value of `from`: one name, or a list of names.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Names {
     One(String),
     List(Vec<Spanned<String>>),
@@ -230,7 +281,7 @@ impl<'de> Deserialize<'de> for Names {
 
 /// The value of `kernel`, `stride` or `pad`: one number for both
 /// dimensions, a list (a pair `[h, w]` when valid), or a word (`same`).
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Dims {
     One(i64),
     List(Vec<Spanned<i64>>),
@@ -269,6 +320,195 @@ impl<'de> Deserialize<'de> for Dims {
             }
         }
         d.deserialize_any(DimsVisitor)
+    }
+}
+
+impl NetSpec {
+    /// A whole description.
+    pub fn new(
+        name: &str,
+        shape: &[usize],
+        ty: &TensorType,
+        params: ParamsSpec,
+        policy: PolicySpec,
+        layers: Vec<LayerSpec>,
+    ) -> NetSpec {
+        NetSpec {
+            name: some(name.to_string()),
+            input: some(InputSpec {
+                shape: some(shape.iter().map(|&d| Spanned::new(int(d))).collect()),
+                ty: some(TypeSpec::of(ty)),
+            }),
+            params: some(params),
+            policy: some(policy),
+            layers: some(layers.into_iter().map(Spanned::new).collect()),
+        }
+    }
+}
+
+impl TypeSpec {
+    /// A tensor type with every field.
+    pub fn of(t: &TensorType) -> TypeSpec {
+        TypeSpec {
+            bits: some(i64::from(t.bits)),
+            signed: some(t.signed),
+            frac: some(i64::from(t.frac)),
+        }
+    }
+}
+
+impl WeightSpec {
+    /// A weight type with every field, `bits` only where the arithmetic
+    /// does not imply it; `scale: channel` for per-channel scales.
+    pub fn of(w: &WeightType, channel: bool) -> WeightSpec {
+        WeightSpec {
+            arith: some(w.arith.name().to_string()),
+            bits: match super::arith::implied_bits(w.arith) {
+                Some(_) => None,
+                None => some(i64::from(w.bits)),
+            },
+            frac: some(i64::from(w.frac)),
+            scale: channel.then(|| Spanned::new("channel".to_string())),
+        }
+    }
+}
+
+impl ParamsSpec {
+    /// `{random: {seed: N}}`.
+    pub fn random(seed: u64) -> ParamsSpec {
+        ParamsSpec {
+            random: some(RandomSpec {
+                seed: Spanned::new(seed),
+            }),
+            file: None,
+        }
+    }
+
+    /// `{file: path}`, relative to the description.
+    pub fn file(path: &str) -> ParamsSpec {
+        ParamsSpec {
+            random: None,
+            file: some(path.to_string()),
+        }
+    }
+}
+
+impl PolicySpec {
+    /// A policy of per-layer entries only, in the order given.
+    pub fn per_layer(entries: Vec<(String, LayerPolicySpec)>) -> PolicySpec {
+        PolicySpec {
+            default: None,
+            layers: some(NamedMap(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Spanned::new(k), v))
+                    .collect(),
+            )),
+        }
+    }
+}
+
+impl LayerPolicySpec {
+    pub fn new(weights: Option<WeightSpec>, acts: Option<TypeSpec>) -> LayerPolicySpec {
+        LayerPolicySpec {
+            weights: weights.map(Spanned::new),
+            acts: acts.map(Spanned::new),
+        }
+    }
+
+    /// Whether the entry sets nothing.
+    pub fn is_empty(&self) -> bool {
+        self.weights.is_none() && self.acts.is_none()
+    }
+}
+
+impl LayerSpec {
+    /// `{name: .., op: ..}`; the `with_` methods add keys in the order
+    /// they are called, which is the order they are written in.
+    pub fn new(name: &str, op: &str) -> LayerSpec {
+        let mut l = LayerSpec::default();
+        l.name = l.key("name", name.to_string());
+        l.op = l.key("op", op.to_string());
+        l
+    }
+
+    /// The value of a key, the key noted once in `keys`.
+    fn key<T>(&mut self, key: &str, value: T) -> Option<Spanned<T>> {
+        if !self.keys.iter().any(|k| k.value == key) {
+            self.keys.push(Spanned::new(key.to_string()));
+        }
+        some(value)
+    }
+
+    pub fn with_out(mut self, n: usize) -> LayerSpec {
+        self.out = self.key("out", int(n));
+        self
+    }
+
+    pub fn with_kernel(mut self, d: Dims) -> LayerSpec {
+        self.kernel = self.key("kernel", d);
+        self
+    }
+
+    pub fn with_stride(mut self, d: Dims) -> LayerSpec {
+        self.stride = self.key("stride", d);
+        self
+    }
+
+    pub fn with_pad(mut self, d: Dims) -> LayerSpec {
+        self.pad = self.key("pad", d);
+        self
+    }
+
+    /// `act: <name>`; none for `none`, the default.
+    pub fn with_act(mut self, act: &str) -> LayerSpec {
+        if act != "none" {
+            self.act = self.key("act", act.to_string());
+        }
+        self
+    }
+
+    pub fn with_from(mut self, names: Names) -> LayerSpec {
+        self.from = self.key("from", names);
+        self
+    }
+
+    /// `from:` naming `inputs` (`None` is the network input, `Some(j)`
+    /// layer `j`, named `names[j]`) of layer `index`, unless it reads just
+    /// what a layer reads without `from` (the layer before it, the network
+    /// input for the first).
+    pub fn reading(self, index: usize, inputs: &[Option<usize>], names: &[&str]) -> LayerSpec {
+        let default = if index == 0 { None } else { Some(index - 1) };
+        if inputs == [default] {
+            return self;
+        }
+        let named = inputs
+            .iter()
+            .map(|s| s.map_or("input", |j| names[j]))
+            .map(|n| Spanned::new(n.to_string()))
+            .collect();
+        self.with_from(Names::List(named))
+    }
+}
+
+impl Dims {
+    /// A kernel or stride `[h, w]`: one number when both are equal.
+    pub fn pair(v: [usize; 2]) -> Dims {
+        if v[0] == v[1] {
+            Dims::One(int(v[0]))
+        } else {
+            Dims::List(v.iter().map(|&d| Spanned::new(int(d))).collect())
+        }
+    }
+
+    /// Padding `[top, left, bottom, right]`: a pair when top equals bottom
+    /// and left equals right.
+    pub fn pad(p: [usize; 4]) -> Dims {
+        if p[0] == p[2] && p[1] == p[3] {
+            Dims::pair([p[0], p[1]])
+        } else {
+            Dims::List(p.iter().map(|&d| Spanned::new(int(d))).collect())
+        }
     }
 }
 

@@ -10,14 +10,17 @@
 //! function.
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use ndarray::{ArrayD, IxDyn};
 
 use super::onnx::{Data, Graph, Model, Node, Tensor};
+use crate::frontend::quantize::fitted_weight_type;
+use crate::frontend::spec::{
+    Dims, LayerPolicySpec, LayerSpec, NetSpec, ParamsSpec, PolicySpec, TypeSpec, WeightSpec,
+};
+use crate::frontend::write::{write_commented, Comments};
+use crate::frontend::ArithSpec;
 use crate::ir::{Arith, TensorType, WeightType};
-use crate::ptq::calibrate::{weight_type, WeightSpec};
-use crate::ptq::describe::{pair, tensor as ty};
 
 /// An import problem: the node (name and op) and what is wrong.
 #[derive(Clone, Debug, PartialEq)]
@@ -47,7 +50,8 @@ pub enum Array {
 /// What `tomatl import` writes.
 #[derive(Clone, Debug)]
 pub struct Imported {
-    /// The description, with `params: {file: <npz_name>}`.
+    /// The description, with `params: {file: <npz_name>}`, as the
+    /// frontend's writer writes it (marked as tomatl's).
     pub yaml: String,
     /// The weight file's arrays, in a fixed order.
     pub arrays: Vec<(String, Array)>,
@@ -540,9 +544,9 @@ impl Converter<'_> {
                 let a = ArrayD::from_shape_vec(IxDyn(&dims_usize(&t.dims)), v)
                     .map_err(|e| problem(node, e.to_string(), "a well-formed tensor"))?;
                 let reals: Vec<f64> = a.iter().map(|&x| f64::from(x)).collect();
-                let wt = weight_type(
+                let wt = fitted_weight_type(
                     &reals,
-                    WeightSpec {
+                    ArithSpec {
                         arith: Arith::Fixed,
                         bits: 8,
                     },
@@ -1291,20 +1295,15 @@ pub fn convert(
 }
 
 fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -> Imported {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# imported from {source} by `tomatl import`{}",
-        if model.producer.is_empty() {
-            String::new()
-        } else {
-            format!(" (producer: {})", model.producer)
-        }
-    );
-    let _ = writeln!(
-        s,
-        "# binary points are defaults from the weights: refine them with `tomatl quantize`"
-    );
+    let producer = if model.producer.is_empty() {
+        String::new()
+    } else {
+        format!(" (producer: {})", model.producer)
+    };
+    let header = vec![
+        format!("imported from {source} by `tomatl import`{producer}"),
+        "binary points are defaults from the weights: refine them with `tomatl quantize`".into(),
+    ];
     let name = identifier(
         source
             .rsplit('/')
@@ -1313,97 +1312,55 @@ fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -
             .trim_end_matches(".onnx"),
         "net",
     );
-    let _ = writeln!(s, "name: {name}");
     let dims = match shape {
-        Shape::Img { c, h, w } => format!("[{h}, {w}, {c}]"),
-        Shape::Vec { n, .. } => format!("[{n}]"),
+        Shape::Img { c, h, w } => vec![h, w, c],
+        Shape::Vec { n, .. } => vec![n],
     };
-    let _ = writeln!(s, "input:\n  shape: {dims}\n  type: {}", ty(&cv.input_type));
-    let _ = writeln!(s, "params: {{file: {npz}}}");
-    let _ = writeln!(s, "policy:\n  layers:");
-    for l in &cv.layers {
-        let mut parts = Vec::new();
-        if let Some(w) = &l.wtype {
-            parts.push(format!(
-                "weights: {}",
-                crate::ptq::describe::weights(w, l.weight_scale.is_some())
-            ));
-        }
-        if !matches!(l.op, Op::Flatten | Op::Pool { max: true, .. }) {
-            parts.push(format!("acts: {}", ty(&l.out)));
-        }
-        if !parts.is_empty() {
-            let _ = writeln!(s, "    {}: {{{}}}", l.name, parts.join(", "));
-        }
-    }
-    let _ = writeln!(s, "layers:");
+    let entries = cv
+        .layers
+        .iter()
+        .map(|l| {
+            let weights = l
+                .wtype
+                .map(|w| WeightSpec::of(&w, l.weight_scale.is_some()));
+            let acts = (!matches!(l.op, Op::Flatten | Op::Pool { max: true, .. }))
+                .then(|| TypeSpec::of(&l.out));
+            (l.name.clone(), LayerPolicySpec::new(weights, acts))
+        })
+        .filter(|(_, p)| !p.is_empty())
+        .collect();
+    let names: Vec<&str> = cv.layers.iter().map(|l| l.name.as_str()).collect();
+    let layers = cv
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| layer_spec(l).reading(i, &l.from, &names))
+        .collect();
+    let spec = NetSpec::new(
+        &name,
+        &dims,
+        &cv.input_type,
+        ParamsSpec::file(npz),
+        PolicySpec::per_layer(entries),
+        layers,
+    );
+    let notes = cv
+        .layers
+        .iter()
+        .map(|l| {
+            (l.name != l.onnx && !l.onnx.is_empty()).then(|| format!("ONNX node {:?}", l.onnx))
+        })
+        .collect();
+    let yaml = write_commented(
+        &spec,
+        &Comments {
+            header,
+            layers: notes,
+        },
+    );
     let mut arrays = Vec::new();
     let mut params = 0;
-    for (i, l) in cv.layers.iter().enumerate() {
-        let src = |f: &Option<usize>| f.map_or("input".to_string(), |j| cv.layers[j].name.clone());
-        let from = match l.from.as_slice() {
-            [Some(j)] if i > 0 && *j == i - 1 => String::new(),
-            [None] if i == 0 => String::new(),
-            f => format!(
-                ", from: [{}]",
-                f.iter().map(src).collect::<Vec<_>>().join(", ")
-            ),
-        };
-        let act = if l.act == "none" {
-            String::new()
-        } else {
-            format!(", act: {}", l.act)
-        };
-        let pad = |p: &Pad| match p {
-            Pad::Same => "same".to_string(),
-            Pad::Explicit([t, le, b, r]) if t == b && le == r => pair([*t, *le]),
-            Pad::Explicit([t, le, b, r]) => format!("[{t}, {le}, {b}, {r}]"),
-        };
-        let body = match &l.op {
-            Op::Conv {
-                out,
-                kernel,
-                stride,
-                pad: p,
-                depthwise,
-            } => {
-                if *depthwise {
-                    format!(
-                        "op: dwconv, kernel: {}, stride: {}, pad: {}",
-                        pair(*kernel),
-                        pair(*stride),
-                        pad(p)
-                    )
-                } else {
-                    format!(
-                        "op: conv, out: {out}, kernel: {}, stride: {}, pad: {}",
-                        pair(*kernel),
-                        pair(*stride),
-                        pad(p)
-                    )
-                }
-            }
-            Op::Dense { out } => format!("op: dense, out: {out}"),
-            Op::Pool {
-                max,
-                kernel,
-                stride,
-            } => format!(
-                "op: {}, kernel: {}, stride: {}",
-                if *max { "maxpool" } else { "avgpool" },
-                pair(*kernel),
-                pair(*stride)
-            ),
-            Op::Gap => "op: gavgpool".into(),
-            Op::Add => "op: add".into(),
-            Op::Flatten => "op: flatten".into(),
-        };
-        let comment = if l.name != l.onnx && !l.onnx.is_empty() {
-            format!("  # ONNX node {:?}", l.onnx)
-        } else {
-            String::new()
-        };
-        let _ = writeln!(s, "  - {{name: {}, {body}{act}{from}}}{comment}", l.name);
+    for l in &cv.layers {
         if let Some(w) = &l.weights {
             params += match w {
                 Array::Float(a) => a.len(),
@@ -1434,9 +1391,47 @@ fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -
         }
     }
     Imported {
-        yaml: s,
+        yaml,
         arrays,
         layers: cv.layers.len(),
         params,
     }
+}
+
+/// A layer's entry in `layers:`, without `from`.
+fn layer_spec(l: &Layer) -> LayerSpec {
+    let spec = match &l.op {
+        Op::Conv {
+            out,
+            kernel,
+            stride,
+            pad,
+            depthwise,
+        } => {
+            let spec = if *depthwise {
+                LayerSpec::new(&l.name, "dwconv")
+            } else {
+                LayerSpec::new(&l.name, "conv").with_out(*out)
+            };
+            let pad = match pad {
+                Pad::Same => Dims::Word("same".into()),
+                Pad::Explicit(p) => Dims::pad(*p),
+            };
+            spec.with_kernel(Dims::pair(*kernel))
+                .with_stride(Dims::pair(*stride))
+                .with_pad(pad)
+        }
+        Op::Dense { out } => LayerSpec::new(&l.name, "dense").with_out(*out),
+        Op::Pool {
+            max,
+            kernel,
+            stride,
+        } => LayerSpec::new(&l.name, if *max { "maxpool" } else { "avgpool" })
+            .with_kernel(Dims::pair(*kernel))
+            .with_stride(Dims::pair(*stride)),
+        Op::Gap => LayerSpec::new(&l.name, "gavgpool"),
+        Op::Add => LayerSpec::new(&l.name, "add"),
+        Op::Flatten => LayerSpec::new(&l.name, "flatten"),
+    };
+    spec.with_act(l.act)
 }

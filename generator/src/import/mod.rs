@@ -71,7 +71,7 @@ fn npz_bytes(arrays: &[(String, Array)]) -> Result<Vec<u8>> {
 /// frontend from a private copy, and only when it loads are both written
 /// (missing parent folders created).
 pub fn import(model: &Path, out: &Path, input_type: TensorType) -> Result<Summary> {
-    use crate::output::{check_file, write_file, FileKind, YAML_MARK};
+    use crate::output::{check_file, write_file, FileKind};
     let is_yaml = out.extension().is_some_and(|e| e == "yaml" || e == "yml");
     if !is_yaml {
         return Err(InputError::new(out, "is not a .yaml file name")
@@ -86,7 +86,7 @@ pub fn import(model: &Path, out: &Path, input_type: TensorType) -> Result<Summar
     let yaml_target = check_file(out, FileKind::Yaml, &[model, &npz])?;
     let npz_target = check_file(&npz, FileKind::Npz, &[model, out])?;
     let imported = convert_file(model, input_type, &npz_name)?;
-    let yaml = format!("{YAML_MARK}\n{}", imported.yaml);
+    let yaml = &imported.yaml;
     let weights = npz_bytes(&imported.arrays)?;
     // check the pair as the frontend will read it, from a private folder
     let scratch = std::env::temp_dir().join(format!("tomatl-import-{}", std::process::id()));
@@ -96,7 +96,7 @@ pub fn import(model: &Path, out: &Path, input_type: TensorType) -> Result<Summar
         std::fs::write(scratch.join(&npz_name), &weights)
             .map_err(|e| Error::io(format!("writing {}", scratch.display()), e))?;
         let probe = scratch.join(out.file_name().unwrap_or_default());
-        crate::frontend::load_str(&yaml, &probe)
+        crate::frontend::load_str(yaml, &probe)
             .map(|_| ())
             .map_err(|e| match e {
                 // name the paths the user asked for, not the private copy

@@ -3,7 +3,8 @@
 //!
 //! - Weights: for the layer's arithmetic and bits, the `frac` whose
 //!   quantized weights are closest to the real ones (least squared error),
-//!   searched around the one that just fits the largest weight.
+//!   searched around the one that just fits the largest weight
+//!   ([`crate::frontend::quantize::fitted_weight_type`]).
 //! - Outputs: signed when calibration sees a negative value; `frac` the
 //!   largest that holds the largest calibration value, or up to two more
 //!   fractional bits when saturating the rare outliers lowers the squared
@@ -12,55 +13,10 @@
 use ndarray::{Array2, ArrayView2, Axis};
 
 use super::describe::{current, Choice};
-use crate::frontend::quantize::{tensor_code, weight_code};
-use crate::frontend::FRAC_RANGE;
+use crate::frontend::quantize::{clamp_frac, fitted_weight_type, tensor_code};
+use crate::frontend::ArithSpec;
 use crate::golden;
-use crate::ir::{Arith, Graph, Layer, Op, TensorType, WeightType};
-
-/// An arithmetic and a width for weights (`binary`/`ternary` imply theirs).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WeightSpec {
-    pub arith: Arith,
-    pub bits: u32,
-}
-
-impl WeightSpec {
-    /// `fixed:8`, `pow2:4`, `binary` or `ternary`.
-    pub fn parse(s: &str) -> Result<WeightSpec, String> {
-        let (name, bits) = match s.split_once(':') {
-            Some((n, b)) => (n, Some(b)),
-            None => (s, None),
-        };
-        let arith = match name {
-            "fixed" => Arith::Fixed,
-            "pow2" => Arith::Pow2,
-            "binary" => Arith::Binary,
-            "ternary" => Arith::Ternary,
-            other => return Err(format!("unknown arithmetic `{other}`")),
-        };
-        let (lo, hi) = crate::ir::types::weight_bits_range(arith);
-        let bits = match (arith, bits) {
-            (Arith::Binary | Arith::Ternary, None) => lo,
-            (Arith::Binary | Arith::Ternary, Some(_)) => {
-                return Err(format!("`{name}` takes no bits"))
-            }
-            (_, None) => return Err(format!("`{name}` needs bits, as in `{name}:{hi}`")),
-            (_, Some(b)) => b
-                .parse::<u32>()
-                .ok()
-                .filter(|b| (lo..=hi).contains(b))
-                .ok_or_else(|| format!("bits `{b}` of `{name}` are not in {lo}..={hi}"))?,
-        };
-        Ok(WeightSpec { arith, bits })
-    }
-
-    pub fn short(&self) -> String {
-        match self.arith {
-            Arith::Binary | Arith::Ternary => self.arith.name().to_string(),
-            a => format!("{}{}", a.name(), self.bits),
-        }
-    }
-}
+use crate::ir::{Arith, Graph, Layer, Op, TensorType};
 
 /// A precision rule: which arithmetic and bits each kind of layer gets.
 /// A layer takes the first that applies of `edges` (the first and last
@@ -68,14 +24,14 @@ impl WeightSpec {
 /// `weights` (every layer), and otherwise keeps its policy's.
 #[derive(Clone, Debug, Default)]
 pub struct Rule {
-    pub weights: Option<WeightSpec>,
-    pub pointwise: Option<WeightSpec>,
-    pub depthwise: Option<WeightSpec>,
-    pub edges: Option<WeightSpec>,
+    pub weights: Option<ArithSpec>,
+    pub pointwise: Option<ArithSpec>,
+    pub depthwise: Option<ArithSpec>,
+    pub edges: Option<ArithSpec>,
     /// Bits of every layer's output type (the policy's when absent).
     pub act_bits: Option<u32>,
     /// Per layer (by index), a spec before all the others.
-    pub layers: Vec<Option<WeightSpec>>,
+    pub layers: Vec<Option<ArithSpec>>,
     /// Per-channel scales (`scale: channel`) on every dense and conv layer
     /// with fixed-point weights.
     pub per_channel: bool,
@@ -83,7 +39,7 @@ pub struct Rule {
 
 impl Rule {
     /// The weight spec the rule gives layer `i` of `graph`, if any.
-    pub fn weights_for(&self, graph: &Graph, i: usize) -> Option<WeightSpec> {
+    pub fn weights_for(&self, graph: &Graph, i: usize) -> Option<ArithSpec> {
         let with_weights: Vec<usize> = (0..graph.layers.len())
             .filter(|&j| current(&graph.layers[j]).weights.is_some())
             .collect();
@@ -106,57 +62,6 @@ impl Rule {
         pick.into_iter()
             .find_map(|(applies, s)| s.filter(|_| applies))
     }
-}
-
-/// Largest `frac` tried on either side of the one that fits the maximum.
-const SEARCH: i32 = 4;
-
-fn clamp_frac(f: i32) -> i32 {
-    f.clamp(FRAC_RANGE.0 as i32, FRAC_RANGE.1 as i32)
-}
-
-/// Squared error of quantizing `ws` with weight type `t`.
-fn weight_error(ws: &[f64], t: &WeightType) -> f64 {
-    let s = 2f64.powi(-t.frac);
-    ws.iter()
-        .map(|&w| {
-            let q = t.value(weight_code(w, t)) as f64 * s;
-            (q - w) * (q - w)
-        })
-        .sum()
-}
-
-/// The weight type of `spec` whose binary point fits `ws` best.
-pub fn weight_type(ws: &[f64], spec: WeightSpec) -> WeightType {
-    let bits = match spec.arith {
-        Arith::Binary => 1,
-        Arith::Ternary => 2,
-        _ => spec.bits,
-    };
-    let max = ws.iter().fold(0f64, |m, w| m.max(w.abs()));
-    let base = WeightType {
-        arith: spec.arith,
-        bits,
-        frac: WeightType::default_frac(spec.arith, bits),
-    };
-    if max == 0.0 {
-        return base;
-    }
-    // the frac at which the largest code's magnitude is about max|w|
-    let top = base.max_abs_value() as f64; // largest |value| at frac 0
-    let fit = (top / max).log2().floor() as i32;
-    let mut best = (f64::INFINITY, base);
-    for f in (fit - SEARCH)..=(fit + SEARCH) {
-        let t = WeightType {
-            frac: clamp_frac(f),
-            ..base
-        };
-        let e = weight_error(ws, &t);
-        if e < best.0 {
-            best = (e, t);
-        }
-    }
-    best.1
 }
 
 /// The output type of `bits` bits for calibration values `ys`.
@@ -223,11 +128,11 @@ pub fn choose(graph: &Graph, trace: &[Array2<f64>], rule: &Rule) -> Vec<Choice> 
         .map(|(i, l)| {
             let mut c = current(l);
             if let (Some(w), Some(ws)) = (c.weights, real_weights(l)) {
-                let spec = rule.weights_for(graph, i).unwrap_or(WeightSpec {
+                let spec = rule.weights_for(graph, i).unwrap_or(ArithSpec {
                     arith: w.arith,
                     bits: w.bits,
                 });
-                c.weights = Some(weight_type(&ws, spec));
+                c.weights = Some(fitted_weight_type(&ws, spec));
                 let depthwise = matches!(&l.op, Op::Conv(cv) if cv.depthwise);
                 if rule.per_channel && spec.arith == Arith::Fixed && !depthwise {
                     c.channel = true;

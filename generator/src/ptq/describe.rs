@@ -1,10 +1,13 @@
-//! A network description (DESIGN.md §4) written back from an `ir::Graph`
-//! with a chosen type per layer: what `tomatl quantize` and `tomatl search`
-//! write, and what they load again through the frontend.
+//! A network description (DESIGN.md §4) built back from an `ir::Graph`
+//! with a chosen type per layer, as a spec value written by the frontend's
+//! writer: what `tomatl quantize` and `tomatl search` write, and what they
+//! load again through the frontend.
 
-use std::fmt::Write;
-
-use crate::ir::{Activation, Graph, Layer, Op, PoolKind, Src, TensorType, WeightType};
+use crate::frontend::spec::{
+    Dims, LayerPolicySpec, LayerSpec, NetSpec, ParamsSpec, PolicySpec, TypeSpec, WeightSpec,
+};
+use crate::frontend::write::{write_commented, Comments};
+use crate::ir::{Graph, Layer, Op, PoolKind, Src, TensorType, WeightType};
 
 /// The types chosen for one layer: its weights (layers with weights) and
 /// its output (layers whose output type the policy sets).
@@ -48,132 +51,88 @@ pub fn current(layer: &Layer) -> Choice {
     }
 }
 
-/// A tensor type as a policy entry.
-pub fn tensor(t: &TensorType) -> String {
-    format!(
-        "{{bits: {}, signed: {}, frac: {}}}",
-        t.bits, t.signed, t.frac
-    )
-}
-
-/// A weight type as a policy entry: `{arith: fixed, bits: 8, frac: 6}`,
-/// with `scale: channel` for per-channel scales.
-pub fn weights(w: &WeightType, channel: bool) -> String {
-    let bits = match w.arith {
-        crate::ir::Arith::Binary | crate::ir::Arith::Ternary => String::new(),
-        _ => format!(", bits: {}", w.bits),
-    };
-    let scale = if channel { ", scale: channel" } else { "" };
-    format!(
-        "{{arith: {}{bits}, frac: {}{scale}}}",
-        w.arith.name(),
-        w.frac
-    )
-}
-
-/// A kernel, stride or pad pair: one number when both are equal.
-pub fn pair(v: [usize; 2]) -> String {
-    if v[0] == v[1] {
-        v[0].to_string()
-    } else {
-        format!("[{}, {}]", v[0], v[1])
-    }
-}
-
-fn pad(p: [usize; 4]) -> String {
-    if p[0] == p[2] && p[1] == p[3] {
-        pair([p[0], p[1]])
-    } else {
-        format!("[{}, {}, {}, {}]", p[0], p[1], p[2], p[3])
-    }
-}
-
-fn act(a: Activation) -> String {
-    match a {
-        Activation::None => String::new(),
-        a => format!(", act: {}", a.name()),
-    }
-}
-
-fn src(graph: &Graph, s: Src) -> &str {
-    match s {
-        Src::Input => "input",
-        Src::Layer(j) => &graph.layers[j].name,
-    }
-}
-
 /// The description of `graph` with `choices[i]` as layer `i`'s types and
-/// `params` as its `params:` line (e.g. `{file: w.npz}`). `header` lines
-/// become leading comments.
-pub fn describe(graph: &Graph, choices: &[Choice], params: &str, header: &[String]) -> String {
-    let mut s = String::new();
-    for h in header {
-        let _ = writeln!(s, "# {h}");
-    }
-    let _ = writeln!(s, "name: {}", graph.name);
-    let shape: Vec<String> = graph.input_shape.iter().map(|d| d.to_string()).collect();
-    let _ = writeln!(
-        s,
-        "input:\n  shape: [{}]\n  type: {}",
-        shape.join(", "),
-        tensor(&graph.input_type)
+/// `params` as its weights. `header` lines become leading comments.
+pub fn describe(
+    graph: &Graph,
+    choices: &[Choice],
+    params: ParamsSpec,
+    header: &[String],
+) -> String {
+    let names: Vec<&str> = graph.layers.iter().map(|l| l.name.as_str()).collect();
+    let entries = graph
+        .layers
+        .iter()
+        .zip(choices)
+        .map(|(l, c)| {
+            let p = LayerPolicySpec::new(
+                c.weights.map(|w| WeightSpec::of(&w, c.channel)),
+                c.acts.as_ref().map(TypeSpec::of),
+            );
+            (l.name.clone(), p)
+        })
+        .filter(|(_, p)| !p.is_empty())
+        .collect();
+    let layers = graph
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let inputs: Vec<Option<usize>> = l
+                .inputs
+                .iter()
+                .map(|s| match s {
+                    Src::Input => None,
+                    Src::Layer(j) => Some(*j),
+                })
+                .collect();
+            layer(l).reading(i, &inputs, &names)
+        })
+        .collect();
+    let spec = NetSpec::new(
+        &graph.name,
+        &graph.input_shape,
+        &graph.input_type,
+        params,
+        PolicySpec::per_layer(entries),
+        layers,
     );
-    let _ = writeln!(s, "params: {params}");
-    let _ = writeln!(s, "policy:\n  layers:");
-    for (l, c) in graph.layers.iter().zip(choices) {
-        let mut parts = Vec::new();
-        if let Some(w) = &c.weights {
-            parts.push(format!("weights: {}", weights(w, c.channel)));
+    let comments = Comments {
+        header: header.to_vec(),
+        layers: Vec::new(),
+    };
+    write_commented(&spec, &comments)
+}
+
+/// A layer's entry in `layers:`, without `from`.
+fn layer(l: &Layer) -> LayerSpec {
+    match &l.op {
+        Op::Dense(d) => LayerSpec::new(&l.name, "dense")
+            .with_out(d.out_features)
+            .with_act(d.act.name()),
+        Op::Conv(c) => {
+            let spec = if c.depthwise {
+                LayerSpec::new(&l.name, "dwconv")
+            } else {
+                LayerSpec::new(&l.name, "conv").with_out(c.out_ch)
+            };
+            spec.with_kernel(Dims::pair(c.kernel))
+                .with_stride(Dims::pair(c.stride))
+                .with_pad(Dims::pad(c.pad))
+                .with_act(c.act.name())
         }
-        if let Some(a) = &c.acts {
-            parts.push(format!("acts: {}", tensor(a)));
+        Op::Pool(p) => {
+            let op = if p.kind == PoolKind::Max {
+                "maxpool"
+            } else {
+                "avgpool"
+            };
+            LayerSpec::new(&l.name, op)
+                .with_kernel(Dims::pair(p.kernel))
+                .with_stride(Dims::pair(p.stride))
         }
-        if !parts.is_empty() {
-            let _ = writeln!(s, "    {}: {{{}}}", l.name, parts.join(", "));
-        }
+        Op::GlobalAvgPool => LayerSpec::new(&l.name, "gavgpool"),
+        Op::Add { act } => LayerSpec::new(&l.name, "add").with_act(act.name()),
+        Op::Flatten => LayerSpec::new(&l.name, "flatten"),
     }
-    let _ = writeln!(s, "layers:");
-    for (i, l) in graph.layers.iter().enumerate() {
-        let from = match l.inputs.as_slice() {
-            [Src::Layer(j)] if i > 0 && *j == i - 1 => String::new(),
-            [Src::Input] if i == 0 => String::new(),
-            ins => {
-                let names: Vec<&str> = ins.iter().map(|&x| src(graph, x)).collect();
-                format!(", from: [{}]", names.join(", "))
-            }
-        };
-        let body = match &l.op {
-            Op::Dense(d) => format!("op: dense, out: {}{}", d.out_features, act(d.act)),
-            Op::Conv(c) if c.depthwise => format!(
-                "op: dwconv, kernel: {}, stride: {}, pad: {}{}",
-                pair(c.kernel),
-                pair(c.stride),
-                pad(c.pad),
-                act(c.act)
-            ),
-            Op::Conv(c) => format!(
-                "op: conv, out: {}, kernel: {}, stride: {}, pad: {}{}",
-                c.out_ch,
-                pair(c.kernel),
-                pair(c.stride),
-                pad(c.pad),
-                act(c.act)
-            ),
-            Op::Pool(p) => format!(
-                "op: {}, kernel: {}, stride: {}",
-                if p.kind == PoolKind::Max {
-                    "maxpool"
-                } else {
-                    "avgpool"
-                },
-                pair(p.kernel),
-                pair(p.stride)
-            ),
-            Op::GlobalAvgPool => "op: gavgpool".to_string(),
-            Op::Add { act: a } => format!("op: add{}", act(*a)),
-            Op::Flatten => "op: flatten".to_string(),
-        };
-        let _ = writeln!(s, "  - {{name: {}, {body}{from}}}", l.name);
-    }
-    s
 }

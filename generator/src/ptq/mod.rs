@@ -10,7 +10,7 @@ pub mod eval;
 pub mod quantize;
 pub mod search;
 
-pub use calibrate::{calibrate, Rule, WeightSpec};
+pub use calibrate::{calibrate, Rule};
 pub use describe::{describe, Choice};
 pub use eval::{evaluate, Accuracy};
 pub use quantize::quantize_file;

@@ -7,7 +7,8 @@ use std::path::{Component, Path, PathBuf};
 use super::calibrate::{calibrate, ranges, Rule};
 use super::describe::{describe, Choice};
 use crate::error::{Error, InputError, Result};
-use crate::frontend;
+use crate::frontend::spec::ParamsSpec;
+use crate::frontend::{self, ArithSpec};
 use crate::ir::Graph;
 
 /// `to` written relative to the folder `from` (both made absolute).
@@ -49,9 +50,9 @@ pub fn relative(to: &Path, from: &Path) -> Result<PathBuf> {
     Ok(rel)
 }
 
-/// The `params:` value of a description written to `out` that uses the
-/// weights of the description `net`.
-pub fn params_line(net: &Path, out: &Path) -> Result<String> {
+/// The `params:` of a description written to `out` that uses the weights
+/// of the description `net`.
+pub fn params_spec(net: &Path, out: &Path) -> Result<ParamsSpec> {
     let Some(file) = frontend::weight_file(net)? else {
         return Err(InputError::new(
             net,
@@ -63,18 +64,15 @@ pub fn params_line(net: &Path, out: &Path) -> Result<String> {
     let dir = out.parent().unwrap_or(Path::new(""));
     let rel = relative(&file, dir)?;
     let text = rel.to_string_lossy().replace('\\', "/");
-    Ok(format!(
-        "{{file: {}}}",
-        serde_json::to_string(&text).unwrap_or(text)
-    ))
+    Ok(ParamsSpec::file(&text))
 }
 
-/// Load a description written for `out` (checking it the way `tomatl
-/// check` would) and write it there whole.
+/// Load a description written for `out` (the writer's text, marked as
+/// tomatl's; checked the way `tomatl check` would) and write it there whole.
 /// The path must be new or a description tomatl wrote
 /// ([`crate::output`]); missing parent folders are created.
 pub fn write_checked(text: &str, out: &Path) -> Result<Graph> {
-    use crate::output::{check_file, write_file, CreatedDirs, FileKind, YAML_MARK};
+    use crate::output::{check_file, write_file, CreatedDirs, FileKind};
     let target = check_file(out, FileKind::Yaml, &[])?;
     // the weights are named relative to the folder: it must exist to load
     let made = match target.parent() {
@@ -82,7 +80,7 @@ pub fn write_checked(text: &str, out: &Path) -> Result<Graph> {
         None => CreatedDirs::default(),
     };
     let graph = frontend::load_str(text, out)?;
-    write_file(out, &target, format!("{YAML_MARK}\n{text}").as_bytes())?;
+    write_file(out, &target, text.as_bytes())?;
     made.keep();
     Ok(graph)
 }
@@ -91,7 +89,7 @@ pub fn write_checked(text: &str, out: &Path) -> Result<Graph> {
 /// the description to `out`, and return a summary table.
 pub fn quantize_file(net: &Path, calib: &Path, out: &Path, rule: &Rule) -> Result<String> {
     let graph = frontend::load(net)?;
-    let params = params_line(net, out)?;
+    let params = params_spec(net, out)?;
     let x = frontend::read_real_tensor(calib, &graph.input_shape, &graph.input_type)?;
     let choices = calibrate(&graph, x.view(), rule);
     let header = vec![
@@ -103,7 +101,7 @@ pub fn quantize_file(net: &Path, calib: &Path, out: &Path, rule: &Rule) -> Resul
         ),
         "from the float weights: every layer's binary points fit its weights and calibration ranges".into(),
     ];
-    let text = describe(&graph, &choices, &params, &header);
+    let text = describe(&graph, &choices, params, &header);
     let q = write_checked(&text, out)?;
     Ok(summary(&q, &choices, &ranges(&graph, x.view()), out))
 }
@@ -116,7 +114,13 @@ fn summary(q: &Graph, choices: &[Choice], max: &[f64], out: &Path) -> String {
     for ((l, c), m) in q.layers.iter().zip(choices).zip(max) {
         let w = c
             .weights
-            .map(|w| format!("{} f{}", w.short(), w.frac))
+            .map(|w| {
+                let spec = ArithSpec {
+                    arith: w.arith,
+                    bits: w.bits,
+                };
+                format!("{spec} f{}", w.frac)
+            })
             .unwrap_or_default();
         let _ = writeln!(
             s,

@@ -19,21 +19,22 @@ use std::path::Path;
 use ndarray::{Array2, ArrayView2};
 use serde::Serialize;
 
-use super::calibrate::{choose, Rule, WeightSpec};
+use super::calibrate::{choose, Rule};
 use super::describe::{current, describe};
 use super::eval::{float_classes, quant_classes};
 use crate::error::Result;
-use crate::frontend;
+use crate::frontend::spec::ParamsSpec;
+use crate::frontend::{self, ArithSpec};
 use crate::golden;
 use crate::ir::{Arith, Graph};
 use crate::plan::{self, Board, Fold};
-use crate::sim::progress::Progress;
+use crate::progress::Progress;
 
 /// What to search over and under which bound.
 #[derive(Clone, Debug)]
 pub struct SearchOptions {
     /// Arithmetics each layer may take.
-    pub menu: Vec<WeightSpec>,
+    pub menu: Vec<ArithSpec>,
     /// Points of top-1 accuracy the quantized network may lose against
     /// the float one.
     pub max_drop: f64,
@@ -42,7 +43,7 @@ pub struct SearchOptions {
 }
 
 /// The default menu: from 4-bit powers of two to 8-bit fixed point.
-pub fn default_menu() -> Vec<WeightSpec> {
+pub fn default_menu() -> Vec<ArithSpec> {
     [
         (Arith::Ternary, 2),
         (Arith::Pow2, 4),
@@ -52,14 +53,14 @@ pub fn default_menu() -> Vec<WeightSpec> {
         (Arith::Fixed, 8),
     ]
     .into_iter()
-    .map(|(arith, bits)| WeightSpec { arith, bits })
+    .map(|(arith, bits)| ArithSpec { arith, bits })
     .collect()
 }
 
 /// One evaluated network.
 #[derive(Clone, Debug, Serialize)]
 pub struct Point {
-    /// Per layer with weights: `name=arith+bits`.
+    /// Per layer with weights: `name=spec` (`fc1=pow2:4`).
     pub layers: Vec<String>,
     /// Quantized top-1 accuracy, percent.
     pub top1: f64,
@@ -70,6 +71,7 @@ pub struct Point {
     pub interval: u64,
     /// Within the accuracy bound.
     pub within: bool,
+    /// The description, as written (marked as tomatl's).
     #[serde(skip)]
     pub text: String,
 }
@@ -109,7 +111,7 @@ pub struct Data<'a> {
 struct Searcher<'a, 'd> {
     graph: &'a Graph,
     trace: Vec<Array2<f64>>,
-    params: String,
+    params: ParamsSpec,
     out: &'a Path,
     data: &'a Data<'d>,
     opts: &'a SearchOptions,
@@ -120,18 +122,18 @@ struct Searcher<'a, 'd> {
 }
 
 impl Searcher<'_, '_> {
-    fn label(&self, specs: &[Option<WeightSpec>]) -> Vec<String> {
+    fn label(&self, specs: &[Option<ArithSpec>]) -> Vec<String> {
         self.graph
             .layers
             .iter()
             .zip(specs)
-            .filter_map(|(l, s)| s.map(|s| format!("{}={}", l.name, s.short())))
+            .filter_map(|(l, s)| s.map(|s| format!("{}={s}", l.name)))
             .collect()
     }
 
     /// The network with per-layer specs, as description text and graph;
     /// `None` when it cannot be built (an accumulator too wide, say).
-    fn build(&self, specs: &[Option<WeightSpec>]) -> Option<(String, Graph)> {
+    fn build(&self, specs: &[Option<ArithSpec>]) -> Option<(String, Graph)> {
         let rule = Rule {
             layers: specs.to_vec(),
             ..Rule::default()
@@ -142,7 +144,7 @@ impl Searcher<'_, '_> {
             self.graph.name,
             self.label(specs).join(" ")
         )];
-        let text = describe(self.graph, &choices, &self.params, &header);
+        let text = describe(self.graph, &choices, self.params.clone(), &header);
         let g = frontend::load_str(&text, self.out).ok()?;
         Some((text, g))
     }
@@ -160,7 +162,7 @@ impl Searcher<'_, '_> {
         ))
     }
 
-    fn evaluate(&mut self, specs: &[Option<WeightSpec>]) -> Result<Option<Point>> {
+    fn evaluate(&mut self, specs: &[Option<ArithSpec>]) -> Result<Option<Point>> {
         let Some((text, g)) = self.build(specs) else {
             return Ok(None);
         };
@@ -201,7 +203,7 @@ pub fn search(
     data: &Data,
     opts: &SearchOptions,
 ) -> Result<SearchResult> {
-    let params = super::quantize::params_line(net, out)?;
+    let params = super::quantize::params_spec(net, out)?;
     let fc = float_classes(graph, data.reals);
     let n = data.labels.len().max(1);
     let float_top1 =
@@ -211,11 +213,11 @@ pub fn search(
     let with_weights: Vec<usize> = (0..graph.layers.len())
         .filter(|&i| current(&graph.layers[i]).weights.is_some())
         .collect();
-    let fixed8 = WeightSpec {
+    let fixed8 = ArithSpec {
         arith: Arith::Fixed,
         bits: 8,
     };
-    let mut specs: Vec<Option<WeightSpec>> = (0..graph.layers.len())
+    let mut specs: Vec<Option<ArithSpec>> = (0..graph.layers.len())
         .map(|i| with_weights.contains(&i).then_some(fixed8))
         .collect();
 

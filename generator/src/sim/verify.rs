@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::progress::Progress;
+use crate::progress::Progress;
 
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};

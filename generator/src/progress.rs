@@ -1,5 +1,6 @@
-//! Progress of the long steps (Verilator build, simulation, synthesis) on
-//! standard error: a bar when the total is known, elapsed time otherwise.
+//! Progress of the long steps (Verilator build, simulation, synthesis,
+//! mixed-precision search) on standard error: a bar when the total is
+//! known, elapsed time otherwise.
 //!
 //! Drawn only when standard error is a terminal, or when `TOMATL_PROGRESS`
 //! is `always` (then one line per update, for logs and tests); never when
