@@ -1,0 +1,61 @@
+"""The serial transport: a USB-serial port (or a pseudo-terminal) through
+pyserial, for :class:`tomatl_driver.protocol.Link`."""
+
+from __future__ import annotations
+
+
+def _serial():
+    try:
+        import serial  # type: ignore
+    except ImportError as e:  # pragma: no cover - depends on the machine
+        raise RuntimeError(
+            "pyserial not found: install it with `python3 -m pip install pyserial`"
+        ) from e
+    return serial
+
+
+class SerialTransport:
+    """A serial port at ``baud``, 8N1, no flow control.
+
+    ``read(n, timeout)`` returns up to ``n`` bytes, blocking at most
+    ``timeout`` seconds for the first one; ``write`` sends everything and
+    waits until it has left the host's buffer.
+    """
+
+    def __init__(self, port: str, baud: int = 1_000_000):
+        serial = _serial()
+        self.port = port
+        self._s = serial.Serial(
+            port,
+            baudrate=baud,
+            bytesize=serial.EIGHTBITS,
+            parity=serial.PARITY_NONE,
+            stopbits=serial.STOPBITS_ONE,
+            xonxoff=False,
+            rtscts=False,
+            dsrdtr=False,
+            timeout=0,
+        )
+        self._s.reset_input_buffer()
+
+    def write(self, data: bytes) -> None:
+        self._s.write(data)
+        self._s.flush()
+
+    def read(self, n: int, timeout: float) -> bytes:
+        self._s.timeout = max(timeout, 0.0)
+        first = self._s.read(1)
+        if not first:
+            return b""
+        # whatever else is already there, without waiting
+        rest = self._s.in_waiting
+        return first + (self._s.read(min(rest, n - 1)) if rest and n > 1 else b"")
+
+    def close(self) -> None:
+        self._s.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
