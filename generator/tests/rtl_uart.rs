@@ -480,8 +480,8 @@ impl<'a> Gen<'a> {
             0 => words - 2,
             1 => words - 1,
             2 => {
-                return (self.rng.range(0, (words - 1) as i64) as u32) * 4
-                    | (1u32 << self.rng.range(self.cfg.addr_bits as i64, 31))
+                let word = self.rng.range(0, (words - 1) as i64) as u32;
+                return (word * 4) | (1u32 << self.rng.range(self.cfg.addr_bits as i64, 31));
             }
             _ => self.rng.range(0, words as i64 - 3) as u64,
         };
