@@ -43,7 +43,7 @@
 `default_nettype none
 
 module tomatl_uart_bridge #(
-    parameter CLK_HZ    = 25000000,  // clock frequency in Hz (< 2^31)
+    parameter CLK_HZ    = 25000000,  // clock frequency in Hz (< 2^30)
     parameter BAUD      = 1000000,   // UART bit rate (>= 300, CLK_HZ / BAUD >= 8)
     parameter IN_BYTES  = 1,         // bytes of m_axis_tdata (>= 1)
     parameter IN_BEATS  = 1,         // input beats per frame (>= 1; IN_BYTES*IN_BEATS <= 65535)
@@ -243,7 +243,7 @@ module tomatl_uart_bridge #(
     localparam [1:0] E_IDLE = 2'd0;  // free
     localparam [1:0] E_ADDR = 2'd1;  // AR, or AW and W, outstanding
     localparam [1:0] E_RESP = 2'd2;  // waiting for R or B
-    localparam [1:0] E_DONE = 2'd3;  // the reply waits for the sender
+    localparam [1:0] E_DONE = 2'd3;  // the reply waits for, or is with, the sender
     reg  [             1:0] e_state_reg;
     // Slots the sender takes.
     reg                     perr_valid_reg;  // a parser error
@@ -630,7 +630,8 @@ module tomatl_uart_bridge #(
     reg                  bready_reg;
     reg                  arvalid_reg;
     reg                  rready_reg;
-    wire                 e_take;
+    wire                 e_take;  // the sender starts the reply
+    wire                 e_sent;  // the sender has sent it
 
     assign m_axil_awaddr  = e_addr_reg;
     assign m_axil_awvalid = awvalid_reg;
@@ -713,7 +714,7 @@ module tomatl_uart_bridge #(
                     end
                 end
                 default: begin
-                    if (e_take) begin
+                    if (e_sent) begin
                         e_state_reg <= E_IDLE;
                     end
                 end
@@ -737,7 +738,10 @@ module tomatl_uart_bridge #(
     reg  [            7:0] t_tag_reg;
     reg  [           15:0] t_len_reg;
     reg  [           15:0] t_left_reg;  // payload bytes still to send
-    reg  [           95:0] t_pay_reg;  // small payload, next byte in [7:0]
+    reg  [            1:0] t_kind_reg;  // payload: K_ERROR, K_READ, K_INFO or K_FRAME
+    reg  [           23:0] t_err_reg;  // ERROR payload: detail, command, code
+    reg  [            3:0] t_idx_reg;  // byte of a small payload
+    reg                    t_exec_reg;  // the executor's reply
     reg                    t_frame_reg;  // the payload comes from s_axis
     reg  [OUT_BYTE_BITS-1:0] t_byte_reg;  // byte of the output beat
     reg  [OUT_BEAT_BITS-1:0] t_beat_reg;  // beat of the output frame
@@ -747,6 +751,11 @@ module tomatl_uart_bridge #(
     reg                    lerr_valid_reg;
     reg  [            7:0] lerr_tag_reg;
     reg  [            1:0] lerr_flags_reg;
+
+    localparam [1:0] K_ERROR = 2'd0;
+    localparam [1:0] K_READ = 2'd1;  // e_data_reg
+    localparam [1:0] K_INFO = 2'd2;  // the INFO constant
+    localparam [1:0] K_FRAME = 2'd3;  // the output beats
 
     reg  [            7:0] out_byte;  // byte t_byte_reg of the output beat
     integer j;
@@ -759,6 +768,36 @@ module tomatl_uart_bridge #(
         end
     end
 
+    // byte t_idx_reg of a small payload
+    reg [7:0] small_byte;
+    integer q;
+    always @* begin
+        small_byte = 8'd0;
+        case (t_kind_reg)
+            K_ERROR: begin
+                for (q = 0; q < 3; q = q + 1) begin
+                    if (t_idx_reg == q[3:0]) begin
+                        small_byte = t_err_reg[q*8+:8];
+                    end
+                end
+            end
+            K_READ: begin
+                for (q = 0; q < 4; q = q + 1) begin
+                    if (t_idx_reg == q[3:0]) begin
+                        small_byte = e_data_reg[q*8+:8];
+                    end
+                end
+            end
+            default: begin
+                for (q = 0; q < 12; q = q + 1) begin
+                    if (t_idx_reg == q[3:0]) begin
+                        small_byte = INFO[q*8+:8];
+                    end
+                end
+            end
+        endcase
+    end
+
     reg [7:0] t_byte;
     always @* begin
         case (t_state_reg)
@@ -767,7 +806,7 @@ module tomatl_uart_bridge #(
             T_TAG: t_byte = t_tag_reg;
             T_LEN0: t_byte = t_len_reg[7:0];
             T_LEN1: t_byte = t_len_reg[15:8];
-            T_PAY: t_byte = t_frame_reg ? out_byte : t_pay_reg[7:0];
+            T_PAY: t_byte = t_frame_reg ? out_byte : small_byte;
             T_CRC0: t_byte = t_crc_reg[15:8];
             default: t_byte = t_crc_reg[7:0];
         endcase
@@ -790,6 +829,7 @@ module tomatl_uart_bridge #(
     wire frame_take = idle && !lerr_valid_reg && !perr_valid_reg && (e_state_reg != E_DONE) &&
         s_axis_tvalid;
     assign tag_pop = frame_take;
+    assign e_sent = sent && (t_state_reg == T_CRC1) && t_exec_reg;
 
     always @(posedge clk) begin
         if (rst) begin
@@ -798,7 +838,10 @@ module tomatl_uart_bridge #(
             t_tag_reg      <= 8'd0;
             t_len_reg      <= 16'd0;
             t_left_reg     <= 16'd0;
-            t_pay_reg      <= 96'd0;
+            t_kind_reg     <= K_ERROR;
+            t_err_reg      <= 24'd0;
+            t_idx_reg      <= 4'd0;
+            t_exec_reg     <= 1'b0;
             t_frame_reg    <= 1'b0;
             t_byte_reg     <= {OUT_BYTE_BITS{1'b0}};
             t_beat_reg     <= {OUT_BEAT_BITS{1'b0}};
@@ -815,37 +858,42 @@ module tomatl_uart_bridge #(
                 t_flags_reg <= 2'd0;
                 t_cmd_reg   <= REPLY_ERROR;
                 t_len_reg   <= 16'd3;
+                t_kind_reg  <= K_ERROR;
+                t_idx_reg   <= 4'd0;
+                t_exec_reg  <= 1'b0;
                 if (lerr_take) begin
                     t_state_reg    <= T_SYNC;
                     t_tag_reg      <= lerr_tag_reg;
-                    t_pay_reg      <= {72'd0, 6'd0, lerr_flags_reg, CMD_FRAME, ERR_OUTPUT_TLAST};
+                    t_err_reg      <= {6'd0, lerr_flags_reg, CMD_FRAME, ERR_OUTPUT_TLAST};
                     lerr_valid_reg <= 1'b0;
                 end else if (perr_take) begin
                     t_state_reg <= T_SYNC;
                     t_tag_reg   <= perr_tag_reg;
-                    t_pay_reg   <= {72'd0, 8'd0, perr_cmd_reg, perr_code_reg};
+                    t_err_reg   <= {8'd0, perr_cmd_reg, perr_code_reg};
                 end else if (e_take) begin
                     t_state_reg <= T_SYNC;
                     t_tag_reg   <= e_tag_reg;
+                    t_exec_reg  <= 1'b1;
                     if (e_resp_reg != 2'd0) begin
-                        t_pay_reg <= {72'd0, 6'd0, e_resp_reg, e_cmd_reg, ERR_AXI};
+                        t_err_reg <= {6'd0, e_resp_reg, e_cmd_reg, ERR_AXI};
                     end else if (e_cmd_reg == CMD_READ) begin
-                        t_cmd_reg <= REPLY_READ;
-                        t_len_reg <= 16'd4;
-                        t_pay_reg <= {64'd0, e_data_reg};
+                        t_cmd_reg  <= REPLY_READ;
+                        t_len_reg  <= 16'd4;
+                        t_kind_reg <= K_READ;
                     end else if (e_cmd_reg == CMD_WRITE) begin
                         t_cmd_reg <= REPLY_WRITE;
                         t_len_reg <= 16'd0;
                     end else begin
-                        t_cmd_reg <= REPLY_INFO;
-                        t_len_reg <= 16'd12;
-                        t_pay_reg <= INFO;
+                        t_cmd_reg  <= REPLY_INFO;
+                        t_len_reg  <= 16'd12;
+                        t_kind_reg <= K_INFO;
                     end
                 end else if (frame_take) begin
                     t_state_reg <= T_SYNC;
                     t_tag_reg   <= tag_avail ? tag_head : 8'd0;
                     t_cmd_reg   <= REPLY_OUTPUT;
                     t_len_reg   <= OUT_FRAME_C;
+                    t_kind_reg  <= K_FRAME;
                     t_frame_reg <= 1'b1;
                 end
             end else if (sent) begin
@@ -874,7 +922,7 @@ module tomatl_uart_bridge #(
                     T_PAY: begin
                         t_crc_reg  <= crc16_step(t_crc_reg, t_byte);
                         t_left_reg <= t_left_reg - 16'd1;
-                        t_pay_reg  <= {8'd0, t_pay_reg[95:8]};
+                        t_idx_reg  <= t_idx_reg + 4'd1;
                         if (t_frame_reg) begin
                             if (beat_end) begin
                                 t_byte_reg <= {OUT_BYTE_BITS{1'b0}};

@@ -18,7 +18,7 @@
 `default_nettype none
 
 module tomatl_uart_rx #(
-    parameter CLK_HZ = 25000000,  // clock frequency in Hz (< 2^31)
+    parameter CLK_HZ = 25000000,  // clock frequency in Hz (< 2^30)
     parameter BAUD   = 1000000    // bit rate; CLK_HZ / BAUD >= 8
 ) (
     input  wire       clk,
@@ -34,16 +34,22 @@ module tomatl_uart_rx #(
         end else if (CLK_HZ / BAUD < 8) begin : g_illegal_baud_ratio
             tomatl_illegal_parameter_BAUD u_illegal ();
         end
+        if (CLK_HZ >= 1073741824) begin : g_illegal_clk_hz
+            tomatl_illegal_parameter_CLK_HZ u_illegal ();
+        end
     endgenerate
 
-    // The phase accumulator wraps at CLK_C and adds BAUD_C; phase + BAUD_C
-    // < 2^32 since CLK_HZ < 2^31.
-    localparam [31:0] CLK_C = CLK_HZ;
-    localparam [31:0] BAUD_C = BAUD;
+    // The phase accumulator: PB bits hold 0..CLK_HZ-1; the sum and the
+    // wrapped sum take two more (carry and sign), and the sign of
+    // phase + BAUD - CLK_HZ says whether a bit boundary passed.
+    localparam PB = $clog2(CLK_HZ);
+    localparam [PB+1:0] CLK_C = CLK_HZ[PB+1:0];
+    localparam [PB+1:0] BAUD_C = BAUD[PB+1:0];
     // Phase at the start edge: the first wrap comes half a bit later, less
     // one cycle for the synchroniser (samples land within a cycle of the
     // middle of each bit).
-    localparam [31:0] START_C = CLK_C / 32'd2 + BAUD_C;
+    localparam START = CLK_HZ / 2 + BAUD;
+    localparam [PB-1:0] START_C = START[PB-1:0];
 
     localparam [1:0] S_IDLE = 2'd0;  // waiting for a start bit
     localparam [1:0] S_BITS = 2'd1;  // sampling start, data and stop bits
@@ -51,14 +57,15 @@ module tomatl_uart_rx #(
 
     reg  [ 1:0] sync_reg;  // the line through two registers
     reg  [ 1:0] state_reg;
-    reg  [31:0] phase_reg;
+    reg  [PB-1:0] phase_reg;
     reg  [ 3:0] bit_reg;  // 0 start, 1..8 data, 9 stop
     reg  [ 7:0] data_reg;
     reg         valid_reg;
 
     wire        line = sync_reg[1];
-    wire [31:0] phase_sum = phase_reg + BAUD_C;
-    wire        tick = (phase_sum >= CLK_C);
+    wire [PB+1:0] phase_sum = {2'b00, phase_reg} + BAUD_C;
+    wire [PB+1:0] phase_wrap = phase_sum - CLK_C;
+    wire          tick = !phase_wrap[PB+1];
 
     assign m_axis_tdata  = data_reg;
     assign m_axis_tvalid = valid_reg;
@@ -74,7 +81,7 @@ module tomatl_uart_rx #(
     always @(posedge clk) begin
         if (rst) begin
             state_reg <= S_IDLE;
-            phase_reg <= 32'd0;
+            phase_reg <= {PB{1'b0}};
             bit_reg   <= 4'd0;
             data_reg  <= 8'd0;
             valid_reg <= 1'b0;
@@ -90,7 +97,7 @@ module tomatl_uart_rx #(
                 end
                 S_BITS: begin
                     if (tick) begin
-                        phase_reg <= phase_sum - CLK_C;
+                        phase_reg <= phase_wrap[PB-1:0];
                         bit_reg   <= bit_reg + 4'd1;
                         if (bit_reg == 4'd0) begin
                             if (line) begin
@@ -107,7 +114,7 @@ module tomatl_uart_rx #(
                             data_reg <= {line, data_reg[7:1]};
                         end
                     end else begin
-                        phase_reg <= phase_sum;
+                        phase_reg <= phase_sum[PB-1:0];
                     end
                 end
                 default: begin

@@ -14,7 +14,7 @@
 `default_nettype none
 
 module tomatl_uart_tx #(
-    parameter CLK_HZ = 25000000,  // clock frequency in Hz (< 2^31)
+    parameter CLK_HZ = 25000000,  // clock frequency in Hz (< 2^30)
     parameter BAUD   = 1000000    // bit rate; CLK_HZ / BAUD >= 8
 ) (
     input  wire       clk,
@@ -31,25 +31,31 @@ module tomatl_uart_tx #(
         end else if (CLK_HZ / BAUD < 8) begin : g_illegal_baud_ratio
             tomatl_illegal_parameter_BAUD u_illegal ();
         end
+        if (CLK_HZ >= 1073741824) begin : g_illegal_clk_hz
+            tomatl_illegal_parameter_CLK_HZ u_illegal ();
+        end
     endgenerate
 
-    // The phase accumulator wraps at CLK_C and adds BAUD_C; phase + BAUD_C
-    // < 2^32 since CLK_HZ < 2^31.
-    localparam [31:0] CLK_C = CLK_HZ;
-    localparam [31:0] BAUD_C = BAUD;
+    // The phase accumulator: PB bits hold 0..CLK_HZ-1; the sum and the
+    // wrapped sum take two more (carry and sign), and the sign of
+    // phase + BAUD - CLK_HZ says whether a bit boundary passed.
+    localparam PB = $clog2(CLK_HZ);
+    localparam [PB+1:0] CLK_C = CLK_HZ[PB+1:0];
+    localparam [PB+1:0] BAUD_C = BAUD[PB+1:0];
 
     // ------------------------------------------------------- bit boundaries
-    reg  [31:0] phase_reg;
-    wire [31:0] phase_sum = phase_reg + BAUD_C;
-    wire        tick = (phase_sum >= CLK_C);
+    reg  [  PB-1:0] phase_reg;
+    wire [  PB+1:0] phase_sum = {2'b00, phase_reg} + BAUD_C;
+    wire [  PB+1:0] phase_wrap = phase_sum - CLK_C;
+    wire            tick = !phase_wrap[PB+1];
 
     always @(posedge clk) begin
         if (rst) begin
-            phase_reg <= 32'd0;
+            phase_reg <= {PB{1'b0}};
         end else if (tick) begin
-            phase_reg <= phase_sum - CLK_C;
+            phase_reg <= phase_wrap[PB-1:0];
         end else begin
-            phase_reg <= phase_sum;
+            phase_reg <= phase_sum[PB-1:0];
         end
     end
 

@@ -1206,6 +1206,7 @@ fn bridge_lints_clean_and_refuses_illegal_parameters() {
         e(&[("ADDR_BITS", "33")]),
         elab("tomatl_uart_rx", &[], &[("BAUD", "4000000")]),
         elab("tomatl_uart_tx", &[], &[("BAUD", "0")]),
+        elab("tomatl_uart_tx", &[], &[("CLK_HZ", "1100000000")]),
     ];
     for s in &bad {
         let tag = format!("{} {:?}", s.module, s.params);

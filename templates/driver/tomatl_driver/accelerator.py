@@ -143,6 +143,7 @@ class Accelerator:
             transport = port
         self.link = Link(transport, timeout)
         self._info: Info | None = None
+        self.max_in_flight = 0  # most frames sent and not yet answered
         if check:
             self.check_info()
 
@@ -206,6 +207,7 @@ class Accelerator:
                 tag = self.link.send(Cmd.FRAME, data[sent].tobytes())
                 pending[tag] = sent
                 sent += 1
+            self.max_in_flight = max(self.max_in_flight, len(pending))
             p = self.link.receive()
             if p.tag not in pending:
                 if p.cmd == Reply.ERROR and p.tag in done:
@@ -323,9 +325,11 @@ class Accelerator:
         t = m.input.type
         rng = np.random.default_rng(seed)
         x = rng.integers(t.min_code, t.max_code + 1, size=(frames, m.input.elems), dtype=np.int64)
+        self.max_in_flight = 0
         t0 = time.monotonic()
         self.run_codes(x)
         dt = time.monotonic() - t0
+        in_flight = self.max_in_flight
         lat = []
         for i in range(latency_frames):
             s = time.monotonic()
@@ -335,6 +339,7 @@ class Accelerator:
             "frames": frames,
             "frames_per_s": frames / dt,
             "window": self.window(),
+            "max_in_flight": in_flight,
             "latency_s_mean": float(np.mean(lat)) if lat else None,
             "latency_s_min": float(np.min(lat)) if lat else None,
             "latency_s_max": float(np.max(lat)) if lat else None,

@@ -68,8 +68,8 @@ class BridgeTimeout(ProtocolError, TimeoutError):
 
 
 class ShortFrame(ProtocolError):
-    """A reply stopped part-way (bytes were lost), or an output frame is
-    shorter than the manifest's frame."""
+    """A reply stopped part-way (no byte for ``Link.byte_timeout``: bytes
+    were lost), or an output frame is shorter than the manifest's frame."""
 
     def __init__(self, message: str, received: bytes = b""):
         super().__init__(message)
@@ -185,9 +185,13 @@ class Link:
     timeout passes), and optionally ``reset_input()`` and ``close()``.
     """
 
-    def __init__(self, transport, timeout: float = 1.0):
+    def __init__(self, transport, timeout: float = 1.0, byte_timeout: float = 0.25):
         self.transport = transport
         self.timeout = timeout
+        # a reply that has started may pause this long between two bytes
+        # (a USB-serial adapter holds bytes up to its latency timer, 16 ms
+        # by default); longer means bytes were lost
+        self.byte_timeout = byte_timeout
         self._tag = 0
         self._buf = bytearray()
         self.stray = 0  # bytes skipped outside packets
@@ -207,14 +211,21 @@ class Link:
         """Sends bytes as they are (tests, recovery)."""
         self.transport.write(bytes(data))
 
-    def _fill(self, want: int, deadline: float) -> bool:
+    def _fill(self, want: int, deadline: float, gap: float | None = None) -> bool:
+        """Reads until ``want`` bytes are buffered; False at ``deadline`` or,
+        with ``gap``, when no byte came for ``gap`` seconds."""
         while len(self._buf) < want:
-            left = deadline - time.monotonic()
+            now = time.monotonic()
+            if gap is not None:
+                deadline = now + gap
+            left = deadline - now
             if left <= 0:
                 return False
             got = self.transport.read(want - len(self._buf), left)
             if got:
                 self._buf += got
+            elif gap is not None:
+                return False
         return True
 
     def receive(self, timeout: float | None = None) -> Packet:
@@ -230,15 +241,15 @@ class Link:
                 break
             del self._buf[0]
             self.stray += 1
-        # the rest of a packet that has started gets a whole timeout
-        deadline = max(deadline, time.monotonic() + self.timeout)
-        if not self._fill(HEADER_BYTES, deadline):
+        # the rest of a packet that has started comes without long pauses
+        gap = self.byte_timeout
+        if not self._fill(HEADER_BYTES, deadline, gap):
             part = bytes(self._buf)
             self._buf.clear()
             raise ShortFrame(f"a reply stopped after {len(part)} byte(s): {part.hex()}", part)
         n = self._buf[3] | self._buf[4] << 8
         total = HEADER_BYTES + n + 2
-        if not self._fill(total, deadline):
+        if not self._fill(total, deadline, gap):
             part = bytes(self._buf)
             self._buf.clear()
             raise ShortFrame(
