@@ -34,7 +34,8 @@
 // the TLAST error of the frame just sent, a parser error, the executor's
 // reply, an output frame. Output beats are taken from s_axis as their bytes
 // go out (byte 0 first), so a frame is never buffered here; the reply's TAG
-// is the TAG of the FRAME request the output belongs to (a queue of 16).
+// is the TAG of the FRAME request the output belongs to (a queue of four:
+// a frame whose header finds four frames unanswered gets BUSY too).
 // Frames are counted in beats; TLAST is checked, and a frame whose TLAST is
 // missing or early is followed by an OUTPUT_TLAST error.
 //
@@ -118,6 +119,9 @@ module tomatl_uart_bridge #(
     localparam [15:0] IN_FRAME_C = IN_FRAME[15:0];
     localparam [15:0] OUT_FRAME_C = OUT_FRAME[15:0];
     localparam [1:0] NBUF_C = NBUF[1:0];
+    // TAGs of the frames committed and not yet answered: as many frames may
+    // be in flight (two already keep both directions of the line busy).
+    localparam TAG_DEPTH = 4;
     // Register address bits that must be zero.
     localparam [31:0] ADDR_HIGH = (ADDR_BITS >= 32) ? 32'd0 : (32'hffffffff << ADDR_BITS);
 
@@ -528,7 +532,7 @@ module tomatl_uart_bridge #(
 
     tomatl_fifo #(
         .WIDTH(8),
-        .DEPTH(16)
+        .DEPTH(TAG_DEPTH)
     ) u_tags (
         .clk          (clk),
         .rst          (rst),

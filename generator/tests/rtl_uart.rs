@@ -42,6 +42,8 @@ const ERR_AXI: u8 = 5;
 const ERR_BUSY: u8 = 6;
 const ERR_BAD_ADDRESS: u8 = 7;
 const ERR_OUTPUT_TLAST: u8 = 8;
+/// Frames the bridge keeps in flight (its queue of TAGs).
+const TAG_DEPTH: usize = 4;
 
 fn crc_step(mut c: u16, b: u8) -> u16 {
     c ^= (b as u16) << 8;
@@ -620,6 +622,18 @@ impl<'a> Gen<'a> {
     /// Sends `bytes` as one transaction and books what must come of it;
     /// `tlast`: the TLAST fault flags the output frame will raise.
     fn send(&mut self, bytes: &[u8], room: bool, exec_idle: bool, tlast: u8) -> Vec<Ev> {
+        self.send_gap(bytes, room, exec_idle, tlast, 0)
+    }
+
+    /// [`Gen::send`], then idle at least `min_gap` cycles.
+    fn send_gap(
+        &mut self,
+        bytes: &[u8],
+        room: bool,
+        exec_idle: bool,
+        tlast: u8,
+        min_gap: u64,
+    ) -> Vec<Ev> {
         let (p, evs, quiet) = self
             .trial(bytes, room, exec_idle)
             .unwrap_or_else(|| panic!("request with several outcomes: {bytes:02x?}"));
@@ -655,6 +669,7 @@ impl<'a> Gen<'a> {
         } else {
             self.rng.range(0, 2 * bit as i64) as u64
         };
+        let gap = gap.max(min_gap);
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let hex = if hex.is_empty() { "-".to_string() } else { hex };
         self.s.lines.push(format!("t {frames} {ctrl} {gap} {hex}"));
@@ -705,6 +720,29 @@ impl<'a> Gen<'a> {
         }
         self.line(format!("w {cap} 0"));
         self.line("b 0".into());
+        self.line("w 0 0".into());
+    }
+
+    /// Frames taken by an accelerator whose outputs are held back: the
+    /// queue of TAGs fills (four) and the next frame is refused with BUSY.
+    fn tags_busy(&mut self) {
+        self.line("w 0 0".into());
+        self.line("o 1".into());
+        for k in 0..=TAG_DEPTH {
+            let tag = self.byte();
+            let f = self.bytes(self.cfg.in_frame());
+            // a gap: the accelerator takes each frame out of the buffer
+            // before the next one arrives (so the buffer is never full)
+            let gap = 8 * self.cfg.in_frame() as u64 + 200;
+            let evs = self.send_gap(&packet(CMD_FRAME, tag, &f), k < TAG_DEPTH, true, 0, gap);
+            assert_eq!(
+                evs.iter()
+                    .any(|e| matches!(e, Ev::Error { code: ERR_BUSY, .. })),
+                k == TAG_DEPTH
+            );
+        }
+        self.line(format!("w {TAG_DEPTH} 0"));
+        self.line("o 0".into());
         self.line("w 0 0".into());
     }
 
@@ -759,6 +797,9 @@ impl<'a> Gen<'a> {
     fn script(mut self) -> Script {
         // every kind of scenario at least once, then at random
         self.frames_busy();
+        if self.cfg.nbuf() > 1 {
+            self.tags_busy();
+        }
         self.exec_busy();
         self.tlast_fault();
         self.line_fault();

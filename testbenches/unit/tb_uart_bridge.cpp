@@ -27,6 +27,7 @@
 //                                    frames and <ctrl> other replies
 //     w <frames> <ctrl>              wait until at most that many are owed
 //     b <0|1>                        block the accelerator's input (or not)
+//     o <0|1>                        block the accelerator's output (or not)
 //     l <0|1|2>                      the next output frame's TLAST: right,
 //                                    missing at the end, or also early
 //     h <cycles>                     the next AR/AW is accepted that late
@@ -120,6 +121,7 @@ struct Inst {
     std::vector<uint8_t> pkt;
     // accelerator model
     bool blocked = false;
+    bool out_blocked = false;
     int tlast_mode_next = 0;
     std::vector<uint8_t> in_frame;
     int in_beat = 0;
@@ -305,6 +307,9 @@ int main(int argc, char** argv) {
                 } else if (ln.op == 'b') {
                     s.blocked = ln.a != 0;
                     s.pc++;
+                } else if (ln.op == 'o') {
+                    s.out_blocked = ln.a != 0;
+                    s.pc++;
                 } else if (ln.op == 'l') {
                     s.tlast_mode_next = (int)ln.a;
                     s.pc++;
@@ -335,7 +340,8 @@ int main(int argc, char** argv) {
             int i = s.k;
             put_bit(uart_rx, i, cycle >= s.low_until && s.tx.line(cycle) != 0);
             put_bit(m_tready, i, !s.blocked && !rng.chance(s.p_in_stall));
-            if (!s.out_holding && !s.out_q.empty() && !rng.chance(s.p_out_stall)) s.out_holding = true;
+            if (!s.out_holding && !s.out_q.empty() && !s.out_blocked && !rng.chance(s.p_out_stall))
+                s.out_holding = true;
             put_bit(s_tvalid, i, s.out_holding);
             if (s.out_holding) {
                 Bits b((s.out_bytes * 8 + 31) / 32, 0);
