@@ -24,12 +24,16 @@
 //    with BUSY.
 //  * Register accesses go to an executor that performs one AXI4-Lite read
 //    or write at a time (AW and W raised together; every valid held until
-//    its handshake); a request arriving while it is busy gets BUSY.
+//    its handshake); a request that ends before the previous one's reply
+//    has gone out gets BUSY.
 //  * An unknown command or a wrong length makes the parser discard input
 //    until the line has been quiet for the inter-byte timeout; then it
 //    answers the error (so when the host sees it, the bridge listens again).
 //    A packet that stops for the timeout before its end is dropped and
 //    answered with TIMEOUT. Bytes outside packets are ignored.
+//  * An error waits in a one-entry slot for the sender; an error raised
+//    while the slot is full is dropped (a host that waits for its replies
+//    never loses one).
 // Sending: one packet at a time, the pending one of highest priority first:
 // the TLAST error of the frame just sent, a parser error, the executor's
 // reply, an output frame. Output beats are taken from s_axis as their bytes
