@@ -3,6 +3,8 @@ pyserial, for :class:`tomatl_driver.protocol.Link`."""
 
 from __future__ import annotations
 
+import time
+
 
 def _serial():
     try:
@@ -20,7 +22,13 @@ class SerialTransport:
     ``read(n, timeout)`` returns up to ``n`` bytes, blocking at most
     ``timeout`` seconds for the first one; ``write`` sends everything and
     waits until it has left the host's buffer.
+
+    The port's own timeout stays fixed at ``POLL`` seconds (pyserial
+    reconfigures the port whenever it changes), and longer waits are made
+    of several reads.
     """
+
+    POLL = 0.02
 
     def __init__(self, port: str, baud: int = 1_000_000):
         serial = _serial()
@@ -34,7 +42,7 @@ class SerialTransport:
             xonxoff=False,
             rtscts=False,
             dsrdtr=False,
-            timeout=0,
+            timeout=self.POLL,
         )
         self._s.reset_input_buffer()
 
@@ -43,13 +51,17 @@ class SerialTransport:
         self._s.flush()
 
     def read(self, n: int, timeout: float) -> bytes:
-        self._s.timeout = max(timeout, 0.0)
-        first = self._s.read(1)
-        if not first:
-            return b""
-        # whatever else is already there, without waiting
-        rest = self._s.in_waiting
-        return first + (self._s.read(min(rest, n - 1)) if rest and n > 1 else b"")
+        deadline = time.monotonic() + timeout
+        while True:
+            waiting = self._s.in_waiting
+            if waiting:
+                return self._s.read(min(waiting, n))
+            if time.monotonic() >= deadline:
+                return b""
+            first = self._s.read(1)  # blocks up to POLL
+            if first:
+                rest = self._s.in_waiting
+                return first + (self._s.read(min(rest, n - 1)) if rest and n > 1 else b"")
 
     def close(self) -> None:
         self._s.close()
