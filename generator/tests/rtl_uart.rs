@@ -94,12 +94,20 @@ fn crc_and_packets_match_the_protocol_document() {
         packet(CMD_READ, 0x01, &[0x08, 0, 0, 0]),
         [0xa5, 0x02, 0x01, 0x04, 0x00, 0x08, 0x00, 0x00, 0x00, 0x85, 0x9b]
     );
+    assert_eq!(
+        packet(REPLY_READ, 0x01, &0x2937_6e83u32.to_le_bytes()),
+        [0xa5, 0x82, 0x01, 0x04, 0x00, 0x83, 0x6e, 0x37, 0x29, 0x12, 0x1e]
+    );
     // a packet followed by its CRC checks to zero
     let p = packet(CMD_FRAME, 0x33, &[1, 2, 3, 250]);
     assert_eq!(crc16(&p[1..]), 0);
     let doc = std::fs::read_to_string(repo_root().join("docs/uart-protocol.md"))
         .unwrap_or_else(|e| panic!("docs/uart-protocol.md: {e}"));
-    for ex in ["a5 04 07 00 00 cb a1", "a5 02 01 04 00 08 00 00 00 85 9b"] {
+    for ex in [
+        "a5 04 07 00 00 cb a1",
+        "a5 02 01 04 00 08 00 00 00 85 9b",
+        "a5 82 01 04 00 83 6e 37 29 12 1e",
+    ] {
         assert!(doc.contains(ex), "the document lacks the example `{ex}`");
     }
 }
