@@ -444,7 +444,7 @@ struct Script {
     frames: Vec<(u8, Vec<u8>)>,
     /// Every reply other than output frames, as packets.
     ctrl: Vec<Vec<u8>>,
-    /// How many requests of each kind: good, corrupt, errors answered.
+    /// Ordinary requests sent whole, and corrupted.
     good: usize,
     corrupt: usize,
 }
