@@ -3,6 +3,7 @@
 //! [`write_design`], which writes all files into a fresh directory and
 //! moves it into place only when complete.
 
+pub mod hls;
 mod plan_table;
 mod report;
 mod report_html;
@@ -39,6 +40,17 @@ impl Artifact {
 pub fn emit(graph: &Graph, plan: &HwPlan) -> Result<Vec<Artifact>> {
     let design = crate::hw::lower(graph, plan)?;
     emit_design(graph, plan, &design)
+}
+
+/// Every file of a design with its HLS C++ (`hls/`, [`hls::emit`]) too.
+pub fn emit_with_hls(graph: &Graph, plan: &HwPlan) -> Result<Vec<Artifact>> {
+    let design = crate::hw::lower(graph, plan)?;
+    let mut files = emit_design(graph, plan, &design)?;
+    let inputs = crate::golden::random_inputs(graph, hls::TB_FRAMES, hls::TB_SEED);
+    let expected = crate::golden::run(graph, inputs.view());
+    files.extend(hls::emit(&design, &inputs, &expected)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// Every file of a design lowered beforehand.
