@@ -59,8 +59,23 @@ TOMATL_HLS(ARRAY_PARTITION variable = mults complete dim = 1)
                   "SIMD, PE, SF, NF and REPS are >= 1");
     static_assert(ACC_BITS >= 2 && ACC_BITS <= 62, "accumulators have 2..62 bits");
 
+#if TOMATL_CSIM_FAST
+    // C simulation: the input values kept as built-in integers, and the
+    // weight values decoded once from the ROM (weight_value).
+    static long long xbuf[SF][SIMD];
+    static int wval[PE][NF * SF][SIMD];
+    static const void *decoded = 0;
+    if (decoded != (const void *)weights) {
+        for (int p = 0; p < PE; p++)
+            for (int i = 0; i < NF * SF; i++)
+                for (int s = 0; s < SIMD; s++)
+                    wval[p][i][s] = (int)weight_value<CFG::ARITH, W_BITS>(weights[p][i][s]);
+        decoded = (const void *)weights;
+    }
+#else
     ap_uint<IN_BITS> inbuf[SF][SIMD];
 TOMATL_HLS(ARRAY_RESHAPE variable = inbuf complete dim = 2)
+#endif
     ap_int<ACC_BITS> acc[PE];
 TOMATL_HLS(ARRAY_PARTITION variable = acc complete)
 
@@ -68,6 +83,16 @@ TOMATL_HLS(ARRAY_PARTITION variable = acc complete)
         for (int nf = 0; nf < NF; nf++) {
             for (int sf = 0; sf < SF; sf++) {
 TOMATL_HLS(PIPELINE II = 1)
+#if TOMATL_CSIM_FAST
+                if (nf == 0) {
+                    ap_uint<IN_BITS> lanes[SIMD];
+                    unpack<IN_BITS, SIMD>(in.read(), lanes);
+                    for (int s = 0; s < SIMD; s++) {
+                        xbuf[sf][s] = input_value<IN_BITS, CFG::IN_SIGNED>(lanes[s].to_uint64());
+                    }
+                }
+                const long long *xv = xbuf[sf];
+#else
                 ap_uint<IN_BITS> lanes[SIMD];
                 if (nf == 0) {
                     unpack<IN_BITS, SIMD>(in.read(), lanes);
@@ -81,12 +106,6 @@ TOMATL_HLS(UNROLL)
                         lanes[s] = inbuf[sf][s];
                     }
                 }
-#if TOMATL_CSIM_FAST
-                long long xv[SIMD];
-                for (int s = 0; s < SIMD; s++) {
-                    xv[s] = input_value<IN_BITS, CFG::IN_SIGNED>(lanes[s].to_uint64());
-                }
-#else
                 ap_int<IN_BITS + 1> x[SIMD];
                 for (int s = 0; s < SIMD; s++) {
 TOMATL_HLS(UNROLL)
@@ -96,11 +115,10 @@ TOMATL_HLS(UNROLL)
                 for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
 #if TOMATL_CSIM_FAST
-                    const typename rom_uint<W_BITS>::type *wrow = weights[p][nf * SF + sf];
+                    const int *wrow = wval[p][nf * SF + sf];
                     unsigned long long sum = 0;
                     for (int s = 0; s < SIMD; s++) {
-                        sum += (unsigned long long)(xv[s] *
-                                                    weight_value<CFG::ARITH, W_BITS>(wrow[s]));
+                        sum += (unsigned long long)(xv[s] * wrow[s]);
                     }
                     const ap_int<ACC_BITS> dot = (long long)sum;
 #else

@@ -32,7 +32,10 @@ pub const CXXFLAGS: &[&str] = &[
 ];
 /// The environment variable naming the folder with `ap_int.h`.
 pub const AP_TYPES_ENV: &str = "TOMATL_AP_TYPES";
-const STAMP: &str = "tomatl-build.hash";
+/// Extra g++ flags, whitespace-separated, after [`CXXFLAGS`] (for example
+/// `-DTOMATL_CSIM_AP_ARITH`: simulate the sums as Vitis HLS synthesises
+/// them, with ap_int, about ten times slower).
+pub const CXXFLAGS_ENV: &str = "TOMATL_HLS_CXXFLAGS";
 
 /// The folder with the ap_int headers: `$TOMATL_AP_TYPES`, else an
 /// `ap_types/` folder beside the running binary or one of its ancestors up
@@ -104,24 +107,45 @@ fn compiler_version() -> Result<String> {
     Ok(String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
+/// The one translation unit of the C simulation: the top and the
+/// testbench (the ap_int headers are parsed once, not twice), found through `-I hls`.
+fn unity(info: &Design) -> String {
+    format!(
+        "// the C simulation of {top}: its top and testbench in one translation unit\n\
+         #include <{top}.cpp>\n#include <{top}_tb.cpp>\n",
+        top = info.top,
+    )
+}
+
 /// The g++ command of the C simulation of the design in `out`.
-fn command(hls: &Path, ap: &Path, info: &Design, exe: &Path) -> Command {
+fn command(hls: &Path, ap: &Path, unit: &Path, exe: &Path, extra: &[String]) -> Command {
     let mut c = Command::new(CXX);
     c.args(CXXFLAGS);
+    c.args(extra);
     // the design's own headers first, then the ap_int folder (and whatever
     // vendor headers it holds), then tomatl's hls_stream.h / ap_axi_sdata.h
     c.arg("-I").arg(hls);
     c.arg("-isystem").arg(ap);
     c.arg("-isystem").arg(hls.join("sim"));
-    c.arg(hls.join(format!("{}.cpp", info.top)));
-    c.arg(hls.join(format!("{}_tb.cpp", info.top)));
+    c.arg(unit);
     c.arg("-o").arg(exe);
     c
 }
 
-/// Compile (incrementally) the C simulation of the design in `out`;
-/// returns the executable (`sim/obj_dir/hls/<top>_csim`).
+/// Compile (incrementally) the C simulation of the design in `out`, with
+/// the flags of `$TOMATL_HLS_CXXFLAGS` if set; returns the executable
+/// (`sim/obj_dir/hls/<top>_csim`).
 pub fn build(out: &Path, info: &Design) -> Result<PathBuf> {
+    let extra: Vec<String> = std::env::var(CXXFLAGS_ENV)
+        .map(|v| v.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    build_with(out, info, &extra)
+}
+
+/// [`build`] with the extra g++ flags `extra` (and not those of the
+/// environment); each set of flags has an executable of its own
+/// (`<top>_csim-<hash>`).
+pub fn build_with(out: &Path, info: &Design, extra: &[String]) -> Result<PathBuf> {
     require_hls(out, info)?;
     let ap = ap_types()?;
     let out = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
@@ -129,9 +153,17 @@ pub fn build(out: &Path, info: &Design) -> Result<PathBuf> {
     let obj = out.join("sim").join("obj_dir").join("hls");
     std::fs::create_dir_all(&obj)
         .map_err(|e| crate::output::write_err(&obj, "cannot create the build folder", e))?;
-    let exe = obj.join(format!("{}_csim", info.top));
-    let tmp = obj.join(format!("{}_csim.{}.tmp", info.top, std::process::id()));
-    let cmd = command(&hls, &ap, info, &tmp);
+    let name = if extra.is_empty() {
+        format!("{}_csim", info.top)
+    } else {
+        let key = crate::output::sha256_hex(extra.join(" ").as_bytes());
+        format!("{}_csim-{}", info.top, &key[..12])
+    };
+    let exe = obj.join(&name);
+    let tmp = obj.join(format!("{name}.{}.tmp", std::process::id()));
+    let unit = obj.join("csim.cpp");
+    let unit_text = unity(info);
+    let cmd = command(&hls, &ap, &unit, &tmp, extra);
     let mut h = Sha256::new();
     h.update(compiler_version()?.as_bytes());
     h.update(
@@ -145,6 +177,7 @@ pub fn build(out: &Path, info: &Design) -> Result<PathBuf> {
             h.update(read(&f)?);
         }
     }
+    h.update(unit_text.as_bytes());
     let hash = crate::output::hex(&h.finalize());
     let lock_path = out.join("sim").join("obj_dir.lock");
     let lock = std::fs::OpenOptions::new()
@@ -155,24 +188,34 @@ pub fn build(out: &Path, info: &Design) -> Result<PathBuf> {
         .map_err(|e| crate::output::write_err(&lock_path, "cannot open the build lock", e))?;
     lock.lock()
         .map_err(|e| Error::io(format!("locking {}", lock_path.display()), e))?;
-    let r = compile(cmd, &obj, &exe, &tmp, &hash, &info.top);
+    let r = std::fs::write(&unit, &unit_text)
+        .map_err(|e| crate::output::write_err(&unit, "cannot write", e))
+        .and_then(|_| {
+            compile(
+                cmd,
+                &obj.join(format!("{name}.hash")),
+                &exe,
+                &tmp,
+                &hash,
+                &info.top,
+            )
+        });
     let _ = lock.unlock();
     r
 }
 
 fn compile(
     mut cmd: Command,
-    obj: &Path,
+    stamp: &Path,
     exe: &Path,
     tmp: &Path,
     hash: &str,
     top: &str,
 ) -> Result<PathBuf> {
-    let stamp = obj.join(STAMP);
-    if exe.is_file() && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == hash) {
+    if exe.is_file() && std::fs::read_to_string(stamp).is_ok_and(|s| s.trim() == hash) {
         return Ok(exe.to_path_buf());
     }
-    let _ = std::fs::remove_file(&stamp);
+    let _ = std::fs::remove_file(stamp);
     let o =
         super::progress::while_running(&format!("g++ build of the C simulation of {top}"), || {
             cmd.output()
@@ -191,7 +234,7 @@ fn compile(
         )));
     }
     std::fs::rename(tmp, exe).map_err(|e| Error::io(format!("placing {}", exe.display()), e))?;
-    std::fs::write(&stamp, hash)
-        .map_err(|e| crate::output::write_err(&stamp, "cannot write the build stamp", e))?;
+    std::fs::write(stamp, hash)
+        .map_err(|e| crate::output::write_err(stamp, "cannot write the build stamp", e))?;
     Ok(exe.to_path_buf())
 }
