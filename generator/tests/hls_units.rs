@@ -149,10 +149,6 @@ struct Output {
     left: BTreeMap<usize, usize>,
 }
 
-fn run(exe: &Path, input: &str) -> Output {
-    parse(&run_text(exe, input))
-}
-
 fn run_text(exe: &Path, input: &str) -> String {
     let mut child = Command::new(exe)
         .stdin(Stdio::piped())

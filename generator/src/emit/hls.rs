@@ -287,7 +287,7 @@ fn fault(x: &Instance, what: String) -> Error {
 
 /// `a / b` when it divides exactly.
 fn exact(x: &Instance, what: &str, a: u64, b: u64) -> Result<u64> {
-    if b == 0 || a % b != 0 {
+    if b == 0 || !a.is_multiple_of(b) {
         return Err(fault(
             x,
             format!("{what}: {a} beats a frame are not a whole number of {b}"),
@@ -556,18 +556,24 @@ fn split(name: String, ty: String, r: &Rom, pe: usize, fields: Fields) -> RomDec
     }
 }
 
+/// What the kernel calls are made from.
+struct Ctx<'a> {
+    d: &'a Design,
+    s: &'a Streams<'a>,
+    frames: &'a BTreeMap<String, Frame>,
+    reps: &'a BTreeMap<String, u64>,
+    cfg_ns: String,
+}
+
 /// The kernel call of one instance (none for a FIFO), with its config and
 /// ROMs.
 fn call(
-    d: &Design,
+    c: &Ctx,
     x: &Instance,
-    s: &Streams,
-    frames: &BTreeMap<String, Frame>,
-    reps: &BTreeMap<String, u64>,
-    cfg_ns: &str,
     configs: &mut Vec<Config>,
     roms: &mut Vec<RomDecl>,
 ) -> Result<Option<Call>> {
+    let (d, s, frames, reps, cfg_ns) = (c.d, c.s, c.frames, c.reps, c.cfg_ns.as_str());
     let ins: Vec<&str> = x.inputs.iter().map(|i| s.resolve(i)).collect();
     let outs: Vec<&str> = x.outputs.iter().map(|o| s.resolve(o)).collect();
     let len = |x: &Instance| {
@@ -723,7 +729,13 @@ pub fn emit(d: &Design, inputs: &Array2<i64>, expected: &Array2<i64>) -> Result<
     let (part, period_ns) = part_and_clock(d)?;
     let streams = Streams::new(d)?;
     let (frame, reps) = frames(d)?;
-    let cfg_ns = format!("{top}_cfg");
+    let ctx = Ctx {
+        d,
+        s: &streams,
+        frames: &frame,
+        reps: &reps,
+        cfg_ns: format!("{top}_cfg"),
+    };
     let mut configs = Vec::new();
     let mut roms = Vec::new();
     let mut calls = Vec::new();
@@ -739,16 +751,7 @@ pub fn emit(d: &Design, inputs: &Array2<i64>, expected: &Array2<i64>) -> Result<
         note: "the input port: TDATA to the first stream".into(),
     });
     for x in &d.instances {
-        if let Some(c) = call(
-            d,
-            x,
-            &streams,
-            &frame,
-            &reps,
-            &cfg_ns,
-            &mut configs,
-            &mut roms,
-        )? {
+        if let Some(c) = call(&ctx, x, &mut configs, &mut roms)? {
             calls.push(c);
         }
     }

@@ -278,6 +278,7 @@ struct Shard {
     frames: usize,
     seed: u64,
     dir: PathBuf,
+    backend: Backend,
 }
 
 /// What one shard's simulation reported.
@@ -359,6 +360,7 @@ pub fn verify_backend(out: &Path, opts: &VerifyOptions, backend: Backend) -> Res
             // shard 0 runs exactly what a single process would
             seed: opts.seed.wrapping_add(k as u64),
             dir: run_dir(out, k)?,
+            backend,
         });
     }
     let bar = Progress::new("simulation frames", Some(frames as u64));
@@ -380,7 +382,7 @@ pub fn verify_backend(out: &Path, opts: &VerifyOptions, backend: Backend) -> Res
                         * opts.burst.max(1.0)) as u64;
                 scope.spawn(move || {
                     let rows = inputs.slice(ndarray::s![sh.first..sh.first + sh.frames, ..]);
-                    simulate(out, exe, rows, sh, opts, backend, max_cycles, |f| {
+                    simulate(out, exe, rows, sh, opts, max_cycles, |f| {
                         done[k].store(f, std::sync::atomic::Ordering::Relaxed);
                         bar.set(
                             done.iter()
@@ -406,11 +408,9 @@ pub fn verify_backend(out: &Path, opts: &VerifyOptions, backend: Backend) -> Res
     }
     let mut parsed = Vec::with_capacity(n);
     for (sh, text) in shards.iter().zip(results) {
-        parsed.push(compare_shard(&info, &expected, &text?, sh, backend)?);
+        parsed.push(compare_shard(&info, &expected, &text?, sh)?);
     }
-    let report = combine(
-        &info, &graph, &shards, parsed, opts, backend, frames, seconds,
-    );
+    let report = combine(&info, &graph, &shards, parsed, opts, frames, seconds);
     write_measured(out, &info, &graph, &report)?;
     Ok(report)
 }
@@ -422,7 +422,6 @@ fn simulate(
     rows: ndarray::ArrayView2<i64>,
     sh: &Shard,
     opts: &VerifyOptions,
-    backend: Backend,
     max_cycles: u64,
     progress: impl Fn(u64),
 ) -> Result<String> {
@@ -445,7 +444,7 @@ fn simulate(
         .map_err(|e| crate::output::write_err(&in_path, "cannot write", e))?;
     let mut cmd = Command::new(exe);
     cmd.arg(&in_path).arg(&out_path);
-    match backend {
+    match sh.backend {
         Backend::Rtl => {
             cmd.arg(sh.seed.to_string())
                 .arg(opts.stall.to_string())
@@ -516,8 +515,8 @@ fn compare_shard(
     expected: &Array2<i64>,
     text: &str,
     sh: &Shard,
-    backend: Backend,
 ) -> Result<ShardResult> {
+    let backend = sh.backend;
     let bad = |what: &str| Error::Internal(format!("unreadable simulation output: {what}"));
     let mut lines = text.lines();
     let mut stamps = Vec::new();
@@ -660,10 +659,10 @@ fn combine(
     shards: &[Shard],
     parsed: Vec<ShardResult>,
     opts: &VerifyOptions,
-    backend: Backend,
     frames: usize,
     seconds: f64,
 ) -> VerifyReport {
+    let backend = shards.first().map_or(Backend::Rtl, |s| s.backend);
     let mut problems = Vec::new();
     let mut mismatches = 0;
     let mut first: Option<Mismatch> = None;

@@ -162,7 +162,8 @@ pub fn lint_top(top: &str, text: &str) -> Vec<String> {
         .collect();
     let df = lines.iter().position(|l| *l == "#pragma HLS DATAFLOW");
     let Some(df) = df else {
-        return vec!["the top has no DATAFLOW region".into()];
+        bad.push("the top has no DATAFLOW region".into());
+        return bad;
     };
     let mut ifaces: Vec<String> = lines[..df].iter().map(|l| normalise(l)).collect();
     ifaces.sort();
