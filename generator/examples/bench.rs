@@ -1,6 +1,6 @@
-//! `make bench`: generator speed, golden-model and Verilator simulation
-//! throughput, and the arithmetic density of planned designs, measured in
-//! one run. Prints a table and writes BENCH.md.
+//! `make bench`: generator speed, golden-model, Verilator and HLS
+//! C-simulation throughput, and the arithmetic density of planned designs,
+//! measured in one run. Prints a table and writes BENCH.md.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -60,7 +60,7 @@ fn main() {
         let board = tomatl::plan::load_board("pynq-z2").expect("board");
         let plan = tomatl::plan::plan_for_board(&g, &board, None, None).expect("plan");
         let out = root().join("target/bench").join(&g.name);
-        let files = tomatl::emit::emit(&g, &plan).expect("emit");
+        let files = tomatl::emit::emit_with_hls(&g, &plan).expect("emit");
         tomatl::emit::write_design(&out, &files).expect("write");
         let info: tomatl::hw::Design = serde_json::from_str(
             &std::fs::read_to_string(out.join("design.json")).expect("design.json"),
@@ -146,6 +146,42 @@ fn main() {
             rows.push((
                 "resnet8 on pynq-z2 / published INT8 ResNet-8 (2,431 frames/s at 143 MHz)".into(),
                 format!("{:.2}x", fit.fps / 2431.0),
+            ));
+            // the HLS C++ of the same design in C simulation (g++)
+            let t = Instant::now();
+            tomatl::sim::hls::build(&out, &info).expect("C-simulation build");
+            rows.push((
+                "resnet8: HLS C-simulation build (g++ -O2)".into(),
+                format!("{:.1} s", secs(t)),
+            ));
+            let hls_fps = |jobs: usize| {
+                let r = tomatl::sim::verify_backend(
+                    &out,
+                    &tomatl::sim::VerifyOptions {
+                        frames: 96,
+                        jobs,
+                        ..Default::default()
+                    },
+                    tomatl::sim::Backend::Hls,
+                )
+                .expect("verify --backend hls");
+                assert!(r.pass, "{net} --backend hls --jobs {jobs}: {}", r.line());
+                r.frames_per_second.unwrap_or(0.0)
+            };
+            let one = hls_fps(1);
+            let two = hls_fps(2);
+            rows.push((
+                "resnet8: verify --backend hls --jobs 1, 96 frames: frames/s".into(),
+                format!("{one:.1}"),
+            ));
+            rows.push((
+                "resnet8: verify --backend hls --jobs 2, 96 frames: frames/s".into(),
+                format!("{two:.1}"),
+            ));
+            rows.push((
+                "resnet8: HLS C-sim --jobs 2 / hls4ml 1.3 C-sim of the same shape (5.4 frames/s)"
+                    .into(),
+                format!("{:.1}x", two / 5.4),
             ));
         }
     }
