@@ -29,13 +29,14 @@
 //     product formed exactly on its own width by shifts and negations
 //     (tomatl_mul.h) and added to an ap_int<ACC_BITS> sum, wrapping modulo
 //     2^ACC_BITS on every assignment;
-//   built-in integers (C simulation otherwise, TOMATL_CSIM_FAST): each
-//     product as input value times weight value in 64 bits (exact: at most
-//     33 + 16 bits), summed modulo 2^64 and reduced modulo 2^ACC_BITS once.
-// Reduction modulo 2^ACC_BITS commutes with addition and 2^ACC_BITS divides
-// 2^64, so both give the same ap_int<ACC_BITS> for every input, whatever the
-// widths; the second has no data-dependent branch and runs some ten times
-// faster. hls_units tests the first; the design tests compile both.
+//   built-in integers (C simulation otherwise, TOMATL_CSIM_FAST): input
+//     and weight values as unsigned integers modulo 2^K (K = 32 for
+//     accumulators of up to 32 bits, else 64), each product and the sum
+//     modulo 2^K, reduced modulo 2^ACC_BITS once.
+// Reduction modulo 2^ACC_BITS commutes with addition and multiplication and
+// 2^ACC_BITS divides 2^K, so both give the same ap_int<ACC_BITS> for every
+// input, whatever the widths; the second has no data-dependent branch and
+// runs some twenty times faster. hls_units tests the first; the design tests compile both.
 #if !defined(__SYNTHESIS__) && !defined(TOMATL_CSIM_AP_ARITH)
 #define TOMATL_CSIM_FAST 1
 #else
@@ -137,10 +138,14 @@ struct chunks64 {
 template <int W>
 void to_chunks(const ap_uint<W> &word, unsigned long long c[chunks64<W>::N + 1]) {
 TOMATL_HLS(INLINE)
-    for (int k = 0; k < chunks64<W>::N; k++) {
+    if (W <= 64) {
+        c[0] = word.to_uint64();
+    } else {
+        for (int k = 0; k < chunks64<W>::N; k++) {
 TOMATL_HLS(UNROLL)
-        const int hi = cmin(64 * k + 63, W - 1);
-        c[k] = word.range(hi, 64 * k).to_uint64();
+            const int hi = cmin(64 * k + 63, W - 1);
+            c[k] = word.range(hi, 64 * k).to_uint64();
+        }
     }
     c[chunks64<W>::N] = 0;
 }
@@ -182,6 +187,9 @@ TOMATL_HLS(UNROLL)
         if (off + BITS > 64) {
             c[k + 1] |= v >> (64 - off);
         }
+    }
+    if (N * BITS <= 64) {
+        return ap_uint<N * BITS>(c[0]);
     }
     ap_uint<N * BITS> word = 0;
     for (int k = 0; k < C; k++) {

@@ -60,16 +60,19 @@ TOMATL_HLS(ARRAY_PARTITION variable = mults complete dim = 1)
     static_assert(ACC_BITS >= 2 && ACC_BITS <= 62, "accumulators have 2..62 bits");
 
 #if TOMATL_CSIM_FAST
-    // C simulation: the input values kept as built-in integers, and the
-    // weight values decoded once from the ROM (weight_value).
-    static long long xbuf[SF][SIMD];
-    static int wval[PE][NF * SF][SIMD];
+    // C simulation: input and weight values as built-in unsigned integers
+    // modulo 2^32 (accumulators of up to 32 bits) or 2^64, the weights
+    // decoded once from the ROM (weight_value); sums wrap modulo the same.
+    typedef typename std::conditional<(ACC_BITS <= 32), unsigned int, unsigned long long>::type
+        word_t;
+    static word_t xbuf[SF][SIMD];
+    static word_t wval[PE][NF * SF][SIMD];
     static const void *decoded = 0;
     if (decoded != (const void *)weights) {
         for (int p = 0; p < PE; p++)
             for (int i = 0; i < NF * SF; i++)
                 for (int s = 0; s < SIMD; s++)
-                    wval[p][i][s] = (int)weight_value<CFG::ARITH, W_BITS>(weights[p][i][s]);
+                    wval[p][i][s] = (word_t)weight_value<CFG::ARITH, W_BITS>(weights[p][i][s]);
         decoded = (const void *)weights;
     }
 #else
@@ -88,10 +91,11 @@ TOMATL_HLS(PIPELINE II = 1)
                     ap_uint<IN_BITS> lanes[SIMD];
                     unpack<IN_BITS, SIMD>(in.read(), lanes);
                     for (int s = 0; s < SIMD; s++) {
-                        xbuf[sf][s] = input_value<IN_BITS, CFG::IN_SIGNED>(lanes[s].to_uint64());
+                        xbuf[sf][s] =
+                            (word_t)input_value<IN_BITS, CFG::IN_SIGNED>(lanes[s].to_uint64());
                     }
                 }
-                const long long *xv = xbuf[sf];
+                const word_t *xv = xbuf[sf];
 #else
                 ap_uint<IN_BITS> lanes[SIMD];
                 if (nf == 0) {
@@ -115,12 +119,12 @@ TOMATL_HLS(UNROLL)
                 for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
 #if TOMATL_CSIM_FAST
-                    const int *wrow = wval[p][nf * SF + sf];
-                    unsigned long long sum = 0;
+                    const word_t *wrow = wval[p][nf * SF + sf];
+                    word_t sum = 0;
                     for (int s = 0; s < SIMD; s++) {
-                        sum += (unsigned long long)(xv[s] * wrow[s]);
+                        sum += xv[s] * wrow[s];
                     }
-                    const ap_int<ACC_BITS> dot = (long long)sum;
+                    const ap_int<ACC_BITS> dot = (unsigned long long)sum;
 #else
                     ap_int<ACC_BITS> dot = 0;
                     for (int s = 0; s < SIMD; s++) {

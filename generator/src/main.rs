@@ -97,7 +97,7 @@ impl BoardArgs {
 enum Cmd {
     /// Check a network description and print each layer's shape, MACs and types
     Check { net: PathBuf },
-    /// Generate the accelerator: RTL, simulation harness, design.json, report.md
+    /// Generate the accelerator: RTL, simulation harness, design.json, report.md (and HLS C++ with --hls)
     Generate {
         net: PathBuf,
         #[arg(short, long)]

@@ -32,10 +32,10 @@ const CXX_FLAGS: &[&str] = &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O0"]
 
 /// The benches run the arithmetic Vitis HLS synthesises (ap_int products
 /// and sums); the benches of the kernels with a second C-simulation form of
-/// their sums (built-in integers, tomatl_common.h) run that one too, and
+/// their sums or buffers (built-in integers, tomatl_common.h) run that one too, and
 /// both must print the same.
 const AP_ARITH: &str = "-DTOMATL_CSIM_AP_ARITH";
-const FAST_BENCHES: &[&str] = &["tb_hls_mvau", "tb_hls_vvau"];
+const FAST_BENCHES: &[&str] = &["tb_hls_mvau", "tb_hls_vvau", "tb_hls_dwc"];
 
 /// The folder with ap_int.h: `TOMATL_AP_TYPES` or `target/ap_types`,
 /// fetched once when missing.

@@ -232,7 +232,7 @@ impl<'a> Streams<'a> {
         name
     }
 
-    fn chans(&self) -> Result<Vec<Chan>> {
+    fn chans(&self) -> Vec<Chan> {
         let mut out = Vec::new();
         for s in &self.d.streams {
             if self.alias.contains_key(s.name.as_str()) {
@@ -263,7 +263,7 @@ impl<'a> Streams<'a> {
                 note,
             });
         }
-        Ok(out)
+        out
     }
 }
 
@@ -473,9 +473,23 @@ fn int_literal(v: i64) -> String {
     }
 }
 
-/// Values in lines of eight.
+/// Values in lines of at most about 100 characters.
 fn lines(vals: Vec<String>) -> Vec<String> {
-    vals.chunks(8).map(|c| c.join(", ")).collect()
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for v in vals {
+        if !cur.is_empty() && cur.len() + v.len() + 2 > 100 {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur += ", ";
+        }
+        cur += &v;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
 }
 
 /// The ROM read from `file`, checked against the geometry the kernel reads.
@@ -536,10 +550,7 @@ fn split(name: String, ty: String, r: &Rom, pe: usize, fields: Fields) -> RomDec
                     }
                 })
                 .collect();
-            match fields {
-                Fields::Lanes(_) => vals,
-                _ => lines(vals),
-            }
+            lines(vals)
         })
         .collect();
     RomDecl {
@@ -820,7 +831,7 @@ pub fn emit(d: &Design, inputs: &Array2<i64>, expected: &Array2<i64>) -> Result<
         headers,
         configs,
         has_roms: !roms.is_empty(),
-        streams: streams.chans()?,
+        streams: streams.chans(),
         calls,
     };
     let rom_header = RomHeader {

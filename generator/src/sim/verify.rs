@@ -490,9 +490,11 @@ fn simulate(
         .map_err(|e| Error::io(format!("reading {}", out_path.display()), e))
 }
 
-/// Record a run next to the design: `verify.json`, and `report.html`
-/// refreshed to show the measured interval and verdict (each renamed into
-/// place whole, so concurrent verifies never leave half a file).
+/// Record a run next to the design: `verify.json`, and, after an RTL run,
+/// `report.html` refreshed to show the measured interval and verdict (the
+/// page shows the hardware's cycles, which a C simulation does not
+/// measure). Each file is renamed into place whole, so concurrent verifies
+/// never leave half a file.
 fn write_measured(
     out: &Path,
     info: &DesignInfo,
@@ -502,8 +504,14 @@ fn write_measured(
     let json = serde_json::to_string_pretty(report)
         .map_err(|e| Error::Internal(format!("serializing verify.json: {e}")))?
         + "\n";
-    let page = crate::emit::report_html(graph, info, Some(report))?;
-    for (name, text) in [("verify.json", json), ("report.html", page)] {
+    let mut files = vec![("verify.json", json)];
+    if report.backend == Backend::Rtl {
+        files.push((
+            "report.html",
+            crate::emit::report_html(graph, info, Some(report))?,
+        ));
+    }
+    for (name, text) in files {
         let p = out.join(name);
         crate::output::write_file(&p, &p, text.as_bytes())?;
     }
