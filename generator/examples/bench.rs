@@ -31,14 +31,14 @@ fn children_cpu_seconds() -> f64 {
 }
 
 fn main() {
-    let load = std::fs::read_to_string("/proc/loadavg")
+    let load_avg = std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|l| l.split_whitespace().next().map(str::to_string))
         .unwrap_or_else(|| "-".into());
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut md = format!(
         "# Benchmarks\n\nMeasured in one run of `make bench` on this machine ({cores} cores, \
-         load average {load} at the start: wall-clock rates fall when others share the cores; \
+         load average {load_avg} at the start: wall-clock rates fall when others share the cores; \
          frames per CPU-second do not).\n\n"
     );
     let mut rows: Vec<(String, String)> = Vec::new();
