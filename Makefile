@@ -7,7 +7,9 @@ CARGO ?= cargo
 TOMATL := target/release/tomatl
 OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-TOOLS := verilator yosys iverilog unzip
+# command:package (the package is the command's name when no `:`); tclsh
+# runs the HLS scripts against stubs, g++ the HLS C simulation
+TOOLS := verilator yosys iverilog unzip tclsh:tcl g++
 
 .PHONY: setup demo test verify-all fashion bench clean fuzz fuzz-rtl ap-types
 
@@ -16,7 +18,7 @@ TOOLS := verilator yosys iverilog unzip
 # the UART host driver.
 FASHION := /usr/share/datasets/fashion-mnist
 setup:
-	@missing=""; for t in $(TOOLS); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	@missing=""; for t in $(TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t##*:}"; done; \
 	[ -d $(FASHION) ] || missing="$$missing dataset-fashion-mnist"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
@@ -40,15 +42,19 @@ test: setup
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) test --locked -- --test-threads=2
 
-# Verifications too slow for CI: every CNN example with its run time.
+# Verifications too slow for CI: every CNN example with its run time, in
+# Verilator and (100 frames) in the C simulation of its HLS C++.
 VERIFY_ALL := lenet:20 resnet8:3 dscnn_kws:5 mobilenet_v1_025_96:1
 verify-all: $(TOMATL)
 	@for ex in $(VERIFY_ALL); do \
 	  net=$${ex%%:*}; frames=$${ex##*:}; \
-	  $(TOMATL) generate examples/$$net.yaml -o $(OUT)/$$net >/dev/null || exit 1; \
+	  $(TOMATL) generate examples/$$net.yaml -o $(OUT)/$$net --hls >/dev/null || exit 1; \
 	  start=$$(date +%s); \
 	  $(TOMATL) verify $(OUT)/$$net --frames $$frames --stall 0.3 || exit 1; \
 	  echo "$$net: $$(( $$(date +%s) - start )) s"; \
+	  start=$$(date +%s); \
+	  $(TOMATL) verify $(OUT)/$$net --backend hls --frames 100 || exit 1; \
+	  echo "$$net (HLS C simulation): $$(( $$(date +%s) - start )) s"; \
 	done
 	$(MAKE) --no-print-directory fashion
 

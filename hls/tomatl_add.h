@@ -30,23 +30,22 @@ TOMATL_HLS(INLINE off)
                   "one input is shifted at most");
     for (int i = 0; i < CFG::BEATS; i++) {
 TOMATL_HLS(PIPELINE II = 1)
-        const ap_uint<CFG::ELEMS * CFG::A_BITS> xa = a.read();
-        const ap_uint<CFG::ELEMS * CFG::B_BITS> xb = b.read();
-        ap_uint<CFG::ELEMS * CFG::OUT_BITS> y = 0;
+        ap_uint<CFG::A_BITS> xa[CFG::ELEMS];
+        ap_uint<CFG::B_BITS> xb[CFG::ELEMS];
+        unpack<CFG::A_BITS, CFG::ELEMS>(a.read(), xa);
+        unpack<CFG::B_BITS, CFG::ELEMS>(b.read(), xb);
+        ap_uint<CFG::OUT_BITS> y[CFG::ELEMS];
         for (int e = 0; e < CFG::ELEMS; e++) {
 TOMATL_HLS(UNROLL)
             const ap_int<S_BITS> va =
-                ap_int<S_BITS>(code_value<CFG::A_BITS, CFG::A_SIGNED>(lane<CFG::A_BITS>(xa, e)))
-                << CFG::A_SHL;
+                ap_int<S_BITS>(code_value<CFG::A_BITS, CFG::A_SIGNED>(xa[e])) << CFG::A_SHL;
             const ap_int<S_BITS> vb =
-                ap_int<S_BITS>(code_value<CFG::B_BITS, CFG::B_SIGNED>(lane<CFG::B_BITS>(xb, e)))
-                << CFG::B_SHL;
+                ap_int<S_BITS>(code_value<CFG::B_BITS, CFG::B_SIGNED>(xb[e])) << CFG::B_SHL;
             const ap_int<S_BITS> s = va + vb;
-            set_lane<CFG::OUT_BITS>(y, e,
-                                    requant<S_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT,
-                                            CFG::RELU6_MAX, CFG::OUT_BITS, CFG::OUT_SIGNED>(s));
+            y[e] = requant<S_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT, CFG::RELU6_MAX,
+                           CFG::OUT_BITS, CFG::OUT_SIGNED>(s);
         }
-        out.write(y);
+        out.write(pack<CFG::OUT_BITS, CFG::ELEMS>(y));
     }
 }
 

@@ -11,6 +11,8 @@
 
 #include <ap_int.h>
 
+#include <type_traits>
+
 // TOMATL_HLS(X) is `#pragma HLS X` when Vitis HLS synthesises (it defines
 // __SYNTHESIS__) and nothing otherwise, so C simulation with any compiler
 // sees no unknown pragmas.
@@ -19,6 +21,26 @@
 #define TOMATL_HLS(x) _Pragma(TOMATL_HLS_STR(HLS x))
 #else
 #define TOMATL_HLS(x)
+#endif
+
+// The products of a matrix-vector or vector unit are summed in one of two
+// ways, which compute the same integers:
+//   ap_int (synthesis, and C simulation with -DTOMATL_CSIM_AP_ARITH): each
+//     product formed exactly on its own width by shifts and negations
+//     (tomatl_mul.h) and added to an ap_int<ACC_BITS> sum, wrapping modulo
+//     2^ACC_BITS on every assignment;
+//   built-in integers (C simulation otherwise, TOMATL_CSIM_FAST): input
+//     and weight values as unsigned integers modulo 2^K (K = 32 for
+//     accumulators of up to 32 bits, else 64), each product and the sum
+//     modulo 2^K, reduced modulo 2^ACC_BITS once.
+// Reduction modulo 2^ACC_BITS commutes with addition and multiplication and
+// 2^ACC_BITS divides 2^K, so both give the same ap_int<ACC_BITS> for every
+// input, whatever the widths; the second has no data-dependent branch and
+// runs some twenty times faster. hls_units tests the first; the design tests compile both.
+#if !defined(__SYNTHESIS__) && !defined(TOMATL_CSIM_AP_ARITH)
+#define TOMATL_CSIM_FAST 1
+#else
+#define TOMATL_CSIM_FAST 0
 #endif
 
 namespace tomatl {
@@ -50,6 +72,44 @@ TOMATL_HLS(INLINE)
     return v;
 }
 
+// The element types of constant ROM arrays (weights, biases, multipliers):
+// ap_uint<BITS> / ap_int<BITS> for synthesis. In C simulation, the smallest
+// built-in integer that holds BITS bits (1..64), so that a generated top's
+// ROMs are constant-initialised data: an array of ap_uint is built by code
+// at start-up, which g++ compiles slowly for ROMs of 10^5 words. The kernels
+// read an element into an ap_uint<BITS> / ap_int<BITS> before any use, so
+// both compute the same.
+#ifdef __SYNTHESIS__
+template <int BITS>
+struct rom_uint {
+    typedef ap_uint<BITS> type;
+};
+template <int BITS>
+struct rom_int {
+    typedef ap_int<BITS> type;
+};
+#else
+template <int BITS>
+struct rom_uint {
+    static_assert(BITS >= 1 && BITS <= 64, "ROM words of 1..64 bits");
+    typedef typename std::conditional<
+        (BITS <= 8), unsigned char,
+        typename std::conditional<
+            (BITS <= 16), unsigned short,
+            typename std::conditional<(BITS <= 32), unsigned int,
+                                      unsigned long long>::type>::type>::type type;
+};
+template <int BITS>
+struct rom_int {
+    static_assert(BITS >= 1 && BITS <= 64, "ROM words of 1..64 bits");
+    typedef typename std::conditional<
+        (BITS <= 8), signed char,
+        typename std::conditional<
+            (BITS <= 16), short,
+            typename std::conditional<(BITS <= 32), int, long long>::type>::type>::type type;
+};
+#endif
+
 // Element i of a word of BITS-bit elements.
 template <int BITS, int W>
 ap_uint<BITS> lane(const ap_uint<W> &word, int i) {
@@ -62,6 +122,82 @@ template <int BITS, int W>
 void set_lane(ap_uint<W> &word, int i, ap_uint<BITS> v) {
 TOMATL_HLS(INLINE)
     word.range(i * BITS + BITS - 1, i * BITS) = v;
+}
+
+// Whole words are unpacked and packed 64 bits at a time: the same wires as
+// one range per element in hardware, but in C simulation a range of a word
+// wider than 64 bits shifts the whole word, so one range per element costs
+// a shift of the word per element (quadratic in the width).
+template <int W>
+struct chunks64 {
+    static const int N = (W + 63) / 64;
+};
+
+// The 64-bit chunks of a word, chunk 0 least significant (one spare zero
+// chunk on top, so an element never reads past the end).
+template <int W>
+void to_chunks(const ap_uint<W> &word, unsigned long long c[chunks64<W>::N + 1]) {
+TOMATL_HLS(INLINE)
+    if (W <= 64) {
+        c[0] = word.to_uint64();
+    } else {
+        for (int k = 0; k < chunks64<W>::N; k++) {
+TOMATL_HLS(UNROLL)
+            const int hi = cmin(64 * k + 63, W - 1);
+            c[k] = word.range(hi, 64 * k).to_uint64();
+        }
+    }
+    c[chunks64<W>::N] = 0;
+}
+
+// Elements 0..N-1 of a word of N BITS-bit elements (BITS <= 64).
+template <int BITS, int N>
+void unpack(const ap_uint<N * BITS> &word, ap_uint<BITS> out[N]) {
+TOMATL_HLS(INLINE)
+    static_assert(BITS >= 1 && BITS <= 64 && N >= 1, "elements of 1..64 bits");
+    unsigned long long c[chunks64<N * BITS>::N + 1];
+    to_chunks<N * BITS>(word, c);
+    for (int i = 0; i < N; i++) {
+TOMATL_HLS(UNROLL)
+        const int k = (i * BITS) / 64, off = (i * BITS) % 64;
+        unsigned long long v = c[k] >> off;
+        if (off + BITS > 64) {
+            v |= c[k + 1] << (64 - off);
+        }
+        out[i] = v;
+    }
+}
+
+// The word of N BITS-bit elements (BITS <= 64), element 0 least significant.
+template <int BITS, int N>
+ap_uint<N * BITS> pack(const ap_uint<BITS> in[N]) {
+TOMATL_HLS(INLINE)
+    static_assert(BITS >= 1 && BITS <= 64 && N >= 1, "elements of 1..64 bits");
+    const int C = chunks64<N * BITS>::N;
+    unsigned long long c[C + 1];
+    for (int k = 0; k <= C; k++) {
+TOMATL_HLS(UNROLL)
+        c[k] = 0;
+    }
+    for (int i = 0; i < N; i++) {
+TOMATL_HLS(UNROLL)
+        const int k = (i * BITS) / 64, off = (i * BITS) % 64;
+        const unsigned long long v = in[i].to_uint64();
+        c[k] |= v << off;
+        if (off + BITS > 64) {
+            c[k + 1] |= v >> (64 - off);
+        }
+    }
+    if (N * BITS <= 64) {
+        return ap_uint<N * BITS>(c[0]);
+    }
+    ap_uint<N * BITS> word = 0;
+    for (int k = 0; k < C; k++) {
+TOMATL_HLS(UNROLL)
+        const int hi = cmin(64 * k + 63, N * BITS - 1);
+        word.range(hi, 64 * k) = c[k];
+    }
+    return word;
 }
 
 } // namespace tomatl

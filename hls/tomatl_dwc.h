@@ -12,7 +12,8 @@
 // oldest at the bottom. Each clock (II=1) writes an output word when the
 // buffer holds OUT_ELEMS (or the frame's input is all in), then reads an
 // input word when fewer than OUT_ELEMS are left: full rate on the wider
-// side.
+// side. (C simulation keeps the buffer as an array of elements,
+// TOMATL_CSIM_FAST; both are run by the unit bench.)
 #ifndef TOMATL_DWC_H
 #define TOMATL_DWC_H
 
@@ -34,6 +35,39 @@ TOMATL_HLS(INLINE off)
     // The real elements of the last input word.
     const int LAST_IN = FRAME_ELEMS - (N_IN - 1) * IN_ELEMS;
 
+#if TOMATL_CSIM_FAST
+    // C simulation: the same buffer as an array of elements (a shift of a
+    // word wider than 64 bits costs a pass over the whole word).
+    static_assert(EL_BITS <= 64, "elements of at most 64 bits");
+    ap_uint<EL_BITS> e[BUF];
+    int have = 0;
+    int reads_left = N_IN;
+    int writes_left = N_OUT;
+    while (writes_left > 0) {
+        if (have >= OUT_ELEMS || reads_left == 0) {
+            ap_uint<EL_BITS> o[OUT_ELEMS];
+            for (int i = 0; i < OUT_ELEMS; i++) {
+                o[i] = i < have ? e[i] : ap_uint<EL_BITS>(0);
+            }
+            out.write(pack<EL_BITS, OUT_ELEMS>(o));
+            for (int i = OUT_ELEMS; i < have; i++) {
+                e[i - OUT_ELEMS] = e[i];
+            }
+            have = have > OUT_ELEMS ? have - OUT_ELEMS : 0;
+            writes_left--;
+        }
+        if (reads_left > 0 && have < OUT_ELEMS) {
+            const int real = reads_left == 1 ? LAST_IN : IN_ELEMS;
+            ap_uint<EL_BITS> x[IN_ELEMS];
+            unpack<EL_BITS, IN_ELEMS>(in.read(), x);
+            for (int i = 0; i < real; i++) {
+                e[have + i] = x[i];
+            }
+            have += real;
+            reads_left--;
+        }
+    }
+#else
     ap_uint<BUF * EL_BITS> buf = 0;
     int have = 0;
     int reads_left = N_IN;
@@ -58,6 +92,7 @@ TOMATL_HLS(LOOP_TRIPCOUNT max = N_IN + N_OUT)
             reads_left--;
         }
     }
+#endif
 }
 
 } // namespace tomatl

@@ -4,6 +4,10 @@
 // FIFO of its own, so a consumer that stalls does not hold back the others
 // beyond that FIFO's depth (the skip FIFO of a residual is sized by the
 // generator).
+//
+// A generated top calls the overloads with two to four named output streams,
+// fork<WIDTH, BEATS>(in, out0, out1 [, out2 [, out3]]), so that each branch
+// is a stream of its own with its own depth (an array of streams shares one).
 #ifndef TOMATL_FORK_H
 #define TOMATL_FORK_H
 
@@ -25,6 +29,49 @@ TOMATL_HLS(PIPELINE II = 1)
 TOMATL_HLS(UNROLL)
             out[o].write(x);
         }
+    }
+}
+
+template <int WIDTH, int BEATS>
+void fork(hls::stream<ap_uint<WIDTH> > &in, hls::stream<ap_uint<WIDTH> > &out0,
+          hls::stream<ap_uint<WIDTH> > &out1) {
+TOMATL_HLS(INLINE off)
+    static_assert(WIDTH >= 1 && BEATS >= 1, "WIDTH >= 1, BEATS >= 1");
+    for (int i = 0; i < BEATS; i++) {
+TOMATL_HLS(PIPELINE II = 1)
+        const ap_uint<WIDTH> x = in.read();
+        out0.write(x);
+        out1.write(x);
+    }
+}
+
+template <int WIDTH, int BEATS>
+void fork(hls::stream<ap_uint<WIDTH> > &in, hls::stream<ap_uint<WIDTH> > &out0,
+          hls::stream<ap_uint<WIDTH> > &out1, hls::stream<ap_uint<WIDTH> > &out2) {
+TOMATL_HLS(INLINE off)
+    static_assert(WIDTH >= 1 && BEATS >= 1, "WIDTH >= 1, BEATS >= 1");
+    for (int i = 0; i < BEATS; i++) {
+TOMATL_HLS(PIPELINE II = 1)
+        const ap_uint<WIDTH> x = in.read();
+        out0.write(x);
+        out1.write(x);
+        out2.write(x);
+    }
+}
+
+template <int WIDTH, int BEATS>
+void fork(hls::stream<ap_uint<WIDTH> > &in, hls::stream<ap_uint<WIDTH> > &out0,
+          hls::stream<ap_uint<WIDTH> > &out1, hls::stream<ap_uint<WIDTH> > &out2,
+          hls::stream<ap_uint<WIDTH> > &out3) {
+TOMATL_HLS(INLINE off)
+    static_assert(WIDTH >= 1 && BEATS >= 1, "WIDTH >= 1, BEATS >= 1");
+    for (int i = 0; i < BEATS; i++) {
+TOMATL_HLS(PIPELINE II = 1)
+        const ap_uint<WIDTH> x = in.read();
+        out0.write(x);
+        out1.write(x);
+        out2.write(x);
+        out3.write(x);
     }
 }
 

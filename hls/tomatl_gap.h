@@ -35,22 +35,22 @@ TOMATL_HLS(ARRAY_PARTITION variable = sums complete dim = 2)
     for (int px = 0; px < CFG::N_PIX; px++) {
         for (int cg = 0; cg < NG; cg++) {
 TOMATL_HLS(PIPELINE II = 1)
-            const ap_uint<PE * IN_BITS> x = in.read();
-            ap_uint<PE * CFG::OUT_BITS> y = 0;
+            ap_uint<IN_BITS> x[PE];
+            unpack<IN_BITS, PE>(in.read(), x);
+            ap_uint<CFG::OUT_BITS> y[PE];
             for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
-                const ap_int<IN_BITS + 1> v =
-                    code_value<IN_BITS, CFG::IN_SIGNED>(lane<IN_BITS>(x, p));
+                const ap_int<IN_BITS + 1> v = code_value<IN_BITS, CFG::IN_SIGNED>(x[p]);
                 const ap_int<SUM_BITS> s =
                     (px == 0) ? ap_int<SUM_BITS>(v) : ap_int<SUM_BITS>(sums[cg][p] + v);
                 sums[cg][p] = s;
-                set_lane<CFG::OUT_BITS>(
-                    y, p,
-                    avg<SUM_BITS, CFG::AVG_LSHIFT, CFG::AVG_DIV, CFG::OUT_BITS, CFG::OUT_SIGNED>(
-                        s));
+                if (px == CFG::N_PIX - 1) {
+                    y[p] = avg<SUM_BITS, CFG::AVG_LSHIFT, CFG::AVG_DIV, CFG::OUT_BITS,
+                               CFG::OUT_SIGNED>(s);
+                }
             }
             if (px == CFG::N_PIX - 1) {
-                out.write(y);
+                out.write(pack<CFG::OUT_BITS, PE>(y));
             }
         }
     }

@@ -8,7 +8,8 @@
 // An input vector arrives as SF words of SIMD elements (word sf holds inputs
 // sf*SIMD .. sf*SIMD+SIMD-1); its output leaves as NF words of PE channels
 // (word nf holds channels nf*PE .. nf*PE+PE-1). Loop order: for nf { for sf }:
-// the input words are read during the nf == 0 pass and kept for the others.
+// the input words are read during the nf == 0 pass and kept (as elements)
+// for the others; the requantizer runs on the last sf step of an output.
 // One (nf, sf) step per clock (the pipelined loop, II=1), each step PE x SIMD
 // products (unrolled), so a vector takes SF*NF cycles.
 //
@@ -23,10 +24,11 @@
 //                            (tomatl_requant.h);
 //   MULT_BITS                0, or the bits of the per-channel multipliers.
 // ROMs (static const arrays of the caller; one per PE, partitioned):
-//   weights[p][nf*SF + sf]   SIMD codes, lane s at [s*W_BITS +: W_BITS]: the
-//                            weight of output channel nf*PE+p for input
-//                            sf*SIMD+s (the RTL's WEIGHT_FILE word nf*SF+sf,
-//                            split by PE);
+//   weights[p][nf*SF + sf][s]  the code of the weight of output channel
+//                            nf*PE+p for input sf*SIMD+s (the RTL's
+//                            WEIGHT_FILE word nf*SF+sf, split by PE and
+//                            lane; the lanes of a word are reshaped into one
+//                            ROM word of SIMD*W_BITS bits, as in the RTL);
 //   bias[p][nf]              the bias of channel nf*PE+p at frac_acc;
 //   mults[p][nf]             its multiplier M (MULT_BITS > 0 only).
 #ifndef TOMATL_MVAU_H
@@ -43,11 +45,12 @@ namespace tomatl {
 template <class CFG>
 void mvau(hls::stream<ap_uint<CFG::SIMD * CFG::IN_BITS> > &in,
           hls::stream<ap_uint<CFG::PE * CFG::OUT_BITS> > &out,
-          const ap_uint<CFG::SIMD * CFG::W_BITS> weights[CFG::PE][CFG::NF * CFG::SF],
-          const ap_int<CFG::ACC_BITS> bias[CFG::PE][CFG::NF],
-          const ap_uint<mult_port_bits(CFG::MULT_BITS)> mults[CFG::PE][CFG::NF]) {
+          const typename rom_uint<CFG::W_BITS>::type weights[CFG::PE][CFG::NF * CFG::SF][CFG::SIMD],
+          const typename rom_int<CFG::ACC_BITS>::type bias[CFG::PE][CFG::NF],
+          const typename rom_uint<mult_port_bits(CFG::MULT_BITS)>::type mults[CFG::PE][CFG::NF]) {
 TOMATL_HLS(INLINE off)
 TOMATL_HLS(ARRAY_PARTITION variable = weights complete dim = 1)
+TOMATL_HLS(ARRAY_RESHAPE variable = weights complete dim = 3)
 TOMATL_HLS(ARRAY_PARTITION variable = bias complete dim = 1)
 TOMATL_HLS(ARRAY_PARTITION variable = mults complete dim = 1)
     const int SIMD = CFG::SIMD, PE = CFG::PE, SF = CFG::SF, NF = CFG::NF;
@@ -56,7 +59,26 @@ TOMATL_HLS(ARRAY_PARTITION variable = mults complete dim = 1)
                   "SIMD, PE, SF, NF and REPS are >= 1");
     static_assert(ACC_BITS >= 2 && ACC_BITS <= 62, "accumulators have 2..62 bits");
 
-    ap_uint<SIMD * IN_BITS> inbuf[SF];
+#if TOMATL_CSIM_FAST
+    // C simulation: input and weight values as built-in unsigned integers
+    // modulo 2^32 (accumulators of up to 32 bits) or 2^64, the weights
+    // decoded once from the ROM (weight_value); sums wrap modulo the same.
+    typedef typename std::conditional<(ACC_BITS <= 32), unsigned int, unsigned long long>::type
+        word_t;
+    static word_t xbuf[SF][SIMD];
+    static word_t wval[PE][NF * SF][SIMD];
+    static const void *decoded = 0;
+    if (decoded != (const void *)weights) {
+        for (int p = 0; p < PE; p++)
+            for (int i = 0; i < NF * SF; i++)
+                for (int s = 0; s < SIMD; s++)
+                    wval[p][i][s] = (word_t)weight_value<CFG::ARITH, W_BITS>(weights[p][i][s]);
+        decoded = (const void *)weights;
+    }
+#else
+    ap_uint<IN_BITS> inbuf[SF][SIMD];
+TOMATL_HLS(ARRAY_RESHAPE variable = inbuf complete dim = 2)
+#endif
     ap_int<ACC_BITS> acc[PE];
 TOMATL_HLS(ARRAY_PARTITION variable = acc complete)
 
@@ -64,33 +86,67 @@ TOMATL_HLS(ARRAY_PARTITION variable = acc complete)
         for (int nf = 0; nf < NF; nf++) {
             for (int sf = 0; sf < SF; sf++) {
 TOMATL_HLS(PIPELINE II = 1)
-                ap_uint<SIMD * IN_BITS> x;
+#if TOMATL_CSIM_FAST
                 if (nf == 0) {
-                    x = in.read();
-                    inbuf[sf] = x;
-                } else {
-                    x = inbuf[sf];
+                    ap_uint<IN_BITS> lanes[SIMD];
+                    unpack<IN_BITS, SIMD>(in.read(), lanes);
+                    for (int s = 0; s < SIMD; s++) {
+                        xbuf[sf][s] =
+                            (word_t)input_value<IN_BITS, CFG::IN_SIGNED>(lanes[s].to_uint64());
+                    }
                 }
-                ap_uint<CFG::PE * CFG::OUT_BITS> y = 0;
+                const word_t *xv = xbuf[sf];
+#else
+                ap_uint<IN_BITS> lanes[SIMD];
+                if (nf == 0) {
+                    unpack<IN_BITS, SIMD>(in.read(), lanes);
+                    for (int s = 0; s < SIMD; s++) {
+TOMATL_HLS(UNROLL)
+                        inbuf[sf][s] = lanes[s];
+                    }
+                } else {
+                    for (int s = 0; s < SIMD; s++) {
+TOMATL_HLS(UNROLL)
+                        lanes[s] = inbuf[sf][s];
+                    }
+                }
+                ap_int<IN_BITS + 1> x[SIMD];
+                for (int s = 0; s < SIMD; s++) {
+TOMATL_HLS(UNROLL)
+                    x[s] = code_value<IN_BITS, CFG::IN_SIGNED>(lanes[s]);
+                }
+#endif
                 for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
-                    const ap_uint<SIMD * W_BITS> wword = weights[p][nf * SF + sf];
+#if TOMATL_CSIM_FAST
+                    const word_t *wrow = wval[p][nf * SF + sf];
+                    word_t sum = 0;
+                    for (int s = 0; s < SIMD; s++) {
+                        sum += xv[s] * wrow[s];
+                    }
+                    const ap_int<ACC_BITS> dot = (unsigned long long)sum;
+#else
                     ap_int<ACC_BITS> dot = 0;
                     for (int s = 0; s < SIMD; s++) {
 TOMATL_HLS(UNROLL)
-                        dot += mul<CFG::ARITH, W_BITS, IN_BITS, CFG::IN_SIGNED, ACC_BITS>(
-                            lane<IN_BITS>(x, s), lane<W_BITS>(wword, s));
+                        const ap_uint<W_BITS> w = weights[p][nf * SF + sf][s];
+                        dot += mul_value<CFG::ARITH, W_BITS, IN_BITS, ACC_BITS>(x[s], w);
                     }
-                    const ap_int<ACC_BITS> base = (sf == 0) ? bias[p][nf] : acc[p];
+#endif
+                    const ap_int<ACC_BITS> b = bias[p][nf];
+                    const ap_int<ACC_BITS> base = (sf == 0) ? b : acc[p];
                     acc[p] = base + dot;
-                    set_lane<CFG::OUT_BITS>(
-                        y, p,
-                        requant<ACC_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT, CFG::RELU6_MAX,
-                                CFG::OUT_BITS, CFG::OUT_SIGNED, CFG::MULT_BITS>(acc[p],
-                                                                               mults[p][nf]));
                 }
                 if (sf == SF - 1) {
-                    out.write(y);
+                    ap_uint<CFG::OUT_BITS> y[PE];
+                    for (int p = 0; p < PE; p++) {
+TOMATL_HLS(UNROLL)
+                        const ap_uint<mult_port_bits(CFG::MULT_BITS)> m = mults[p][nf];
+                        y[p] = requant<ACC_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT,
+                                       CFG::RELU6_MAX, CFG::OUT_BITS, CFG::OUT_SIGNED,
+                                       CFG::MULT_BITS>(acc[p], m);
+                    }
+                    out.write(pack<CFG::OUT_BITS, PE>(y));
                 }
             }
         }
@@ -101,11 +157,11 @@ TOMATL_HLS(UNROLL)
 template <class CFG>
 void mvau(hls::stream<ap_uint<CFG::SIMD * CFG::IN_BITS> > &in,
           hls::stream<ap_uint<CFG::PE * CFG::OUT_BITS> > &out,
-          const ap_uint<CFG::SIMD * CFG::W_BITS> weights[CFG::PE][CFG::NF * CFG::SF],
-          const ap_int<CFG::ACC_BITS> bias[CFG::PE][CFG::NF]) {
+          const typename rom_uint<CFG::W_BITS>::type weights[CFG::PE][CFG::NF * CFG::SF][CFG::SIMD],
+          const typename rom_int<CFG::ACC_BITS>::type bias[CFG::PE][CFG::NF]) {
 TOMATL_HLS(INLINE)
     static_assert(CFG::MULT_BITS == 0, "per-channel multipliers need the mults ROM");
-    static const ap_uint<1> no_mults[CFG::PE][CFG::NF] = {};
+    static const typename rom_uint<1>::type no_mults[CFG::PE][CFG::NF] = {};
     mvau<CFG>(in, out, weights, bias, no_mults);
 }
 

@@ -46,12 +46,12 @@ TOMATL_HLS(ARRAY_PARTITION variable = run complete)
         for (int cg = 0; cg < NG; cg++) {
             for (int k = 0; k < K; k++) {
 TOMATL_HLS(PIPELINE II = 1)
-                const ap_uint<PE * IN_BITS> x = in.read();
-                ap_uint<PE * CFG::OUT_BITS> y = 0;
+                ap_uint<IN_BITS> x[PE];
+                unpack<IN_BITS, PE>(in.read(), x);
+                ap_uint<CFG::OUT_BITS> y[PE];
                 for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
-                    const ap_int<IN_BITS + 1> v =
-                        code_value<IN_BITS, CFG::IN_SIGNED>(lane<IN_BITS>(x, p));
+                    const ap_int<IN_BITS + 1> v = code_value<IN_BITS, CFG::IN_SIGNED>(x[p]);
                     ap_int<SUM_BITS> next;
                     if (CFG::KIND == POOL_MAX) {
                         next = (k == 0 || v > run[p]) ? ap_int<SUM_BITS>(v) : run[p];
@@ -59,17 +59,15 @@ TOMATL_HLS(UNROLL)
                         next = (k == 0) ? ap_int<SUM_BITS>(v) : ap_int<SUM_BITS>(run[p] + v);
                     }
                     run[p] = next;
-                    ap_uint<CFG::OUT_BITS> code;
                     if (CFG::KIND == POOL_MAX) {
-                        code = next;
-                    } else {
-                        code = avg<SUM_BITS, CFG::AVG_LSHIFT, CFG::AVG_DIV, CFG::OUT_BITS,
+                        y[p] = next;
+                    } else if (k == K - 1) {
+                        y[p] = avg<SUM_BITS, CFG::AVG_LSHIFT, CFG::AVG_DIV, CFG::OUT_BITS,
                                    CFG::OUT_SIGNED>(next);
                     }
-                    set_lane<CFG::OUT_BITS>(y, p, code);
                 }
                 if (k == K - 1) {
-                    out.write(y);
+                    out.write(pack<CFG::OUT_BITS, PE>(y));
                 }
             }
         }

@@ -28,8 +28,8 @@ namespace tomatl {
 template <class CFG>
 void vvau(hls::stream<ap_uint<CFG::PE * CFG::IN_BITS> > &in,
           hls::stream<ap_uint<CFG::PE * CFG::OUT_BITS> > &out,
-          const ap_uint<CFG::W_BITS> weights[CFG::PE][CFG::CH / CFG::PE * CFG::K],
-          const ap_int<CFG::ACC_BITS> bias[CFG::PE][CFG::CH / CFG::PE]) {
+          const typename rom_uint<CFG::W_BITS>::type weights[CFG::PE][CFG::CH / CFG::PE * CFG::K],
+          const typename rom_int<CFG::ACC_BITS>::type bias[CFG::PE][CFG::CH / CFG::PE]) {
 TOMATL_HLS(INLINE off)
 TOMATL_HLS(ARRAY_PARTITION variable = weights complete dim = 1)
 TOMATL_HLS(ARRAY_PARTITION variable = bias complete dim = 1)
@@ -45,22 +45,32 @@ TOMATL_HLS(ARRAY_PARTITION variable = acc complete)
         for (int cg = 0; cg < NG; cg++) {
             for (int k = 0; k < K; k++) {
 TOMATL_HLS(PIPELINE II = 1)
-                const ap_uint<PE * CFG::IN_BITS> x = in.read();
-                ap_uint<PE * CFG::OUT_BITS> y = 0;
+                ap_uint<CFG::IN_BITS> x[PE];
+                unpack<CFG::IN_BITS, PE>(in.read(), x);
                 for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
+#if TOMATL_CSIM_FAST
                     const ap_int<ACC_BITS> prod =
-                        mul<CFG::ARITH, CFG::W_BITS, CFG::IN_BITS, CFG::IN_SIGNED, ACC_BITS>(
-                            lane<CFG::IN_BITS>(x, p), weights[p][cg * K + k]);
-                    const ap_int<ACC_BITS> base = (k == 0) ? bias[p][cg] : acc[p];
+                        input_value<CFG::IN_BITS, CFG::IN_SIGNED>(x[p].to_uint64()) *
+                        weight_value<CFG::ARITH, CFG::W_BITS>(weights[p][cg * K + k]);
+#else
+                    const ap_uint<CFG::W_BITS> w = weights[p][cg * K + k];
+                    const ap_int<ACC_BITS> prod =
+                        mul<CFG::ARITH, CFG::W_BITS, CFG::IN_BITS, CFG::IN_SIGNED, ACC_BITS>(x[p],
+                                                                                            w);
+#endif
+                    const ap_int<ACC_BITS> b = bias[p][cg];
+                    const ap_int<ACC_BITS> base = (k == 0) ? b : acc[p];
                     acc[p] = base + prod;
-                    set_lane<CFG::OUT_BITS>(
-                        y, p,
-                        requant<ACC_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT, CFG::RELU6_MAX,
-                                CFG::OUT_BITS, CFG::OUT_SIGNED>(acc[p]));
                 }
                 if (k == K - 1) {
-                    out.write(y);
+                    ap_uint<CFG::OUT_BITS> y[PE];
+                    for (int p = 0; p < PE; p++) {
+TOMATL_HLS(UNROLL)
+                        y[p] = requant<ACC_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT,
+                                       CFG::RELU6_MAX, CFG::OUT_BITS, CFG::OUT_SIGNED>(acc[p]);
+                    }
+                    out.write(pack<CFG::OUT_BITS, PE>(y));
                 }
             }
         }

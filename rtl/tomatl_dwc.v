@@ -120,6 +120,9 @@ module tomatl_dwc #(
                 integer i, j;
                 assign m_axis_tdata = buf_reg[OUT_ELEMS*EL_BITS-1:0];
                 always @* begin
+                    // loop indices are set on every path: no latch
+                    i = 0;
+                    j = 0;
                     buf_next = buf_reg;
                     base = count_reg;
                     if (pop) begin

@@ -313,6 +313,7 @@ module tomatl_uart_bridge #(
 
     integer k;
     always @* begin
+        k                 = 0;  // the loop index is set on every path: no latch
         p_state_next      = p_state_reg;
         p_cmd_next        = p_cmd_reg;
         p_tag_next        = p_tag_reg;
@@ -780,6 +781,7 @@ module tomatl_uart_bridge #(
     reg [7:0] small_byte;
     integer q;
     always @* begin
+        q          = 0;  // the loop index is set on every path: no latch
         small_byte = 8'd0;
         case (t_kind_reg)
             K_ERROR: begin

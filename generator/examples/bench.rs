@@ -1,6 +1,6 @@
-//! `make bench`: generator speed, golden-model and Verilator simulation
-//! throughput, and the arithmetic density of planned designs, measured in
-//! one run. Prints a table and writes BENCH.md.
+//! `make bench`: generator speed, golden-model, Verilator and HLS
+//! C-simulation throughput, and the arithmetic density of planned designs,
+//! measured in one run. Prints a table and writes BENCH.md.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -19,9 +19,28 @@ fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
 
+/// User and system CPU seconds of the finished child processes so far.
+fn children_cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) } != 0 {
+        return 0.0;
+    }
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 * 1e-6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
 fn main() {
-    let mut md =
-        String::from("# Benchmarks\n\nMeasured in one run of `make bench` on this machine.\n\n");
+    let load_avg = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "-".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut md = format!(
+        "# Benchmarks\n\nMeasured in one run of `make bench` on this machine ({cores} cores, \
+         load average {load_avg} at the start: wall-clock rates fall when others share the cores; \
+         frames per CPU-second do not).\n\n"
+    );
     let mut rows: Vec<(String, String)> = Vec::new();
 
     // generator: MobileNet-V1 224 from YAML to a written design
@@ -60,7 +79,7 @@ fn main() {
         let board = tomatl::plan::load_board("pynq-z2").expect("board");
         let plan = tomatl::plan::plan_for_board(&g, &board, None, None).expect("plan");
         let out = root().join("target/bench").join(&g.name);
-        let files = tomatl::emit::emit(&g, &plan).expect("emit");
+        let files = tomatl::emit::emit_with_hls(&g, &plan).expect("emit");
         tomatl::emit::write_design(&out, &files).expect("write");
         let info: tomatl::hw::Design = serde_json::from_str(
             &std::fs::read_to_string(out.join("design.json")).expect("design.json"),
@@ -146,6 +165,58 @@ fn main() {
             rows.push((
                 "resnet8 on pynq-z2 / published INT8 ResNet-8 (2,431 frames/s at 143 MHz)".into(),
                 format!("{:.2}x", fit.fps / 2431.0),
+            ));
+            // the HLS C++ of the same design in C simulation (g++)
+            let t = Instant::now();
+            tomatl::sim::hls::build(&out, &info).expect("C-simulation build");
+            rows.push((
+                "resnet8: HLS C-simulation build (g++ -O2)".into(),
+                format!("{:.1} s", secs(t)),
+            ));
+            // wall-clock frames/s, and frames per CPU-second of the
+            // simulation processes (what other work on the machine leaves
+            // unchanged)
+            let hls_fps = |jobs: usize| {
+                let cpu0 = children_cpu_seconds();
+                let r = tomatl::sim::verify_backend(
+                    &out,
+                    &tomatl::sim::VerifyOptions {
+                        frames: 96,
+                        jobs,
+                        ..Default::default()
+                    },
+                    tomatl::sim::Backend::Hls,
+                )
+                .expect("verify --backend hls");
+                assert!(r.pass, "{net} --backend hls --jobs {jobs}: {}", r.line());
+                let cpu = children_cpu_seconds() - cpu0;
+                (
+                    r.frames_per_second.unwrap_or(0.0),
+                    r.frames as f64 / cpu.max(1e-9),
+                )
+            };
+            let (one, one_cpu) = hls_fps(1);
+            let (two, _) = hls_fps(2);
+            rows.push((
+                "resnet8: HLS C-sim frames per CPU-second of the simulation (1 process)".into(),
+                format!("{one_cpu:.1}"),
+            ));
+            rows.push((
+                "resnet8: verify --backend hls --jobs 1, 96 frames: frames/s".into(),
+                format!("{one:.1}"),
+            ));
+            rows.push((
+                "resnet8: verify --backend hls --jobs 2, 96 frames: frames/s".into(),
+                format!("{two:.1}"),
+            ));
+            rows.push((
+                "resnet8: HLS C-sim --jobs 2 / hls4ml 1.3 C-sim of the same shape (5.4 frames/s)"
+                    .into(),
+                format!("{:.1}x", two / 5.4),
+            ));
+            rows.push((
+                "resnet8: HLS C-sim per CPU-second / hls4ml 1.3 C-sim (5.4 frames/s)".into(),
+                format!("{:.1}x", one_cpu / 5.4),
             ));
         }
     }

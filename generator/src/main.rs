@@ -34,6 +34,14 @@ enum FoldArg {
     Auto,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum BackendArg {
+    /// the Verilog in Verilator, with valid/ready stalls, cycle-accurate
+    Rtl,
+    /// the HLS C++ (a design generated with --hls) in a C simulation compiled with g++
+    Hls,
+}
+
 #[derive(clap::Args, Clone)]
 struct BoardArgs {
     /// board name (pynq-z2, zcu104, kv260, ultra96v2, alveo-u250, de10-nano, ulx3s-85f, icebreaker) or a board .yaml
@@ -90,7 +98,7 @@ impl BoardArgs {
 enum Cmd {
     /// Check a network description and print each layer's shape, MACs and types
     Check { net: PathBuf },
-    /// Generate the accelerator: RTL, simulation harness, design.json, report.md
+    /// Generate the accelerator: RTL, simulation harness, design.json, report.md (and HLS C++ with --hls)
     Generate {
         net: PathBuf,
         #[arg(short, long)]
@@ -102,6 +110,9 @@ enum Cmd {
         target_cycles: Option<u64>,
         #[command(flatten)]
         board: BoardArgs,
+        /// also write the HLS C++ (OUT/hls/): the top for Vitis HLS, its kernel library, C-simulation testbench and run_hls.tcl
+        #[arg(long)]
+        hls: bool,
     },
     /// Plan the network for a board: every layer's parallelism, resources, frames/s
     Plan {
@@ -117,7 +128,7 @@ enum Cmd {
         #[arg(long)]
         output: PathBuf,
     },
-    /// Build a generated design with Verilator and compare it with the golden model
+    /// Build a generated design with Verilator (or its HLS C++ with g++) and compare it with the golden model
     Verify {
         out: PathBuf,
         #[arg(long, default_value_t = 16)]
@@ -139,6 +150,9 @@ enum Cmd {
         /// print the result as one JSON object
         #[arg(long)]
         json: bool,
+        /// what to simulate: the RTL in Verilator, or the HLS C++ in C simulation
+        #[arg(long, value_enum, default_value = "rtl")]
+        backend: BackendArg,
     },
     /// Import a trained model (float ONNX, or QONNX from Brevitas) as a network description and weights
     Import {
@@ -302,6 +316,7 @@ fn run(cmd: Cmd) -> Result<u8> {
             fold,
             target_cycles,
             board,
+            hls,
         } => {
             check_flag(
                 target_cycles != Some(0),
@@ -321,7 +336,22 @@ fn run(cmd: Cmd) -> Result<u8> {
                 Some(p) => p,
                 None => plan::plan(&graph, fold)?,
             };
-            let files = emit::emit(&graph, &hw)?;
+            if let (true, Some(fit)) = (hls, &hw.board) {
+                check_flag(
+                    emit::hls::part_and_clock_of(fit).is_ok(),
+                    "--hls",
+                    &format!(
+                        "board `{}` ({}) is not a Xilinx device: Vitis HLS cannot target it",
+                        fit.board, fit.part
+                    ),
+                    "a Xilinx board (pynq-z2, zcu104, kv260, ultra96v2, alveo-u250) or no --board",
+                )?;
+            }
+            let files = if hls {
+                emit::emit_with_hls(&graph, &hw)?
+            } else {
+                emit::emit(&graph, &hw)?
+            };
             emit::write_design_to(&target, &files)?;
             println!(
                 "wrote {}: top `{}`, {} MACs/frame, {} parameters, {} engine(s), {} multipliers, interval {} cycles/frame, {} files",
@@ -364,7 +394,18 @@ fn run(cmd: Cmd) -> Result<u8> {
             input,
             jobs,
             json,
+            backend,
         } => {
+            let backend = match backend {
+                BackendArg::Rtl => sim::Backend::Rtl,
+                BackendArg::Hls => sim::Backend::Hls,
+            };
+            check_flag(
+                backend == sim::Backend::Rtl || (stall == 0.0 && burst == 1.0),
+                "--stall",
+                "the C simulation (--backend hls) has no clock to stall",
+                "--stall and --burst with --backend rtl only",
+            )?;
             check_flag(
                 jobs != Some(0),
                 "--jobs",
@@ -410,13 +451,13 @@ fn run(cmd: Cmd) -> Result<u8> {
                 inputs,
                 jobs,
             };
-            let report = sim::verify(&out, &opts)?;
+            let report = sim::verify_backend(&out, &opts, backend)?;
             if json {
                 println!("{}", to_json(&report)?);
             } else {
                 println!("{}", report.line());
                 if !report.pass && report.mismatches > 0 {
-                    match sim::verify::smallest_failing_layer(&out, &opts)? {
+                    match sim::verify::smallest_failing_layer_of(&out, &opts, backend)? {
                         Some(layer) => println!("smallest failing layer: {layer}"),
                         None => println!(
                             "every cut of the network passes when generated afresh: the files in {} differ from what `tomatl generate` writes",

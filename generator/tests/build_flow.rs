@@ -101,13 +101,11 @@ fn check(board: &str, bitstream: &str) {
 }
 
 #[test]
-#[ignore = "the board top needs rtl/tomatl_uart_bridge.v"]
 fn ice40_bitstream_of_a_small_network() {
     check("icebreaker", "icebreaker.bin");
 }
 
 #[test]
-#[ignore = "the board top needs rtl/tomatl_uart_bridge.v"]
 fn ecp5_bitstream_of_a_small_network() {
     check("ulx3s-85f", "ulx3s-85f.bit");
 }

@@ -30,6 +30,13 @@ use tomatl::ir::{Activation, TensorType};
 
 const CXX_FLAGS: &[&str] = &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O0"];
 
+/// The benches run the arithmetic Vitis HLS synthesises (ap_int products
+/// and sums); the benches of the kernels with a second C-simulation form of
+/// their sums or buffers (built-in integers, tomatl_common.h) run that one too, and
+/// both must print the same.
+const AP_ARITH: &str = "-DTOMATL_CSIM_AP_ARITH";
+const FAST_BENCHES: &[&str] = &["tb_hls_mvau", "tb_hls_vvau", "tb_hls_dwc"];
+
 /// The folder with ap_int.h: `TOMATL_AP_TYPES` or `target/ap_types`,
 /// fetched once when missing.
 fn ap_types() -> &'static PathBuf {
@@ -73,8 +80,8 @@ fn sources(bench: &str) -> Vec<PathBuf> {
 }
 
 /// Compiles `testbenches/hls/{bench}.cpp` with `cases` as tomatl_cases.h
-/// (cached); returns the executable.
-fn build(bench: &str, cases: &str) -> PathBuf {
+/// and the extra `flags` (cached); returns the executable.
+fn build(bench: &str, cases: &str, flags: &[&str]) -> PathBuf {
     let ap = ap_types();
     let srcs = sources(bench);
     let mut h = Sha256::new();
@@ -85,6 +92,7 @@ fn build(bench: &str, cases: &str) -> PathBuf {
     h.update(std::fs::read(ap.join("ap_int.h")).unwrap_or_default());
     h.update(cases.as_bytes());
     h.update(CXX_FLAGS.join(" ").as_bytes());
+    h.update(flags.join(" ").as_bytes());
     let key: String = h.finalize()[..8]
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -103,6 +111,7 @@ fn build(bench: &str, cases: &str) -> PathBuf {
     let root = repo_root();
     let out = Command::new("g++")
         .args(CXX_FLAGS)
+        .args(flags)
         .arg("-I")
         .arg(&dir)
         .arg("-I")
@@ -140,7 +149,7 @@ struct Output {
     left: BTreeMap<usize, usize>,
 }
 
-fn run(exe: &Path, input: &str) -> Output {
+fn run_text(exe: &Path, input: &str) -> String {
     let mut child = Command::new(exe)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -161,7 +170,10 @@ fn run(exe: &Path, input: &str) -> Output {
         exe.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+fn parse(text: &str) -> Output {
     let mut o = Output::default();
     let mut toks = text.split_whitespace();
     while let Some(t) = toks.next() {
@@ -240,8 +252,16 @@ impl Cases {
         )
     }
     fn build_and_run(&self, bench: &str) -> Output {
-        let exe = build(bench, &self.header());
-        run(&exe, &self.input)
+        let exe = build(bench, &self.header(), &[AP_ARITH]);
+        let text = run_text(&exe, &self.input);
+        if FAST_BENCHES.contains(&bench) {
+            let fast = build(bench, &self.header(), &[]);
+            assert!(
+                run_text(&fast, &self.input) == text,
+                "{bench}: the built-in-integer sums differ from the ap_int sums"
+            );
+        }
+        parse(&text)
     }
 }
 
@@ -1509,7 +1529,7 @@ fn add_fork_dwc_and_stream_match_reference() {
 
     // hls::stream of hls/sim: FIFO semantics, and a read of an empty
     // stream aborts with the stream's name.
-    let exe = build("tb_hls_stream", "");
+    let exe = build("tb_hls_stream", "", &[AP_ARITH]);
     let ok = Command::new(&exe)
         .arg("fifo")
         .output()

@@ -139,6 +139,7 @@ fn report(pass: bool, interval: f64) -> VerifyReport {
         } else {
             vec!["TLAST <wrong> & late".into()]
         },
+        backend: tomatl::sim::Backend::Rtl,
     }
 }
 

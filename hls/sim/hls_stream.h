@@ -10,6 +10,10 @@
 // aborts. The optional DEPTH is the FIFO depth the hardware gets; the C
 // simulation does not bound the queue by it but records the largest
 // occupancy seen (max_size()) so a bench can compare the two.
+//
+// A stream destroyed with beats unread (in a top's dataflow region: a
+// producer that wrote more than its consumer read) adds them to
+// hls::sim::leftover_beats() and says so on stderr (the first ten times).
 #ifndef TOMATL_SIM_HLS_STREAM_H
 #define TOMATL_SIM_HLS_STREAM_H
 
@@ -21,11 +25,32 @@
 
 namespace hls {
 
+namespace sim {
+// Beats left unread in streams destroyed so far.
+inline std::size_t &leftover_beats() {
+    static std::size_t n = 0;
+    return n;
+}
+inline int &leftover_reports() {
+    static int n = 0;
+    return n;
+}
+} // namespace sim
+
 template <typename T, int DEPTH = 0>
 class stream {
   public:
     stream() : name_("unnamed") {}
     explicit stream(const char *name) : name_(name ? name : "unnamed") {}
+    ~stream() {
+        if (!q_.empty()) {
+            sim::leftover_beats() += q_.size();
+            if (sim::leftover_reports()++ < 10) {
+                std::fprintf(stderr, "hls::stream '%s': destroyed with %zu beat(s) unread\n",
+                             name_.c_str(), q_.size());
+            }
+        }
+    }
     stream(const stream &) = delete;
     stream &operator=(const stream &) = delete;
 

@@ -1,6 +1,6 @@
 // C-simulation bench of tomatl::mvau (dense layers) and of tomatl::swu
 // feeding tomatl::mvau (convolutions); cases from generator/tests/hls_units.rs.
-// Dense case input: the ROMs (PE*NF*SF weight words, PE by PE; PE*NF bias
+// Dense case input: the ROMs (PE*NF*SF weight words of SIMD codes, PE by PE; PE*NF bias
 // words; PE*NF multiplier words), FRAMES, then FRAMES*REPS*SF input words.
 // Conv case (CFG::swu, CFG::mvau): the same ROMs, FRAMES, then the frames'
 // pixels (IN_H*IN_W*CH/SIMD words each). Output: the output words.
@@ -19,19 +19,23 @@ struct kind_conv {};
 template <class M>
 struct mvau_roms {
     static const int MB = tomatl::mult_port_bits(M::MULT_BITS);
-    ap_uint<M::SIMD * M::W_BITS> w[M::PE][M::NF * M::SF];
-    ap_int<M::ACC_BITS> b[M::PE][M::NF];
-    ap_uint<MB> m[M::PE][M::NF];
+    typename tomatl::rom_uint<M::W_BITS>::type w[M::PE][M::NF * M::SF][M::SIMD];
+    typename tomatl::rom_int<M::ACC_BITS>::type b[M::PE][M::NF];
+    typename tomatl::rom_uint<MB>::type m[M::PE][M::NF];
     void read(std::istream &is) {
         for (int p = 0; p < M::PE; p++)
-            for (int i = 0; i < M::NF * M::SF; i++)
-                w[p][i] = bench::word<M::SIMD * M::W_BITS>(is);
+            for (int i = 0; i < M::NF * M::SF; i++) {
+                ap_uint<M::W_BITS> lanes[M::SIMD];
+                tomatl::unpack<M::W_BITS, M::SIMD>(bench::word<M::SIMD * M::W_BITS>(is), lanes);
+                for (int s = 0; s < M::SIMD; s++)
+                    w[p][i][s] = lanes[s].to_uint64();
+            }
         for (int p = 0; p < M::PE; p++)
             for (int i = 0; i < M::NF; i++)
-                b[p][i] = bench::word<M::ACC_BITS>(is);
+                b[p][i] = ap_int<M::ACC_BITS>(bench::word<M::ACC_BITS>(is)).to_int64();
         for (int p = 0; p < M::PE; p++)
             for (int i = 0; i < M::NF; i++)
-                m[p][i] = bench::word<MB>(is);
+                m[p][i] = bench::word<MB>(is).to_uint64();
     }
 };
 

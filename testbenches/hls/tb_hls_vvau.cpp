@@ -10,14 +10,14 @@
 template <class CFG>
 void run(int id, std::istream &is, std::ostream &os) {
     const int NG = CFG::CH / CFG::PE;
-    static ap_uint<CFG::W_BITS> w[CFG::PE][NG * CFG::K];
-    static ap_int<CFG::ACC_BITS> b[CFG::PE][NG];
+    static typename tomatl::rom_uint<CFG::W_BITS>::type w[CFG::PE][NG * CFG::K];
+    static typename tomatl::rom_int<CFG::ACC_BITS>::type b[CFG::PE][NG];
     for (int p = 0; p < CFG::PE; p++)
         for (int i = 0; i < NG * CFG::K; i++)
-            w[p][i] = bench::word<CFG::W_BITS>(is);
+            w[p][i] = bench::word<CFG::W_BITS>(is).to_uint64();
     for (int p = 0; p < CFG::PE; p++)
         for (int i = 0; i < NG; i++)
-            b[p][i] = bench::word<CFG::ACC_BITS>(is);
+            b[p][i] = ap_int<CFG::ACC_BITS>(bench::word<CFG::ACC_BITS>(is)).to_int64();
     const long long frames = bench::number(is);
     hls::stream<ap_uint<CFG::PE * CFG::IN_BITS> > in("vvau.in");
     hls::stream<ap_uint<CFG::PE * CFG::OUT_BITS> > out("vvau.out");

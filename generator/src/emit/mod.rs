@@ -4,6 +4,7 @@
 //! moves it into place only when complete.
 
 pub mod board;
+pub mod hls;
 mod plan_table;
 mod report;
 mod report_html;
@@ -40,6 +41,17 @@ impl Artifact {
 pub fn emit(graph: &Graph, plan: &HwPlan) -> Result<Vec<Artifact>> {
     let design = crate::hw::lower(graph, plan)?;
     emit_design(graph, &design)
+}
+
+/// Every file of a design with its HLS C++ (`hls/`, [`hls::emit`]) too.
+pub fn emit_with_hls(graph: &Graph, plan: &HwPlan) -> Result<Vec<Artifact>> {
+    let design = crate::hw::lower(graph, plan)?;
+    let mut files = emit_design(graph, &design)?;
+    let inputs = crate::golden::random_inputs(graph, hls::TB_FRAMES, hls::TB_SEED);
+    let expected = crate::golden::run(graph, inputs.view());
+    files.extend(hls::emit(&design, &inputs, &expected)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
 }
 
 /// Every file of a design lowered beforehand: the backends read the

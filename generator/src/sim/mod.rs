@@ -1,10 +1,12 @@
-//! The sim stage: build a generated design with Verilator, stream frames
-//! through it with random stalls, and compare with the golden model.
+//! The sim stage: build a generated design with Verilator (or its HLS C++
+//! with g++, `hls`), stream frames through it (with random stalls in
+//! Verilator), and compare with the golden model.
 
+pub mod hls;
 pub mod verify;
 pub mod verilator;
 pub mod yosys;
 
 use crate::progress;
 
-pub use verify::{verify, VerifyOptions, VerifyReport};
+pub use verify::{verify, verify_backend, Backend, VerifyOptions, VerifyReport};

@@ -46,6 +46,25 @@ impl Default for VerifyOptions {
     }
 }
 
+/// What `verify` simulates: the RTL in Verilator, or the HLS C++ in a C
+/// simulation compiled with g++ (`tomatl generate --hls`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    #[default]
+    Rtl,
+    Hls,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Rtl => "rtl",
+            Backend::Hls => "hls",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Mismatch {
     pub frame: usize,
@@ -80,6 +99,10 @@ pub struct VerifyReport {
     pub frames_per_second: Option<f64>,
     /// Anything else that went wrong (TLAST, status registers, timeout).
     pub problems: Vec<String>,
+    /// What was simulated. The C simulation (`hls`) has no clock: it
+    /// measures no latency and no interval, and runs without stalls.
+    #[serde(default)]
+    pub backend: Backend,
 }
 
 fn one() -> usize {
@@ -101,13 +124,13 @@ impl VerifyReport {
             .interval_cycles
             .map(|i| format!("{i:.2}"))
             .unwrap_or_else(|| "-".into());
+        let latency = match self.backend {
+            Backend::Rtl => self.latency_cycles.to_string(),
+            Backend::Hls => "-".into(),
+        };
         let head = format!(
             "frames={} mismatches={} latency={} interval={} planned={}",
-            self.frames,
-            self.mismatches,
-            self.latency_cycles,
-            interval,
-            self.planned_interval_cycles
+            self.frames, self.mismatches, latency, interval, self.planned_interval_cycles
         );
         if self.pass {
             format!("PASS {head}")
@@ -154,7 +177,11 @@ pub fn read_design(out: &Path) -> Result<(DesignInfo, Graph)> {
     // two JSON files kept for parsing
     let (mut design, mut net) = (None, None);
     for (rel, hash) in &manifest.files {
-        if !(rel == "design.json" || rel == "net.json" || rel.starts_with("sim/")) {
+        if !(rel == "design.json"
+            || rel == "net.json"
+            || rel.starts_with("sim/")
+            || crate::emit::hls::is_harness(rel))
+        {
             continue;
         }
         let p = out.join(rel);
@@ -251,10 +278,14 @@ struct Shard {
     frames: usize,
     seed: u64,
     dir: PathBuf,
+    backend: Backend,
 }
 
 /// What one shard's simulation reported.
 struct ShardResult {
+    /// Frames that came out.
+    received: usize,
+    /// Their first-input and last-output cycles (RTL only).
     stamps: Vec<(u64, u64)>,
     mismatches: usize,
     first: Option<Mismatch>,
@@ -267,9 +298,19 @@ fn shard_count(frames: usize, jobs: usize) -> usize {
     jobs.clamp(1, (frames / 8).max(1))
 }
 
-/// Verify the design in `out` against its golden model.
+/// Verify the RTL of the design in `out` against its golden model.
 pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
+    verify_backend(out, opts, Backend::Rtl)
+}
+
+/// Verify the design in `out` against its golden model, in Verilator
+/// (`Backend::Rtl`) or in the C simulation of its HLS C++ (`Backend::Hls`,
+/// a design generated with `--hls`; stalls do not apply).
+pub fn verify_backend(out: &Path, opts: &VerifyOptions, backend: Backend) -> Result<VerifyReport> {
     let (info, graph) = read_design(out)?;
+    if backend == Backend::Hls {
+        super::hls::require_hls(out, &info)?;
+    }
     let per_frame = (graph.input_len() + graph.output_len()) as u64;
     let requested = opts.inputs.as_ref().map_or(opts.frames, |x| x.nrows());
     let flag = if opts.inputs.is_some() {
@@ -301,7 +342,10 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
     };
     let frames = inputs.nrows();
     let expected = crate::golden::run(&graph, inputs.view());
-    let exe = build_model(out, &info)?;
+    let exe = match backend {
+        Backend::Rtl => build_model(out, &info)?,
+        Backend::Hls => super::hls::build(out, &info)?,
+    };
     let cycle_per_frame =
         info.interval_cycles + (info.input.beats_per_frame + info.output.beats_per_frame) as u64;
     let slow = 1.0 / (1.0 - opts.stall.clamp(0.0, 0.95));
@@ -316,6 +360,7 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
             // shard 0 runs exactly what a single process would
             seed: opts.seed.wrapping_add(k as u64),
             dir: run_dir(out, k)?,
+            backend,
         });
     }
     let bar = Progress::new("simulation frames", Some(frames as u64));
@@ -397,15 +442,22 @@ fn simulate(
     }
     std::fs::write(&in_path, text)
         .map_err(|e| crate::output::write_err(&in_path, "cannot write", e))?;
-    let mut child = Command::new(exe)
-        .arg(&in_path)
-        .arg(&out_path)
-        .arg(sh.seed.to_string())
-        .arg(opts.stall.to_string())
-        .arg(max_cycles.to_string())
-        .arg(opts.burst.to_string())
+    let mut cmd = Command::new(exe);
+    cmd.arg(&in_path).arg(&out_path);
+    match sh.backend {
+        Backend::Rtl => {
+            cmd.arg(sh.seed.to_string())
+                .arg(opts.stall.to_string())
+                .arg(max_cycles.to_string())
+                .arg(opts.burst.to_string())
+                .current_dir(out.join("rtl"));
+        }
+        Backend::Hls => {
+            cmd.current_dir(out.join(crate::emit::hls::DIR));
+        }
+    }
+    let mut child = cmd
         .env("TOMATL_HARNESS_PROGRESS", "1")
-        .current_dir(out.join("rtl"))
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| Error::io(format!("running {}", exe.display()), e))?;
@@ -438,15 +490,20 @@ fn simulate(
         .map_err(|e| Error::io(format!("reading {}", out_path.display()), e))
 }
 
-/// Record a run next to the design: `verify.json`, and `report.html`
-/// refreshed to show the measured interval and verdict (each renamed into
-/// place whole, so concurrent verifies never leave half a file).
+/// Record a run next to the design: `verify.json`, and, after an RTL run,
+/// `report.html` refreshed to show the measured interval and verdict (the
+/// page shows the hardware's cycles, which a C simulation does not
+/// measure). Each file is renamed into place whole, so concurrent verifies
+/// never leave half a file.
 fn write_measured(out: &Path, info: &DesignInfo, report: &VerifyReport) -> Result<()> {
     let json = serde_json::to_string_pretty(report)
         .map_err(|e| Error::Internal(format!("serializing verify.json: {e}")))?
         + "\n";
-    let page = crate::emit::report_html(info, Some(report))?;
-    for (name, text) in [("verify.json", json), ("report.html", page)] {
+    let mut files = vec![("verify.json", json)];
+    if report.backend == Backend::Rtl {
+        files.push(("report.html", crate::emit::report_html(info, Some(report))?));
+    }
+    for (name, text) in files {
         let p = out.join(name);
         crate::output::write_file(&p, &p, text.as_bytes())?;
     }
@@ -459,6 +516,7 @@ fn compare_shard(
     text: &str,
     sh: &Shard,
 ) -> Result<ShardResult> {
+    let backend = sh.backend;
     let bad = |what: &str| Error::Internal(format!("unreadable simulation output: {what}"));
     let mut lines = text.lines();
     let mut stamps = Vec::new();
@@ -466,15 +524,21 @@ fn compare_shard(
     let mut first = None;
     let mut problems = Vec::new();
     let mut status: Vec<u64> = Vec::new();
-    let mut end: Vec<i64> = Vec::new();
+    // `end key value ...`
+    let mut end: Option<std::collections::BTreeMap<String, i64>> = None;
+    let mut received = 0usize;
     while let Some(line) = lines.next() {
         let w: Vec<&str> = line.split_whitespace().collect();
         match w.first().copied() {
-            Some("frame") if w.len() == 6 => {
+            // `frame F first_in T0 last_out T1` (RTL) or `frame F` (C simulation)
+            Some("frame") if w.len() == 6 || w.len() == 2 => {
                 let f: usize = w[1].parse().map_err(|_| bad(line))?;
-                let t0: u64 = w[3].parse().map_err(|_| bad(line))?;
-                let t1: u64 = w[5].parse().map_err(|_| bad(line))?;
-                stamps.push((t0, t1));
+                if w.len() == 6 {
+                    let t0: u64 = w[3].parse().map_err(|_| bad(line))?;
+                    let t1: u64 = w[5].parse().map_err(|_| bad(line))?;
+                    stamps.push((t0, t1));
+                }
+                received += 1;
                 let codes = lines.next().ok_or_else(|| bad("missing codes"))?;
                 let f = sh.first + f;
                 for (e, c) in codes.split_whitespace().enumerate() {
@@ -501,32 +565,59 @@ fn compare_shard(
                     .filter_map(|v| v.parse().ok())
                     .collect();
             }
-            Some("end") => {
-                end = w
-                    .iter()
-                    .skip(2)
-                    .step_by(2)
-                    .filter_map(|v| v.parse().ok())
-                    .collect();
+            Some("end") if w.len() % 2 == 1 => {
+                let mut m = std::collections::BTreeMap::new();
+                for kv in w[1..].chunks(2) {
+                    m.insert(kv[0].to_string(), kv[1].parse().map_err(|_| bad(line))?);
+                }
+                end = Some(m);
             }
             _ => return Err(bad(line)),
         }
     }
-    let received = stamps.len();
     let frames = sh.frames;
+    let end = end.ok_or_else(|| bad("missing end line"))?;
+    let value = |k: &str| {
+        end.get(k)
+            .copied()
+            .ok_or_else(|| bad(&format!("end line without {k}")))
+    };
     if received < frames {
+        problems.push(match backend {
+            Backend::Rtl => format!(
+                "only {received} of {frames} frames came out before the cycle limit (deadlock?)"
+            ),
+            Backend::Hls => format!(
+                "only {received} of {frames} frames came out: the top wrote {} output beat(s) short",
+                value("missing_beats")?
+            ),
+        });
+    }
+    let tlast_errors = value("tlast_errors")?;
+    if tlast_errors > 0 {
         problems.push(format!(
-            "only {received} of {frames} frames came out before the cycle limit (deadlock?)"
+            "TLAST wrong on {tlast_errors} beat(s), first at output beat {}",
+            value("first_tlast_error")?
         ));
     }
-    if let [_, _, _, tlast_errors, first_err] = end[..] {
-        if tlast_errors > 0 {
-            problems.push(format!(
-                "TLAST wrong on {tlast_errors} beat(s), first at output beat {first_err}"
-            ));
+    if backend == Backend::Hls {
+        for (k, what) in [
+            ("extra_beats", "output beat(s) beyond the frames"),
+            ("unread_beats", "input beat(s) the top did not read"),
+            ("leftover_beats", "beat(s) left unread in the top's streams"),
+        ] {
+            let n = value(k)?;
+            if n > 0 {
+                problems.push(format!("{n} {what}"));
+            }
         }
-    } else {
-        return Err(bad("missing end line"));
+        return Ok(ShardResult {
+            received,
+            stamps,
+            mismatches,
+            first,
+            problems,
+        });
     }
     if let [id, hash, fin, fout] = status[..] {
         let want_id = crate::hw::ID_WORD as u64;
@@ -548,6 +639,7 @@ fn compare_shard(
         return Err(bad("missing status line"));
     }
     Ok(ShardResult {
+        received,
         stamps,
         mismatches,
         first,
@@ -570,6 +662,7 @@ fn combine(
     frames: usize,
     seconds: f64,
 ) -> VerifyReport {
+    let backend = shards.first().map_or(Backend::Rtl, |s| s.backend);
     let mut problems = Vec::new();
     let mut mismatches = 0;
     let mut first: Option<Mismatch> = None;
@@ -586,7 +679,7 @@ fn combine(
                 p.clone()
             });
         }
-        received += r.stamps.len();
+        received += r.received;
         if let (Some(a), Some(b)) = (r.stamps.first(), r.stamps.last()) {
             span += b.1 - a.1;
             gaps += r.stamps.len() - 1;
@@ -613,11 +706,15 @@ fn combine(
         macs_per_frame: macs,
         multipliers: info.multipliers,
         efficiency,
-        stall: opts.stall,
+        stall: match backend {
+            Backend::Rtl => opts.stall,
+            Backend::Hls => 0.0,
+        },
         seed: opts.seed,
         jobs: shards.len(),
         frames_per_second: (seconds > 0.0).then(|| frames as f64 / seconds),
         problems,
+        backend,
     };
     if report.interval_over_plan() {
         report.problems.push(format!(
@@ -638,11 +735,15 @@ fn probe_prefix(
     k: usize,
     fold: crate::plan::Fold,
     opts: &VerifyOptions,
+    backend: Backend,
     frames: usize,
 ) -> Result<VerifyReport> {
     let cut = graph.prefix(k);
     let plan = crate::plan::plan(&cut, fold)?;
-    let files = crate::emit::emit(&cut, &plan)?;
+    let files = match backend {
+        Backend::Rtl => crate::emit::emit(&cut, &plan)?,
+        Backend::Hls => crate::emit::emit_with_hls(&cut, &plan)?,
+    };
     let dir = out.join("sim").join("bisect").join(format!("upto_{k}"));
     crate::emit::write_design(&dir, &files)?;
     let mut o = opts.clone();
@@ -652,7 +753,7 @@ fn probe_prefix(
         x.slice(ndarray::s![..o.frames.min(x.nrows()), ..])
             .to_owned()
     });
-    verify(&dir, &o)
+    verify_backend(&dir, &o, backend)
 }
 
 /// The first layer `k` for which `fails(k)` holds, by bisection over the
@@ -679,9 +780,19 @@ fn first_failing(
 /// probe is a design of its own under `OUT/sim/bisect`). `None` when every
 /// cut passes.
 pub fn smallest_failing_layer(out: &Path, opts: &VerifyOptions) -> Result<Option<String>> {
+    smallest_failing_layer_of(out, opts, Backend::Rtl)
+}
+
+/// [`smallest_failing_layer`] of a backend: the cuts are generated for it
+/// and simulated in it.
+pub fn smallest_failing_layer_of(
+    out: &Path,
+    opts: &VerifyOptions,
+    backend: Backend,
+) -> Result<Option<String>> {
     let (_, graph) = read_design(out)?;
     first_failing(&graph, |k| {
-        Ok(probe_prefix(out, &graph, k, crate::plan::Fold::Min, opts, 2)?.mismatches > 0)
+        Ok(probe_prefix(out, &graph, k, crate::plan::Fold::Min, opts, backend, 2)?.mismatches > 0)
     })
 }
 
@@ -697,6 +808,6 @@ pub fn slowest_stage(out: &Path, opts: &VerifyOptions) -> Result<Option<String>>
     let mut o = opts.clone();
     o.stall = 0.0;
     first_failing(&graph, |k| {
-        Ok(probe_prefix(out, &graph, k, fold, &o, 8)?.interval_over_plan())
+        Ok(probe_prefix(out, &graph, k, fold, &o, Backend::Rtl, 8)?.interval_over_plan())
     })
 }

@@ -1,0 +1,165 @@
+// tomatl_fifo: AXI4-Stream FIFO holding DEPTH beats.
+//
+// Both handshake outputs (s_axis_tready, m_axis_tvalid) and the output data
+// come straight from registers, so the FIFO cuts every combinational path
+// between its two sides. A push and a pop can happen in the same cycle: with
+// DEPTH >= 2 it moves one beat per cycle indefinitely. With DEPTH == 1 it is
+// a single register whose ready is registered too, so it alternates between
+// accepting and emitting (half rate); use DEPTH >= 2 for full rate.
+//
+// Structure: an output register (the head of the queue) in front of a
+// DEPTH-1 entry memory with a synchronous read port (block-RAM or LUT-RAM
+// style). A beat entering an empty queue goes straight to the output
+// register; otherwise it is written to the memory and moves to the output
+// register when the register frees up.
+`default_nettype none
+
+module tomatl_fifo #(
+    parameter WIDTH = 8,  // bits per beat (>= 1)
+    parameter DEPTH = 2   // beats held (>= 1, any integer)
+) (
+    input  wire             clk,
+    input  wire             rst,
+    input  wire [WIDTH-1:0] s_axis_tdata,
+    input  wire             s_axis_tvalid,
+    output wire             s_axis_tready,
+    output wire [WIDTH-1:0] m_axis_tdata,
+    output wire             m_axis_tvalid,
+    input  wire             m_axis_tready
+);
+
+    // Entries in the memory behind the output register.
+    localparam MEM_DEPTH = DEPTH - 1;
+    // Width of the memory pointers.
+    localparam PTR_BITS = (MEM_DEPTH > 1) ? $clog2(MEM_DEPTH) : 1;
+    // Width of the occupancy counter (counts 0..DEPTH).
+    localparam CNT_BITS = $clog2(DEPTH + 1);
+
+    generate
+        if (WIDTH < 1) begin : g_illegal_width
+            tomatl_illegal_parameter_WIDTH u_illegal ();
+        end
+        if (DEPTH < 1) begin : g_illegal_depth
+            tomatl_illegal_parameter_DEPTH u_illegal ();
+        end
+    endgenerate
+
+    reg  [CNT_BITS-1:0] count_reg;  // beats held (memory + output register)
+    reg                 s_ready_reg;
+    reg                 out_valid_reg;
+    reg  [   WIDTH-1:0] out_data_reg;
+
+    wire                push = s_axis_tvalid && s_ready_reg;
+    wire                pop = out_valid_reg && m_axis_tready;
+
+    assign s_axis_tready = s_ready_reg;
+    assign m_axis_tvalid = out_valid_reg;
+    assign m_axis_tdata  = out_data_reg;
+
+    // Occupancy after this cycle's push and pop.
+    reg [CNT_BITS-1:0] count_next;
+    always @* begin
+        count_next = count_reg;
+        if (push && !pop) begin
+            count_next = count_reg + 1'b1;
+        end else if (pop && !push) begin
+            count_next = count_reg - 1'b1;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            count_reg   <= {CNT_BITS{1'b0}};
+            s_ready_reg <= 1'b0;
+        end else begin
+            count_reg   <= count_next;
+            s_ready_reg <= (count_next != DEPTH[CNT_BITS-1:0]);
+        end
+    end
+
+    generate
+        if (DEPTH == 1) begin : g_single
+            // A single register: the output register is the whole queue.
+            always @(posedge clk) begin
+                if (rst) begin
+                    out_valid_reg <= 1'b0;
+                end else if (push) begin
+                    out_valid_reg <= 1'b1;
+                end else if (pop) begin
+                    out_valid_reg <= 1'b0;
+                end
+            end
+            always @(posedge clk) begin
+                if (push) begin
+                    out_data_reg <= s_axis_tdata;
+                end
+            end
+        end else begin : g_mem
+            reg [WIDTH-1:0] mem[0:MEM_DEPTH-1];
+            reg [PTR_BITS-1:0] wr_ptr_reg;
+            reg [PTR_BITS-1:0] rd_ptr_reg;
+            // Entries in the memory (0..MEM_DEPTH).
+            reg [CNT_BITS-1:0] mem_count_reg;
+
+            // The output register is free this cycle if empty or being popped.
+            wire out_free = !out_valid_reg || pop;
+            // A new beat bypasses the memory when the memory is empty and
+            // the output register is free.
+            wire bypass = push && out_free && (mem_count_reg == {CNT_BITS{1'b0}});
+            wire mem_wr = push && !bypass;
+            // Refill the output register from the memory.
+            wire mem_rd = out_free && (mem_count_reg != {CNT_BITS{1'b0}});
+
+            always @(posedge clk) begin
+                if (mem_wr) begin
+                    mem[wr_ptr_reg] <= s_axis_tdata;
+                end
+            end
+
+            always @(posedge clk) begin
+                if (mem_rd) begin
+                    out_data_reg <= mem[rd_ptr_reg];
+                end else if (bypass) begin
+                    out_data_reg <= s_axis_tdata;
+                end
+            end
+
+            always @(posedge clk) begin
+                if (rst) begin
+                    wr_ptr_reg    <= {PTR_BITS{1'b0}};
+                    rd_ptr_reg    <= {PTR_BITS{1'b0}};
+                    mem_count_reg <= {CNT_BITS{1'b0}};
+                    out_valid_reg <= 1'b0;
+                end else begin
+                    if (mem_wr) begin
+                        if (wr_ptr_reg == MEM_DEPTH[PTR_BITS-1:0] - 1'b1) begin
+                            wr_ptr_reg <= {PTR_BITS{1'b0}};
+                        end else begin
+                            wr_ptr_reg <= wr_ptr_reg + 1'b1;
+                        end
+                    end
+                    if (mem_rd) begin
+                        if (rd_ptr_reg == MEM_DEPTH[PTR_BITS-1:0] - 1'b1) begin
+                            rd_ptr_reg <= {PTR_BITS{1'b0}};
+                        end else begin
+                            rd_ptr_reg <= rd_ptr_reg + 1'b1;
+                        end
+                    end
+                    if (mem_wr && !mem_rd) begin
+                        mem_count_reg <= mem_count_reg + 1'b1;
+                    end else if (mem_rd && !mem_wr) begin
+                        mem_count_reg <= mem_count_reg - 1'b1;
+                    end
+                    if (mem_rd || bypass) begin
+                        out_valid_reg <= 1'b1;
+                    end else if (pop) begin
+                        out_valid_reg <= 1'b0;
+                    end
+                end
+            end
+        end
+    endgenerate
+
+endmodule
+
+`default_nettype wire

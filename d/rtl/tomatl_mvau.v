@@ -1,0 +1,577 @@
+// tomatl_mvau: matrix-vector-activation unit, one dense layer
+//     y = act(requant(bias + W * x))
+// over a stream of input vectors (frames).
+//
+// Folding: IN_FEATURES = SIMD * SF inputs, OUT_FEATURES = PE * NF outputs.
+// A frame's input vector arrives as SF beats of SIMD elements (beat sf holds
+// elements sf*SIMD .. sf*SIMD+SIMD-1, lane s at [s*IN_BITS +: IN_BITS]); its
+// output leaves as NF beats of PE channels (beat nf holds channels
+// nf*PE .. nf*PE+PE-1, lane p at [p*OUT_BITS +: OUT_BITS]).
+//
+// Loop order: for nf in 0..NF { for sf in 0..SF { ... } }. The input beats are
+// consumed during the nf == 0 pass and kept in an SF-word input buffer for
+// the passes nf > 0. One (nf, sf) step is issued per cycle: with the input
+// always valid and the output always ready a frame takes exactly SF*NF
+// cycles, frames back to back.
+//
+// Weight codes (W_BITS bits) and the integer weight w they stand for:
+//   ARITH 0 fixed:   signed two's complement code, w = code (a product).
+//   ARITH 1 pow2:    code[W_BITS-1] = sign (1 negative), m = code[W_BITS-2:0];
+//                    m == 0: w = 0, else w = +-2^(m-1) (shift and negate).
+//   ARITH 2 binary:  W_BITS = 1, code 0: w = +1, code 1: w = -1 (add/sub).
+//   ARITH 3 ternary: W_BITS = 2, 01: +1, 11: -1, 00: 0 (add/sub/skip).
+// Accumulation is modulo 2^ACC_BITS; the generator sizes ACC_BITS so that
+// bias plus any partial sum fits, which makes the wrap-around exact.
+//
+// Requantization, then activation, then saturation to the output code
+// (tomatl_requant):
+//   r = RSHIFT > 0 ? (acc + 2^(RSHIFT-1)) >>> RSHIFT : acc <<< LSHIFT
+//   ACT 0: r, ACT 1: max(r, 0), ACT 2: min(max(r, 0), RELU6_MAX)
+//   y = clamp to [-2^(OUT_BITS-1), 2^(OUT_BITS-1)-1] or [0, 2^OUT_BITS-1].
+//
+// ROMs ($readmemh, one hex word per line, most significant digit first):
+//   WEIGHT_FILE: NF*SF words of PE*SIMD*W_BITS bits, word nf*SF+sf; the weight
+//     of PE p and lane s is at [(p*SIMD+s)*W_BITS +: W_BITS], multiplies input
+//     element sf*SIMD+s and feeds output channel nf*PE+p.
+//   BIAS_FILE: NF words of PE*ACC_BITS bits, p's bias at [p*ACC_BITS +: ACC_BITS].
+//
+// Pipeline (all registered, no stall inside): issue (counters, ROM address,
+// input buffer) -> S1 (weight word, input vector) -> S2 (per-PE dot products,
+// bias word) -> S3 (accumulators) -> output FIFO. An output step is issued
+// only when the output FIFO has a free slot reserved for it (credits), so
+// the pipeline never has to stop and s_axis_tready depends on registers only
+// (not on s_axis_tvalid, nor on m_axis_tready).
+// Latency: the frame's first output beat is valid 4 cycles after its last
+// input beat is accepted.
+`default_nettype none
+
+module tomatl_mvau #(
+    parameter SIMD        = 1,           // input elements per beat (>= 1)
+    parameter PE          = 1,           // output channels per beat (>= 1)
+    parameter SF          = 1,           // input beats per frame: IN_FEATURES / SIMD
+    parameter NF          = 1,           // output beats per frame: OUT_FEATURES / PE
+    parameter IN_BITS     = 8,           // bits per input element
+    parameter IN_SIGNED   = 1,           // 1: inputs are two's complement, 0: unsigned
+    parameter ARITH       = 0,           // 0 fixed, 1 pow2, 2 binary, 3 ternary
+    parameter W_BITS      = 8,           // bits per weight code
+    parameter ACC_BITS    = 24,          // signed accumulator width (2..62)
+    parameter RSHIFT      = 0,           // requantization right shift (rounding)
+    parameter LSHIFT      = 0,           // requantization left shift
+    parameter ACT         = 0,           // 0 none, 1 relu, 2 relu6
+    parameter RELU6_MAX   = 6,           // code of 6.0 in the output type (relu6)
+    parameter OUT_BITS    = 8,           // bits per output element
+    parameter OUT_SIGNED  = 1,           // 1: outputs are two's complement
+    parameter PACK        = 0,           // 1: PEs 2q and 2q+1 share one multiplier per lane (fixed, <= 8 bits)
+    parameter MULT_BITS   = 0,           // per-channel requantization multiplier bits (0: none, up to 16)
+    parameter WEIGHT_FILE = "",          // weight ROM image ("": ROM left empty)
+    parameter BIAS_FILE   = "",          // bias ROM image ("": ROM left empty)
+    parameter MULT_FILE   = ""           // multiplier ROM image (MULT_BITS > 0)
+) (
+    input  wire                     clk,
+    input  wire                     rst,
+    input  wire [ SIMD*IN_BITS-1:0] s_axis_tdata,
+    input  wire                     s_axis_tvalid,
+    output wire                     s_axis_tready,
+    output wire [PE*OUT_BITS-1:0] m_axis_tdata,
+    output wire                     m_axis_tvalid,
+    input  wire                     m_axis_tready
+);
+
+    // ---------------------------------------------------------------- sizes
+    // Input beat width.
+    localparam X_BITS = SIMD * IN_BITS;
+    // Weight ROM word width.
+    localparam WW_BITS = PE * SIMD * W_BITS;
+    // Bias ROM word width.
+    localparam BW_BITS = PE * ACC_BITS;
+    // Multiplier ROM word width (one bit when there is none).
+    localparam MB = (MULT_BITS > 0) ? MULT_BITS : 1;
+    localparam MW_BITS = PE * MB;
+    // Output beat width.
+    localparam Y_BITS = PE * OUT_BITS;
+    // Weight ROM depth.
+    localparam W_DEPTH = NF * SF;
+    // Counter widths.
+    localparam SF_BITS = (SF > 1) ? $clog2(SF) : 1;
+    localparam NF_BITS = (NF > 1) ? $clog2(NF) : 1;
+    localparam WA_BITS = (W_DEPTH > 1) ? $clog2(W_DEPTH) : 1;
+    // Largest shift of a pow2 weight: 2^(W_BITS-1) - 2.
+    localparam POW2_MAX_SHIFT = (ARITH == 1) ? ((1 << (W_BITS - 1)) - 2) : 0;
+    // Exact width of one product a*w.
+    localparam PROD_BITS = (ARITH == 0) ? (IN_BITS + 1 + W_BITS) :
+                           (ARITH == 1) ? (IN_BITS + 2 + POW2_MAX_SHIFT) : (IN_BITS + 2);
+    // Width a product is sign-extended to before it is cut to ACC_BITS.
+    localparam EXT_BITS = ((ACC_BITS > PROD_BITS) ? ACC_BITS : PROD_BITS) + 1;
+    // Packed products (PACK = 1): the low product a*w_lo fits PK_SHIFT
+    // signed bits, the packed weight w_hi*2^PK_SHIFT + w_lo PK_W_BITS bits,
+    // and a*packed PK_P_BITS bits (25 x 9 bits at 8-bit operands: one
+    // DSP48 multiplier).
+    localparam PK_SHIFT = IN_BITS + W_BITS;
+    localparam PK_W_BITS = W_BITS + PK_SHIFT + 1;
+    localparam PK_P_BITS = IN_BITS + 1 + PK_W_BITS;
+    // Width a recovered product is sign-extended to before it is cut.
+    localparam PK_EXT_BITS = ((ACC_BITS > PK_P_BITS) ? ACC_BITS : PK_P_BITS) + 1;
+    // Cycles a credit is away: issue -> S1 -> S2 -> S3 -> FIFO -> pop.
+    localparam CREDIT_TRIP = 5;
+    // Output FIFO depth: enough credits for one output step every SF cycles.
+    localparam OUT_DEPTH = (CREDIT_TRIP + SF - 1) / SF;
+    // Credit counter width (0..OUT_DEPTH).
+    localparam CR_BITS = $clog2(OUT_DEPTH + 1);
+
+    // ------------------------------------------------ parameter validation
+    generate
+        if (SIMD < 1) begin : g_illegal_simd
+            tomatl_illegal_parameter_SIMD u_illegal ();
+        end
+        if (PE < 1) begin : g_illegal_pe
+            tomatl_illegal_parameter_PE u_illegal ();
+        end
+        if (SF < 1) begin : g_illegal_sf
+            tomatl_illegal_parameter_SF u_illegal ();
+        end
+        if (NF < 1) begin : g_illegal_nf
+            tomatl_illegal_parameter_NF u_illegal ();
+        end
+        if (IN_BITS < 1 || (IN_SIGNED != 0 && IN_SIGNED != 1)) begin : g_illegal_in_type
+            tomatl_illegal_parameter_IN_BITS_IN_SIGNED u_illegal ();
+        end
+        if (OUT_BITS < 1 || OUT_BITS > 32 || (OUT_SIGNED != 0 && OUT_SIGNED != 1)) begin : g_illegal_out_type
+            tomatl_illegal_parameter_OUT_BITS_OUT_SIGNED u_illegal ();
+        end
+        if (ACC_BITS < 2 || ACC_BITS > 62) begin : g_illegal_acc_bits
+            tomatl_illegal_parameter_ACC_BITS u_illegal ();
+        end
+        if (ARITH < 0 || ARITH > 3) begin : g_illegal_arith
+            tomatl_illegal_parameter_ARITH u_illegal ();
+        end
+        if ((ARITH == 0 && (W_BITS < 1 || W_BITS > 16)) ||
+            (ARITH == 1 && (W_BITS < 2 || W_BITS > 5)) ||
+            (ARITH == 2 && W_BITS != 1) ||
+            (ARITH == 3 && W_BITS != 2)) begin : g_illegal_w_bits
+            tomatl_illegal_parameter_W_BITS u_illegal ();
+        end
+        if (RSHIFT < 0 || LSHIFT < 0 || (RSHIFT > 0 && LSHIFT > 0)) begin : g_illegal_shift
+            tomatl_illegal_parameter_RSHIFT_LSHIFT u_illegal ();
+        end
+        if (PACK != 0 && (PACK != 1 || ARITH != 0 || PE % 2 != 0 || W_BITS > 8 || IN_BITS > 8)) begin : g_illegal_pack
+            tomatl_illegal_parameter_PACK u_illegal ();
+        end
+        if (ACT < 0 || ACT > 2) begin : g_illegal_act
+            tomatl_illegal_parameter_ACT u_illegal ();
+        end
+    endgenerate
+
+    // ----------------------------------------------------------------- ROMs
+    reg [WW_BITS-1:0] weight_rom[0:W_DEPTH-1];
+    reg [BW_BITS-1:0] bias_rom  [     0:NF-1];
+    // The images are loaded only when named, so a tool that elaborates the
+    // module on its own with the default parameters (Yosys `read_verilog`)
+    // does not look for a file.
+    generate
+        if (WEIGHT_FILE != "") begin : g_weight_init
+            initial $readmemh(WEIGHT_FILE, weight_rom);
+        end
+        if (BIAS_FILE != "") begin : g_bias_init
+            initial $readmemh(BIAS_FILE, bias_rom);
+        end
+    endgenerate
+
+
+    // ---------------------------------------------------------- issue stage
+    localparam SF_LAST_I = SF - 1;  // last input step of a pass
+    localparam NF_LAST_I = NF - 1;  // last pass of a frame
+    localparam WA_LAST_I = W_DEPTH - 1;  // last weight address
+    localparam [SF_BITS-1:0] SF_LAST = SF_LAST_I[SF_BITS-1:0];  // SF_LAST_I, sized
+    localparam [NF_BITS-1:0] NF_LAST = NF_LAST_I[NF_BITS-1:0];  // NF_LAST_I, sized
+    localparam [WA_BITS-1:0] WA_LAST = WA_LAST_I[WA_BITS-1:0];  // WA_LAST_I, sized
+    localparam [CR_BITS-1:0] CR_FULL = OUT_DEPTH[CR_BITS-1:0];  // credits after reset
+
+    reg  [SF_BITS-1:0] sf_reg;
+    reg  [NF_BITS-1:0] nf_reg;
+    reg  [WA_BITS-1:0] wa_reg;  // weight address nf*SF+sf
+    reg  [CR_BITS-1:0] credit_reg;  // output FIFO slots not yet reserved
+
+    wire               sf_last = (sf_reg == SF_LAST);
+    wire               nf_first = (nf_reg == {NF_BITS{1'b0}});
+    wire               credit_ok = !sf_last || (credit_reg != {CR_BITS{1'b0}});
+    wire               issue = credit_ok && (!nf_first || s_axis_tvalid);
+    wire               take = issue && sf_last;
+    wire               give = m_axis_tvalid && m_axis_tready;
+
+    assign s_axis_tready = nf_first && credit_ok;
+
+    always @(posedge clk) begin
+        if (rst) begin
+            sf_reg     <= {SF_BITS{1'b0}};
+            nf_reg     <= {NF_BITS{1'b0}};
+            wa_reg     <= {WA_BITS{1'b0}};
+            credit_reg <= CR_FULL;
+        end else begin
+            if (issue) begin
+                if (sf_last) begin
+                    sf_reg <= {SF_BITS{1'b0}};
+                    nf_reg <= (nf_reg == NF_LAST) ? {NF_BITS{1'b0}} : nf_reg + 1'b1;
+                end else begin
+                    sf_reg <= sf_reg + 1'b1;
+                end
+                wa_reg <= (wa_reg == WA_LAST) ? {WA_BITS{1'b0}} : wa_reg + 1'b1;
+            end
+            if (take && !give) begin
+                credit_reg <= credit_reg - 1'b1;
+            end else if (give && !take) begin
+                credit_reg <= credit_reg + 1'b1;
+            end
+        end
+    end
+
+    // ------------------------------------------------------------- stage S1
+    reg               v1_reg;
+    reg               first1_reg;  // sf == 0: start from the bias
+    reg               last1_reg;  // sf == SF-1: the sum is complete
+    reg [NF_BITS-1:0] nf1_reg;  // bias address
+    reg [WW_BITS-1:0] w1_reg;
+    wire [X_BITS-1:0] x1;  // the input vector of this step
+
+    always @(posedge clk) begin
+        if (rst) begin
+            v1_reg <= 1'b0;
+        end else begin
+            v1_reg <= issue;
+        end
+    end
+
+    always @(posedge clk) begin
+        first1_reg <= (sf_reg == {SF_BITS{1'b0}});
+        last1_reg  <= sf_last;
+        nf1_reg    <= nf_reg;
+        w1_reg     <= weight_rom[wa_reg];
+    end
+
+    generate
+        if (NF == 1) begin : g_no_buffer
+            // Every input beat is used once: no input buffer.
+            reg [X_BITS-1:0] xs1_reg;
+            always @(posedge clk) begin
+                xs1_reg <= s_axis_tdata;
+            end
+            assign x1 = xs1_reg;
+        end else begin : g_buffer
+            // The pass nf == 0 stores the input beats, later passes read them.
+            reg [X_BITS-1:0] in_buf[0:SF-1];
+            reg [X_BITS-1:0] xs1_reg;  // beat from the stream
+            reg [X_BITS-1:0] xb1_reg;  // beat from the buffer
+            reg              sel1_reg;  // 1: use the stream beat
+            always @(posedge clk) begin
+                if (issue && nf_first) begin
+                    in_buf[sf_reg] <= s_axis_tdata;
+                end
+                xb1_reg <= in_buf[sf_reg];
+            end
+            always @(posedge clk) begin
+                xs1_reg  <= s_axis_tdata;
+                sel1_reg <= nf_first;
+            end
+            assign x1 = sel1_reg ? xs1_reg : xb1_reg;
+        end
+    endgenerate
+
+    // ------------------------------------------------ products (by ARITH)
+    // Sum of the SIMD terms of one PE (term s at [s*ACC_BITS +: ACC_BITS]),
+    // modulo 2^ACC_BITS, as a balanced tree: pairs at distance 1, 2, 4, ...
+    function [ACC_BITS-1:0] tree_sum;
+        input [SIMD*ACC_BITS-1:0] terms;
+        reg [SIMD*ACC_BITS-1:0] t;
+        integer stride, i;
+        begin
+            t = terms;
+            for (stride = 1; stride < SIMD; stride = stride * 2) begin
+                for (i = 0; i + stride < SIMD; i = i + 2 * stride) begin
+                    t[i*ACC_BITS+:ACC_BITS] = t[i*ACC_BITS+:ACC_BITS] + t[(i+stride)*ACC_BITS+:ACC_BITS];
+                end
+            end
+            tree_sum = t[ACC_BITS-1:0];
+        end
+    endfunction
+
+    // Per-PE dot products of the step in S1 (PE p at [p*ACC_BITS +: ACC_BITS]).
+    // Each ARITH branch forms, for one PE at a time, the SIMD products of the
+    // lanes with that PE's weights, cut to ACC_BITS (exact modulo
+    // 2^ACC_BITS), and sums them with tree_sum.
+    reg [BW_BITS-1:0] dot;
+
+    generate
+        if (ARITH == 0 && PACK != 0) begin : g_fixed_packed
+            // PEs 2q and 2q+1 read the same input in each lane: one
+            // multiplier forms both products as p = a * (w_hi*2^S + w_lo),
+            // S = PK_SHIFT. The low product a*w_lo fits S signed bits, so
+            // it is p[S-1:0] sign-extended; the high one is
+            // (p - a*w_lo) / 2^S = (p >>> S) + p[S-1] (the borrow the low
+            // product took from it). Exact for every operand value.
+            integer q, s;
+            reg [SIMD*ACC_BITS-1:0] terms_lo;
+            reg [SIMD*ACC_BITS-1:0] terms_hi;
+            reg [  IN_BITS-1:0] a;
+            reg [   W_BITS-1:0] clo;
+            reg [   W_BITS-1:0] chi;
+            reg signed [IN_BITS:0] ax;
+            reg signed [PK_W_BITS-1:0] wp;
+            reg signed [PK_P_BITS-1:0] pp;
+            reg [PK_P_BITS-1:0] hi;
+            // Only the low ACC_BITS bits of each recovered product are used:
+            // the sums are exact modulo 2^ACC_BITS.
+            /* verilator lint_off UNUSEDSIGNAL */
+            reg [PK_EXT_BITS-1:0] lo_ext;
+            reg [PK_EXT_BITS-1:0] hi_ext;
+            /* verilator lint_on UNUSEDSIGNAL */
+            always @* begin
+                for (q = 0; q < PE / 2; q = q + 1) begin
+                    for (s = 0; s < SIMD; s = s + 1) begin
+                        a = x1[s*IN_BITS+:IN_BITS];
+                        clo = w1_reg[((2*q)*SIMD+s)*W_BITS+:W_BITS];
+                        chi = w1_reg[((2*q+1)*SIMD+s)*W_BITS+:W_BITS];
+                        ax = {IN_SIGNED != 0 && a[IN_BITS-1], a};
+                        wp = {chi[W_BITS-1], chi, {PK_SHIFT{1'b0}}} +
+                             {{(PK_W_BITS - W_BITS) {clo[W_BITS-1]}}, clo};
+                        pp = ax * wp;
+                        lo_ext = {{(PK_EXT_BITS - PK_SHIFT) {pp[PK_SHIFT-1]}}, pp[PK_SHIFT-1:0]};
+                        hi = {{PK_SHIFT{pp[PK_P_BITS-1]}}, pp[PK_P_BITS-1:PK_SHIFT]} +
+                             {{(PK_P_BITS - 1) {1'b0}}, pp[PK_SHIFT-1]};
+                        hi_ext = {{(PK_EXT_BITS - PK_P_BITS) {hi[PK_P_BITS-1]}}, hi};
+                        terms_lo[s*ACC_BITS+:ACC_BITS] = lo_ext[ACC_BITS-1:0];
+                        terms_hi[s*ACC_BITS+:ACC_BITS] = hi_ext[ACC_BITS-1:0];
+                    end
+                    dot[(2*q)*ACC_BITS+:ACC_BITS] = tree_sum(terms_lo);
+                    dot[(2*q+1)*ACC_BITS+:ACC_BITS] = tree_sum(terms_hi);
+                end
+            end
+        end else if (ARITH == 0) begin : g_fixed
+            // A real multiplier on PROD_BITS-wide sign-extended operands.
+            integer p, s;
+            reg [SIMD*ACC_BITS-1:0] terms;
+            reg [  IN_BITS-1:0] a;
+            reg [   W_BITS-1:0] code;
+            reg [PROD_BITS-1:0] prod;
+            // Only the low ACC_BITS bits of the extended product are used:
+            // the sum is exact modulo 2^ACC_BITS.
+            /* verilator lint_off UNUSEDSIGNAL */
+            reg [ EXT_BITS-1:0] prod_ext;
+            /* verilator lint_on UNUSEDSIGNAL */
+            always @* begin
+                for (p = 0; p < PE; p = p + 1) begin
+                    for (s = 0; s < SIMD; s = s + 1) begin
+                        a = x1[s*IN_BITS+:IN_BITS];
+                        code = w1_reg[(p*SIMD+s)*W_BITS+:W_BITS];
+                        prod = {{(PROD_BITS - IN_BITS) {IN_SIGNED != 0 && a[IN_BITS-1]}}, a} *
+                               {{(PROD_BITS - W_BITS) {code[W_BITS-1]}}, code};
+                        prod_ext = {{(EXT_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
+                        terms[s*ACC_BITS+:ACC_BITS] = prod_ext[ACC_BITS-1:0];
+                    end
+                    dot[p*ACC_BITS+:ACC_BITS] = tree_sum(terms);
+                end
+            end
+        end else if (ARITH == 1) begin : g_pow2
+            // Shift by m-1 and negate on the sign bit; m == 0 is zero.
+            integer p, s;
+            reg [SIMD*ACC_BITS-1:0] terms;
+            reg [  IN_BITS-1:0] a;
+            reg [   W_BITS-1:0] code;
+            reg [PROD_BITS-1:0] mag;
+            reg [PROD_BITS-1:0] prod;
+            // Only the low ACC_BITS bits of the extended product are used:
+            // the sum is exact modulo 2^ACC_BITS.
+            /* verilator lint_off UNUSEDSIGNAL */
+            reg [ EXT_BITS-1:0] prod_ext;
+            /* verilator lint_on UNUSEDSIGNAL */
+            always @* begin
+                for (p = 0; p < PE; p = p + 1) begin
+                    for (s = 0; s < SIMD; s = s + 1) begin
+                        a = x1[s*IN_BITS+:IN_BITS];
+                        code = w1_reg[(p*SIMD+s)*W_BITS+:W_BITS];
+                        mag = {{(PROD_BITS - IN_BITS) {IN_SIGNED != 0 && a[IN_BITS-1]}}, a}
+                              << (code[W_BITS-2:0] - 1'b1);
+                        if (code[W_BITS-2:0] == {(W_BITS - 1) {1'b0}}) begin
+                            prod = {PROD_BITS{1'b0}};
+                        end else if (code[W_BITS-1]) begin
+                            prod = -mag;
+                        end else begin
+                            prod = mag;
+                        end
+                        prod_ext = {{(EXT_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
+                        terms[s*ACC_BITS+:ACC_BITS] = prod_ext[ACC_BITS-1:0];
+                    end
+                    dot[p*ACC_BITS+:ACC_BITS] = tree_sum(terms);
+                end
+            end
+        end else if (ARITH == 2) begin : g_binary
+            // Add or subtract the input.
+            integer p, s;
+            reg [SIMD*ACC_BITS-1:0] terms;
+            reg [  IN_BITS-1:0] a;
+            reg [PROD_BITS-1:0] ax;
+            reg [PROD_BITS-1:0] prod;
+            // Only the low ACC_BITS bits of the extended product are used:
+            // the sum is exact modulo 2^ACC_BITS.
+            /* verilator lint_off UNUSEDSIGNAL */
+            reg [ EXT_BITS-1:0] prod_ext;
+            /* verilator lint_on UNUSEDSIGNAL */
+            always @* begin
+                for (p = 0; p < PE; p = p + 1) begin
+                    for (s = 0; s < SIMD; s = s + 1) begin
+                        a = x1[s*IN_BITS+:IN_BITS];
+                        ax = {{(PROD_BITS - IN_BITS) {IN_SIGNED != 0 && a[IN_BITS-1]}}, a};
+                        prod = w1_reg[p*SIMD+s] ? -ax : ax;
+                        prod_ext = {{(EXT_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
+                        terms[s*ACC_BITS+:ACC_BITS] = prod_ext[ACC_BITS-1:0];
+                    end
+                    dot[p*ACC_BITS+:ACC_BITS] = tree_sum(terms);
+                end
+            end
+        end else begin : g_ternary
+            // Add, subtract or skip the input.
+            integer p, s;
+            reg [SIMD*ACC_BITS-1:0] terms;
+            reg [  IN_BITS-1:0] a;
+            reg [          1:0] code;
+            reg [PROD_BITS-1:0] ax;
+            reg [PROD_BITS-1:0] prod;
+            // Only the low ACC_BITS bits of the extended product are used:
+            // the sum is exact modulo 2^ACC_BITS.
+            /* verilator lint_off UNUSEDSIGNAL */
+            reg [ EXT_BITS-1:0] prod_ext;
+            /* verilator lint_on UNUSEDSIGNAL */
+            always @* begin
+                for (p = 0; p < PE; p = p + 1) begin
+                    for (s = 0; s < SIMD; s = s + 1) begin
+                        a = x1[s*IN_BITS+:IN_BITS];
+                        code = w1_reg[(p*SIMD+s)*2+:2];
+                        ax = {{(PROD_BITS - IN_BITS) {IN_SIGNED != 0 && a[IN_BITS-1]}}, a};
+                        if (!code[0]) begin
+                            prod = {PROD_BITS{1'b0}};
+                        end else if (code[1]) begin
+                            prod = -ax;
+                        end else begin
+                            prod = ax;
+                        end
+                        prod_ext = {{(EXT_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
+                        terms[s*ACC_BITS+:ACC_BITS] = prod_ext[ACC_BITS-1:0];
+                    end
+                    dot[p*ACC_BITS+:ACC_BITS] = tree_sum(terms);
+                end
+            end
+        end
+    endgenerate
+
+    // Per-channel multipliers, read with the biases and kept with the sums
+    // they scale (a constant 1-bit word when there are none).
+    reg [MW_BITS-1:0] mult2_reg;
+    reg [MW_BITS-1:0] mult3_reg;
+    generate
+        if (MULT_BITS > 0) begin : g_mult_rom
+            reg [MW_BITS-1:0] mult_rom[0:NF-1];
+            if (MULT_FILE != "") begin : g_mult_init
+                initial $readmemh(MULT_FILE, mult_rom);
+            end
+            always @(posedge clk) begin
+                mult2_reg <= mult_rom[nf1_reg];
+            end
+        end else begin : g_no_mult
+            always @(posedge clk) begin
+                mult2_reg <= {MW_BITS{1'b0}};
+            end
+        end
+    endgenerate
+
+    // ------------------------------------------------------------ stage S2
+    reg               v2_reg;
+    reg               first2_reg;
+    reg               last2_reg;
+    reg [BW_BITS-1:0] psum2_reg;  // per-PE dot products of this step
+    reg [BW_BITS-1:0] bias2_reg;  // per-PE biases of this pass
+
+    always @(posedge clk) begin
+        if (rst) begin
+            v2_reg <= 1'b0;
+        end else begin
+            v2_reg <= v1_reg;
+        end
+    end
+
+    always @(posedge clk) begin
+        first2_reg <= first1_reg;
+        last2_reg  <= last1_reg;
+        psum2_reg  <= dot;
+        bias2_reg  <= bias_rom[nf1_reg];
+    end
+
+    // ------------------------------------------------ accumulators, S3
+    reg [BW_BITS-1:0] acc_reg;
+    reg [BW_BITS-1:0] acc_next;
+    reg               v3_reg;  // acc_reg holds a complete sum
+    integer ap;
+    always @* begin
+        for (ap = 0; ap < PE; ap = ap + 1) begin
+            acc_next[ap*ACC_BITS+:ACC_BITS] =
+                (first2_reg ? bias2_reg[ap*ACC_BITS+:ACC_BITS] : acc_reg[ap*ACC_BITS+:ACC_BITS]) +
+                psum2_reg[ap*ACC_BITS+:ACC_BITS];
+        end
+    end
+
+    always @(posedge clk) begin
+        if (v2_reg) begin
+            acc_reg <= acc_next;
+        end
+        if (v2_reg && last2_reg) begin
+            mult3_reg <= mult2_reg;
+        end
+    end
+
+    always @(posedge clk) begin
+        if (rst) begin
+            v3_reg <= 1'b0;
+        end else begin
+            v3_reg <= v2_reg && last2_reg;
+        end
+    end
+
+    // ------------------------- requantize, activate, saturate (combinational)
+    wire [Y_BITS-1:0] y;
+    genvar yp;
+    generate
+        for (yp = 0; yp < PE; yp = yp + 1) begin : g_requant
+            tomatl_requant #(
+                .ACC_BITS  (ACC_BITS),
+                .RSHIFT    (RSHIFT),
+                .LSHIFT    (LSHIFT),
+                .ACT       (ACT),
+                .RELU6_MAX (RELU6_MAX),
+                .OUT_BITS  (OUT_BITS),
+                .OUT_SIGNED(OUT_SIGNED),
+                .MULT_BITS (MULT_BITS)
+            ) u_requant (
+                .acc (acc_reg[yp*ACC_BITS+:ACC_BITS]),
+                .mult(mult3_reg[yp*MB+:MB]),
+                .y   (y[yp*OUT_BITS+:OUT_BITS])
+            );
+        end
+    endgenerate
+
+    // ------------------------------------------------------- output FIFO
+    // Never full when written: every write holds a credit.
+    wire unused_out_ready;
+    tomatl_fifo #(
+        .WIDTH(Y_BITS),
+        .DEPTH(OUT_DEPTH)
+    ) u_out (
+        .clk          (clk),
+        .rst          (rst),
+        .s_axis_tdata (y),
+        .s_axis_tvalid(v3_reg),
+        .s_axis_tready(unused_out_ready),
+        .m_axis_tdata (m_axis_tdata),
+        .m_axis_tvalid(m_axis_tvalid),
+        .m_axis_tready(m_axis_tready)
+    );
+
+endmodule
+
+`default_nettype wire
