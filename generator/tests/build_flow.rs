@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::{scratch, tomatl, TINY_NET};
 
 /// Pins of the bundled boards as a second source has them (the board
@@ -56,8 +54,11 @@ fn check(board: &str, bitstream: &str) {
     assert_eq!(r["board"], board);
     assert_eq!(r["timing_met"], true, "{}", r);
     let b = out.join("build").join(board);
-    let bit = b.join(bitstream);
-    assert_eq!(r["bitstream"].as_str().map(Path::new), Some(bit.as_path()));
+    let bit = std::fs::canonicalize(b.join(bitstream)).expect("bitstream");
+    let reported = r["bitstream"]
+        .as_str()
+        .map(|p| std::fs::canonicalize(p).expect("reported"));
+    assert_eq!(reported.as_deref(), Some(bit.as_path()));
     assert!(std::fs::metadata(&bit).expect("bitstream").len() > 10_000);
     // every resource fits the device, the clock is met
     for line in r["resources"].as_array().expect("resources") {
