@@ -298,7 +298,8 @@ pub fn build(
         .map_err(|e| Error::Tool(format!("{}: not a nextpnr report: {e}", rep_path.display())))?;
     // nets nextpnr made global itself (`$PACKER_GND_NET...`) are not clocks
     let mut pnr = pnr;
-    pnr.fmax.retain(|name, _| !name.starts_with('$'));
+    pnr.fmax
+        .retain(|name, _| !name.contains("PACKER_GND") && !name.contains("PACKER_VCC"));
     let timing_met = !pnr.fmax.is_empty() && pnr.fmax.values().all(|f| f.achieved >= f.constraint);
     let predicted = crate::plan::cost_of(design, board.family);
 
