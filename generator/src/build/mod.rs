@@ -47,16 +47,6 @@ pub struct BuildReport {
     pub steps: Vec<(String, f64)>,
 }
 
-impl Serialize for report::Fmax {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Fmax", 2)?;
-        st.serialize_field("achieved_mhz", &self.achieved)?;
-        st.serialize_field("constraint_mhz", &self.constraint)?;
-        st.end()
-    }
-}
-
 /// A tool of the flow: its command (the YoWASP package's name unless the
 /// environment names another, e.g. `TOMATL_NEXTPNR_ECP5=nextpnr-ecp5`).
 fn tool(name: &str) -> String {
@@ -152,44 +142,26 @@ pub fn build(
     let mut clock_hz = flow.osc_mhz * 1e6;
     let mut pll_mhz = None;
     if pll {
-        let (prog, args) = if ecp5 {
-            (
-                tool("ecppll"),
-                vec![
-                    "-n",
-                    "tomatl_pll",
-                    "-i",
-                    &fmt_mhz(flow.osc_mhz),
-                    "-o",
-                    &fmt_mhz(clock_mhz),
-                    "-f",
-                    "tomatl_pll.v",
-                ]
-                .into_iter()
-                .map(String::from)
-                .collect::<Vec<_>>(),
-            )
+        // icepll: a module (-m) fed by the oscillator's pin directly
+        // (-p, SB_PLL40_PAD); ecppll writes a module by default
+        let (prog, mut args) = if ecp5 {
+            (tool("ecppll"), vec![])
         } else {
-            (
-                tool("icepll"),
-                // the oscillator's pin feeds the PLL directly (SB_PLL40_PAD)
-                vec![
-                    "-p",
-                    "-m",
-                    "-n",
-                    "tomatl_pll",
-                    "-i",
-                    &fmt_mhz(flow.osc_mhz),
-                    "-o",
-                    &fmt_mhz(clock_mhz),
-                    "-f",
-                    "tomatl_pll.v",
-                ]
-                .into_iter()
-                .map(String::from)
-                .collect(),
-            )
+            (tool("icepll"), vec!["-p".to_string(), "-m".to_string()])
         };
+        args.extend(
+            [
+                "-n",
+                "tomatl_pll",
+                "-i",
+                &fmt_mhz(flow.osc_mhz),
+                "-o",
+                &fmt_mhz(clock_mhz),
+                "-f",
+                "tomatl_pll.v",
+            ]
+            .map(String::from),
+        );
         let text = step(&mut steps, "PLL", &dir, &prog, &args, &dir.join("pll.log"))?;
         let file_text = std::fs::read_to_string(dir.join("tomatl_pll.v")).unwrap_or_default();
         let mhz = pll_output_mhz(&text)

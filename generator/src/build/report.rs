@@ -15,9 +15,13 @@ pub struct Usage {
     pub available: u64,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// A clock's frequency, in MHz (written `achieved_mhz`/`constraint_mhz`
+/// in tomatl's own JSON).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fmax {
+    #[serde(rename(serialize = "achieved_mhz"))]
     pub achieved: f64,
+    #[serde(rename(serialize = "constraint_mhz"))]
     pub constraint: f64,
 }
 

@@ -57,16 +57,10 @@ struct TopTemplate<'a> {
 }
 
 /// The three wires of stream `s` on ports `<port>_tdata/_tvalid/_tready`.
-fn stream_ports(port: &'static str, s: &str, out: &mut Vec<Conn>) {
-    let ports: [&'static str; 3] = match port {
-        "s_axis_a" => ["s_axis_a_tdata", "s_axis_a_tvalid", "s_axis_a_tready"],
-        "s_axis_b" => ["s_axis_b_tdata", "s_axis_b_tvalid", "s_axis_b_tready"],
-        "m_axis" => ["m_axis_tdata", "m_axis_tvalid", "m_axis_tready"],
-        _ => ["s_axis_tdata", "s_axis_tvalid", "s_axis_tready"],
-    };
-    for (p, suffix) in ports.into_iter().zip(["tdata", "tvalid", "tready"]) {
+fn stream_ports(port: &str, s: &str, out: &mut Vec<Conn>) {
+    for suffix in ["tdata", "tvalid", "tready"] {
         out.push(Conn {
-            name: p.to_string(),
+            name: format!("{port}_{suffix}"),
             value: format!("{s}_{suffix}"),
         });
     }
@@ -85,11 +79,7 @@ fn ports(x: &Instance) -> Vec<Conn> {
         _ => stream_ports("s_axis", &x.inputs[0], &mut out),
     }
     if let Unit::Fork(_) = &x.unit {
-        for (p, suffix) in [
-            ("m_axis_tdata", "tdata"),
-            ("m_axis_tvalid", "tvalid"),
-            ("m_axis_tready", "tready"),
-        ] {
+        for suffix in ["tdata", "tvalid", "tready"] {
             let parts: Vec<String> = x
                 .outputs
                 .iter()
@@ -97,7 +87,7 @@ fn ports(x: &Instance) -> Vec<Conn> {
                 .map(|o| format!("{o}_{suffix}"))
                 .collect();
             out.push(Conn {
-                name: p.to_string(),
+                name: format!("m_axis_{suffix}"),
                 value: format!("{{{}}}", parts.join(", ")),
             });
         }

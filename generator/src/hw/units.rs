@@ -19,6 +19,13 @@ pub fn arith_code(a: Arith) -> u64 {
     }
 }
 
+/// The arithmetic of an `ARITH` code (`None` for a code no module takes).
+pub fn arith_of_code(code: u64) -> Option<Arith> {
+    [Arith::Fixed, Arith::Pow2, Arith::Binary, Arith::Ternary]
+        .into_iter()
+        .find(|&a| arith_code(a) == code)
+}
+
 /// The `ACT` code of `tomatl_requant`.
 pub fn act_code(a: Activation) -> u64 {
     match a {

@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::board::Family;
-use crate::hw::units::Unit;
+use crate::hw::units::{arith_of_code, Unit};
 use crate::hw::{Design, Instance};
 use crate::ir::numerics::MULT_BITS;
 use crate::ir::Arith;
@@ -298,7 +298,7 @@ pub fn instance_cost(x: &Instance, family: Family) -> Resources {
                     mults,
                     pe: m.pe,
                     in_bits: m.in_bits as u32,
-                    arith: arith_of(m.arith),
+                    arith: arith_of_code(m.arith).unwrap_or(Arith::Fixed),
                     w_bits: m.w_bits as u32,
                     acc_bits: m.acc_bits as u32,
                     pack: m.pack,
@@ -325,7 +325,7 @@ pub fn instance_cost(x: &Instance, family: Family) -> Resources {
                     mults: v.pe,
                     pe: v.pe,
                     in_bits: v.in_bits as u32,
-                    arith: arith_of(v.arith),
+                    arith: arith_of_code(v.arith).unwrap_or(Arith::Fixed),
                     w_bits: v.w_bits as u32,
                     acc_bits: v.acc_bits as u32,
                     pack: false,
@@ -381,15 +381,6 @@ fn engine_without_products(mut r: Resources, pe: u64, in_bits: u64, out_bits: u6
     r.lut += pe as f64 * (in_bits as f64 * 3.0 + out_bits as f64);
     r.ff += pe as f64 * (in_bits as f64 + out_bits as f64) * 2.0;
     r
-}
-
-fn arith_of(code: u64) -> Arith {
-    match code {
-        1 => Arith::Pow2,
-        2 => Arith::Binary,
-        3 => Arith::Ternary,
-        _ => Arith::Fixed,
-    }
 }
 
 /// Resources of layer `i`: every instance it has (converters, FIFOs,
