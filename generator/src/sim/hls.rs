@@ -179,15 +179,7 @@ pub fn build_with(out: &Path, info: &Design, extra: &[String]) -> Result<PathBuf
     }
     h.update(unit_text.as_bytes());
     let hash = crate::output::hex(&h.finalize());
-    let lock_path = out.join("sim").join("obj_dir.lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| crate::output::write_err(&lock_path, "cannot open the build lock", e))?;
-    lock.lock()
-        .map_err(|e| Error::io(format!("locking {}", lock_path.display()), e))?;
+    let lock = super::verify::build_lock(&out)?;
     let r = std::fs::write(&unit, &unit_text)
         .map_err(|e| crate::output::write_err(&unit, "cannot write", e))
         .and_then(|_| {

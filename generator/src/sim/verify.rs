@@ -225,6 +225,21 @@ pub fn read_design(out: &Path) -> Result<(DesignInfo, Graph)> {
 /// Build (incrementally) the Verilator model of the design in `out`. Builds
 /// of one design are serialised by a lock on `sim/obj_dir.lock`, so
 /// concurrent verifies share one build.
+/// The lock that serialises the builds of one design (`sim/obj_dir.lock`,
+/// held until the returned file is dropped).
+pub(crate) fn build_lock(out: &Path) -> Result<std::fs::File> {
+    let lock_path = out.join("sim").join("obj_dir.lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| crate::output::write_err(&lock_path, "cannot open the build lock", e))?;
+    lock.lock()
+        .map_err(|e| Error::io(format!("locking {}", lock_path.display()), e))?;
+    Ok(lock)
+}
+
 pub fn build_model(out: &Path, info: &DesignInfo) -> Result<PathBuf> {
     let rtl = out.join("rtl");
     let mut sources: Vec<PathBuf> = std::fs::read_dir(&rtl)
@@ -234,15 +249,7 @@ pub fn build_model(out: &Path, info: &DesignInfo) -> Result<PathBuf> {
         .collect();
     sources.sort();
     let sim = out.join("sim");
-    let lock_path = sim.join("obj_dir.lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| crate::output::write_err(&lock_path, "cannot open the build lock", e))?;
-    lock.lock()
-        .map_err(|e| Error::io(format!("locking {}", lock_path.display()), e))?;
+    let lock = build_lock(out)?;
     let b = verilator::Build {
         top: info.top.clone(),
         sources,

@@ -573,3 +573,26 @@ pub fn yosys(e: &Elab) -> (bool, String) {
     let (ok, text) = run_tool(c);
     (ok && !text.to_lowercase().contains("warning"), text)
 }
+
+/// The parameter sets of `bad` that some tool accepts although the module
+/// must refuse them at elaboration: Verilator's lint, Icarus and Yosys
+/// (through `yosys`, the flavour of Yosys check the caller uses).
+pub fn illegal_accepted(
+    bad: &[Elab],
+    dir: &Path,
+    yosys: fn(&Elab) -> (bool, String),
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    for e in bad {
+        let tag = format!("{} {:?}", e.module, e.params);
+        let (lint_ok, _) = verilator_lint(e);
+        let (ic_ok, _) = icarus(e, dir);
+        let (ys_ok, _) = yosys(e);
+        if lint_ok || ic_ok || ys_ok {
+            failures.push(format!(
+                "illegal {tag} accepted (verilator {lint_ok}, iverilog {ic_ok}, yosys {ys_ok})"
+            ));
+        }
+    }
+    failures
+}
