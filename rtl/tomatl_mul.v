@@ -5,9 +5,11 @@
 //                    m == 0: w = 0, else w = +-2^(m-1) (shift and negate).
 //   ARITH 2 binary:  W_BITS = 1, code 0: w = +1, code 1: w = -1 (add/sub).
 //   ARITH 3 ternary: W_BITS = 2, 01: +1, 11: -1, 00: 0 (add/sub/skip).
-// The exact product a*w is formed on PROD_BITS bits, sign-extended and cut
-// to P_BITS bits: exact when P_BITS >= PROD_BITS, and exact modulo 2^P_BITS
-// otherwise (what an accumulator of P_BITS bits needs).
+// The exact product a*w is formed on PROD_BITS bits and then brought to
+// P_BITS bits: sign-extended when P_BITS > PROD_BITS (exact), cut otherwise
+// (exact modulo 2^P_BITS, what an accumulator of P_BITS bits needs). The
+// product is never formed wider than it is: synthesis sizes the multiplier
+// (or shifter) by its operands, not by the accumulator.
 `default_nettype none
 
 module tomatl_mul #(
@@ -27,8 +29,6 @@ module tomatl_mul #(
     // Exact width of one product a*w.
     localparam PROD_BITS = (ARITH == 0) ? (IN_BITS + 1 + W_BITS) :
                            (ARITH == 1) ? (IN_BITS + 2 + POW2_MAX_SHIFT) : (IN_BITS + 2);
-    // Width the product is sign-extended to before it is cut to P_BITS.
-    localparam EXT_BITS = ((P_BITS > PROD_BITS) ? P_BITS : PROD_BITS) + 1;
 
     generate
         if (IN_BITS < 1 || (IN_SIGNED != 0 && IN_SIGNED != 1)) begin : g_illegal_in_type
@@ -66,11 +66,17 @@ module tomatl_mul #(
         end
     endgenerate
 
-    // Only the low P_BITS bits of the extended product are used.
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [EXT_BITS-1:0] prod_ext = {{(EXT_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
-    /* verilator lint_on UNUSEDSIGNAL */
-    assign p = prod_ext[P_BITS-1:0];
+    generate
+        if (P_BITS > PROD_BITS) begin : g_extend
+            assign p = {{(P_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
+        end else begin : g_cut
+            // Only the low P_BITS bits of the product are used.
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [PROD_BITS-1:0] prod_all = prod;
+            /* verilator lint_on UNUSEDSIGNAL */
+            assign p = prod_all[P_BITS-1:0];
+        end
+    endgenerate
 
 endmodule
 

@@ -28,9 +28,9 @@
 // needs at most K_H <= NROWS: it never deadlocks.
 //
 // Output pipeline: issue (window counters, address) -> A (address register)
-// -> B (memory read, padding flag) -> output FIFO. A beat is issued only with
-// an output FIFO slot reserved for it (credits), so nothing stalls inside
-// and s_axis_tready depends on registers only.
+// -> B (memory read, padding flag) -> output FIFO (tomatl_credit_out). A
+// beat is issued only with an output FIFO slot reserved for it (credits), so
+// nothing stalls inside and s_axis_tready depends on registers only.
 //
 // Rate, with the input always valid and the output always ready: one beat
 // per cycle on each side; the reader waits only for whole rows, so a frame
@@ -97,9 +97,7 @@ module tomatl_swu #(
     localparam CW_B = (CW_A > E_BITS) ? CW_A : E_BITS;
     localparam CW = ((CW_B > A_BITS) ? CW_B : A_BITS) + 1;
     // Cycles a credit is away: issue -> A -> B -> FIFO -> pop.
-    localparam OUT_DEPTH = 4;
-    // Credit counter width (0..OUT_DEPTH).
-    localparam CR_BITS = 3;
+    localparam CREDIT_TRIP = 4;
 
     // ------------------------------------------------ parameter validation
     generate
@@ -171,7 +169,6 @@ module tomatl_swu #(
     localparam E_FULL_I = 2 * NROWS;  // E with D = NROWS
     localparam [E_BITS-1:0] E_START = NROWS[E_BITS-1:0];  // E with D = 0
     localparam [E_BITS-1:0] E_FULL = E_FULL_I[E_BITS-1:0];  // E_FULL_I, sized
-    localparam [CR_BITS-1:0] CR_FULL = OUT_DEPTH[CR_BITS-1:0];  // credits after reset
 
     // --------------------------------------------------------- line buffer
     reg [X_BITS-1:0] mem[0:DEPTH-1];
@@ -212,7 +209,6 @@ module tomatl_swu #(
     reg [CBB-1:0] cb_reg;
     reg [SL_BITS-1:0] rslot_reg;  // slot of row L
     reg [E_BITS-1:0] e_reg;  // E = rows written - L + NROWS
-    reg [CR_BITS-1:0] credit_reg;  // output FIFO slots not yet reserved
 
     wire ky_last = (ky_reg == K_H_LAST);
     wire kx_last = (kx_reg == K_W_LAST);
@@ -265,7 +261,7 @@ module tomatl_swu #(
     wire [CW-1:0] addr_full = slot * C_ROW + col;
     /* verilator lint_on UNUSEDSIGNAL */
 
-    wire credit_ok = (credit_reg != {CR_BITS{1'b0}});
+    wire credit_ok;  // an output FIFO slot can be reserved
     wire issue = credit_ok && rows_ok;
     wire release_rows = issue && win_last && wx_last;
     // Rows released by this issue (delta < NROWS fits E_BITS bits).
@@ -273,7 +269,6 @@ module tomatl_swu #(
     wire [CW-1:0] rel_full = release_rows ? delta : C_ZERO;
     /* verilator lint_on UNUSEDSIGNAL */
     wire [E_BITS-1:0] rel = rel_full[E_BITS-1:0];
-    wire give = m_axis_tvalid && m_axis_tready;
 
     // The window counters.
     always @(posedge clk) begin
@@ -310,14 +305,13 @@ module tomatl_swu #(
         end
     end
 
-    // The output pixel, the rows held and the credits.
+    // The output pixel and the rows held.
     always @(posedge clk) begin
         if (rst) begin
             wy_reg     <= C_ZERO;
             wx_reg     <= C_ZERO;
             rslot_reg  <= {SL_BITS{1'b0}};
             e_reg      <= E_START;
-            credit_reg <= CR_FULL;
         end else begin
             if (issue && win_last) begin
                 if (wx_last) begin
@@ -329,11 +323,6 @@ module tomatl_swu #(
                 end
             end
             e_reg <= e_reg + {{(E_BITS - 1) {1'b0}}, row_done} - rel;
-            if (issue && !give) begin
-                credit_reg <= credit_reg - 1'b1;
-            end else if (give && !issue) begin
-                credit_reg <= credit_reg + 1'b1;
-            end
         end
     end
 
@@ -364,18 +353,19 @@ module tomatl_swu #(
         rd_reg     <= mem[a_addr_reg];
     end
 
-    // ------------------------------------------------------- output FIFO
-    // Never full when written: every write holds a credit.
-    wire unused_out_ready;
-    tomatl_fifo #(
-        .WIDTH(X_BITS),
-        .DEPTH(OUT_DEPTH)
+    // ------------------------------------------------- output FIFO, credits
+    // Every issued beat holds a slot.
+    tomatl_credit_out #(
+        .WIDTH  (X_BITS),
+        .TRIP   (CREDIT_TRIP),
+        .SPACING(1)
     ) u_out (
         .clk          (clk),
         .rst          (rst),
+        .take         (issue),
+        .credit_ok    (credit_ok),
         .s_axis_tdata (b_pad_reg ? {X_BITS{1'b0}} : rd_reg),
         .s_axis_tvalid(b_v_reg),
-        .s_axis_tready(unused_out_ready),
         .m_axis_tdata (m_axis_tdata),
         .m_axis_tvalid(m_axis_tvalid),
         .m_axis_tready(m_axis_tready)

@@ -658,7 +658,13 @@ fn run_mvau_bench(
     let (exe, offs) = build_stream(
         name,
         "tb_mvau.cpp",
-        &["tomatl_mvau", "tomatl_fifo", "tomatl_requant"],
+        &[
+            "tomatl_mvau",
+            "tomatl_mul",
+            "tomatl_credit_out",
+            "tomatl_fifo",
+            "tomatl_requant",
+        ],
         &insts,
     );
     let build_s = t.elapsed().as_secs_f64();
@@ -984,7 +990,12 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
         };
         Elab {
             module: "tomatl_mvau",
-            deps: &["tomatl_fifo", "tomatl_requant"],
+            deps: &[
+                "tomatl_mul",
+                "tomatl_credit_out",
+                "tomatl_fifo",
+                "tomatl_requant",
+            ],
             params: vec![
                 ("SIMD", c.simd.to_string()),
                 ("PE", c.pe.to_string()),
