@@ -9,9 +9,9 @@
 //
 // Structure: an output register (the head of the queue) in front of a
 // DEPTH-1 entry memory with a synchronous read port (block-RAM or LUT-RAM
-// style). A beat entering an empty queue goes straight to the output
-// register; otherwise it is written to the memory and moves to the output
-// register when the register frees up.
+// style; a single skid register when DEPTH == 2). A beat entering an empty
+// queue goes straight to the output register; otherwise it is written to the
+// memory and moves to the output register when the register frees up.
 `default_nettype none
 
 module tomatl_fifo #(
@@ -74,6 +74,40 @@ module tomatl_fifo #(
                     out_data_reg <= s_axis_tdata;
                 end
             end
+        end else if (MEM_DEPTH == 1) begin : g_skid
+            // One register behind the output register (a skid buffer): the
+            // memory of one entry, without pointers.
+            reg [WIDTH-1:0] skid_reg;
+            reg             skid_full_reg;
+            // The output register is free this cycle if empty or being popped.
+            wire out_free = !out_valid_reg || pop;
+            // A beat goes to the skid register when the output register
+            // keeps its beat (a full skid register never takes a beat: the
+            // queue is full and s_axis_tready low).
+            wire skid_wr = push && (skid_full_reg || !out_free);
+            // The skid register refills the output register.
+            wire skid_rd = out_free && skid_full_reg;
+            wire skid_full_next = skid_wr || (skid_full_reg && !skid_rd);
+
+            always @(posedge clk) begin
+                if (skid_wr) begin
+                    skid_reg <= s_axis_tdata;
+                end
+                if (skid_rd) begin
+                    out_data_reg <= skid_reg;
+                end else if (push && out_free) begin
+                    out_data_reg <= s_axis_tdata;
+                end
+                if (rst) begin
+                    skid_full_reg <= 1'b0;
+                    out_valid_reg <= 1'b0;
+                    s_ready_reg   <= 1'b0;
+                end else begin
+                    skid_full_reg <= skid_full_next;
+                    out_valid_reg <= !out_free || skid_full_reg || push;
+                    s_ready_reg   <= !skid_full_next;
+                end
+            end
         end else begin : g_mem
             localparam PTR_LAST_I = MEM_DEPTH - 1;  // last memory entry
             localparam [PTR_BITS-1:0] PTR_LAST = PTR_LAST_I[PTR_BITS-1:0];  // PTR_LAST_I, sized
@@ -107,21 +141,16 @@ module tomatl_fifo #(
                 end
             end
 
+            // One process for the whole queue.
             always @(posedge clk) begin
                 if (mem_wr) begin
                     mem[wr_ptr_reg] <= s_axis_tdata;
                 end
-            end
-
-            always @(posedge clk) begin
                 if (mem_rd) begin
                     out_data_reg <= mem[rd_ptr_reg];
                 end else if (bypass) begin
                     out_data_reg <= s_axis_tdata;
                 end
-            end
-
-            always @(posedge clk) begin
                 if (rst) begin
                     wr_ptr_reg    <= {PTR_BITS{1'b0}};
                     rd_ptr_reg    <= {PTR_BITS{1'b0}};
@@ -136,12 +165,10 @@ module tomatl_fifo #(
                         rd_ptr_reg <= (rd_ptr_reg == PTR_LAST) ? {PTR_BITS{1'b0}} : rd_ptr_reg + 1'b1;
                     end
                     mem_count_reg <= mem_count_next;
-                    if (mem_rd || bypass) begin
-                        out_valid_reg <= 1'b1;
-                    end else if (pop) begin
-                        out_valid_reg <= 1'b0;
-                    end
-                    s_ready_reg <= (mem_count_next != CNT_FULL);
+                    // Valid unless it empties: a beat stays, or one refills
+                    // it from the memory or the input.
+                    out_valid_reg <= !out_free || !mem_empty || push;
+                    s_ready_reg   <= (mem_count_next != CNT_FULL);
                 end
             end
         end

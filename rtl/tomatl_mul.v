@@ -48,35 +48,67 @@ module tomatl_mul #(
         end
     endgenerate
 
-    // The input, extended to the product width.
-    wire [PROD_BITS-1:0] ax = {{(PROD_BITS - IN_BITS) {IN_SIGNED != 0 && a[IN_BITS-1]}}, a};
+    // The input, extended to the product width. Sign extensions here are
+    // assignments of a signed net to a wider one, which a simulator forms in
+    // one step (a replication of the sign bit costs it several); the WIDTH
+    // waivers around them cover just that intended extension.
+    wire [PROD_BITS-1:0] ax;
+    generate
+        if (IN_SIGNED != 0) begin : g_ax_signed
+            wire signed [IN_BITS-1:0] a_s = a;
+            /* verilator lint_off WIDTH */
+            assign ax = a_s;
+            /* verilator lint_on WIDTH */
+        end else begin : g_ax_unsigned
+            assign ax = {{(PROD_BITS - IN_BITS) {1'b0}}, a};
+        end
+    endgenerate
+    // The product of a nonzero weight (pow2 and ternary codes of the weight
+    // zero are masked after the extension below, one test for all bits).
     wire [PROD_BITS-1:0] prod;
+    // The weight is not zero.
+    wire nonzero;
 
     generate
         if (ARITH == 0) begin : g_fixed
-            assign prod = ax * {{(PROD_BITS - W_BITS) {code[W_BITS-1]}}, code};
+            wire signed [W_BITS-1:0] code_s = code;
+            wire [PROD_BITS-1:0] wx;
+            /* verilator lint_off WIDTH */
+            assign wx = code_s;
+            /* verilator lint_on WIDTH */
+            assign prod = ax * wx;
+            assign nonzero = 1'b1;
         end else if (ARITH == 1) begin : g_pow2
             wire [PROD_BITS-1:0] mag = ax << (code[W_BITS-2:0] - 1'b1);
-            assign prod = (code[W_BITS-2:0] == {(W_BITS - 1) {1'b0}}) ? {PROD_BITS{1'b0}} :
-                          code[W_BITS-1] ? -mag : mag;
+            assign prod = code[W_BITS-1] ? -mag : mag;
+            assign nonzero = (code[W_BITS-2:0] != {(W_BITS - 1) {1'b0}});
         end else if (ARITH == 2) begin : g_binary
             assign prod = code[0] ? -ax : ax;
+            assign nonzero = 1'b1;
         end else begin : g_ternary
-            assign prod = !code[0] ? {PROD_BITS{1'b0}} : code[1] ? -ax : ax;
+            assign prod = code[1] ? -ax : ax;
+            assign nonzero = code[0];
         end
     endgenerate
 
+    // The product brought to P_BITS.
+    wire [P_BITS-1:0] prod_p;
     generate
         if (P_BITS > PROD_BITS) begin : g_extend
-            assign p = {{(P_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
+            wire signed [PROD_BITS-1:0] prod_s = prod;
+            /* verilator lint_off WIDTH */
+            assign prod_p = prod_s;
+            /* verilator lint_on WIDTH */
         end else begin : g_cut
             // Only the low P_BITS bits of the product are used.
             /* verilator lint_off UNUSEDSIGNAL */
             wire [PROD_BITS-1:0] prod_all = prod;
             /* verilator lint_on UNUSEDSIGNAL */
-            assign p = prod_all[P_BITS-1:0];
+            assign prod_p = prod_all[P_BITS-1:0];
         end
     endgenerate
+
+    assign p = nonzero ? prod_p : {P_BITS{1'b0}};
 
 endmodule
 

@@ -110,6 +110,8 @@ module tomatl_mvau #(
     localparam PK_SHIFT = IN_BITS + W_BITS;
     localparam PK_W_BITS = W_BITS + PK_SHIFT + 1;
     localparam PK_P_BITS = IN_BITS + 1 + PK_W_BITS;
+    // Bits of the product above the low product (the high product's field).
+    localparam PK_HI_BITS = PK_P_BITS - PK_SHIFT;
     // Cycles a credit is away: issue -> S1 -> S2 -> S3 -> FIFO -> pop.
     localparam CREDIT_TRIP = 5;
 
@@ -294,33 +296,61 @@ module tomatl_mvau #(
             // (p - a*w_lo) / 2^S = (p >>> S) + p[S-1] (the borrow the low
             // product took from it). Exact for every operand value; both are
             // cut to ACC_BITS (exact modulo 2^ACC_BITS).
+            // Sign extensions are assignments of signed nets to wider ones
+            // (a single step in simulation, where a replication of the sign
+            // bit takes several); the WIDTH waivers cover those.
             for (gq = 0; gq < PE / 2; gq = gq + 1) begin : g_pair
                 for (gs = 0; gs < SIMD; gs = gs + 1) begin : g_lane
                     wire [IN_BITS-1:0] a = g_x[gs].a;
-                    wire [W_BITS-1:0] clo = w1_reg[((2*gq)*SIMD+gs)*W_BITS+:W_BITS];
-                    wire [W_BITS-1:0] chi = w1_reg[((2*gq+1)*SIMD+gs)*W_BITS+:W_BITS];
-                    wire signed [IN_BITS:0] ax = {IN_SIGNED != 0 && a[IN_BITS-1], a};
-                    wire signed [PK_W_BITS-1:0] wp = {chi[W_BITS-1], chi, {PK_SHIFT{1'b0}}} +
-                                                     {{(PK_W_BITS - W_BITS) {clo[W_BITS-1]}}, clo};
-                    // Bits of the product above both recovered products
-                    // (when ACC_BITS is narrower) are not needed.
-                    /* verilator lint_off UNUSEDSIGNAL */
+                    wire signed [W_BITS-1:0] clo = w1_reg[((2*gq)*SIMD+gs)*W_BITS+:W_BITS];
+                    wire signed [W_BITS-1:0] chi = w1_reg[((2*gq+1)*SIMD+gs)*W_BITS+:W_BITS];
+                    wire signed [IN_BITS:0] ax;
+                    if (IN_SIGNED != 0) begin : g_ax_signed
+                        wire signed [IN_BITS-1:0] a_s = a;
+                        /* verilator lint_off WIDTH */
+                        assign ax = a_s;
+                        /* verilator lint_on WIDTH */
+                    end else begin : g_ax_unsigned
+                        assign ax = {1'b0, a};
+                    end
+                    // The packed weight w_hi*2^S + w_lo.
+                    wire signed [PK_W_BITS-1:0] chi_w;
+                    wire signed [PK_W_BITS-1:0] clo_w;
+                    /* verilator lint_off WIDTH */
+                    assign chi_w = chi;
+                    assign clo_w = clo;
+                    /* verilator lint_on WIDTH */
+                    wire signed [PK_W_BITS-1:0] wp = (chi_w <<< PK_SHIFT) + clo_w;
                     wire signed [PK_P_BITS-1:0] pp = ax * wp;
-                    wire [PK_P_BITS-1:0] hi = {{PK_SHIFT{pp[PK_P_BITS-1]}}, pp[PK_P_BITS-1:PK_SHIFT]} +
-                                              {{(PK_P_BITS - 1) {1'b0}}, pp[PK_SHIFT-1]};
-                    /* verilator lint_on UNUSEDSIGNAL */
+                    // The two fields of the product: the low product, and
+                    // the high one before the borrow.
+                    wire signed [PK_SHIFT-1:0] lo_f = pp[PK_SHIFT-1:0];
+                    wire signed [PK_HI_BITS-1:0] hi_f = pp[PK_P_BITS-1:PK_SHIFT];
                     wire [ACC_BITS-1:0] lo_acc;
-                    wire [ACC_BITS-1:0] hi_acc;
+                    wire [ACC_BITS-1:0] hi_w;
                     if (ACC_BITS > PK_SHIFT) begin : g_lo_ext
-                        assign lo_acc = {{(ACC_BITS - PK_SHIFT) {pp[PK_SHIFT-1]}}, pp[PK_SHIFT-1:0]};
+                        /* verilator lint_off WIDTH */
+                        assign lo_acc = lo_f;
+                        /* verilator lint_on WIDTH */
                     end else begin : g_lo_cut
-                        assign lo_acc = pp[ACC_BITS-1:0];
+                        // Only the low ACC_BITS bits of the field are used.
+                        /* verilator lint_off UNUSEDSIGNAL */
+                        wire [PK_SHIFT-1:0] lo_all = lo_f;
+                        /* verilator lint_on UNUSEDSIGNAL */
+                        assign lo_acc = lo_all[ACC_BITS-1:0];
                     end
-                    if (ACC_BITS > PK_P_BITS) begin : g_hi_ext
-                        assign hi_acc = {{(ACC_BITS - PK_P_BITS) {hi[PK_P_BITS-1]}}, hi};
+                    if (ACC_BITS > PK_HI_BITS) begin : g_hi_ext
+                        /* verilator lint_off WIDTH */
+                        assign hi_w = hi_f;
+                        /* verilator lint_on WIDTH */
                     end else begin : g_hi_cut
-                        assign hi_acc = hi[ACC_BITS-1:0];
+                        // Only the low ACC_BITS bits of the field are used.
+                        /* verilator lint_off UNUSEDSIGNAL */
+                        wire [PK_HI_BITS-1:0] hi_all = hi_f;
+                        /* verilator lint_on UNUSEDSIGNAL */
+                        assign hi_w = hi_all[ACC_BITS-1:0];
                     end
+                    wire [ACC_BITS-1:0] hi_acc = hi_w + {{(ACC_BITS - 1) {1'b0}}, pp[PK_SHIFT-1]};
                 end
             end
         end

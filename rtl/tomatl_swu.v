@@ -331,8 +331,7 @@ module tomatl_swu #(
     reg a_pad_reg;
     reg [A_BITS-1:0] a_addr_reg;
     reg b_v_reg;
-    reg b_pad_reg;
-    reg [X_BITS-1:0] rd_reg;
+    reg [X_BITS-1:0] rd_reg;  // the beat read, zero for padding
 
     assign read_clash = a_v_reg && (a_addr_reg == waddr_reg);
 
@@ -346,11 +345,18 @@ module tomatl_swu #(
         end
     end
 
+    // Loaded only by an issued beat: the address arithmetic and the beat-wide
+    // read stay idle while the output side waits. The padding multiplexer
+    // is in front of the read register (a synchronous reset of the read
+    // port), so the output FIFO takes a register.
     always @(posedge clk) begin
-        a_pad_reg  <= pad;
-        a_addr_reg <= addr_full[A_BITS-1:0];
-        b_pad_reg  <= a_pad_reg;
-        rd_reg     <= mem[a_addr_reg];
+        if (issue) begin
+            a_pad_reg  <= pad;
+            a_addr_reg <= addr_full[A_BITS-1:0];
+        end
+        if (a_v_reg) begin
+            rd_reg <= a_pad_reg ? {X_BITS{1'b0}} : mem[a_addr_reg];
+        end
     end
 
     // ------------------------------------------------- output FIFO, credits
@@ -364,7 +370,7 @@ module tomatl_swu #(
         .rst          (rst),
         .take         (issue),
         .credit_ok    (credit_ok),
-        .s_axis_tdata (b_pad_reg ? {X_BITS{1'b0}} : rd_reg),
+        .s_axis_tdata (rd_reg),
         .s_axis_tvalid(b_v_reg),
         .m_axis_tdata (m_axis_tdata),
         .m_axis_tvalid(m_axis_tvalid),
