@@ -113,7 +113,12 @@ module tomatl_fifo #(
             localparam [PTR_BITS-1:0] PTR_LAST = PTR_LAST_I[PTR_BITS-1:0];  // PTR_LAST_I, sized
             localparam [CNT_BITS-1:0] CNT_FULL = MEM_DEPTH[CNT_BITS-1:0];  // a full memory
 
-            reg [WIDTH-1:0] mem[0:MEM_DEPTH-1];
+            // The memory, rounded up to a power of two entries when that is at
+            // most 16 (a LUT-RAM of 16 or 32 entries holds either): every
+            // pointer value then addresses an entry, so a simulator needs no
+            // bounds check on the (wide) words.
+            localparam MEM_WORDS = ((1 << PTR_BITS) <= 16) ? (1 << PTR_BITS) : MEM_DEPTH;
+            reg [WIDTH-1:0] mem[0:MEM_WORDS-1];
             reg [PTR_BITS-1:0] wr_ptr_reg;
             reg [PTR_BITS-1:0] rd_ptr_reg;
             // Entries in the memory (0..MEM_DEPTH), the one occupancy counter:

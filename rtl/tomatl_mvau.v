@@ -252,7 +252,11 @@ module tomatl_mvau #(
     generate
         if (NF > 1) begin : g_buffer
             // The pass nf == 0 stores the input beats, later passes read them.
-            reg [X_BITS-1:0] in_buf[0:SF-1];
+            // Rounded up to a power of two entries when that is at most 16
+            // (the same LUT-RAM): no bounds check on the wide words in
+            // simulation.
+            localparam BUF_WORDS = ((1 << SF_BITS) <= 16) ? (1 << SF_BITS) : SF;
+            reg [X_BITS-1:0] in_buf[0:BUF_WORDS-1];
             reg [X_BITS-1:0] xb1_reg;  // beat from the buffer
             reg              sel1_reg;  // 1: use the stream beat
             always @(posedge clk) begin

@@ -822,6 +822,376 @@ fn mvau_large_instances() {
     eprintln!("256x256 fixed-8 SIMD=16 PE=16: build {s:.1} s");
 }
 
+// ------------------------------------------------------- credit output
+
+/// A stand-in engine around `tomatl_credit_out` for the stream harness: it
+/// takes a beat only with a slot reserved and at most once every SPACING
+/// cycles, and delivers it LAT register stages later without a handshake
+/// (TRIP = LAT + 2: the stages, the FIFO, the pop).
+const CREDIT_PIPE: &str = "`default_nettype none
+module credit_pipe #(
+    parameter WIDTH   = 8,  // bits per beat
+    parameter LAT     = 3,  // register stages from the reservation to the FIFO (>= 1)
+    parameter SPACING = 1   // fewest cycles between two reservations (>= 1)
+) (
+    input  wire             clk,
+    input  wire             rst,
+    input  wire [WIDTH-1:0] s_axis_tdata,
+    input  wire             s_axis_tvalid,
+    output wire             s_axis_tready,
+    output wire [WIDTH-1:0] m_axis_tdata,
+    output wire             m_axis_tvalid,
+    input  wire             m_axis_tready
+);
+    localparam SP_BITS = 8;
+    localparam [SP_BITS-1:0] SP_WAIT = SPACING - 1;
+    wire credit_ok;
+    reg [SP_BITS-1:0] wait_reg;
+    wire space_ok = (wait_reg == {SP_BITS{1'b0}});
+    wire take = s_axis_tvalid && credit_ok && space_ok;
+    assign s_axis_tready = credit_ok && space_ok;
+    reg [LAT*WIDTH-1:0] d_reg;
+    reg [LAT-1:0] v_reg;
+    generate
+        if (LAT == 1) begin : g_one
+            always @(posedge clk) begin
+                d_reg <= s_axis_tdata;
+                v_reg <= rst ? 1'b0 : take;
+            end
+        end else begin : g_more
+            always @(posedge clk) begin
+                d_reg <= {d_reg[(LAT-1)*WIDTH-1:0], s_axis_tdata};
+                v_reg <= rst ? {LAT{1'b0}} : {v_reg[LAT-2:0], take};
+            end
+        end
+    endgenerate
+    always @(posedge clk) begin
+        if (rst) begin
+            wait_reg <= {SP_BITS{1'b0}};
+        end else if (take) begin
+            wait_reg <= SP_WAIT;
+        end else if (!space_ok) begin
+            wait_reg <= wait_reg - 1'b1;
+        end
+    end
+    tomatl_credit_out #(
+        .WIDTH  (WIDTH),
+        .TRIP   (LAT + 2),
+        .SPACING(SPACING)
+    ) u_dut (
+        .clk          (clk),
+        .rst          (rst),
+        .take         (take),
+        .credit_ok    (credit_ok),
+        .s_axis_tdata (d_reg[(LAT-1)*WIDTH+:WIDTH]),
+        .s_axis_tvalid(v_reg[LAT-1]),
+        .m_axis_tdata (m_axis_tdata),
+        .m_axis_tvalid(m_axis_tvalid),
+        .m_axis_tready(m_axis_tready)
+    );
+endmodule
+`default_nettype wire
+";
+
+#[test]
+fn credit_out_order_and_full_rate() {
+    require_verilator();
+    let dir = work("credit_out");
+    let mut rng = Rng(66);
+    // (WIDTH, LAT, SPACING): the trips of swu (2), pool (2), mvau and
+    // vvau (3) at one reservation a cycle, every few cycles, and rarely
+    let cfgs = [
+        (8, 2, 1),
+        (70, 3, 1),
+        (1, 1, 1),
+        (16, 3, 2),
+        (33, 3, 9),
+        (12, 5, 3),
+        (9, 2, 4),
+        (24, 4, 1),
+    ];
+    let insts: Vec<StreamInst> = cfgs
+        .iter()
+        .map(|&(w, lat, sp)| {
+            let input: Vec<Bits> = (0..200)
+                .map(|_| {
+                    let mut b = Bits::new(w);
+                    for off in (0..w).step_by(32) {
+                        let n = (w - off).min(32) as u32;
+                        b.set(off, n, rng.bits(n));
+                    }
+                    b
+                })
+                .collect();
+            StreamInst {
+                module: format!("credit_pipe #(.WIDTH({w}), .LAT({lat}), .SPACING({sp}))"),
+                in_bits: w,
+                out_bits: w,
+                out_beats: input.len(),
+                input,
+            }
+        })
+        .collect();
+    let (top, offs) = stream_wrapper(&insts);
+    let top_path = dir.join("unit_top.v");
+    write(&top_path, &top);
+    let pipe_path = dir.join("credit_pipe.v");
+    write(&pipe_path, CREDIT_PIPE);
+    let exe = verilator::build(&verilator::Build {
+        top: "unit_top".into(),
+        sources: vec![
+            rtl("tomatl_credit_out"),
+            rtl("tomatl_fifo"),
+            pipe_path,
+            top_path,
+        ],
+        cpp: vec![bench_dir().join("tb_credit_out.cpp")],
+        include_dirs: vec![bench_dir()],
+        obj_dir: dir.join("obj_dir"),
+        defines: vec![],
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    for (name, seed, pv, pr) in SCENARIOS {
+        let res = run_stream(&exe, name, &insts, &offs, seed, pv, pr);
+        for ((i, r), (w, lat, sp)) in insts.iter().zip(&res).zip(cfgs) {
+            assert_eq!(
+                r.out, i.input,
+                "credit_out W={w} LAT={lat} SPACING={sp} {name}: data"
+            );
+            if name == "nostall" {
+                // one beat every SPACING cycles on both sides, the first
+                // LAT + 1 cycles after the first take
+                let sp = sp as u64;
+                assert!(
+                    gaps(&r.in_cycles).iter().all(|&g| g == sp),
+                    "credit_out LAT={lat} SPACING={sp}: input gaps {:?}",
+                    gaps(&r.in_cycles)
+                );
+                assert!(
+                    gaps(&r.out_cycles).iter().all(|&g| g == sp),
+                    "credit_out LAT={lat} SPACING={sp}: output gaps {:?}",
+                    gaps(&r.out_cycles)
+                );
+                assert_eq!(
+                    r.out_cycles[0] - r.in_cycles[0],
+                    lat as u64 + 1,
+                    "credit_out LAT={lat}: latency"
+                );
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------- frame counters
+
+/// What `tomatl_frame_counters` shows before a clock edge.
+#[derive(Clone, Debug, PartialEq)]
+struct CounterView {
+    out_last: bool,
+    frames_in: u32,
+    frames_out: u32,
+    cycles: u64,
+    busy: bool,
+}
+
+/// The naive reference: beats counted modulo the frame, frames and cycles
+/// since reset or the last clear.
+struct CounterModel {
+    in_beats: u32,
+    out_beats: u32,
+    in_beat: u32,
+    out_beat: u32,
+    frames_in: u32,
+    frames_out: u32,
+    cycles: u64,
+}
+
+impl CounterModel {
+    fn view(&self) -> CounterView {
+        CounterView {
+            out_last: self.out_beat == self.out_beats - 1,
+            frames_in: self.frames_in,
+            frames_out: self.frames_out,
+            cycles: self.cycles,
+            busy: self.frames_in != self.frames_out,
+        }
+    }
+    fn step(&mut self, in_fire: bool, out_fire: bool, clear: bool) {
+        let in_end = in_fire && self.in_beat == self.in_beats - 1;
+        let out_end = out_fire && self.out_beat == self.out_beats - 1;
+        if in_fire {
+            self.in_beat = if in_end { 0 } else { self.in_beat + 1 };
+        }
+        if out_fire {
+            self.out_beat = if out_end { 0 } else { self.out_beat + 1 };
+        }
+        if clear {
+            self.frames_in = 0;
+            self.frames_out = 0;
+            self.cycles = 0;
+        } else {
+            self.cycles += 1;
+            self.frames_in = self.frames_in.wrapping_add(in_end as u32);
+            self.frames_out = self.frames_out.wrapping_add(out_end as u32);
+        }
+    }
+}
+
+#[test]
+fn frame_counters_match_reference() {
+    require_verilator();
+    let dir = work("frame_counters");
+    // (IN_BEATS, OUT_BEATS)
+    let cfgs: [(u32, u32); 4] = [(1, 1), (3, 2), (7, 1), (3072, 10)];
+    let n = cfgs.len();
+    // every port wider than 64 bits (a VlWide in the bench) with at least
+    // one bit of padding
+    let pad = |bits: usize| (bits + 1).max(65) - 1;
+    let mut top = format!(
+        "`default_nettype none
+module unit_top (
+    input  wire clk,
+    input  wire rst,
+    input  wire [{b}:0] in_fire,
+    input  wire [{b}:0] out_fire,
+    input  wire [{b}:0] clear,
+    output wire [{b}:0] out_last,
+    output wire [{b}:0] busy,
+    output wire [{w32}:0] frames_in,
+    output wire [{w32}:0] frames_out,
+    output wire [{w64}:0] cycles
+);
+",
+        b = pad(n),
+        w32 = pad(32 * n),
+        w64 = pad(64 * n)
+    );
+    for (k, (ib, ob)) in cfgs.iter().enumerate() {
+        let _ = writeln!(
+            top,
+            "    tomatl_frame_counters #(.IN_BEATS(32'd{ib}), .OUT_BEATS(32'd{ob})) u{k} (
+        .clk(clk), .rst(rst), .in_fire(in_fire[{k}]), .out_fire(out_fire[{k}]), .clear(clear[{k}]),
+        .out_last(out_last[{k}]), .frames_in(frames_in[{k}*32 +: 32]), .frames_out(frames_out[{k}*32 +: 32]),
+        .cycles(cycles[{k}*64 +: 64]), .busy(busy[{k}]));"
+        );
+    }
+    let _ = writeln!(
+        top,
+        "    assign out_last[{b}:{n}] = {{{r}{{1'b0}}}};
+    assign busy[{b}:{n}] = {{{r}{{1'b0}}}};
+    assign frames_in[{w32}:{n32}] = {{{r32}{{1'b0}}}};
+    assign frames_out[{w32}:{n32}] = {{{r32}{{1'b0}}}};
+    assign cycles[{w64}:{n64}] = {{{r64}{{1'b0}}}};
+    // the padding of the inputs carries nothing
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused_pad = ^{{in_fire[{b}:{n}], out_fire[{b}:{n}], clear[{b}:{n}]}};
+    /* verilator lint_on UNUSEDSIGNAL */
+endmodule
+`default_nettype wire",
+        b = pad(n),
+        w32 = pad(32 * n),
+        w64 = pad(64 * n),
+        r = pad(n) + 1 - n,
+        n32 = 32 * n,
+        n64 = 64 * n,
+        r32 = pad(32 * n) + 1 - 32 * n,
+        r64 = pad(64 * n) + 1 - 64 * n,
+    );
+    let top_path = dir.join("unit_top.v");
+    write(&top_path, &top);
+    let exe = verilator::build(&verilator::Build {
+        top: "unit_top".into(),
+        sources: vec![rtl("tomatl_frame_counters"), top_path],
+        cpp: vec![bench_dir().join("tb_frame_counters.cpp")],
+        include_dirs: vec![bench_dir()],
+        obj_dir: dir.join("obj_dir"),
+        defines: vec![],
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    // random beats on both sides (the streams stall), clear pulses now and
+    // then; the long frames of the last instance cross whole frames too
+    for (seed, p_in, p_out, p_clear) in [
+        (1u64, 0.9, 0.9, 0.0),
+        (2, 0.5, 0.3, 0.01),
+        (3, 0.2, 0.7, 0.002),
+    ] {
+        let mut rng = Rng(seed);
+        let cycles = 20_000;
+        let mut chance = |p: f64| (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 1.0 < p;
+        let mut script = format!("{n} {cycles}\n");
+        let mut fires = Vec::with_capacity(cycles);
+        for _ in 0..cycles {
+            let (mut i, mut o, mut c) = (0u64, 0u64, 0u64);
+            for k in 0..n {
+                i |= (chance(p_in) as u64) << k;
+                o |= (chance(p_out) as u64) << k;
+                c |= (chance(p_clear) as u64) << k;
+            }
+            let _ = writeln!(script, "{i:x} {o:x} {c:x}");
+            fires.push((i, o, c));
+        }
+        let stim = dir.join("counters.stim");
+        let res = dir.join("counters.res");
+        write(&stim, &script);
+        let out = Command::new(&exe)
+            .arg(&stim)
+            .arg(&res)
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&res).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            text.lines().last().is_some_and(|l| l.starts_with("done")),
+            "frame counter bench did not finish"
+        );
+        let mut models: Vec<CounterModel> = cfgs
+            .iter()
+            .map(|&(ib, ob)| CounterModel {
+                in_beats: ib,
+                out_beats: ob,
+                in_beat: 0,
+                out_beat: 0,
+                frames_in: 0,
+                frames_out: 0,
+                cycles: 0,
+            })
+            .collect();
+        let mut lines = text.lines();
+        for (cycle, &(i, o, c)) in fires.iter().enumerate() {
+            for (k, m) in models.iter_mut().enumerate() {
+                let l = lines.next().unwrap_or_else(|| panic!("short results"));
+                let f: Vec<&str> = l.split_whitespace().collect();
+                let got = CounterView {
+                    out_last: f[2] == "1",
+                    frames_in: f[3].parse().unwrap_or(u32::MAX),
+                    frames_out: f[4].parse().unwrap_or(u32::MAX),
+                    cycles: u64::from_str_radix(f[5], 16).unwrap_or(u64::MAX),
+                    busy: f[6] == "1",
+                };
+                assert_eq!(
+                    got,
+                    m.view(),
+                    "frame counters {:?} seed {seed}: cycle {cycle}",
+                    cfgs[k]
+                );
+                m.step((i >> k) & 1 == 1, (o >> k) & 1 == 1, (c >> k) & 1 == 1);
+            }
+        }
+        // every configuration saw whole frames on both sides
+        for (m, cfg) in models.iter().zip(cfgs) {
+            assert!(
+                seed != 1 || (m.frames_in > 1 && m.frames_out > 1),
+                "frame counters {cfg:?}: too few frames"
+            );
+        }
+    }
+}
+
 // ------------------------------------------------------------ AXI4-Lite
 
 #[test]
@@ -1054,9 +1424,57 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
             &[],
             &[("ADDR_BITS", "12"), ("ID", "32'h12345678")],
         ),
+        elab("tomatl_credit_out", &["tomatl_fifo"], &[]),
+        elab(
+            "tomatl_credit_out",
+            &["tomatl_fifo"],
+            &[("WIDTH", "70"), ("TRIP", "5"), ("SPACING", "9")],
+        ),
+        elab(
+            "tomatl_credit_out",
+            &["tomatl_fifo"],
+            &[("WIDTH", "3"), ("TRIP", "5"), ("SPACING", "2")],
+        ),
+        elab("tomatl_frame_counters", &[], &[]),
+        elab(
+            "tomatl_frame_counters",
+            &[],
+            &[("IN_BEATS", "32'd3072"), ("OUT_BEATS", "32'd10")],
+        ),
     ];
     for (k, i) in [0usize, 2, 4, 6, 7, 11, 14].into_iter().enumerate() {
         sets.push(mvau(cfgs[i].clone(), k));
+    }
+    // packed pairs (their own arithmetic and the trees it feeds), with an
+    // input buffer and without
+    for (k, c) in [
+        cfg(
+            (3, 4, 2, 2),
+            (8, false),
+            (Arith::Fixed, 8),
+            (6, 0),
+            1,
+            0,
+            (8, false),
+            0.5,
+        ),
+        cfg(
+            (5, 2, 1, 1),
+            (5, true),
+            (Arith::Fixed, 2),
+            (0, 0),
+            0,
+            0,
+            (8, true),
+            0.5,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut e = mvau(MvauCfg { pack: true, ..c }, 20 + k);
+        e.params.push(("PACK", "1".into()));
+        sets.push(e);
     }
     let mut failures = Vec::new();
     for e in &sets {
@@ -1076,6 +1494,9 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
         elab("tomatl_fifo", &[], &[("DEPTH", "0")]),
         elab("tomatl_dwc", &["tomatl_fifo"], &[("IN_ELEMS", "0")]),
         elab("tomatl_axil_status", &[], &[("ADDR_BITS", "4")]),
+        elab("tomatl_credit_out", &["tomatl_fifo"], &[("TRIP", "0")]),
+        elab("tomatl_credit_out", &["tomatl_fifo"], &[("SPACING", "0")]),
+        elab("tomatl_frame_counters", &[], &[("OUT_BEATS", "32'd0")]),
         {
             let mut e = mvau(cfgs[0].clone(), 100);
             e.params.push(("ARITH", "4".into()));
