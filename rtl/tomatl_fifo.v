@@ -146,16 +146,22 @@ module tomatl_fifo #(
                 end
             end
 
-            // One process for the whole queue.
+            // One process for the whole queue. The memory is written after it
+            // is read, with a blocking assignment: the read sees the old
+            // contents as with a nonblocking one (and never the written word:
+            // a full queue takes no beat), and a simulator writes the word in
+            // place instead of through a delayed copy.
             always @(posedge clk) begin
-                if (mem_wr) begin
-                    mem[wr_ptr_reg] <= s_axis_tdata;
-                end
                 if (mem_rd) begin
                     out_data_reg <= mem[rd_ptr_reg];
                 end else if (bypass) begin
                     out_data_reg <= s_axis_tdata;
                 end
+                /* verilator lint_off BLKSEQ */
+                if (mem_wr) begin
+                    mem[wr_ptr_reg] = s_axis_tdata;
+                end
+                /* verilator lint_on BLKSEQ */
                 if (rst) begin
                     wr_ptr_reg    <= {PTR_BITS{1'b0}};
                     rd_ptr_reg    <= {PTR_BITS{1'b0}};

@@ -259,11 +259,16 @@ module tomatl_mvau #(
             reg [X_BITS-1:0] in_buf[0:BUF_WORDS-1];
             reg [X_BITS-1:0] xb1_reg;  // beat from the buffer
             reg              sel1_reg;  // 1: use the stream beat
+            // Written after it is read, in the same process and with a
+            // blocking assignment: the read sees the old contents as with a
+            // nonblocking one, and a simulator writes the wide word in place.
             always @(posedge clk) begin
-                if (issue && nf_first) begin
-                    in_buf[sf_reg] <= s_axis_tdata;
-                end
                 xb1_reg <= in_buf[sf_reg];
+                /* verilator lint_off BLKSEQ */
+                if (issue && nf_first) begin
+                    in_buf[sf_reg] = s_axis_tdata;
+                end
+                /* verilator lint_on BLKSEQ */
             end
             always @(posedge clk) begin
                 sel1_reg <= nf_first;

@@ -185,11 +185,6 @@ module tomatl_swu #(
     wire read_clash;
     assign s_axis_tready = (e_reg < E_FULL) && !read_clash;
 
-    always @(posedge clk) begin
-        if (push) begin
-            mem[waddr_reg] <= s_axis_tdata;
-        end
-    end
 
     always @(posedge clk) begin
         if (rst) begin
@@ -357,6 +352,15 @@ module tomatl_swu #(
         if (a_v_reg) begin
             rd_reg <= a_pad_reg ? {X_BITS{1'b0}} : mem[a_addr_reg];
         end
+        // The line buffer is written after it is read, in the same process
+        // and with a blocking assignment: the read sees the old contents as
+        // with a nonblocking one (the writer never writes the word being
+        // read: read_clash), and a simulator writes the word in place.
+        /* verilator lint_off BLKSEQ */
+        if (push) begin
+            mem[waddr_reg] = s_axis_tdata;
+        end
+        /* verilator lint_on BLKSEQ */
     end
 
     // ------------------------------------------------- output FIFO, credits
