@@ -1,14 +1,15 @@
 // tomatl_credit_out: the output side of an engine whose pipeline never
 // stalls: an output FIFO and a credit counter of its slots.
 //
-// The engine reserves a slot (`take`, only while `credit_ok`) when it issues
-// the step that will produce an output beat; that beat arrives at
+// The engine tells whether its next step ends an output beat (`step_ends`);
+// such a step may issue (`step_ok`) only while a slot is free, any other
+// step always. Issuing it (`step`) reserves the slot; the beat arrives at
 // s_axis_tvalid some fixed number of cycles later and is written without a
 // handshake (its slot is reserved, so the FIFO always has room; there is no
 // s_axis_tready). A slot is returned when a beat leaves at the output
-// (m_axis_tvalid && m_axis_tready). `credit_ok` is a register compare: an
-// engine that gates its s_axis_tready with it has no combinational path from
-// m_axis_tready to s_axis_tready.
+// (m_axis_tvalid && m_axis_tready). `step_ok` depends on `step_ends` and
+// registers only: an engine that gates its s_axis_tready with it has no
+// combinational path from m_axis_tready to s_axis_tready.
 //
 // Depth: a slot is away for at least TRIP cycles (from its reservation
 // through the engine's pipeline and the FIFO to the pop) and reservations
@@ -23,10 +24,12 @@ module tomatl_credit_out #(
 ) (
     input  wire             clk,
     input  wire             rst,
-    // reserve a slot this cycle (only while credit_ok)
-    input  wire             take,
-    // a slot can be reserved
-    output wire             credit_ok,
+    // the next step ends an output beat (it needs a slot)
+    input  wire             step_ends,
+    // a step issues this cycle (only while step_ok)
+    input  wire             step,
+    // the next step may issue
+    output wire             step_ok,
     // the beat of a reserved slot (never refused)
     input  wire [WIDTH-1:0] s_axis_tdata,
     input  wire             s_axis_tvalid,
@@ -52,9 +55,10 @@ module tomatl_credit_out #(
     endgenerate
 
     reg  [CR_BITS-1:0] credit_reg;  // slots not yet reserved
+    wire               take = step && step_ends;
     wire               give = m_axis_tvalid && m_axis_tready;
 
-    assign credit_ok = (credit_reg != {CR_BITS{1'b0}});
+    assign step_ok = !step_ends || (credit_reg != {CR_BITS{1'b0}});
 
     always @(posedge clk) begin
         if (rst) begin

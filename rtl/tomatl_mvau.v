@@ -184,41 +184,38 @@ module tomatl_mvau #(
 
 
     // ---------------------------------------------------------- issue stage
-    localparam SF_LAST_I = SF - 1;  // last input step of a pass
-    localparam NF_LAST_I = NF - 1;  // last pass of a frame
-    localparam WA_LAST_I = W_DEPTH - 1;  // last weight address
-    localparam [SF_BITS-1:0] SF_LAST = SF_LAST_I[SF_BITS-1:0];  // SF_LAST_I, sized
-    localparam [NF_BITS-1:0] NF_LAST = NF_LAST_I[NF_BITS-1:0];  // NF_LAST_I, sized
-    localparam [WA_BITS-1:0] WA_LAST = WA_LAST_I[WA_BITS-1:0];  // WA_LAST_I, sized
+    // The step: sf (input beat) within nf (output pass), and the weight
+    // address nf*SF+sf.
+    // (sf addresses the input buffer, which exists only when NF > 1)
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [SF_BITS-1:0] sf;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [NF_BITS-1:0] nf;
+    wire [WA_BITS-1:0] wa;
+    wire               sf_first;
+    wire               sf_last;
+    wire               nf_first;
+    wire               unused_nf_last;
+    wire step_ok;  // a step may issue (an output FIFO slot is free if it needs one)
+    wire issue = step_ok && (!nf_first || s_axis_tvalid);
 
-    reg  [SF_BITS-1:0] sf_reg;
-    reg  [NF_BITS-1:0] nf_reg;
-    reg  [WA_BITS-1:0] wa_reg;  // weight address nf*SF+sf
+    assign s_axis_tready = nf_first && step_ok;
 
-    wire               credit_avail;  // an output FIFO slot can be reserved
-    wire               sf_last = (sf_reg == SF_LAST);
-    wire               nf_first = (nf_reg == {NF_BITS{1'b0}});
-    wire               credit_ok = !sf_last || credit_avail;
-    wire               issue = credit_ok && (!nf_first || s_axis_tvalid);
-    wire               take = issue && sf_last;
-
-    assign s_axis_tready = nf_first && credit_ok;
-
-    always @(posedge clk) begin
-        if (rst) begin
-            sf_reg <= {SF_BITS{1'b0}};
-            nf_reg <= {NF_BITS{1'b0}};
-            wa_reg <= {WA_BITS{1'b0}};
-        end else if (issue) begin
-            if (sf_last) begin
-                sf_reg <= {SF_BITS{1'b0}};
-                nf_reg <= (nf_reg == NF_LAST) ? {NF_BITS{1'b0}} : nf_reg + 1'b1;
-            end else begin
-                sf_reg <= sf_reg + 1'b1;
-            end
-            wa_reg <= (wa_reg == WA_LAST) ? {WA_BITS{1'b0}} : wa_reg + 1'b1;
-        end
-    end
+    tomatl_loop_counter #(
+        .INNER(SF),
+        .OUTER(NF)
+    ) u_step (
+        .clk        (clk),
+        .rst        (rst),
+        .step       (issue),
+        .inner      (sf),
+        .outer      (nf),
+        .flat       (wa),
+        .inner_first(sf_first),
+        .inner_last (sf_last),
+        .outer_first(nf_first),
+        .outer_last (unused_nf_last)
+    );
 
     // ------------------------------------------------------------- stage S1
     reg               v1_reg;
@@ -236,10 +233,10 @@ module tomatl_mvau #(
     end
 
     always @(posedge clk) begin
-        first1_reg <= (sf_reg == {SF_BITS{1'b0}});
+        first1_reg <= sf_first;
         last1_reg  <= sf_last;
-        nf1_reg    <= nf_reg;
-        w1_reg     <= weight_rom[wa_reg];
+        nf1_reg    <= nf;
+        w1_reg     <= weight_rom[wa];
     end
 
     // The input vector of this step, lane by lane (g_x[s].a).
@@ -263,10 +260,10 @@ module tomatl_mvau #(
             // blocking assignment: the read sees the old contents as with a
             // nonblocking one, and a simulator writes the wide word in place.
             always @(posedge clk) begin
-                xb1_reg <= in_buf[sf_reg];
+                xb1_reg <= in_buf[sf];
                 /* verilator lint_off BLKSEQ */
                 if (issue && nf_first) begin
-                    in_buf[sf_reg] = s_axis_tdata;
+                    in_buf[sf] = s_axis_tdata;
                 end
                 /* verilator lint_on BLKSEQ */
             end
@@ -483,8 +480,9 @@ module tomatl_mvau #(
     ) u_out (
         .clk          (clk),
         .rst          (rst),
-        .take         (take),
-        .credit_ok    (credit_avail),
+        .step_ends    (sf_last),
+        .step         (issue),
+        .step_ok      (step_ok),
         .s_axis_tdata (y),
         .s_axis_tvalid(v3_reg),
         .m_axis_tdata (m_axis_tdata),

@@ -74,26 +74,34 @@ module tomatl_pool #(
     endgenerate
 
     // ---------------------------------------------------------- issue stage
-    localparam K_LAST_I = K - 1;  // last window element
-    localparam [K_BITS-1:0] K_LAST = K_LAST_I[K_BITS-1:0];  // K_LAST_I, sized
+    // The window element (one loop: no outer count).
+    wire [K_BITS-1:0] unused_k;
+    wire [K_BITS-1:0] unused_flat;
+    wire              unused_outer;
+    wire              unused_outer_first;
+    wire              unused_outer_last;
+    wire              k_first;
+    wire              k_last;
+    wire step_ok;  // a step may issue (an output FIFO slot is free if it needs one)
+    wire issue = step_ok && s_axis_tvalid;
 
-    reg  [ K_BITS-1:0] k_reg;
+    assign s_axis_tready = step_ok;
 
-    wire               credit_avail;  // an output FIFO slot can be reserved
-    wire               k_last = (k_reg == K_LAST);
-    wire               credit_ok = !k_last || credit_avail;
-    wire               issue = credit_ok && s_axis_tvalid;
-    wire               take = issue && k_last;
-
-    assign s_axis_tready = credit_ok;
-
-    always @(posedge clk) begin
-        if (rst) begin
-            k_reg <= {K_BITS{1'b0}};
-        end else if (issue) begin
-            k_reg <= k_last ? {K_BITS{1'b0}} : k_reg + 1'b1;
-        end
-    end
+    tomatl_loop_counter #(
+        .INNER(K),
+        .OUTER(1)
+    ) u_elem (
+        .clk        (clk),
+        .rst        (rst),
+        .step       (issue),
+        .inner      (unused_k),
+        .outer      (unused_outer),
+        .flat       (unused_flat),
+        .inner_first(k_first),
+        .inner_last (k_last),
+        .outer_first(unused_outer_first),
+        .outer_last (unused_outer_last)
+    );
 
     // ------------------------------------------------------------- stage S1
     reg              v1_reg;
@@ -110,7 +118,7 @@ module tomatl_pool #(
     end
 
     always @(posedge clk) begin
-        first1_reg <= (k_reg == {K_BITS{1'b0}});
+        first1_reg <= k_first;
         last1_reg  <= k_last;
         x1_reg     <= s_axis_tdata;
     end
@@ -181,8 +189,9 @@ module tomatl_pool #(
     ) u_out (
         .clk          (clk),
         .rst          (rst),
-        .take         (take),
-        .credit_ok    (credit_avail),
+        .step_ends    (k_last),
+        .step         (issue),
+        .step_ok      (step_ok),
         .s_axis_tdata (y),
         .s_axis_tvalid(v2_reg),
         .m_axis_tdata (m_axis_tdata),

@@ -222,46 +222,35 @@ module tomatl_swu #(
     endfunction
 
     // Rows released when the last beat of an output row is issued: from row
-    // L of this window to row L of the next one (or to the end of the image).
-    function [CW-1:0] rows_released;
+    // L of this window to row L of the next one (or to the end of the
+    // image); fewer than NROWS, so E_BITS wide.
+    function [E_BITS-1:0] rows_released;
         input [CW-1:0] wy;
         input          last;  // the frame's last output row
-        reg   [CW-1:0] wy_next;
+        // Only the low E_BITS bits are the count (the rest is zero).
+        /* verilator lint_off UNUSEDSIGNAL */
+        reg   [CW-1:0] n;
+        /* verilator lint_on UNUSEDSIGNAL */
         begin
-            wy_next = wy + C_S_H;
-            rows_released = last ? (C_END_H - first_real_row(wy)) :
-                                   (first_real_row(wy_next) - first_real_row(wy));
+            n = last ? (C_END_H - first_real_row(wy)) :
+                       (first_real_row(wy + C_S_H) - first_real_row(wy));
+            rows_released = n[E_BITS-1:0];
         end
     endfunction
 
     // The slot of row L after `n` rows are released from slot `rslot`.
     function [SL_BITS-1:0] slot_after;
         input [SL_BITS-1:0] rslot;
-        input [CW-1:0]      n;
+        input [E_BITS-1:0]  n;
         reg   [CW-1:0]      sum;
         // Only the low SL_BITS bits hold the slot (the rest is zero).
         /* verilator lint_off UNUSEDSIGNAL */
         reg   [CW-1:0]      wrapped;
         /* verilator lint_on UNUSEDSIGNAL */
         begin
-            sum = {{(CW - SL_BITS) {1'b0}}, rslot} + n;
+            sum = {{(CW - SL_BITS) {1'b0}}, rslot} + {{(CW - E_BITS) {1'b0}}, n};
             wrapped = (sum >= C_NROWS) ? (sum - C_NROWS) : sum;
             slot_after = wrapped[SL_BITS-1:0];
-        end
-    endfunction
-
-    // Rows released by this cycle's issue, E_BITS wide (fewer than NROWS).
-    function [E_BITS-1:0] rows_rel;
-        input [CW-1:0] wy;
-        input          last;
-        input          rel;  // rows are released
-        // Only the low E_BITS bits are the count (the rest is zero).
-        /* verilator lint_off UNUSEDSIGNAL */
-        reg   [CW-1:0] n;
-        /* verilator lint_on UNUSEDSIGNAL */
-        begin
-            n = rel ? rows_released(wy, last) : C_ZERO;
-            rows_rel = n[E_BITS-1:0];
         end
     endfunction
 
@@ -376,7 +365,8 @@ module tomatl_swu #(
             end
             // E counts a row written up and the rows released down.
             if (row_done || release_rows) begin
-                e_reg <= e_reg + {{(E_BITS - 1) {1'b0}}, row_done} - rows_rel(wy_reg, wy_last, release_rows);
+                e_reg <= e_reg + {{(E_BITS - 1) {1'b0}}, row_done} -
+                         (release_rows ? rows_released(wy_reg, wy_last) : {E_BITS{1'b0}});
             end
         end
     end
@@ -432,8 +422,9 @@ module tomatl_swu #(
     ) u_out (
         .clk          (clk),
         .rst          (rst),
-        .take         (issue),
-        .credit_ok    (credit_ok),
+        .step_ends    (1'b1),
+        .step         (issue),
+        .step_ok      (credit_ok),
         .s_axis_tdata (rd_reg),
         .s_axis_tvalid(b_v_reg),
         .m_axis_tdata (m_axis_tdata),

@@ -102,40 +102,35 @@ module tomatl_vvau #(
     endgenerate
 
     // ---------------------------------------------------------- issue stage
-    localparam K_LAST_I = K - 1;  // last kernel position
-    localparam NG_LAST_I = NG - 1;  // last channel group
-    localparam WA_LAST_I = W_DEPTH - 1;  // last weight address
-    localparam [K_BITS-1:0] K_LAST = K_LAST_I[K_BITS-1:0];  // K_LAST_I, sized
-    localparam [NG_BITS-1:0] NG_LAST = NG_LAST_I[NG_BITS-1:0];  // NG_LAST_I, sized
-    localparam [WA_BITS-1:0] WA_LAST = WA_LAST_I[WA_BITS-1:0];  // WA_LAST_I, sized
+    // The step: k (kernel position) within g (channel group), and the
+    // weight address g*K+k.
+    wire [ K_BITS-1:0] unused_k;
+    wire [NG_BITS-1:0] g;
+    wire [WA_BITS-1:0] wa;
+    wire               k_first;
+    wire               k_last;
+    wire               unused_g_first;
+    wire               unused_g_last;
+    wire step_ok;  // a step may issue (an output FIFO slot is free if it needs one)
+    wire issue = step_ok && s_axis_tvalid;
 
-    reg  [ K_BITS-1:0] k_reg;
-    reg  [NG_BITS-1:0] g_reg;
-    reg  [WA_BITS-1:0] wa_reg;  // weight address g*K+k
+    assign s_axis_tready = step_ok;
 
-    wire               credit_avail;  // an output FIFO slot can be reserved
-    wire               k_last = (k_reg == K_LAST);
-    wire               credit_ok = !k_last || credit_avail;
-    wire               issue = credit_ok && s_axis_tvalid;
-    wire               take = issue && k_last;
-
-    assign s_axis_tready = credit_ok;
-
-    always @(posedge clk) begin
-        if (rst) begin
-            k_reg  <= {K_BITS{1'b0}};
-            g_reg  <= {NG_BITS{1'b0}};
-            wa_reg <= {WA_BITS{1'b0}};
-        end else if (issue) begin
-            if (k_last) begin
-                k_reg <= {K_BITS{1'b0}};
-                g_reg <= (g_reg == NG_LAST) ? {NG_BITS{1'b0}} : g_reg + 1'b1;
-            end else begin
-                k_reg <= k_reg + 1'b1;
-            end
-            wa_reg <= (wa_reg == WA_LAST) ? {WA_BITS{1'b0}} : wa_reg + 1'b1;
-        end
-    end
+    tomatl_loop_counter #(
+        .INNER(K),
+        .OUTER(NG)
+    ) u_step (
+        .clk        (clk),
+        .rst        (rst),
+        .step       (issue),
+        .inner      (unused_k),
+        .outer      (g),
+        .flat       (wa),
+        .inner_first(k_first),
+        .inner_last (k_last),
+        .outer_first(unused_g_first),
+        .outer_last (unused_g_last)
+    );
 
     // ------------------------------------------------------------- stage S1
     reg               v1_reg;
@@ -154,10 +149,10 @@ module tomatl_vvau #(
     end
 
     always @(posedge clk) begin
-        first1_reg <= (k_reg == {K_BITS{1'b0}});
+        first1_reg <= k_first;
         last1_reg  <= k_last;
-        g1_reg     <= g_reg;
-        w1_reg     <= weight_rom[wa_reg];
+        g1_reg     <= g;
+        w1_reg     <= weight_rom[wa];
         x1_reg     <= s_axis_tdata;
     end
 
@@ -239,8 +234,9 @@ module tomatl_vvau #(
     ) u_out (
         .clk          (clk),
         .rst          (rst),
-        .take         (take),
-        .credit_ok    (credit_avail),
+        .step_ends    (k_last),
+        .step         (issue),
+        .step_ok      (step_ok),
         .s_axis_tdata (y),
         .s_axis_tvalid(v3_reg),
         .m_axis_tdata (m_axis_tdata),

@@ -991,6 +991,7 @@ fn vvau_matches_reference() {
             "tomatl_mul",
             "tomatl_requant",
             "tomatl_credit_out",
+            "tomatl_loop_counter",
             "tomatl_fifo",
         ],
         &units,
@@ -1369,6 +1370,7 @@ fn pool_gap_and_divider_match_reference() {
             "tomatl_avg",
             "tomatl_requant",
             "tomatl_credit_out",
+            "tomatl_loop_counter",
             "tomatl_fifo",
         ],
         &units,
@@ -1676,15 +1678,19 @@ fn swu_elab(c: &SwuCfg) -> Elab {
     }
 }
 
+/// What tomatl_pool and tomatl_gap instantiate.
+const AVG_ENGINE_DEPS: &[&str] = &[
+    "tomatl_avg",
+    "tomatl_requant",
+    "tomatl_credit_out",
+    "tomatl_loop_counter",
+    "tomatl_fifo",
+];
+
 fn pool_elab(c: &PoolCfg) -> Elab {
     Elab {
         module: "tomatl_pool",
-        deps: &[
-            "tomatl_avg",
-            "tomatl_requant",
-            "tomatl_credit_out",
-            "tomatl_fifo",
-        ],
+        deps: AVG_ENGINE_DEPS,
         params: vec![
             ("CH", c.ch.to_string()),
             ("PE", c.pe.to_string()),
@@ -1703,12 +1709,7 @@ fn pool_elab(c: &PoolCfg) -> Elab {
 fn gap_elab(c: &GapCfg) -> Elab {
     Elab {
         module: "tomatl_gap",
-        deps: &[
-            "tomatl_avg",
-            "tomatl_requant",
-            "tomatl_credit_out",
-            "tomatl_fifo",
-        ],
+        deps: AVG_ENGINE_DEPS,
         params: vec![
             ("CH", c.ch.to_string()),
             ("PE", c.pe.to_string()),
@@ -1761,6 +1762,7 @@ fn vvau_elab(l: &DwLayer, dir: &Path, k: usize) -> Elab {
             "tomatl_mul",
             "tomatl_requant",
             "tomatl_credit_out",
+            "tomatl_loop_counter",
             "tomatl_fifo",
         ],
         params: vec![

@@ -18,6 +18,20 @@ use tomatl::sim::verilator;
 
 // -------------------------------------------------------------------- FIFO
 
+/// `n` beats of `w` random bits.
+fn random_beats(rng: &mut Rng, w: usize, n: usize) -> Vec<Bits> {
+    (0..n)
+        .map(|_| {
+            let mut b = Bits::new(w);
+            for off in (0..w).step_by(32) {
+                let k = (w - off).min(32) as u32;
+                b.set(off, k, rng.bits(k));
+            }
+            b
+        })
+        .collect()
+}
+
 #[test]
 fn fifo_order_and_full_rate() {
     require_verilator();
@@ -35,16 +49,7 @@ fn fifo_order_and_full_rate() {
     let insts: Vec<StreamInst> = cfgs
         .iter()
         .map(|&(w, d)| {
-            let input: Vec<Bits> = (0..300)
-                .map(|_| {
-                    let mut b = Bits::new(w);
-                    for off in (0..w).step_by(32) {
-                        let n = (w - off).min(32) as u32;
-                        b.set(off, n, rng.bits(n));
-                    }
-                    b
-                })
-                .collect();
+            let input = random_beats(&mut rng, w, 300);
             StreamInst {
                 module: format!("tomatl_fifo #(.WIDTH({w}), .DEPTH({d}))"),
                 in_bits: w,
@@ -662,6 +667,7 @@ fn run_mvau_bench(
             "tomatl_mvau",
             "tomatl_mul",
             "tomatl_credit_out",
+            "tomatl_loop_counter",
             "tomatl_fifo",
             "tomatl_requant",
         ],
@@ -845,11 +851,11 @@ module credit_pipe #(
 );
     localparam SP_BITS = 8;
     localparam [SP_BITS-1:0] SP_WAIT = SPACING - 1;
-    wire credit_ok;
+    wire step_ok;
     reg [SP_BITS-1:0] wait_reg;
     wire space_ok = (wait_reg == {SP_BITS{1'b0}});
-    wire take = s_axis_tvalid && credit_ok && space_ok;
-    assign s_axis_tready = credit_ok && space_ok;
+    wire take = s_axis_tvalid && step_ok && space_ok;
+    assign s_axis_tready = step_ok && space_ok;
     reg [LAT*WIDTH-1:0] d_reg;
     reg [LAT-1:0] v_reg;
     generate
@@ -881,8 +887,9 @@ module credit_pipe #(
     ) u_dut (
         .clk          (clk),
         .rst          (rst),
-        .take         (take),
-        .credit_ok    (credit_ok),
+        .step_ends    (1'b1),
+        .step         (take),
+        .step_ok      (step_ok),
         .s_axis_tdata (d_reg[(LAT-1)*WIDTH+:WIDTH]),
         .s_axis_tvalid(v_reg[LAT-1]),
         .m_axis_tdata (m_axis_tdata),
@@ -913,16 +920,7 @@ fn credit_out_order_and_full_rate() {
     let insts: Vec<StreamInst> = cfgs
         .iter()
         .map(|&(w, lat, sp)| {
-            let input: Vec<Bits> = (0..200)
-                .map(|_| {
-                    let mut b = Bits::new(w);
-                    for off in (0..w).step_by(32) {
-                        let n = (w - off).min(32) as u32;
-                        b.set(off, n, rng.bits(n));
-                    }
-                    b
-                })
-                .collect();
+            let input = random_beats(&mut rng, w, 200);
             StreamInst {
                 module: format!("credit_pipe #(.WIDTH({w}), .LAT({lat}), .SPACING({sp}))"),
                 in_bits: w,
@@ -977,6 +975,191 @@ fn credit_out_order_and_full_rate() {
                     lat as u64 + 1,
                     "credit_out LAT={lat}: latency"
                 );
+            }
+        }
+    }
+}
+
+// --------------------------------------------------------- loop counter
+
+/// The top bit of a script bench port carrying `bits` bits: every port is
+/// wider than 64 bits (a VlWide in the bench), with at least one bit of
+/// padding.
+fn padded_msb(bits: usize) -> usize {
+    (bits + 1).max(65) - 1
+}
+
+/// Builds a script bench: a `unit_top` with clk, rst and the given ports
+/// (direction, name, bits carried), each wider than 64 bits (a VlWide in
+/// the bench, `padded_msb`) with its padding tied off, around `body` (the
+/// instances), and the C++ bench `cpp` driving it; returns the executable.
+fn script_bench(
+    dir: &Path,
+    ports: &[(&str, &str, usize)],
+    body: &str,
+    module: &str,
+    cpp: &str,
+) -> PathBuf {
+    let mut v = String::from(
+        "`default_nettype none\nmodule unit_top (\n    input  wire clk,\n    input  wire rst",
+    );
+    for (dir, name, bits) in ports {
+        let _ = write!(v, ",\n    {dir:<6} wire [{}:0] {name}", padded_msb(*bits));
+    }
+    v.push_str("\n);\n");
+    v.push_str(body);
+    let mut unused = Vec::new();
+    for (dir, name, bits) in ports {
+        let msb = padded_msb(*bits);
+        if *dir == "output" {
+            let _ = writeln!(
+                v,
+                "    assign {name}[{msb}:{bits}] = {{{}{{1'b0}}}};",
+                msb + 1 - bits
+            );
+        } else {
+            unused.push(format!("{name}[{msb}:{bits}]"));
+        }
+    }
+    let _ = writeln!(
+        v,
+        "    // the padding of the inputs carries nothing
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused_pad = ^{{{}}};
+    /* verilator lint_on UNUSEDSIGNAL */
+endmodule
+`default_nettype wire",
+        unused.join(", ")
+    );
+    let top_path = dir.join("unit_top.v");
+    write(&top_path, &v);
+    verilator::build(&verilator::Build {
+        top: "unit_top".into(),
+        sources: vec![rtl(module), top_path],
+        cpp: vec![bench_dir().join(cpp)],
+        include_dirs: vec![bench_dir()],
+        obj_dir: dir.join("obj_dir"),
+        defines: vec![],
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs a script bench (`<stimulus> <results>`) on `script`; the results,
+/// checked to end with `done`.
+fn run_script(exe: &Path, dir: &Path, name: &str, script: &str) -> String {
+    let stim = dir.join(format!("{name}.stim"));
+    let res = dir.join(format!("{name}.res"));
+    write(&stim, script);
+    let out = Command::new(exe)
+        .arg(&stim)
+        .arg(&res)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&res).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        text.lines().last().is_some_and(|l| l.starts_with("done")),
+        "{name}: the bench did not finish"
+    );
+    text
+}
+
+/// True with probability `p`.
+fn chance(rng: &mut Rng, p: f64) -> bool {
+    ((rng.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+}
+
+#[test]
+fn loop_counter_matches_reference() {
+    require_verilator();
+    let dir = work("loop_counter");
+    // (INNER, OUTER): single iterations, one loop, powers of two and not,
+    // a ROM-sized flat index
+    let cfgs: [(u32, u32); 7] = [(1, 1), (9, 4), (1, 7), (5, 1), (4, 16), (3, 3), (64, 10)];
+    let n = cfgs.len();
+    let bits = |c: u32| {
+        if c > 1 {
+            32 - (c - 1).leading_zeros()
+        } else {
+            1
+        }
+    };
+    let mut body = String::new();
+    for (k, &(i, o)) in cfgs.iter().enumerate() {
+        let (ib, ob, fb) = (bits(i), bits(o), bits(i * o));
+        let _ = writeln!(
+            body,
+            "    wire [{ib1}:0] in{k};
+    wire [{ob1}:0] out{k};
+    wire [{fb1}:0] fl{k};
+    tomatl_loop_counter #(.INNER({i}), .OUTER({o})) u{k} (
+        .clk(clk), .rst(rst), .step(step[{k}]), .inner(in{k}), .outer(out{k}), .flat(fl{k}),
+        .inner_first(flags[{k}*4]), .inner_last(flags[{k}*4+1]),
+        .outer_first(flags[{k}*4+2]), .outer_last(flags[{k}*4+3]));
+    assign inner[{k}*32 +: 32] = {{{iz}'d0, in{k}}};
+    assign outer[{k}*32 +: 32] = {{{oz}'d0, out{k}}};
+    assign flat[{k}*32 +: 32] = {{{fz}'d0, fl{k}}};",
+            ib1 = ib - 1,
+            ob1 = ob - 1,
+            fb1 = fb - 1,
+            iz = 32 - ib,
+            oz = 32 - ob,
+            fz = 32 - fb
+        );
+    }
+    let exe = script_bench(
+        &dir,
+        &[
+            ("input", "step", n),
+            ("output", "flags", 4 * n),
+            ("output", "inner", 32 * n),
+            ("output", "outer", 32 * n),
+            ("output", "flat", 32 * n),
+        ],
+        &body,
+        "tomatl_loop_counter",
+        "tb_loop_counter.cpp",
+    );
+
+    for (seed, p_step) in [(1u64, 1.0), (2, 0.5), (3, 0.1)] {
+        let mut rng = Rng(seed);
+        let cycles = 5_000;
+        let mut script = format!("{n} {cycles}\n");
+        let mut steps = Vec::with_capacity(cycles);
+        for _ in 0..cycles {
+            let mut v = 0u64;
+            for k in 0..n {
+                v |= (chance(&mut rng, p_step) as u64) << k;
+            }
+            let _ = writeln!(script, "{v:x}");
+            steps.push(v);
+        }
+        let text = run_script(&exe, &dir, "loop", &script);
+        // the reference: the iteration count, taken apart
+        let mut done = vec![0u64; n];
+        let mut lines = text.lines();
+        for (cycle, &v) in steps.iter().enumerate() {
+            for (k, &(i, o)) in cfgs.iter().enumerate() {
+                let l = lines.next().unwrap_or_else(|| panic!("short results"));
+                let f: Vec<&str> = l.split_whitespace().collect();
+                let flat = (done[k] % (i as u64 * o as u64)) as u32;
+                let (inner, outer) = (flat % i, flat / i);
+                let flags = (inner == 0) as u32
+                    | ((inner == i - 1) as u32) << 1
+                    | ((outer == 0) as u32) << 2
+                    | ((outer == o - 1) as u32) << 3;
+                let exp = format!("{inner} {outer} {flat} {flags:x}");
+                assert_eq!(
+                    f[2..].join(" "),
+                    exp,
+                    "loop counter {:?} seed {seed}: cycle {cycle} (inner outer flat flags)",
+                    cfgs[k]
+                );
+                done[k] += (v >> k) & 1;
             }
         }
     }
@@ -1044,70 +1227,32 @@ fn frame_counters_match_reference() {
     // (IN_BEATS, OUT_BEATS)
     let cfgs: [(u32, u32); 4] = [(1, 1), (3, 2), (7, 1), (3072, 10)];
     let n = cfgs.len();
-    // every port wider than 64 bits (a VlWide in the bench) with at least
-    // one bit of padding
-    let pad = |bits: usize| (bits + 1).max(65) - 1;
-    let mut top = format!(
-        "`default_nettype none
-module unit_top (
-    input  wire clk,
-    input  wire rst,
-    input  wire [{b}:0] in_fire,
-    input  wire [{b}:0] out_fire,
-    input  wire [{b}:0] clear,
-    output wire [{b}:0] out_last,
-    output wire [{b}:0] busy,
-    output wire [{w32}:0] frames_in,
-    output wire [{w32}:0] frames_out,
-    output wire [{w64}:0] cycles
-);
-",
-        b = pad(n),
-        w32 = pad(32 * n),
-        w64 = pad(64 * n)
-    );
+    let mut body = String::new();
     for (k, (ib, ob)) in cfgs.iter().enumerate() {
         let _ = writeln!(
-            top,
+            body,
             "    tomatl_frame_counters #(.IN_BEATS(32'd{ib}), .OUT_BEATS(32'd{ob})) u{k} (
         .clk(clk), .rst(rst), .in_fire(in_fire[{k}]), .out_fire(out_fire[{k}]), .clear(clear[{k}]),
         .out_last(out_last[{k}]), .frames_in(frames_in[{k}*32 +: 32]), .frames_out(frames_out[{k}*32 +: 32]),
         .cycles(cycles[{k}*64 +: 64]), .busy(busy[{k}]));"
         );
     }
-    let _ = writeln!(
-        top,
-        "    assign out_last[{b}:{n}] = {{{r}{{1'b0}}}};
-    assign busy[{b}:{n}] = {{{r}{{1'b0}}}};
-    assign frames_in[{w32}:{n32}] = {{{r32}{{1'b0}}}};
-    assign frames_out[{w32}:{n32}] = {{{r32}{{1'b0}}}};
-    assign cycles[{w64}:{n64}] = {{{r64}{{1'b0}}}};
-    // the padding of the inputs carries nothing
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire unused_pad = ^{{in_fire[{b}:{n}], out_fire[{b}:{n}], clear[{b}:{n}]}};
-    /* verilator lint_on UNUSEDSIGNAL */
-endmodule
-`default_nettype wire",
-        b = pad(n),
-        w32 = pad(32 * n),
-        w64 = pad(64 * n),
-        r = pad(n) + 1 - n,
-        n32 = 32 * n,
-        n64 = 64 * n,
-        r32 = pad(32 * n) + 1 - 32 * n,
-        r64 = pad(64 * n) + 1 - 64 * n,
+    let exe = script_bench(
+        &dir,
+        &[
+            ("input", "in_fire", n),
+            ("input", "out_fire", n),
+            ("input", "clear", n),
+            ("output", "out_last", n),
+            ("output", "busy", n),
+            ("output", "frames_in", 32 * n),
+            ("output", "frames_out", 32 * n),
+            ("output", "cycles", 64 * n),
+        ],
+        &body,
+        "tomatl_frame_counters",
+        "tb_frame_counters.cpp",
     );
-    let top_path = dir.join("unit_top.v");
-    write(&top_path, &top);
-    let exe = verilator::build(&verilator::Build {
-        top: "unit_top".into(),
-        sources: vec![rtl("tomatl_frame_counters"), top_path],
-        cpp: vec![bench_dir().join("tb_frame_counters.cpp")],
-        include_dirs: vec![bench_dir()],
-        obj_dir: dir.join("obj_dir"),
-        defines: vec![],
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
 
     // random beats on both sides (the streams stall), clear pulses now and
     // then; the long frames of the last instance cross whole frames too
@@ -1118,37 +1263,19 @@ endmodule
     ] {
         let mut rng = Rng(seed);
         let cycles = 20_000;
-        let mut chance = |p: f64| (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * 1.0 < p;
         let mut script = format!("{n} {cycles}\n");
         let mut fires = Vec::with_capacity(cycles);
         for _ in 0..cycles {
             let (mut i, mut o, mut c) = (0u64, 0u64, 0u64);
             for k in 0..n {
-                i |= (chance(p_in) as u64) << k;
-                o |= (chance(p_out) as u64) << k;
-                c |= (chance(p_clear) as u64) << k;
+                i |= (chance(&mut rng, p_in) as u64) << k;
+                o |= (chance(&mut rng, p_out) as u64) << k;
+                c |= (chance(&mut rng, p_clear) as u64) << k;
             }
             let _ = writeln!(script, "{i:x} {o:x} {c:x}");
             fires.push((i, o, c));
         }
-        let stim = dir.join("counters.stim");
-        let res = dir.join("counters.res");
-        write(&stim, &script);
-        let out = Command::new(&exe)
-            .arg(&stim)
-            .arg(&res)
-            .output()
-            .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = std::fs::read_to_string(&res).unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            text.lines().last().is_some_and(|l| l.starts_with("done")),
-            "frame counter bench did not finish"
-        );
+        let text = run_script(&exe, &dir, "counters", &script);
         let mut models: Vec<CounterModel> = cfgs
             .iter()
             .map(|&(ib, ob)| CounterModel {
@@ -1363,6 +1490,7 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
             deps: &[
                 "tomatl_mul",
                 "tomatl_credit_out",
+                "tomatl_loop_counter",
                 "tomatl_fifo",
                 "tomatl_requant",
             ],
@@ -1436,6 +1564,13 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
             &[("WIDTH", "3"), ("TRIP", "5"), ("SPACING", "2")],
         ),
         elab("tomatl_frame_counters", &[], &[]),
+        elab("tomatl_loop_counter", &[], &[]),
+        elab(
+            "tomatl_loop_counter",
+            &[],
+            &[("INNER", "9"), ("OUTER", "64")],
+        ),
+        elab("tomatl_loop_counter", &[], &[("INNER", "5")]),
         elab(
             "tomatl_frame_counters",
             &[],
@@ -1497,6 +1632,12 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
         elab("tomatl_credit_out", &["tomatl_fifo"], &[("TRIP", "0")]),
         elab("tomatl_credit_out", &["tomatl_fifo"], &[("SPACING", "0")]),
         elab("tomatl_frame_counters", &[], &[("OUT_BEATS", "32'd0")]),
+        elab("tomatl_loop_counter", &[], &[("OUTER", "0")]),
+        elab(
+            "tomatl_loop_counter",
+            &[],
+            &[("INNER", "4"), ("INNER_BITS", "3")],
+        ),
         {
             let mut e = mvau(cfgs[0].clone(), 100);
             e.params.push(("ARITH", "4".into()));

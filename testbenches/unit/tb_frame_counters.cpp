@@ -23,53 +23,24 @@
 #include "Vunit_top.h"
 #include "unit_bench.h"
 
-using unit_bench::get_field;
 using unit_bench::get_bit;
+using unit_bench::get_field;
 using unit_bench::put_bit;
 
 int main(int argc, char** argv) {
-    if (argc < 3) unit_bench::die("usage: <stimulus> <results>", "");
-    std::ifstream in(argv[1]);
-    if (!in) unit_bench::die("cannot read", argv[1]);
-    std::FILE* out = std::fopen(argv[2], "w");
-    if (!out) unit_bench::die("cannot write", argv[2]);
-    int n = 0;
-    long cycles = 0;
-    in >> n >> cycles;
-
-    VerilatedContext ctx;
-    Vunit_top top(&ctx);
-    auto tick = [&]() {
-        top.clk = 1;
-        top.eval();
-        top.clk = 0;
-        top.eval();
-    };
-    WData* in_fire = top.in_fire.data();
-    WData* out_fire = top.out_fire.data();
-    WData* clear = top.clear.data();
-    for (int i = 0; i < n; ++i) {
-        put_bit(in_fire, i, false);
-        put_bit(out_fire, i, false);
-        put_bit(clear, i, false);
-    }
-    top.clk = 0;
-    top.rst = 1;
-    for (int c = 0; c < 4; ++c) tick();
-    top.rst = 0;
-
-    for (long c = 0; c < cycles; ++c) {
+    auto apply = [](Vunit_top& top, std::ifstream& in, int n) {
         std::string hi, ho, hc;
         in >> hi >> ho >> hc;
         const uint64_t vi = std::strtoull(hi.c_str(), nullptr, 16);
         const uint64_t vo = std::strtoull(ho.c_str(), nullptr, 16);
         const uint64_t vc = std::strtoull(hc.c_str(), nullptr, 16);
         for (int i = 0; i < n; ++i) {
-            put_bit(in_fire, i, (vi >> i) & 1);
-            put_bit(out_fire, i, (vo >> i) & 1);
-            put_bit(clear, i, (vc >> i) & 1);
+            put_bit(top.in_fire.data(), i, (vi >> i) & 1);
+            put_bit(top.out_fire.data(), i, (vo >> i) & 1);
+            put_bit(top.clear.data(), i, (vc >> i) & 1);
         }
-        top.eval();
+    };
+    auto log = [](Vunit_top& top, std::FILE* out, long c, int n) {
         for (int i = 0; i < n; ++i) {
             const unit_bench::Bits fi = get_field(top.frames_in.data(), 32 * i, 32);
             const unit_bench::Bits fo = get_field(top.frames_out.data(), 32 * i, 32);
@@ -78,10 +49,6 @@ int main(int argc, char** argv) {
                          fi[0], fo[0], unit_bench::bits_to_hex(cy, 64).c_str(),
                          (int)get_bit(top.busy.data(), i));
         }
-        tick();
-    }
-    std::fprintf(out, "done %ld\n", cycles);
-    std::fclose(out);
-    top.final();
-    return 0;
+    };
+    return unit_bench::run_script_bench<Vunit_top>(argc, argv, apply, log);
 }
