@@ -175,7 +175,9 @@ module tomatl_dwc #(
             end
 
             always @(posedge clk) begin
-                buf_reg <= buf_next;
+                if (push || pop) begin
+                    buf_reg <= buf_next;
+                end
             end
 
             always @(posedge clk) begin

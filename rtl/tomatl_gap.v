@@ -16,7 +16,7 @@
 // output FIFO through the divider while the next frame starts afresh: frames
 // run back to back, one input beat per cycle, and the input is stalled only
 // when the output side is (the last pixel's beats reserve output FIFO slots,
-// credits, so s_axis_tready depends on registers only).
+// credits, in tomatl_credit_out, so s_axis_tready depends on registers only).
 // Latency: a frame's first output beat is valid 3 cycles after the first
 // beat of its last pixel is accepted.
 `default_nettype none
@@ -56,10 +56,10 @@ module tomatl_gap #(
     // Counter widths.
     localparam NG_BITS = (NG > 1) ? $clog2(NG) : 1;
     localparam PIX_BITS = (N_PIX > 1) ? $clog2(N_PIX) : 1;
-    // Output FIFO depth: issue -> S1 -> S2 -> FIFO -> pop, one beat a cycle.
-    localparam OUT_DEPTH = 4;
-    // Credit counter width (0..OUT_DEPTH).
-    localparam CR_BITS = 3;
+    // Width of the beat index within a frame (not needed).
+    localparam FL_BITS = (NG * N_PIX > 1) ? $clog2(NG * N_PIX) : 1;
+    // Cycles a credit is away: issue -> S1 -> S2 -> FIFO -> pop.
+    localparam CREDIT_TRIP = 4;
 
     // ------------------------------------------------ parameter validation
     generate
@@ -75,47 +75,34 @@ module tomatl_gap #(
     endgenerate
 
     // ---------------------------------------------------------- issue stage
-    localparam NG_LAST_I = NG - 1;  // last channel group
-    localparam PIX_LAST_I = N_PIX - 1;  // last pixel
-    localparam [NG_BITS-1:0] NG_LAST = NG_LAST_I[NG_BITS-1:0];  // NG_LAST_I, sized
-    localparam [PIX_BITS-1:0] PIX_LAST = PIX_LAST_I[PIX_BITS-1:0];  // PIX_LAST_I, sized
-    localparam [CR_BITS-1:0] CR_FULL = OUT_DEPTH[CR_BITS-1:0];  // credits after reset
+    // The beat: channel group within pixel.
+    wire [ NG_BITS-1:0] unused_g;
+    wire [PIX_BITS-1:0] unused_pix;
+    wire [ FL_BITS-1:0] unused_flat;
+    wire                unused_g_first;
+    wire                unused_g_last;
+    wire                pix_first;
+    wire                pix_last;
+    wire step_ok;  // a step may issue (an output FIFO slot is free if it needs one)
+    wire issue = step_ok && s_axis_tvalid;
 
-    reg  [ NG_BITS-1:0] g_reg;
-    reg  [PIX_BITS-1:0] pix_reg;
-    reg  [ CR_BITS-1:0] credit_reg;  // output FIFO slots not yet reserved
+    assign s_axis_tready = step_ok;
 
-    wire                g_last = (g_reg == NG_LAST);
-    wire                pix_last = (pix_reg == PIX_LAST);
-    wire                credit_ok = !pix_last || (credit_reg != {CR_BITS{1'b0}});
-    wire                issue = credit_ok && s_axis_tvalid;
-    wire                take = issue && pix_last;
-    wire                give = m_axis_tvalid && m_axis_tready;
-
-    assign s_axis_tready = credit_ok;
-
-    always @(posedge clk) begin
-        if (rst) begin
-            g_reg      <= {NG_BITS{1'b0}};
-            pix_reg    <= {PIX_BITS{1'b0}};
-            credit_reg <= CR_FULL;
-        end else begin
-            if (issue) begin
-                if (g_last) begin
-                    g_reg   <= {NG_BITS{1'b0}};
-                    pix_reg <= pix_last ? {PIX_BITS{1'b0}} : pix_reg + 1'b1;
-                end else begin
-                    g_reg <= g_reg + 1'b1;
-                end
-            end
-            if (take && !give) begin
-                credit_reg <= credit_reg - 1'b1;
-            end else if (give && !take) begin
-                credit_reg <= credit_reg + 1'b1;
-            end
-        end
-    end
-
+    tomatl_loop_counter #(
+        .INNER(NG),
+        .OUTER(N_PIX)
+    ) u_beat (
+        .clk        (clk),
+        .rst        (rst),
+        .step       (issue),
+        .inner      (unused_g),
+        .outer      (unused_pix),
+        .flat       (unused_flat),
+        .inner_first(unused_g_first),
+        .inner_last (unused_g_last),
+        .outer_first(pix_first),
+        .outer_last (pix_last)
+    );
     // ------------------------------------------------------------- stage S1
     reg              v1_reg;
     reg              first1_reg;  // the frame's first pixel: start afresh
@@ -131,7 +118,7 @@ module tomatl_gap #(
     end
 
     always @(posedge clk) begin
-        first1_reg <= (pix_reg == {PIX_BITS{1'b0}});
+        first1_reg <= pix_first;
         last1_reg  <= pix_last;
         x1_reg     <= s_axis_tdata;
     end
@@ -202,18 +189,19 @@ module tomatl_gap #(
         end
     endgenerate
 
-    // ------------------------------------------------------- output FIFO
-    // Never full when written: every write holds a credit.
-    wire unused_out_ready;
-    tomatl_fifo #(
-        .WIDTH(Y_BITS),
-        .DEPTH(OUT_DEPTH)
+    // ------------------------------------------------- output FIFO, credits
+    tomatl_credit_out #(
+        .WIDTH  (Y_BITS),
+        .TRIP   (CREDIT_TRIP),
+        .SPACING(1)
     ) u_out (
         .clk          (clk),
         .rst          (rst),
+        .step_ends    (pix_last),
+        .step         (issue),
+        .step_ok      (step_ok),
         .s_axis_tdata (y),
         .s_axis_tvalid(v2_reg),
-        .s_axis_tready(unused_out_ready),
         .m_axis_tdata (m_axis_tdata),
         .m_axis_tvalid(m_axis_tvalid),
         .m_axis_tready(m_axis_tready)

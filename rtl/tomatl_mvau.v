@@ -37,10 +37,16 @@
 //
 // Pipeline (all registered, no stall inside): issue (counters, ROM address,
 // input buffer) -> S1 (weight word, input vector) -> S2 (per-PE dot products,
-// bias word) -> S3 (accumulators) -> output FIFO. An output step is issued
-// only when the output FIFO has a free slot reserved for it (credits), so
-// the pipeline never has to stop and s_axis_tready depends on registers only
-// (not on s_axis_tvalid, nor on m_axis_tready).
+// bias word) -> S3 (accumulators) -> output FIFO (tomatl_credit_out). An
+// output step is issued only when the output FIFO has a free slot reserved
+// for it (credits), so the pipeline never has to stop and s_axis_tready
+// depends on registers only (not on s_axis_tvalid, nor on m_axis_tready).
+//
+// Products come from tomatl_mul, one per PE and lane, formed modulo
+// 2^ACC_BITS; each PE sums its SIMD products in a balanced tree of adders
+// (pairs of neighbours, then pairs of pairs, ...), every node its own
+// ACC_BITS-bit net. PACK = 1 forms the products of two PEs with one
+// multiplier (see g_packed) and feeds the same trees.
 // Latency: the frame's first output beat is valid 4 cycles after its last
 // input beat is accepted.
 `default_nettype none
@@ -95,13 +101,8 @@ module tomatl_mvau #(
     localparam SF_BITS = (SF > 1) ? $clog2(SF) : 1;
     localparam NF_BITS = (NF > 1) ? $clog2(NF) : 1;
     localparam WA_BITS = (W_DEPTH > 1) ? $clog2(W_DEPTH) : 1;
-    // Largest shift of a pow2 weight: 2^(W_BITS-1) - 2.
-    localparam POW2_MAX_SHIFT = (ARITH == 1) ? ((1 << (W_BITS - 1)) - 2) : 0;
-    // Exact width of one product a*w.
-    localparam PROD_BITS = (ARITH == 0) ? (IN_BITS + 1 + W_BITS) :
-                           (ARITH == 1) ? (IN_BITS + 2 + POW2_MAX_SHIFT) : (IN_BITS + 2);
-    // Width a product is sign-extended to before it is cut to ACC_BITS.
-    localparam EXT_BITS = ((ACC_BITS > PROD_BITS) ? ACC_BITS : PROD_BITS) + 1;
+    // Levels of the adder tree of one PE's SIMD products.
+    localparam LEVELS = (SIMD > 1) ? $clog2(SIMD) : 0;
     // Packed products (PACK = 1): the low product a*w_lo fits PK_SHIFT
     // signed bits, the packed weight w_hi*2^PK_SHIFT + w_lo PK_W_BITS bits,
     // and a*packed PK_P_BITS bits (25 x 9 bits at 8-bit operands: one
@@ -109,14 +110,19 @@ module tomatl_mvau #(
     localparam PK_SHIFT = IN_BITS + W_BITS;
     localparam PK_W_BITS = W_BITS + PK_SHIFT + 1;
     localparam PK_P_BITS = IN_BITS + 1 + PK_W_BITS;
-    // Width a recovered product is sign-extended to before it is cut.
-    localparam PK_EXT_BITS = ((ACC_BITS > PK_P_BITS) ? ACC_BITS : PK_P_BITS) + 1;
+    // Bits of the product above the low product (the high product's field).
+    localparam PK_HI_BITS = PK_P_BITS - PK_SHIFT;
     // Cycles a credit is away: issue -> S1 -> S2 -> S3 -> FIFO -> pop.
     localparam CREDIT_TRIP = 5;
-    // Output FIFO depth: enough credits for one output step every SF cycles.
-    localparam OUT_DEPTH = (CREDIT_TRIP + SF - 1) / SF;
-    // Credit counter width (0..OUT_DEPTH).
-    localparam CR_BITS = $clog2(OUT_DEPTH + 1);
+
+    // Nodes of level l of a tree over n leaves: ceil(n / 2^l) (constant function).
+    function integer tree_nodes;
+        input integer n;
+        input integer l;
+        begin
+            tree_nodes = (n + (1 << l) - 1) >> l;
+        end
+    endfunction
 
     // ------------------------------------------------ parameter validation
     generate
@@ -178,51 +184,38 @@ module tomatl_mvau #(
 
 
     // ---------------------------------------------------------- issue stage
-    localparam SF_LAST_I = SF - 1;  // last input step of a pass
-    localparam NF_LAST_I = NF - 1;  // last pass of a frame
-    localparam WA_LAST_I = W_DEPTH - 1;  // last weight address
-    localparam [SF_BITS-1:0] SF_LAST = SF_LAST_I[SF_BITS-1:0];  // SF_LAST_I, sized
-    localparam [NF_BITS-1:0] NF_LAST = NF_LAST_I[NF_BITS-1:0];  // NF_LAST_I, sized
-    localparam [WA_BITS-1:0] WA_LAST = WA_LAST_I[WA_BITS-1:0];  // WA_LAST_I, sized
-    localparam [CR_BITS-1:0] CR_FULL = OUT_DEPTH[CR_BITS-1:0];  // credits after reset
+    // The step: sf (input beat) within nf (output pass), and the weight
+    // address nf*SF+sf.
+    // (sf addresses the input buffer, which exists only when NF > 1)
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [SF_BITS-1:0] sf;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [NF_BITS-1:0] nf;
+    wire [WA_BITS-1:0] wa;
+    wire               sf_first;
+    wire               sf_last;
+    wire               nf_first;
+    wire               unused_nf_last;
+    wire step_ok;  // a step may issue (an output FIFO slot is free if it needs one)
+    wire issue = step_ok && (!nf_first || s_axis_tvalid);
 
-    reg  [SF_BITS-1:0] sf_reg;
-    reg  [NF_BITS-1:0] nf_reg;
-    reg  [WA_BITS-1:0] wa_reg;  // weight address nf*SF+sf
-    reg  [CR_BITS-1:0] credit_reg;  // output FIFO slots not yet reserved
+    assign s_axis_tready = nf_first && step_ok;
 
-    wire               sf_last = (sf_reg == SF_LAST);
-    wire               nf_first = (nf_reg == {NF_BITS{1'b0}});
-    wire               credit_ok = !sf_last || (credit_reg != {CR_BITS{1'b0}});
-    wire               issue = credit_ok && (!nf_first || s_axis_tvalid);
-    wire               take = issue && sf_last;
-    wire               give = m_axis_tvalid && m_axis_tready;
-
-    assign s_axis_tready = nf_first && credit_ok;
-
-    always @(posedge clk) begin
-        if (rst) begin
-            sf_reg     <= {SF_BITS{1'b0}};
-            nf_reg     <= {NF_BITS{1'b0}};
-            wa_reg     <= {WA_BITS{1'b0}};
-            credit_reg <= CR_FULL;
-        end else begin
-            if (issue) begin
-                if (sf_last) begin
-                    sf_reg <= {SF_BITS{1'b0}};
-                    nf_reg <= (nf_reg == NF_LAST) ? {NF_BITS{1'b0}} : nf_reg + 1'b1;
-                end else begin
-                    sf_reg <= sf_reg + 1'b1;
-                end
-                wa_reg <= (wa_reg == WA_LAST) ? {WA_BITS{1'b0}} : wa_reg + 1'b1;
-            end
-            if (take && !give) begin
-                credit_reg <= credit_reg - 1'b1;
-            end else if (give && !take) begin
-                credit_reg <= credit_reg + 1'b1;
-            end
-        end
-    end
+    tomatl_loop_counter #(
+        .INNER(SF),
+        .OUTER(NF)
+    ) u_step (
+        .clk        (clk),
+        .rst        (rst),
+        .step       (issue),
+        .inner      (sf),
+        .outer      (nf),
+        .flat       (wa),
+        .inner_first(sf_first),
+        .inner_last (sf_last),
+        .outer_first(nf_first),
+        .outer_last (unused_nf_last)
+    );
 
     // ------------------------------------------------------------- stage S1
     reg               v1_reg;
@@ -230,7 +223,6 @@ module tomatl_mvau #(
     reg               last1_reg;  // sf == SF-1: the sum is complete
     reg [NF_BITS-1:0] nf1_reg;  // bias address
     reg [WW_BITS-1:0] w1_reg;
-    wire [X_BITS-1:0] x1;  // the input vector of this step
 
     always @(posedge clk) begin
         if (rst) begin
@@ -241,226 +233,136 @@ module tomatl_mvau #(
     end
 
     always @(posedge clk) begin
-        first1_reg <= (sf_reg == {SF_BITS{1'b0}});
+        first1_reg <= sf_first;
         last1_reg  <= sf_last;
-        nf1_reg    <= nf_reg;
-        w1_reg     <= weight_rom[wa_reg];
+        nf1_reg    <= nf;
+        w1_reg     <= weight_rom[wa];
     end
 
+    // The input vector of this step, lane by lane (g_x[s].a).
+    reg [X_BITS-1:0] xs1_reg;  // beat from the stream
+    always @(posedge clk) begin
+        xs1_reg <= s_axis_tdata;
+    end
+
+    genvar gs;
     generate
-        if (NF == 1) begin : g_no_buffer
-            // Every input beat is used once: no input buffer.
-            reg [X_BITS-1:0] xs1_reg;
-            always @(posedge clk) begin
-                xs1_reg <= s_axis_tdata;
-            end
-            assign x1 = xs1_reg;
-        end else begin : g_buffer
+        if (NF > 1) begin : g_buffer
             // The pass nf == 0 stores the input beats, later passes read them.
-            reg [X_BITS-1:0] in_buf[0:SF-1];
-            reg [X_BITS-1:0] xs1_reg;  // beat from the stream
+            // Rounded up to a power of two entries when that is at most 16
+            // (the same LUT-RAM): no bounds check on the wide words in
+            // simulation.
+            localparam BUF_WORDS = ((1 << SF_BITS) <= 16) ? (1 << SF_BITS) : SF;
+            reg [X_BITS-1:0] in_buf[0:BUF_WORDS-1];
             reg [X_BITS-1:0] xb1_reg;  // beat from the buffer
             reg              sel1_reg;  // 1: use the stream beat
+            // Written after it is read, in the same process and with a
+            // blocking assignment: the read sees the old contents as with a
+            // nonblocking one, and a simulator writes the wide word in place.
             always @(posedge clk) begin
+                xb1_reg <= in_buf[sf];
+                /* verilator lint_off BLKSEQ */
                 if (issue && nf_first) begin
-                    in_buf[sf_reg] <= s_axis_tdata;
+                    in_buf[sf] = s_axis_tdata;
                 end
-                xb1_reg <= in_buf[sf_reg];
+                /* verilator lint_on BLKSEQ */
             end
             always @(posedge clk) begin
-                xs1_reg  <= s_axis_tdata;
                 sel1_reg <= nf_first;
             end
-            assign x1 = sel1_reg ? xs1_reg : xb1_reg;
+        end
+        for (gs = 0; gs < SIMD; gs = gs + 1) begin : g_x
+            wire [IN_BITS-1:0] a;
+            if (NF == 1) begin : g_stream
+                // Every input beat is used once: no input buffer.
+                assign a = xs1_reg[gs*IN_BITS+:IN_BITS];
+            end else begin : g_select
+                // One narrow multiplexer a lane (the same gates as one of
+                // the whole beat), so that no beat-wide temporary is formed.
+                assign a = g_buffer.sel1_reg ? xs1_reg[gs*IN_BITS+:IN_BITS] :
+                                               g_buffer.xb1_reg[gs*IN_BITS+:IN_BITS];
+            end
         end
     endgenerate
 
-    // ------------------------------------------------ products (by ARITH)
-    // Sum of the SIMD terms of one PE (term s at [s*ACC_BITS +: ACC_BITS]),
-    // modulo 2^ACC_BITS, as a balanced tree: pairs at distance 1, 2, 4, ...
-    function [ACC_BITS-1:0] tree_sum;
-        input [SIMD*ACC_BITS-1:0] terms;
-        reg [SIMD*ACC_BITS-1:0] t;
-        integer stride, i;
-        begin
-            t = terms;
-            for (stride = 1; stride < SIMD; stride = stride * 2) begin
-                for (i = 0; i + stride < SIMD; i = i + 2 * stride) begin
-                    t[i*ACC_BITS+:ACC_BITS] = t[i*ACC_BITS+:ACC_BITS] + t[(i+stride)*ACC_BITS+:ACC_BITS];
-                end
-            end
-            tree_sum = t[ACC_BITS-1:0];
-        end
-    endfunction
-
-    // Per-PE dot products of the step in S1 (PE p at [p*ACC_BITS +: ACC_BITS]).
-    // Each ARITH branch forms, for one PE at a time, the SIMD products of the
-    // lanes with that PE's weights, cut to ACC_BITS (exact modulo
-    // 2^ACC_BITS), and sums them with tree_sum.
-    reg [BW_BITS-1:0] dot;
-
+    // ------------------------------------------------------------- products
+    // Packed pairs (PACK = 1) keep an arithmetic of their own: tomatl_mul
+    // forms one product a*w per multiplier, while a pair needs both
+    // products a*w_lo and a*w_hi out of the single product a*(w_hi*2^S +
+    // w_lo) and the borrow the low product takes from the high one, which is
+    // no operation of tomatl_mul. The other engines take their products from
+    // tomatl_mul (in the leaves of the trees below).
+    genvar gq;
     generate
-        if (ARITH == 0 && PACK != 0) begin : g_fixed_packed
+        if (PACK != 0) begin : g_packed
             // PEs 2q and 2q+1 read the same input in each lane: one
             // multiplier forms both products as p = a * (w_hi*2^S + w_lo),
             // S = PK_SHIFT. The low product a*w_lo fits S signed bits, so
             // it is p[S-1:0] sign-extended; the high one is
             // (p - a*w_lo) / 2^S = (p >>> S) + p[S-1] (the borrow the low
-            // product took from it). Exact for every operand value.
-            integer q, s;
-            reg [SIMD*ACC_BITS-1:0] terms_lo;
-            reg [SIMD*ACC_BITS-1:0] terms_hi;
-            reg [  IN_BITS-1:0] a;
-            reg [   W_BITS-1:0] clo;
-            reg [   W_BITS-1:0] chi;
-            reg signed [IN_BITS:0] ax;
-            reg signed [PK_W_BITS-1:0] wp;
-            reg signed [PK_P_BITS-1:0] pp;
-            reg [PK_P_BITS-1:0] hi;
-            // Only the low ACC_BITS bits of each recovered product are used:
-            // the sums are exact modulo 2^ACC_BITS.
-            /* verilator lint_off UNUSEDSIGNAL */
-            reg [PK_EXT_BITS-1:0] lo_ext;
-            reg [PK_EXT_BITS-1:0] hi_ext;
-            /* verilator lint_on UNUSEDSIGNAL */
-            always @* begin
-                for (q = 0; q < PE / 2; q = q + 1) begin
-                    for (s = 0; s < SIMD; s = s + 1) begin
-                        a = x1[s*IN_BITS+:IN_BITS];
-                        clo = w1_reg[((2*q)*SIMD+s)*W_BITS+:W_BITS];
-                        chi = w1_reg[((2*q+1)*SIMD+s)*W_BITS+:W_BITS];
-                        ax = {IN_SIGNED != 0 && a[IN_BITS-1], a};
-                        wp = {chi[W_BITS-1], chi, {PK_SHIFT{1'b0}}} +
-                             {{(PK_W_BITS - W_BITS) {clo[W_BITS-1]}}, clo};
-                        pp = ax * wp;
-                        lo_ext = {{(PK_EXT_BITS - PK_SHIFT) {pp[PK_SHIFT-1]}}, pp[PK_SHIFT-1:0]};
-                        hi = {{PK_SHIFT{pp[PK_P_BITS-1]}}, pp[PK_P_BITS-1:PK_SHIFT]} +
-                             {{(PK_P_BITS - 1) {1'b0}}, pp[PK_SHIFT-1]};
-                        hi_ext = {{(PK_EXT_BITS - PK_P_BITS) {hi[PK_P_BITS-1]}}, hi};
-                        terms_lo[s*ACC_BITS+:ACC_BITS] = lo_ext[ACC_BITS-1:0];
-                        terms_hi[s*ACC_BITS+:ACC_BITS] = hi_ext[ACC_BITS-1:0];
+            // product took from it). Exact for every operand value; both are
+            // cut to ACC_BITS (exact modulo 2^ACC_BITS).
+            // Sign extensions are assignments of signed nets to wider ones
+            // (a single step in simulation, where a replication of the sign
+            // bit takes several); the WIDTH waivers cover those.
+            for (gq = 0; gq < PE / 2; gq = gq + 1) begin : g_pair
+                for (gs = 0; gs < SIMD; gs = gs + 1) begin : g_lane
+                    wire [IN_BITS-1:0] a = g_x[gs].a;
+                    wire signed [W_BITS-1:0] clo = w1_reg[((2*gq)*SIMD+gs)*W_BITS+:W_BITS];
+                    wire signed [W_BITS-1:0] chi = w1_reg[((2*gq+1)*SIMD+gs)*W_BITS+:W_BITS];
+                    wire signed [IN_BITS:0] ax;
+                    if (IN_SIGNED != 0) begin : g_ax_signed
+                        wire signed [IN_BITS-1:0] a_s = a;
+                        /* verilator lint_off WIDTH */
+                        assign ax = a_s;
+                        /* verilator lint_on WIDTH */
+                    end else begin : g_ax_unsigned
+                        assign ax = {1'b0, a};
                     end
-                    dot[(2*q)*ACC_BITS+:ACC_BITS] = tree_sum(terms_lo);
-                    dot[(2*q+1)*ACC_BITS+:ACC_BITS] = tree_sum(terms_hi);
-                end
-            end
-        end else if (ARITH == 0) begin : g_fixed
-            // A real multiplier on PROD_BITS-wide sign-extended operands.
-            integer p, s;
-            reg [SIMD*ACC_BITS-1:0] terms;
-            reg [  IN_BITS-1:0] a;
-            reg [   W_BITS-1:0] code;
-            reg [PROD_BITS-1:0] prod;
-            // Only the low ACC_BITS bits of the extended product are used:
-            // the sum is exact modulo 2^ACC_BITS.
-            /* verilator lint_off UNUSEDSIGNAL */
-            reg [ EXT_BITS-1:0] prod_ext;
-            /* verilator lint_on UNUSEDSIGNAL */
-            always @* begin
-                for (p = 0; p < PE; p = p + 1) begin
-                    for (s = 0; s < SIMD; s = s + 1) begin
-                        a = x1[s*IN_BITS+:IN_BITS];
-                        code = w1_reg[(p*SIMD+s)*W_BITS+:W_BITS];
-                        prod = {{(PROD_BITS - IN_BITS) {IN_SIGNED != 0 && a[IN_BITS-1]}}, a} *
-                               {{(PROD_BITS - W_BITS) {code[W_BITS-1]}}, code};
-                        prod_ext = {{(EXT_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
-                        terms[s*ACC_BITS+:ACC_BITS] = prod_ext[ACC_BITS-1:0];
+                    // The packed weight w_hi*2^S + w_lo.
+                    wire signed [PK_W_BITS-1:0] chi_w;
+                    wire signed [PK_W_BITS-1:0] clo_w;
+                    /* verilator lint_off WIDTH */
+                    assign chi_w = chi;
+                    assign clo_w = clo;
+                    /* verilator lint_on WIDTH */
+                    wire signed [PK_W_BITS-1:0] wp = (chi_w <<< PK_SHIFT) + clo_w;
+                    wire signed [PK_P_BITS-1:0] pp = ax * wp;
+                    // The two fields of the product: the low product, and
+                    // the high one before the borrow.
+                    wire signed [PK_SHIFT-1:0] lo_f = pp[PK_SHIFT-1:0];
+                    wire signed [PK_HI_BITS-1:0] hi_f = pp[PK_P_BITS-1:PK_SHIFT];
+                    wire [ACC_BITS-1:0] lo_acc;
+                    wire [ACC_BITS-1:0] hi_w;
+                    if (ACC_BITS > PK_SHIFT) begin : g_lo_ext
+                        /* verilator lint_off WIDTH */
+                        assign lo_acc = lo_f;
+                        /* verilator lint_on WIDTH */
+                    end else begin : g_lo_cut
+                        // Only the low ACC_BITS bits of the field are used.
+                        /* verilator lint_off UNUSEDSIGNAL */
+                        wire [PK_SHIFT-1:0] lo_all = lo_f;
+                        /* verilator lint_on UNUSEDSIGNAL */
+                        assign lo_acc = lo_all[ACC_BITS-1:0];
                     end
-                    dot[p*ACC_BITS+:ACC_BITS] = tree_sum(terms);
-                end
-            end
-        end else if (ARITH == 1) begin : g_pow2
-            // Shift by m-1 and negate on the sign bit; m == 0 is zero.
-            integer p, s;
-            reg [SIMD*ACC_BITS-1:0] terms;
-            reg [  IN_BITS-1:0] a;
-            reg [   W_BITS-1:0] code;
-            reg [PROD_BITS-1:0] mag;
-            reg [PROD_BITS-1:0] prod;
-            // Only the low ACC_BITS bits of the extended product are used:
-            // the sum is exact modulo 2^ACC_BITS.
-            /* verilator lint_off UNUSEDSIGNAL */
-            reg [ EXT_BITS-1:0] prod_ext;
-            /* verilator lint_on UNUSEDSIGNAL */
-            always @* begin
-                for (p = 0; p < PE; p = p + 1) begin
-                    for (s = 0; s < SIMD; s = s + 1) begin
-                        a = x1[s*IN_BITS+:IN_BITS];
-                        code = w1_reg[(p*SIMD+s)*W_BITS+:W_BITS];
-                        mag = {{(PROD_BITS - IN_BITS) {IN_SIGNED != 0 && a[IN_BITS-1]}}, a}
-                              << (code[W_BITS-2:0] - 1'b1);
-                        if (code[W_BITS-2:0] == {(W_BITS - 1) {1'b0}}) begin
-                            prod = {PROD_BITS{1'b0}};
-                        end else if (code[W_BITS-1]) begin
-                            prod = -mag;
-                        end else begin
-                            prod = mag;
-                        end
-                        prod_ext = {{(EXT_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
-                        terms[s*ACC_BITS+:ACC_BITS] = prod_ext[ACC_BITS-1:0];
+                    if (ACC_BITS > PK_HI_BITS) begin : g_hi_ext
+                        /* verilator lint_off WIDTH */
+                        assign hi_w = hi_f;
+                        /* verilator lint_on WIDTH */
+                    end else begin : g_hi_cut
+                        // Only the low ACC_BITS bits of the field are used.
+                        /* verilator lint_off UNUSEDSIGNAL */
+                        wire [PK_HI_BITS-1:0] hi_all = hi_f;
+                        /* verilator lint_on UNUSEDSIGNAL */
+                        assign hi_w = hi_all[ACC_BITS-1:0];
                     end
-                    dot[p*ACC_BITS+:ACC_BITS] = tree_sum(terms);
-                end
-            end
-        end else if (ARITH == 2) begin : g_binary
-            // Add or subtract the input.
-            integer p, s;
-            reg [SIMD*ACC_BITS-1:0] terms;
-            reg [  IN_BITS-1:0] a;
-            reg [PROD_BITS-1:0] ax;
-            reg [PROD_BITS-1:0] prod;
-            // Only the low ACC_BITS bits of the extended product are used:
-            // the sum is exact modulo 2^ACC_BITS.
-            /* verilator lint_off UNUSEDSIGNAL */
-            reg [ EXT_BITS-1:0] prod_ext;
-            /* verilator lint_on UNUSEDSIGNAL */
-            always @* begin
-                for (p = 0; p < PE; p = p + 1) begin
-                    for (s = 0; s < SIMD; s = s + 1) begin
-                        a = x1[s*IN_BITS+:IN_BITS];
-                        ax = {{(PROD_BITS - IN_BITS) {IN_SIGNED != 0 && a[IN_BITS-1]}}, a};
-                        prod = w1_reg[p*SIMD+s] ? -ax : ax;
-                        prod_ext = {{(EXT_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
-                        terms[s*ACC_BITS+:ACC_BITS] = prod_ext[ACC_BITS-1:0];
-                    end
-                    dot[p*ACC_BITS+:ACC_BITS] = tree_sum(terms);
-                end
-            end
-        end else begin : g_ternary
-            // Add, subtract or skip the input.
-            integer p, s;
-            reg [SIMD*ACC_BITS-1:0] terms;
-            reg [  IN_BITS-1:0] a;
-            reg [          1:0] code;
-            reg [PROD_BITS-1:0] ax;
-            reg [PROD_BITS-1:0] prod;
-            // Only the low ACC_BITS bits of the extended product are used:
-            // the sum is exact modulo 2^ACC_BITS.
-            /* verilator lint_off UNUSEDSIGNAL */
-            reg [ EXT_BITS-1:0] prod_ext;
-            /* verilator lint_on UNUSEDSIGNAL */
-            always @* begin
-                for (p = 0; p < PE; p = p + 1) begin
-                    for (s = 0; s < SIMD; s = s + 1) begin
-                        a = x1[s*IN_BITS+:IN_BITS];
-                        code = w1_reg[(p*SIMD+s)*2+:2];
-                        ax = {{(PROD_BITS - IN_BITS) {IN_SIGNED != 0 && a[IN_BITS-1]}}, a};
-                        if (!code[0]) begin
-                            prod = {PROD_BITS{1'b0}};
-                        end else if (code[1]) begin
-                            prod = -ax;
-                        end else begin
-                            prod = ax;
-                        end
-                        prod_ext = {{(EXT_BITS - PROD_BITS) {prod[PROD_BITS-1]}}, prod};
-                        terms[s*ACC_BITS+:ACC_BITS] = prod_ext[ACC_BITS-1:0];
-                    end
-                    dot[p*ACC_BITS+:ACC_BITS] = tree_sum(terms);
+                    wire [ACC_BITS-1:0] hi_acc = hi_w + {{(ACC_BITS - 1) {1'b0}}, pp[PK_SHIFT-1]};
                 end
             end
         end
     endgenerate
 
+    // ------------------------------------- per PE: dot product, S2, S3, out
     // Per-channel multipliers, read with the biases and kept with the sums
     // they scale (a constant 1-bit word when there are none).
     reg [MW_BITS-1:0] mult2_reg;
@@ -481,63 +383,78 @@ module tomatl_mvau #(
         end
     endgenerate
 
-    // ------------------------------------------------------------ stage S2
     reg               v2_reg;
     reg               first2_reg;
     reg               last2_reg;
-    reg [BW_BITS-1:0] psum2_reg;  // per-PE dot products of this step
     reg [BW_BITS-1:0] bias2_reg;  // per-PE biases of this pass
+    reg               v3_reg;  // the accumulators hold complete sums
 
     always @(posedge clk) begin
         if (rst) begin
             v2_reg <= 1'b0;
+            v3_reg <= 1'b0;
         end else begin
             v2_reg <= v1_reg;
+            v3_reg <= v2_reg && last2_reg;
         end
     end
 
     always @(posedge clk) begin
         first2_reg <= first1_reg;
         last2_reg  <= last1_reg;
-        psum2_reg  <= dot;
         bias2_reg  <= bias_rom[nf1_reg];
-    end
-
-    // ------------------------------------------------ accumulators, S3
-    reg [BW_BITS-1:0] acc_reg;
-    reg [BW_BITS-1:0] acc_next;
-    reg               v3_reg;  // acc_reg holds a complete sum
-    integer ap;
-    always @* begin
-        for (ap = 0; ap < PE; ap = ap + 1) begin
-            acc_next[ap*ACC_BITS+:ACC_BITS] =
-                (first2_reg ? bias2_reg[ap*ACC_BITS+:ACC_BITS] : acc_reg[ap*ACC_BITS+:ACC_BITS]) +
-                psum2_reg[ap*ACC_BITS+:ACC_BITS];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (v2_reg) begin
-            acc_reg <= acc_next;
-        end
         if (v2_reg && last2_reg) begin
             mult3_reg <= mult2_reg;
         end
     end
 
-    always @(posedge clk) begin
-        if (rst) begin
-            v3_reg <= 1'b0;
-        end else begin
-            v3_reg <= v2_reg && last2_reg;
-        end
-    end
-
-    // ------------------------- requantize, activate, saturate (combinational)
     wire [Y_BITS-1:0] y;
-    genvar yp;
+    genvar gp, gl, gn;
     generate
-        for (yp = 0; yp < PE; yp = yp + 1) begin : g_requant
+        for (gp = 0; gp < PE; gp = gp + 1) begin : g_pe
+            // The adder tree: node gn of level gl (g_lv[gl].g_n[gn].s) sums
+            // nodes 2gn and 2gn+1 of level gl-1 (or passes 2gn on alone);
+            // the leaves (level 0) are the products of the lanes, modulo
+            // 2^ACC_BITS.
+            for (gl = 0; gl <= LEVELS; gl = gl + 1) begin : g_lv
+                for (gn = 0; gn < tree_nodes(SIMD, gl); gn = gn + 1) begin : g_n
+                    wire [ACC_BITS-1:0] s;
+                    if (gl == 0 && PACK != 0 && gp % 2 == 0) begin : g_leaf_lo
+                        assign s = g_packed.g_pair[gp/2].g_lane[gn].lo_acc;
+                    end else if (gl == 0 && PACK != 0) begin : g_leaf_hi
+                        assign s = g_packed.g_pair[gp/2].g_lane[gn].hi_acc;
+                    end else if (gl == 0) begin : g_leaf
+                        tomatl_mul #(
+                            .IN_BITS  (IN_BITS),
+                            .IN_SIGNED(IN_SIGNED),
+                            .ARITH    (ARITH),
+                            .W_BITS   (W_BITS),
+                            .P_BITS   (ACC_BITS)
+                        ) u_mul (
+                            .a   (g_x[gn].a),
+                            .code(w1_reg[(gp*SIMD+gn)*W_BITS+:W_BITS]),
+                            .p   (s)
+                        );
+                    end else if (2 * gn + 1 < tree_nodes(SIMD, gl - 1)) begin : g_add
+                        assign s = g_lv[gl-1].g_n[2*gn].s + g_lv[gl-1].g_n[2*gn+1].s;
+                    end else begin : g_pass
+                        assign s = g_lv[gl-1].g_n[2*gn].s;
+                    end
+                end
+            end
+
+            // S2: the dot product of this step; S3: the accumulator.
+            reg [ACC_BITS-1:0] psum2_reg;
+            reg [ACC_BITS-1:0] acc_reg;
+            wire [ACC_BITS-1:0] acc_base = first2_reg ? bias2_reg[gp*ACC_BITS+:ACC_BITS] : acc_reg;
+            always @(posedge clk) begin
+                psum2_reg <= g_lv[LEVELS].g_n[0].s;
+                if (v2_reg) begin
+                    acc_reg <= acc_base + psum2_reg;
+                end
+            end
+
+            // Requantize, activate, saturate (combinational).
             tomatl_requant #(
                 .ACC_BITS  (ACC_BITS),
                 .RSHIFT    (RSHIFT),
@@ -548,25 +465,26 @@ module tomatl_mvau #(
                 .OUT_SIGNED(OUT_SIGNED),
                 .MULT_BITS (MULT_BITS)
             ) u_requant (
-                .acc (acc_reg[yp*ACC_BITS+:ACC_BITS]),
-                .mult(mult3_reg[yp*MB+:MB]),
-                .y   (y[yp*OUT_BITS+:OUT_BITS])
+                .acc (acc_reg),
+                .mult(mult3_reg[gp*MB+:MB]),
+                .y   (y[gp*OUT_BITS+:OUT_BITS])
             );
         end
     endgenerate
 
-    // ------------------------------------------------------- output FIFO
-    // Never full when written: every write holds a credit.
-    wire unused_out_ready;
-    tomatl_fifo #(
-        .WIDTH(Y_BITS),
-        .DEPTH(OUT_DEPTH)
+    // ------------------------------------------------- output FIFO, credits
+    tomatl_credit_out #(
+        .WIDTH  (Y_BITS),
+        .TRIP   (CREDIT_TRIP),
+        .SPACING(SF)
     ) u_out (
         .clk          (clk),
         .rst          (rst),
+        .step_ends    (sf_last),
+        .step         (issue),
+        .step_ok      (step_ok),
         .s_axis_tdata (y),
         .s_axis_tvalid(v3_reg),
-        .s_axis_tready(unused_out_ready),
         .m_axis_tdata (m_axis_tdata),
         .m_axis_tvalid(m_axis_tvalid),
         .m_axis_tready(m_axis_tready)

@@ -13,9 +13,9 @@
 // One input beat per cycle when not stalled.
 //
 // Pipeline: issue (counter) -> S1 (input beat) -> S2 (running max or sum)
-// -> output FIFO (through tomatl_avg for KIND 1). The last beat of a group is
-// issued only with an output FIFO slot reserved (credits): s_axis_tready
-// depends on registers only. Latency: a group's output beat is valid 3
+// -> output FIFO (tomatl_credit_out; through tomatl_avg for KIND 1). The last
+// beat of a group is issued only with an output FIFO slot reserved
+// (credits): s_axis_tready depends on registers only. Latency: a group's output beat is valid 3
 // cycles after its last input beat is accepted.
 `default_nettype none
 
@@ -52,10 +52,6 @@ module tomatl_pool #(
     localparam K_BITS = (K > 1) ? $clog2(K) : 1;
     // Cycles a credit is away: issue -> S1 -> S2 -> FIFO -> pop.
     localparam CREDIT_TRIP = 4;
-    // Output FIFO depth: enough credits for one output every K cycles.
-    localparam OUT_DEPTH = (CREDIT_TRIP + K - 1) / K;
-    // Credit counter width (0..OUT_DEPTH).
-    localparam CR_BITS = $clog2(OUT_DEPTH + 1);
 
     // ------------------------------------------------ parameter validation
     generate
@@ -78,36 +74,34 @@ module tomatl_pool #(
     endgenerate
 
     // ---------------------------------------------------------- issue stage
-    localparam K_LAST_I = K - 1;  // last window element
-    localparam [K_BITS-1:0] K_LAST = K_LAST_I[K_BITS-1:0];  // K_LAST_I, sized
-    localparam [CR_BITS-1:0] CR_FULL = OUT_DEPTH[CR_BITS-1:0];  // credits after reset
+    // The window element (one loop: no outer count).
+    wire [K_BITS-1:0] unused_k;
+    wire [K_BITS-1:0] unused_flat;
+    wire              unused_outer;
+    wire              unused_outer_first;
+    wire              unused_outer_last;
+    wire              k_first;
+    wire              k_last;
+    wire step_ok;  // a step may issue (an output FIFO slot is free if it needs one)
+    wire issue = step_ok && s_axis_tvalid;
 
-    reg  [ K_BITS-1:0] k_reg;
-    reg  [CR_BITS-1:0] credit_reg;  // output FIFO slots not yet reserved
+    assign s_axis_tready = step_ok;
 
-    wire               k_last = (k_reg == K_LAST);
-    wire               credit_ok = !k_last || (credit_reg != {CR_BITS{1'b0}});
-    wire               issue = credit_ok && s_axis_tvalid;
-    wire               take = issue && k_last;
-    wire               give = m_axis_tvalid && m_axis_tready;
-
-    assign s_axis_tready = credit_ok;
-
-    always @(posedge clk) begin
-        if (rst) begin
-            k_reg      <= {K_BITS{1'b0}};
-            credit_reg <= CR_FULL;
-        end else begin
-            if (issue) begin
-                k_reg <= k_last ? {K_BITS{1'b0}} : k_reg + 1'b1;
-            end
-            if (take && !give) begin
-                credit_reg <= credit_reg - 1'b1;
-            end else if (give && !take) begin
-                credit_reg <= credit_reg + 1'b1;
-            end
-        end
-    end
+    tomatl_loop_counter #(
+        .INNER(K),
+        .OUTER(1)
+    ) u_elem (
+        .clk        (clk),
+        .rst        (rst),
+        .step       (issue),
+        .inner      (unused_k),
+        .outer      (unused_outer),
+        .flat       (unused_flat),
+        .inner_first(k_first),
+        .inner_last (k_last),
+        .outer_first(unused_outer_first),
+        .outer_last (unused_outer_last)
+    );
 
     // ------------------------------------------------------------- stage S1
     reg              v1_reg;
@@ -124,38 +118,13 @@ module tomatl_pool #(
     end
 
     always @(posedge clk) begin
-        first1_reg <= (k_reg == {K_BITS{1'b0}});
+        first1_reg <= k_first;
         last1_reg  <= k_last;
         x1_reg     <= s_axis_tdata;
     end
 
     // ------------------------------------------------------------- stage S2
-    reg [PE*SUM_BITS-1:0] acc_reg;  // lane p at [p*SUM_BITS +: SUM_BITS]
-    reg [PE*SUM_BITS-1:0] acc_next;
-    reg                   v2_reg;  // acc_reg holds complete windows
-    reg [   SUM_BITS-1:0] xe;  // the input lane, extended
-    reg [   SUM_BITS-1:0] a;  // the running value
-    integer lp;
-    always @* begin
-        for (lp = 0; lp < PE; lp = lp + 1) begin
-            xe = {{(SUM_BITS - IN_BITS) {IN_SIGNED != 0 && x1_reg[lp*IN_BITS+IN_BITS-1]}},
-                  x1_reg[lp*IN_BITS+:IN_BITS]};
-            a = acc_reg[lp*SUM_BITS+:SUM_BITS];
-            if (first1_reg) begin
-                acc_next[lp*SUM_BITS+:SUM_BITS] = xe;
-            end else if (KIND == 0) begin
-                acc_next[lp*SUM_BITS+:SUM_BITS] = ($signed(xe) > $signed(a)) ? xe : a;
-            end else begin
-                acc_next[lp*SUM_BITS+:SUM_BITS] = a + xe;
-            end
-        end
-    end
-
-    always @(posedge clk) begin
-        if (v1_reg) begin
-            acc_reg <= acc_next;
-        end
-    end
+    reg v2_reg;  // the lanes hold complete windows
 
     always @(posedge clk) begin
         if (rst) begin
@@ -165,17 +134,38 @@ module tomatl_pool #(
         end
     end
 
-    // --------------------------------------------------- output (by KIND)
+    // ------------------------------ per lane: running value, output (KIND)
     wire [Y_BITS-1:0] y;
-    genvar yp;
+    genvar gp;
     generate
-        for (yp = 0; yp < PE; yp = yp + 1) begin : g_out
+        for (gp = 0; gp < PE; gp = gp + 1) begin : g_lane
+            // The input lane, extended.
+            wire [IN_BITS-1:0] x = x1_reg[gp*IN_BITS+:IN_BITS];
+            wire [SUM_BITS-1:0] xe = {{(SUM_BITS - IN_BITS) {IN_SIGNED != 0 && x[IN_BITS-1]}}, x};
+            // The running maximum or sum.
+            reg [SUM_BITS-1:0] acc_reg;
+            reg [SUM_BITS-1:0] acc_next;
+            always @* begin
+                if (first1_reg) begin
+                    acc_next = xe;
+                end else if (KIND == 0) begin
+                    acc_next = ($signed(xe) > $signed(acc_reg)) ? xe : acc_reg;
+                end else begin
+                    acc_next = acc_reg + xe;
+                end
+            end
+            always @(posedge clk) begin
+                if (v1_reg) begin
+                    acc_reg <= acc_next;
+                end
+            end
+
             if (KIND == 0) begin : g_max
                 // The maximum is one of the codes: its low bits are the code.
                 /* verilator lint_off UNUSEDSIGNAL */
-                wire [SUM_BITS-1:0] m = acc_reg[yp*SUM_BITS+:SUM_BITS];
+                wire [SUM_BITS-1:0] m = acc_reg;
                 /* verilator lint_on UNUSEDSIGNAL */
-                assign y[yp*OUT_BITS+:OUT_BITS] = m[OUT_BITS-1:0];
+                assign y[gp*OUT_BITS+:OUT_BITS] = m[OUT_BITS-1:0];
             end else begin : g_avg
                 tomatl_avg #(
                     .SUM_BITS  (SUM_BITS),
@@ -184,25 +174,26 @@ module tomatl_pool #(
                     .OUT_BITS  (OUT_BITS),
                     .OUT_SIGNED(OUT_SIGNED)
                 ) u_avg (
-                    .sum(acc_reg[yp*SUM_BITS+:SUM_BITS]),
-                    .y  (y[yp*OUT_BITS+:OUT_BITS])
+                    .sum(acc_reg),
+                    .y  (y[gp*OUT_BITS+:OUT_BITS])
                 );
             end
         end
     endgenerate
 
-    // ------------------------------------------------------- output FIFO
-    // Never full when written: every write holds a credit.
-    wire unused_out_ready;
-    tomatl_fifo #(
-        .WIDTH(Y_BITS),
-        .DEPTH(OUT_DEPTH)
+    // ------------------------------------------------- output FIFO, credits
+    tomatl_credit_out #(
+        .WIDTH  (Y_BITS),
+        .TRIP   (CREDIT_TRIP),
+        .SPACING(K)
     ) u_out (
         .clk          (clk),
         .rst          (rst),
+        .step_ends    (k_last),
+        .step         (issue),
+        .step_ok      (step_ok),
         .s_axis_tdata (y),
         .s_axis_tvalid(v2_reg),
-        .s_axis_tready(unused_out_ready),
         .m_axis_tdata (m_axis_tdata),
         .m_axis_tvalid(m_axis_tvalid),
         .m_axis_tready(m_axis_tready)

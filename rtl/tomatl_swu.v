@@ -28,9 +28,9 @@
 // needs at most K_H <= NROWS: it never deadlocks.
 //
 // Output pipeline: issue (window counters, address) -> A (address register)
-// -> B (memory read, padding flag) -> output FIFO. A beat is issued only with
-// an output FIFO slot reserved for it (credits), so nothing stalls inside
-// and s_axis_tready depends on registers only.
+// -> B (memory read, padding flag) -> output FIFO (tomatl_credit_out). A
+// beat is issued only with an output FIFO slot reserved for it (credits), so
+// nothing stalls inside and s_axis_tready depends on registers only.
 //
 // Rate, with the input always valid and the output always ready: one beat
 // per cycle on each side; the reader waits only for whole rows, so a frame
@@ -97,9 +97,7 @@ module tomatl_swu #(
     localparam CW_B = (CW_A > E_BITS) ? CW_A : E_BITS;
     localparam CW = ((CW_B > A_BITS) ? CW_B : A_BITS) + 1;
     // Cycles a credit is away: issue -> A -> B -> FIFO -> pop.
-    localparam OUT_DEPTH = 4;
-    // Credit counter width (0..OUT_DEPTH).
-    localparam CR_BITS = 3;
+    localparam CREDIT_TRIP = 4;
 
     // ------------------------------------------------ parameter validation
     generate
@@ -171,7 +169,6 @@ module tomatl_swu #(
     localparam E_FULL_I = 2 * NROWS;  // E with D = NROWS
     localparam [E_BITS-1:0] E_START = NROWS[E_BITS-1:0];  // E with D = 0
     localparam [E_BITS-1:0] E_FULL = E_FULL_I[E_BITS-1:0];  // E_FULL_I, sized
-    localparam [CR_BITS-1:0] CR_FULL = OUT_DEPTH[CR_BITS-1:0];  // credits after reset
 
     // --------------------------------------------------------- line buffer
     reg [X_BITS-1:0] mem[0:DEPTH-1];
@@ -188,11 +185,6 @@ module tomatl_swu #(
     wire read_clash;
     assign s_axis_tready = (e_reg < E_FULL) && !read_clash;
 
-    always @(posedge clk) begin
-        if (push) begin
-            mem[waddr_reg] <= s_axis_tdata;
-        end
-    end
 
     always @(posedge clk) begin
         if (rst) begin
@@ -212,7 +204,6 @@ module tomatl_swu #(
     reg [CBB-1:0] cb_reg;
     reg [SL_BITS-1:0] rslot_reg;  // slot of row L
     reg [E_BITS-1:0] e_reg;  // E = rows written - L + NROWS
-    reg [CR_BITS-1:0] credit_reg;  // output FIFO slots not yet reserved
 
     wire ky_last = (ky_reg == K_H_LAST);
     wire kx_last = (kx_reg == K_W_LAST);
@@ -221,59 +212,104 @@ module tomatl_swu #(
     wire wy_last = (wy_reg == C_WY_LAST);
     wire wx_last = (wx_reg == C_WX_LAST);
 
-    // Padded coordinates of this beat.
-    wire [CW-1:0] py = wy_reg + {{(CW - KB) {1'b0}}, ky_reg};
-    wire [CW-1:0] px = wx_reg + {{(CW - KB) {1'b0}}, kx_reg};
-    // Above or left of the image (only with padding there).
-    wire pad_tl;
-    generate
-        if (PAD_T > 0 && PAD_L > 0) begin : g_pad_tl
-            assign pad_tl = (py < C_PAD_T) || (px < C_PAD_L);
-        end else if (PAD_T > 0) begin : g_pad_t
-            assign pad_tl = (py < C_PAD_T);
-        end else if (PAD_L > 0) begin : g_pad_l
-            assign pad_tl = (px < C_PAD_L);
-        end else begin : g_pad_none
-            assign pad_tl = 1'b0;
+    // Row L (padded) of the window whose top is padded row `wy`
+    // (constant function of the window position).
+    function [CW-1:0] first_real_row;
+        input [CW-1:0] wy;
+        begin
+            first_real_row = (wy > C_PAD_T) ? wy : C_PAD_T;
         end
-    endgenerate
-    wire pad = pad_tl || (py >= C_END_H) || (px >= C_END_W);
-    // Row L (padded) and the real rows of this window.
-    wire [CW-1:0] ltop = (wy_reg > C_PAD_T) ? wy_reg : C_PAD_T;
+    endfunction
+
+    // Rows released when the last beat of an output row is issued: from row
+    // L of this window to row L of the next one (or to the end of the
+    // image); fewer than NROWS, so E_BITS wide.
+    function [E_BITS-1:0] rows_released;
+        input [CW-1:0] wy;
+        input          last;  // the frame's last output row
+        // Only the low E_BITS bits are the count (the rest is zero).
+        /* verilator lint_off UNUSEDSIGNAL */
+        reg   [CW-1:0] n;
+        /* verilator lint_on UNUSEDSIGNAL */
+        begin
+            n = last ? (C_END_H - first_real_row(wy)) :
+                       (first_real_row(wy + C_S_H) - first_real_row(wy));
+            rows_released = n[E_BITS-1:0];
+        end
+    endfunction
+
+    // The slot of row L after `n` rows are released from slot `rslot`.
+    function [SL_BITS-1:0] slot_after;
+        input [SL_BITS-1:0] rslot;
+        input [E_BITS-1:0]  n;
+        reg   [CW-1:0]      sum;
+        // Only the low SL_BITS bits hold the slot (the rest is zero).
+        /* verilator lint_off UNUSEDSIGNAL */
+        reg   [CW-1:0]      wrapped;
+        /* verilator lint_on UNUSEDSIGNAL */
+        begin
+            sum = {{(CW - SL_BITS) {1'b0}}, rslot} + {{(CW - E_BITS) {1'b0}}, n};
+            wrapped = (sum >= C_NROWS) ? (sum - C_NROWS) : sum;
+            slot_after = wrapped[SL_BITS-1:0];
+        end
+    endfunction
+
+    // The beat at window position (ky, kx, cb) is padding.
+    function beat_pad;
+        input [CW-1:0] wy;
+        input [CW-1:0] wx;
+        input [KB-1:0] ky;
+        input [KB-1:0] kx;
+        reg   [CW-1:0] py;
+        reg   [CW-1:0] px;
+        begin
+            py = wy + {{(CW - KB) {1'b0}}, ky};
+            px = wx + {{(CW - KB) {1'b0}}, kx};
+            beat_pad = (py >= C_END_H) || (px >= C_END_W) ||
+                       (PAD_T > 0 && py < C_PAD_T) || (PAD_L > 0 && px < C_PAD_L);
+        end
+    endfunction
+
+    // The line buffer address of the beat at window position (ky, kx, cb)
+    // (meaningless for padding).
+    function [A_BITS-1:0] beat_addr;
+        input [CW-1:0]      wy;
+        input [CW-1:0]      wx;
+        input [KB-1:0]      ky;
+        input [KB-1:0]      kx;
+        input [CBB-1:0]     cb;
+        input [SL_BITS-1:0] rslot;
+        reg   [CW-1:0]      slot_sum;
+        reg   [CW-1:0]      slot;
+        reg   [CW-1:0]      col;
+        // Only the low A_BITS bits address the memory (the rest is zero).
+        /* verilator lint_off UNUSEDSIGNAL */
+        reg   [CW-1:0]      addr;
+        /* verilator lint_on UNUSEDSIGNAL */
+        begin
+            slot_sum = {{(CW - SL_BITS) {1'b0}}, rslot} +
+                       ((wy + {{(CW - KB) {1'b0}}, ky}) - first_real_row(wy));
+            slot = (slot_sum >= C_NROWS) ? (slot_sum - C_NROWS) : slot_sum;
+            col = (wx + {{(CW - KB) {1'b0}}, kx} - C_PAD_L) * C_CB + {{(CW - CBB) {1'b0}}, cb};
+            addr = slot * C_ROW + col;
+            beat_addr = addr[A_BITS-1:0];
+        end
+    endfunction
+
+    // The real rows of this window (from row L) must be held. The address
+    // and padding of a beat, and the rows released, are functions evaluated
+    // where an issued beat needs them (nothing is computed for a waiting
+    // unit but this test).
+    wire [CW-1:0] ltop = first_real_row(wy_reg);
     wire [CW-1:0] wend = wy_reg + C_K_H;
     wire [CW-1:0] rend = (wend < C_END_H) ? wend : C_END_H;
     wire [CW-1:0] nreal = rend - ltop;
     wire [CW-1:0] e_ext = {{(CW - E_BITS) {1'b0}}, e_reg};
     wire rows_ok = (e_ext >= nreal + C_NROWS);
-    // Rows released when the last beat of an output row is issued.
-    wire [CW-1:0] wy_next = wy_reg + C_S_H;
-    wire [CW-1:0] ltop_next = (wy_next > C_PAD_T) ? wy_next : C_PAD_T;
-    wire [CW-1:0] delta = wy_last ? (C_END_H - ltop) : (ltop_next - ltop);
-    wire [CW-1:0] rslot_ext = {{(CW - SL_BITS) {1'b0}}, rslot_reg};
-    wire [CW-1:0] rslot_sum = rslot_ext + delta;
-    // Only the low SL_BITS bits hold the slot (the rest is zero).
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [CW-1:0] rslot_wrap = (rslot_sum >= C_NROWS) ? (rslot_sum - C_NROWS) : rslot_sum;
-    /* verilator lint_on UNUSEDSIGNAL */
 
-    // Address of this beat (meaningless when pad).
-    wire [CW-1:0] slot_sum = rslot_ext + (py - ltop);
-    wire [CW-1:0] slot = (slot_sum >= C_NROWS) ? (slot_sum - C_NROWS) : slot_sum;
-    wire [CW-1:0] col = (px - C_PAD_L) * C_CB + {{(CW - CBB) {1'b0}}, cb_reg};
-    // Only the low A_BITS bits address the memory (the rest is zero).
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [CW-1:0] addr_full = slot * C_ROW + col;
-    /* verilator lint_on UNUSEDSIGNAL */
-
-    wire credit_ok = (credit_reg != {CR_BITS{1'b0}});
+    wire credit_ok;  // an output FIFO slot can be reserved
     wire issue = credit_ok && rows_ok;
     wire release_rows = issue && win_last && wx_last;
-    // Rows released by this issue (delta < NROWS fits E_BITS bits).
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire [CW-1:0] rel_full = release_rows ? delta : C_ZERO;
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire [E_BITS-1:0] rel = rel_full[E_BITS-1:0];
-    wire give = m_axis_tvalid && m_axis_tready;
 
     // The window counters.
     always @(posedge clk) begin
@@ -310,29 +346,27 @@ module tomatl_swu #(
         end
     end
 
-    // The output pixel, the rows held and the credits.
+    // The output pixel and the rows held.
     always @(posedge clk) begin
         if (rst) begin
             wy_reg     <= C_ZERO;
             wx_reg     <= C_ZERO;
             rslot_reg  <= {SL_BITS{1'b0}};
             e_reg      <= E_START;
-            credit_reg <= CR_FULL;
         end else begin
             if (issue && win_last) begin
                 if (wx_last) begin
                     wx_reg <= C_ZERO;
-                    wy_reg <= wy_last ? C_ZERO : wy_next;
-                    rslot_reg <= rslot_wrap[SL_BITS-1:0];
+                    wy_reg <= wy_last ? C_ZERO : wy_reg + C_S_H;
+                    rslot_reg <= slot_after(rslot_reg, rows_released(wy_reg, wy_last));
                 end else begin
                     wx_reg <= wx_reg + C_S_W;
                 end
             end
-            e_reg <= e_reg + {{(E_BITS - 1) {1'b0}}, row_done} - rel;
-            if (issue && !give) begin
-                credit_reg <= credit_reg - 1'b1;
-            end else if (give && !issue) begin
-                credit_reg <= credit_reg + 1'b1;
+            // E counts a row written up and the rows released down.
+            if (row_done || release_rows) begin
+                e_reg <= e_reg + {{(E_BITS - 1) {1'b0}}, row_done} -
+                         (release_rows ? rows_released(wy_reg, wy_last) : {E_BITS{1'b0}});
             end
         end
     end
@@ -342,8 +376,7 @@ module tomatl_swu #(
     reg a_pad_reg;
     reg [A_BITS-1:0] a_addr_reg;
     reg b_v_reg;
-    reg b_pad_reg;
-    reg [X_BITS-1:0] rd_reg;
+    reg [X_BITS-1:0] rd_reg;  // the beat read, zero for padding
 
     assign read_clash = a_v_reg && (a_addr_reg == waddr_reg);
 
@@ -357,25 +390,43 @@ module tomatl_swu #(
         end
     end
 
+    // Loaded only by an issued beat: the address arithmetic and the beat-wide
+    // read stay idle while the output side waits. The padding multiplexer
+    // is in front of the read register (a synchronous reset of the read
+    // port), so the output FIFO takes a register.
     always @(posedge clk) begin
-        a_pad_reg  <= pad;
-        a_addr_reg <= addr_full[A_BITS-1:0];
-        b_pad_reg  <= a_pad_reg;
-        rd_reg     <= mem[a_addr_reg];
+        if (issue) begin
+            a_pad_reg  <= beat_pad(wy_reg, wx_reg, ky_reg, kx_reg);
+            a_addr_reg <= beat_addr(wy_reg, wx_reg, ky_reg, kx_reg, cb_reg, rslot_reg);
+        end
+        if (a_v_reg) begin
+            rd_reg <= a_pad_reg ? {X_BITS{1'b0}} : mem[a_addr_reg];
+        end
+        // The line buffer is written after it is read, in the same process
+        // and with a blocking assignment: the read sees the old contents as
+        // with a nonblocking one (the writer never writes the word being
+        // read: read_clash), and a simulator writes the word in place.
+        /* verilator lint_off BLKSEQ */
+        if (push) begin
+            mem[waddr_reg] = s_axis_tdata;
+        end
+        /* verilator lint_on BLKSEQ */
     end
 
-    // ------------------------------------------------------- output FIFO
-    // Never full when written: every write holds a credit.
-    wire unused_out_ready;
-    tomatl_fifo #(
-        .WIDTH(X_BITS),
-        .DEPTH(OUT_DEPTH)
+    // ------------------------------------------------- output FIFO, credits
+    // Every issued beat holds a slot.
+    tomatl_credit_out #(
+        .WIDTH  (X_BITS),
+        .TRIP   (CREDIT_TRIP),
+        .SPACING(1)
     ) u_out (
         .clk          (clk),
         .rst          (rst),
-        .s_axis_tdata (b_pad_reg ? {X_BITS{1'b0}} : rd_reg),
+        .step_ends    (1'b1),
+        .step         (issue),
+        .step_ok      (credit_ok),
+        .s_axis_tdata (rd_reg),
         .s_axis_tvalid(b_v_reg),
-        .s_axis_tready(unused_out_ready),
         .m_axis_tdata (m_axis_tdata),
         .m_axis_tvalid(m_axis_tvalid),
         .m_axis_tready(m_axis_tready)

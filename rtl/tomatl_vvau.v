@@ -19,9 +19,9 @@
 //
 // Pipeline (all registered, no stall inside): issue (counters, ROM address)
 // -> S1 (weight word, input beat) -> S2 (products, bias word) -> S3
-// (accumulators) -> output FIFO. The last beat of a group is issued only
-// with an output FIFO slot reserved (credits): s_axis_tready depends on
-// registers only. Latency: a group's output beat is valid 4 cycles after its
+// (accumulators) -> output FIFO (tomatl_credit_out). The last beat of a group
+// is issued only with an output FIFO slot reserved (credits): s_axis_tready
+// depends on registers only. Latency: a group's output beat is valid 4 cycles after its
 // last input beat is accepted.
 `default_nettype none
 
@@ -72,10 +72,6 @@ module tomatl_vvau #(
     localparam WA_BITS = (W_DEPTH > 1) ? $clog2(W_DEPTH) : 1;
     // Cycles a credit is away: issue -> S1 -> S2 -> S3 -> FIFO -> pop.
     localparam CREDIT_TRIP = 5;
-    // Output FIFO depth: enough credits for one output every K cycles.
-    localparam OUT_DEPTH = (CREDIT_TRIP + K - 1) / K;
-    // Credit counter width (0..OUT_DEPTH).
-    localparam CR_BITS = $clog2(OUT_DEPTH + 1);
 
     // ------------------------------------------------ parameter validation
     // (the input type, ARITH, W_BITS, ACC_BITS, shifts, ACT and the output
@@ -106,50 +102,35 @@ module tomatl_vvau #(
     endgenerate
 
     // ---------------------------------------------------------- issue stage
-    localparam K_LAST_I = K - 1;  // last kernel position
-    localparam NG_LAST_I = NG - 1;  // last channel group
-    localparam WA_LAST_I = W_DEPTH - 1;  // last weight address
-    localparam [K_BITS-1:0] K_LAST = K_LAST_I[K_BITS-1:0];  // K_LAST_I, sized
-    localparam [NG_BITS-1:0] NG_LAST = NG_LAST_I[NG_BITS-1:0];  // NG_LAST_I, sized
-    localparam [WA_BITS-1:0] WA_LAST = WA_LAST_I[WA_BITS-1:0];  // WA_LAST_I, sized
-    localparam [CR_BITS-1:0] CR_FULL = OUT_DEPTH[CR_BITS-1:0];  // credits after reset
+    // The step: k (kernel position) within g (channel group), and the
+    // weight address g*K+k.
+    wire [ K_BITS-1:0] unused_k;
+    wire [NG_BITS-1:0] g;
+    wire [WA_BITS-1:0] wa;
+    wire               k_first;
+    wire               k_last;
+    wire               unused_g_first;
+    wire               unused_g_last;
+    wire step_ok;  // a step may issue (an output FIFO slot is free if it needs one)
+    wire issue = step_ok && s_axis_tvalid;
 
-    reg  [ K_BITS-1:0] k_reg;
-    reg  [NG_BITS-1:0] g_reg;
-    reg  [WA_BITS-1:0] wa_reg;  // weight address g*K+k
-    reg  [CR_BITS-1:0] credit_reg;  // output FIFO slots not yet reserved
+    assign s_axis_tready = step_ok;
 
-    wire               k_last = (k_reg == K_LAST);
-    wire               credit_ok = !k_last || (credit_reg != {CR_BITS{1'b0}});
-    wire               issue = credit_ok && s_axis_tvalid;
-    wire               take = issue && k_last;
-    wire               give = m_axis_tvalid && m_axis_tready;
-
-    assign s_axis_tready = credit_ok;
-
-    always @(posedge clk) begin
-        if (rst) begin
-            k_reg      <= {K_BITS{1'b0}};
-            g_reg      <= {NG_BITS{1'b0}};
-            wa_reg     <= {WA_BITS{1'b0}};
-            credit_reg <= CR_FULL;
-        end else begin
-            if (issue) begin
-                if (k_last) begin
-                    k_reg <= {K_BITS{1'b0}};
-                    g_reg <= (g_reg == NG_LAST) ? {NG_BITS{1'b0}} : g_reg + 1'b1;
-                end else begin
-                    k_reg <= k_reg + 1'b1;
-                end
-                wa_reg <= (wa_reg == WA_LAST) ? {WA_BITS{1'b0}} : wa_reg + 1'b1;
-            end
-            if (take && !give) begin
-                credit_reg <= credit_reg - 1'b1;
-            end else if (give && !take) begin
-                credit_reg <= credit_reg + 1'b1;
-            end
-        end
-    end
+    tomatl_loop_counter #(
+        .INNER(K),
+        .OUTER(NG)
+    ) u_step (
+        .clk        (clk),
+        .rst        (rst),
+        .step       (issue),
+        .inner      (unused_k),
+        .outer      (g),
+        .flat       (wa),
+        .inner_first(k_first),
+        .inner_last (k_last),
+        .outer_first(unused_g_first),
+        .outer_last (unused_g_last)
+    );
 
     // ------------------------------------------------------------- stage S1
     reg               v1_reg;
@@ -168,18 +149,43 @@ module tomatl_vvau #(
     end
 
     always @(posedge clk) begin
-        first1_reg <= (k_reg == {K_BITS{1'b0}});
+        first1_reg <= k_first;
         last1_reg  <= k_last;
-        g1_reg     <= g_reg;
-        w1_reg     <= weight_rom[wa_reg];
+        g1_reg     <= g;
+        w1_reg     <= weight_rom[wa];
         x1_reg     <= s_axis_tdata;
     end
 
-    // Products of the lanes, modulo 2^ACC_BITS (lane p at [p*ACC_BITS +: ACC_BITS]).
-    wire [BW_BITS-1:0] prod;
-    genvar mp;
+    // ------------------------------------------------------------ stage S2
+    reg               v2_reg;
+    reg               first2_reg;
+    reg               last2_reg;
+    reg [BW_BITS-1:0] bias2_reg;
+    reg               v3_reg;  // the accumulators hold complete sums
+
+    always @(posedge clk) begin
+        if (rst) begin
+            v2_reg <= 1'b0;
+            v3_reg <= 1'b0;
+        end else begin
+            v2_reg <= v1_reg;
+            v3_reg <= v2_reg && last2_reg;
+        end
+    end
+
+    always @(posedge clk) begin
+        first2_reg <= first1_reg;
+        last2_reg  <= last1_reg;
+        bias2_reg  <= bias_rom[g1_reg];
+    end
+
+    // --------------------------- per lane: product, accumulator, requantize
+    wire [Y_BITS-1:0] y;
+    genvar gp;
     generate
-        for (mp = 0; mp < PE; mp = mp + 1) begin : g_mul
+        for (gp = 0; gp < PE; gp = gp + 1) begin : g_lane
+            // The product of the lane, modulo 2^ACC_BITS.
+            wire [ACC_BITS-1:0] prod;
             tomatl_mul #(
                 .IN_BITS  (IN_BITS),
                 .IN_SIGNED(IN_SIGNED),
@@ -187,67 +193,23 @@ module tomatl_vvau #(
                 .W_BITS   (W_BITS),
                 .P_BITS   (ACC_BITS)
             ) u_mul (
-                .a   (x1_reg[mp*IN_BITS+:IN_BITS]),
-                .code(w1_reg[mp*W_BITS+:W_BITS]),
-                .p   (prod[mp*ACC_BITS+:ACC_BITS])
+                .a   (x1_reg[gp*IN_BITS+:IN_BITS]),
+                .code(w1_reg[gp*W_BITS+:W_BITS]),
+                .p   (prod)
             );
-        end
-    endgenerate
 
-    // ------------------------------------------------------------ stage S2
-    reg               v2_reg;
-    reg               first2_reg;
-    reg               last2_reg;
-    reg [BW_BITS-1:0] prod2_reg;
-    reg [BW_BITS-1:0] bias2_reg;
+            // S2: the product; S3: the accumulator.
+            reg [ACC_BITS-1:0] prod2_reg;
+            reg [ACC_BITS-1:0] acc_reg;
+            wire [ACC_BITS-1:0] acc_base = first2_reg ? bias2_reg[gp*ACC_BITS+:ACC_BITS] : acc_reg;
+            always @(posedge clk) begin
+                prod2_reg <= prod;
+                if (v2_reg) begin
+                    acc_reg <= acc_base + prod2_reg;
+                end
+            end
 
-    always @(posedge clk) begin
-        if (rst) begin
-            v2_reg <= 1'b0;
-        end else begin
-            v2_reg <= v1_reg;
-        end
-    end
-
-    always @(posedge clk) begin
-        first2_reg <= first1_reg;
-        last2_reg  <= last1_reg;
-        prod2_reg  <= prod;
-        bias2_reg  <= bias_rom[g1_reg];
-    end
-
-    // ------------------------------------------------ accumulators, S3
-    reg [BW_BITS-1:0] acc_reg;
-    reg [BW_BITS-1:0] acc_next;
-    reg               v3_reg;  // acc_reg holds complete sums
-    integer ap;
-    always @* begin
-        for (ap = 0; ap < PE; ap = ap + 1) begin
-            acc_next[ap*ACC_BITS+:ACC_BITS] =
-                (first2_reg ? bias2_reg[ap*ACC_BITS+:ACC_BITS] : acc_reg[ap*ACC_BITS+:ACC_BITS]) +
-                prod2_reg[ap*ACC_BITS+:ACC_BITS];
-        end
-    end
-
-    always @(posedge clk) begin
-        if (v2_reg) begin
-            acc_reg <= acc_next;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst) begin
-            v3_reg <= 1'b0;
-        end else begin
-            v3_reg <= v2_reg && last2_reg;
-        end
-    end
-
-    // ------------------------- requantize, activate, saturate (combinational)
-    wire [Y_BITS-1:0] y;
-    genvar yp;
-    generate
-        for (yp = 0; yp < PE; yp = yp + 1) begin : g_requant
+            // Requantize, activate, saturate (combinational).
             tomatl_requant #(
                 .ACC_BITS  (ACC_BITS),
                 .RSHIFT    (RSHIFT),
@@ -258,24 +220,25 @@ module tomatl_vvau #(
                 .OUT_SIGNED(OUT_SIGNED)
             ) u_requant (
                 .mult(1'b0),
-                .acc(acc_reg[yp*ACC_BITS+:ACC_BITS]),
-                .y  (y[yp*OUT_BITS+:OUT_BITS])
+                .acc (acc_reg),
+                .y   (y[gp*OUT_BITS+:OUT_BITS])
             );
         end
     endgenerate
 
-    // ------------------------------------------------------- output FIFO
-    // Never full when written: every write holds a credit.
-    wire unused_out_ready;
-    tomatl_fifo #(
-        .WIDTH(Y_BITS),
-        .DEPTH(OUT_DEPTH)
+    // ------------------------------------------------- output FIFO, credits
+    tomatl_credit_out #(
+        .WIDTH  (Y_BITS),
+        .TRIP   (CREDIT_TRIP),
+        .SPACING(K)
     ) u_out (
         .clk          (clk),
         .rst          (rst),
+        .step_ends    (k_last),
+        .step         (issue),
+        .step_ok      (step_ok),
         .s_axis_tdata (y),
         .s_axis_tvalid(v3_reg),
-        .s_axis_tready(unused_out_ready),
         .m_axis_tdata (m_axis_tdata),
         .m_axis_tvalid(m_axis_tvalid),
         .m_axis_tready(m_axis_tready)

@@ -15,6 +15,9 @@ fn load(net: &str) -> tomatl::ir::Graph {
         .unwrap_or_else(|e| panic!("{net}: {e}"))
 }
 
+/// Where the notes of BENCH.md begin (everything from this line on is kept).
+const NOTES_MARK: &str = "<!-- notes: kept by make bench -->";
+
 fn secs(t: Instant) -> f64 {
     t.elapsed().as_secs_f64()
 }
@@ -134,7 +137,7 @@ fn main() {
         ));
         if name == "resnet8" {
             // the same frames in one simulation process and shared over two
-            let fps = |jobs: usize| {
+            let run = |jobs: usize| {
                 let r = tomatl::sim::verify(
                     &out,
                     &tomatl::sim::VerifyOptions {
@@ -145,11 +148,23 @@ fn main() {
                 )
                 .expect("verify");
                 assert!(r.pass, "{net} --jobs {jobs}: {}", r.line());
-                (r.frames_per_second.unwrap_or(0.0), r.pass)
+                r
             };
-            let (one, pass1) = fps(1);
-            let (two, pass2) = fps(2);
-            assert_eq!(pass1, pass2, "verdicts differ");
+            let (r1, r2) = (run(1), run(2));
+            assert_eq!(r1.pass, r2.pass, "verdicts differ");
+            let (one, two) = (
+                r1.frames_per_second.unwrap_or(0.0),
+                r2.frames_per_second.unwrap_or(0.0),
+            );
+            // the RTL's simulated cycles per second on one core: the cycles
+            // of the 48 frames (the first one's latency, then one interval
+            // a frame) over the simulation's wall-clock time
+            let sim_cycles = r1.latency_cycles as f64
+                + r1.interval_cycles.unwrap_or(0.0) * (r1.frames.saturating_sub(1)) as f64;
+            rows.push((
+                "resnet8: verify --jobs 1, 48 frames: RTL simulated cycles/s".into(),
+                format!("{:.0}", sim_cycles * one / r1.frames.max(1) as f64),
+            ));
             rows.push((
                 "resnet8: verify --jobs 1, 48 frames: simulated frames/s".into(),
                 format!("{one:.2}"),
@@ -225,6 +240,15 @@ fn main() {
         println!("{k:<70} {v}");
         let _ = writeln!(md, "| {k} | {v} |");
     }
-    std::fs::write(root().join("BENCH.md"), md).expect("write BENCH.md");
+    // the notes after the table (measurements made by hand, e.g. against an
+    // older tree) are kept
+    let path = root().join("BENCH.md");
+    if let Ok(old) = std::fs::read_to_string(&path) {
+        if let Some(at) = old.find(NOTES_MARK) {
+            md.push('\n');
+            md.push_str(&old[at..]);
+        }
+    }
+    std::fs::write(&path, md).expect("write BENCH.md");
     println!("wrote BENCH.md");
 }

@@ -585,7 +585,12 @@ fn run_swu_bench(bench: &str, cfgs: &[SwuCfg], seed: u64) -> String {
             }
         })
         .collect();
-    let (exe, offs) = build_units(bench, "tb_swu.cpp", &["tomatl_swu", "tomatl_fifo"], &units);
+    let (exe, offs) = build_units(
+        bench,
+        "tb_swu.cpp",
+        &["tomatl_swu", "tomatl_credit_out", "tomatl_fifo"],
+        &units,
+    );
     let slots = all_slots(&units);
     let mut report = String::new();
     for (name, st) in scenarios() {
@@ -981,7 +986,14 @@ fn vvau_matches_reference() {
     let (exe, offs) = build_units(
         "vvau",
         "tb_vvau.cpp",
-        &["tomatl_vvau", "tomatl_mul", "tomatl_requant", "tomatl_fifo"],
+        &[
+            "tomatl_vvau",
+            "tomatl_mul",
+            "tomatl_requant",
+            "tomatl_credit_out",
+            "tomatl_loop_counter",
+            "tomatl_fifo",
+        ],
         &units,
     );
     let slots = all_slots(&units);
@@ -1357,6 +1369,8 @@ fn pool_gap_and_divider_match_reference() {
             "tomatl_gap",
             "tomatl_avg",
             "tomatl_requant",
+            "tomatl_credit_out",
+            "tomatl_loop_counter",
             "tomatl_fifo",
         ],
         &units,
@@ -1642,7 +1656,7 @@ fn yosys_plain(e: &Elab) -> (bool, String) {
 fn swu_elab(c: &SwuCfg) -> Elab {
     Elab {
         module: "tomatl_swu",
-        deps: &["tomatl_fifo"],
+        deps: &["tomatl_credit_out", "tomatl_fifo"],
         params: vec![
             ("IN_H", c.in_h.to_string()),
             ("IN_W", c.in_w.to_string()),
@@ -1664,10 +1678,19 @@ fn swu_elab(c: &SwuCfg) -> Elab {
     }
 }
 
+/// What tomatl_pool and tomatl_gap instantiate.
+const AVG_ENGINE_DEPS: &[&str] = &[
+    "tomatl_avg",
+    "tomatl_requant",
+    "tomatl_credit_out",
+    "tomatl_loop_counter",
+    "tomatl_fifo",
+];
+
 fn pool_elab(c: &PoolCfg) -> Elab {
     Elab {
         module: "tomatl_pool",
-        deps: &["tomatl_avg", "tomatl_requant", "tomatl_fifo"],
+        deps: AVG_ENGINE_DEPS,
         params: vec![
             ("CH", c.ch.to_string()),
             ("PE", c.pe.to_string()),
@@ -1686,7 +1709,7 @@ fn pool_elab(c: &PoolCfg) -> Elab {
 fn gap_elab(c: &GapCfg) -> Elab {
     Elab {
         module: "tomatl_gap",
-        deps: &["tomatl_avg", "tomatl_requant", "tomatl_fifo"],
+        deps: AVG_ENGINE_DEPS,
         params: vec![
             ("CH", c.ch.to_string()),
             ("PE", c.pe.to_string()),
@@ -1735,7 +1758,13 @@ fn vvau_elab(l: &DwLayer, dir: &Path, k: usize) -> Elab {
     };
     Elab {
         module: "tomatl_vvau",
-        deps: &["tomatl_mul", "tomatl_requant", "tomatl_fifo"],
+        deps: &[
+            "tomatl_mul",
+            "tomatl_requant",
+            "tomatl_credit_out",
+            "tomatl_loop_counter",
+            "tomatl_fifo",
+        ],
         params: vec![
             ("CH", c.ch.to_string()),
             ("PE", c.pe.to_string()),

@@ -18,6 +18,20 @@ use tomatl::sim::verilator;
 
 // -------------------------------------------------------------------- FIFO
 
+/// `n` beats of `w` random bits.
+fn random_beats(rng: &mut Rng, w: usize, n: usize) -> Vec<Bits> {
+    (0..n)
+        .map(|_| {
+            let mut b = Bits::new(w);
+            for off in (0..w).step_by(32) {
+                let k = (w - off).min(32) as u32;
+                b.set(off, k, rng.bits(k));
+            }
+            b
+        })
+        .collect()
+}
+
 #[test]
 fn fifo_order_and_full_rate() {
     require_verilator();
@@ -35,16 +49,7 @@ fn fifo_order_and_full_rate() {
     let insts: Vec<StreamInst> = cfgs
         .iter()
         .map(|&(w, d)| {
-            let input: Vec<Bits> = (0..300)
-                .map(|_| {
-                    let mut b = Bits::new(w);
-                    for off in (0..w).step_by(32) {
-                        let n = (w - off).min(32) as u32;
-                        b.set(off, n, rng.bits(n));
-                    }
-                    b
-                })
-                .collect();
+            let input = random_beats(&mut rng, w, 300);
             StreamInst {
                 module: format!("tomatl_fifo #(.WIDTH({w}), .DEPTH({d}))"),
                 in_bits: w,
@@ -658,7 +663,14 @@ fn run_mvau_bench(
     let (exe, offs) = build_stream(
         name,
         "tb_mvau.cpp",
-        &["tomatl_mvau", "tomatl_fifo", "tomatl_requant"],
+        &[
+            "tomatl_mvau",
+            "tomatl_mul",
+            "tomatl_credit_out",
+            "tomatl_loop_counter",
+            "tomatl_fifo",
+            "tomatl_requant",
+        ],
         &insts,
     );
     let build_s = t.elapsed().as_secs_f64();
@@ -814,6 +826,497 @@ fn mvau_large_instances() {
     );
     let s = run_mvau_bench("mvau_256x256_fixed8", &[mid], 4, &nostall, false);
     eprintln!("256x256 fixed-8 SIMD=16 PE=16: build {s:.1} s");
+}
+
+// ------------------------------------------------------- credit output
+
+/// A stand-in engine around `tomatl_credit_out` for the stream harness: it
+/// takes a beat only with a slot reserved and at most once every SPACING
+/// cycles, and delivers it LAT register stages later without a handshake
+/// (TRIP = LAT + 2: the stages, the FIFO, the pop).
+const CREDIT_PIPE: &str = "`default_nettype none
+module credit_pipe #(
+    parameter WIDTH   = 8,  // bits per beat
+    parameter LAT     = 3,  // register stages from the reservation to the FIFO (>= 1)
+    parameter SPACING = 1   // fewest cycles between two reservations (>= 1)
+) (
+    input  wire             clk,
+    input  wire             rst,
+    input  wire [WIDTH-1:0] s_axis_tdata,
+    input  wire             s_axis_tvalid,
+    output wire             s_axis_tready,
+    output wire [WIDTH-1:0] m_axis_tdata,
+    output wire             m_axis_tvalid,
+    input  wire             m_axis_tready
+);
+    localparam SP_BITS = 8;
+    localparam [SP_BITS-1:0] SP_WAIT = SPACING - 1;
+    wire step_ok;
+    reg [SP_BITS-1:0] wait_reg;
+    wire space_ok = (wait_reg == {SP_BITS{1'b0}});
+    wire take = s_axis_tvalid && step_ok && space_ok;
+    assign s_axis_tready = step_ok && space_ok;
+    reg [LAT*WIDTH-1:0] d_reg;
+    reg [LAT-1:0] v_reg;
+    generate
+        if (LAT == 1) begin : g_one
+            always @(posedge clk) begin
+                d_reg <= s_axis_tdata;
+                v_reg <= rst ? 1'b0 : take;
+            end
+        end else begin : g_more
+            always @(posedge clk) begin
+                d_reg <= {d_reg[(LAT-1)*WIDTH-1:0], s_axis_tdata};
+                v_reg <= rst ? {LAT{1'b0}} : {v_reg[LAT-2:0], take};
+            end
+        end
+    endgenerate
+    always @(posedge clk) begin
+        if (rst) begin
+            wait_reg <= {SP_BITS{1'b0}};
+        end else if (take) begin
+            wait_reg <= SP_WAIT;
+        end else if (!space_ok) begin
+            wait_reg <= wait_reg - 1'b1;
+        end
+    end
+    tomatl_credit_out #(
+        .WIDTH  (WIDTH),
+        .TRIP   (LAT + 2),
+        .SPACING(SPACING)
+    ) u_dut (
+        .clk          (clk),
+        .rst          (rst),
+        .step_ends    (1'b1),
+        .step         (take),
+        .step_ok      (step_ok),
+        .s_axis_tdata (d_reg[(LAT-1)*WIDTH+:WIDTH]),
+        .s_axis_tvalid(v_reg[LAT-1]),
+        .m_axis_tdata (m_axis_tdata),
+        .m_axis_tvalid(m_axis_tvalid),
+        .m_axis_tready(m_axis_tready)
+    );
+endmodule
+`default_nettype wire
+";
+
+#[test]
+fn credit_out_order_and_full_rate() {
+    require_verilator();
+    let dir = work("credit_out");
+    let mut rng = Rng(66);
+    // (WIDTH, LAT, SPACING): the trips of swu (2), pool (2), mvau and
+    // vvau (3) at one reservation a cycle, every few cycles, and rarely
+    let cfgs = [
+        (8, 2, 1),
+        (70, 3, 1),
+        (1, 1, 1),
+        (16, 3, 2),
+        (33, 3, 9),
+        (12, 5, 3),
+        (9, 2, 4),
+        (24, 4, 1),
+    ];
+    let insts: Vec<StreamInst> = cfgs
+        .iter()
+        .map(|&(w, lat, sp)| {
+            let input = random_beats(&mut rng, w, 200);
+            StreamInst {
+                module: format!("credit_pipe #(.WIDTH({w}), .LAT({lat}), .SPACING({sp}))"),
+                in_bits: w,
+                out_bits: w,
+                out_beats: input.len(),
+                input,
+            }
+        })
+        .collect();
+    let (top, offs) = stream_wrapper(&insts);
+    let top_path = dir.join("unit_top.v");
+    write(&top_path, &top);
+    let pipe_path = dir.join("credit_pipe.v");
+    write(&pipe_path, CREDIT_PIPE);
+    let exe = verilator::build(&verilator::Build {
+        top: "unit_top".into(),
+        sources: vec![
+            rtl("tomatl_credit_out"),
+            rtl("tomatl_fifo"),
+            pipe_path,
+            top_path,
+        ],
+        cpp: vec![bench_dir().join("tb_credit_out.cpp")],
+        include_dirs: vec![bench_dir()],
+        obj_dir: dir.join("obj_dir"),
+        defines: vec![],
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    for (name, seed, pv, pr) in SCENARIOS {
+        let res = run_stream(&exe, name, &insts, &offs, seed, pv, pr);
+        for ((i, r), (w, lat, sp)) in insts.iter().zip(&res).zip(cfgs) {
+            assert_eq!(
+                r.out, i.input,
+                "credit_out W={w} LAT={lat} SPACING={sp} {name}: data"
+            );
+            if name == "nostall" {
+                // one beat every SPACING cycles on both sides, the first
+                // LAT + 1 cycles after the first take
+                let sp = sp as u64;
+                assert!(
+                    gaps(&r.in_cycles).iter().all(|&g| g == sp),
+                    "credit_out LAT={lat} SPACING={sp}: input gaps {:?}",
+                    gaps(&r.in_cycles)
+                );
+                assert!(
+                    gaps(&r.out_cycles).iter().all(|&g| g == sp),
+                    "credit_out LAT={lat} SPACING={sp}: output gaps {:?}",
+                    gaps(&r.out_cycles)
+                );
+                assert_eq!(
+                    r.out_cycles[0] - r.in_cycles[0],
+                    lat as u64 + 1,
+                    "credit_out LAT={lat}: latency"
+                );
+            }
+        }
+    }
+}
+
+// --------------------------------------------------------- loop counter
+
+/// The top bit of a script bench port carrying `bits` bits: every port is
+/// wider than 64 bits (a VlWide in the bench), with at least one bit of
+/// padding.
+fn padded_msb(bits: usize) -> usize {
+    (bits + 1).max(65) - 1
+}
+
+/// Builds a script bench: a `unit_top` with clk, rst and the given ports
+/// (direction, name, bits carried), each wider than 64 bits (a VlWide in
+/// the bench, `padded_msb`) with its padding tied off, around `body` (the
+/// instances), and the C++ bench `cpp` driving it; returns the executable.
+fn script_bench(
+    dir: &Path,
+    ports: &[(&str, &str, usize)],
+    body: &str,
+    module: &str,
+    cpp: &str,
+) -> PathBuf {
+    let mut v = String::from(
+        "`default_nettype none\nmodule unit_top (\n    input  wire clk,\n    input  wire rst",
+    );
+    for (dir, name, bits) in ports {
+        let _ = write!(v, ",\n    {dir:<6} wire [{}:0] {name}", padded_msb(*bits));
+    }
+    v.push_str("\n);\n");
+    v.push_str(body);
+    let mut unused = Vec::new();
+    for (dir, name, bits) in ports {
+        let msb = padded_msb(*bits);
+        if *dir == "output" {
+            let _ = writeln!(
+                v,
+                "    assign {name}[{msb}:{bits}] = {{{}{{1'b0}}}};",
+                msb + 1 - bits
+            );
+        } else {
+            unused.push(format!("{name}[{msb}:{bits}]"));
+        }
+    }
+    let _ = writeln!(
+        v,
+        "    // the padding of the inputs carries nothing
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused_pad = ^{{{}}};
+    /* verilator lint_on UNUSEDSIGNAL */
+endmodule
+`default_nettype wire",
+        unused.join(", ")
+    );
+    let top_path = dir.join("unit_top.v");
+    write(&top_path, &v);
+    verilator::build(&verilator::Build {
+        top: "unit_top".into(),
+        sources: vec![rtl(module), top_path],
+        cpp: vec![bench_dir().join(cpp)],
+        include_dirs: vec![bench_dir()],
+        obj_dir: dir.join("obj_dir"),
+        defines: vec![],
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs a script bench (`<stimulus> <results>`) on `script`; the results,
+/// checked to end with `done`.
+fn run_script(exe: &Path, dir: &Path, name: &str, script: &str) -> String {
+    let stim = dir.join(format!("{name}.stim"));
+    let res = dir.join(format!("{name}.res"));
+    write(&stim, script);
+    let out = Command::new(exe)
+        .arg(&stim)
+        .arg(&res)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&res).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        text.lines().last().is_some_and(|l| l.starts_with("done")),
+        "{name}: the bench did not finish"
+    );
+    text
+}
+
+/// True with probability `p`.
+fn chance(rng: &mut Rng, p: f64) -> bool {
+    ((rng.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+}
+
+#[test]
+fn loop_counter_matches_reference() {
+    require_verilator();
+    let dir = work("loop_counter");
+    // (INNER, OUTER): single iterations, one loop, powers of two and not,
+    // a ROM-sized flat index
+    let cfgs: [(u32, u32); 7] = [(1, 1), (9, 4), (1, 7), (5, 1), (4, 16), (3, 3), (64, 10)];
+    let n = cfgs.len();
+    let bits = |c: u32| {
+        if c > 1 {
+            32 - (c - 1).leading_zeros()
+        } else {
+            1
+        }
+    };
+    let mut body = String::new();
+    for (k, &(i, o)) in cfgs.iter().enumerate() {
+        let (ib, ob, fb) = (bits(i), bits(o), bits(i * o));
+        let _ = writeln!(
+            body,
+            "    wire [{ib1}:0] in{k};
+    wire [{ob1}:0] out{k};
+    wire [{fb1}:0] fl{k};
+    tomatl_loop_counter #(.INNER({i}), .OUTER({o})) u{k} (
+        .clk(clk), .rst(rst), .step(step[{k}]), .inner(in{k}), .outer(out{k}), .flat(fl{k}),
+        .inner_first(flags[{k}*4]), .inner_last(flags[{k}*4+1]),
+        .outer_first(flags[{k}*4+2]), .outer_last(flags[{k}*4+3]));
+    assign inner[{k}*32 +: 32] = {{{iz}'d0, in{k}}};
+    assign outer[{k}*32 +: 32] = {{{oz}'d0, out{k}}};
+    assign flat[{k}*32 +: 32] = {{{fz}'d0, fl{k}}};",
+            ib1 = ib - 1,
+            ob1 = ob - 1,
+            fb1 = fb - 1,
+            iz = 32 - ib,
+            oz = 32 - ob,
+            fz = 32 - fb
+        );
+    }
+    let exe = script_bench(
+        &dir,
+        &[
+            ("input", "step", n),
+            ("output", "flags", 4 * n),
+            ("output", "inner", 32 * n),
+            ("output", "outer", 32 * n),
+            ("output", "flat", 32 * n),
+        ],
+        &body,
+        "tomatl_loop_counter",
+        "tb_loop_counter.cpp",
+    );
+
+    for (seed, p_step) in [(1u64, 1.0), (2, 0.5), (3, 0.1)] {
+        let mut rng = Rng(seed);
+        let cycles = 5_000;
+        let mut script = format!("{n} {cycles}\n");
+        let mut steps = Vec::with_capacity(cycles);
+        for _ in 0..cycles {
+            let mut v = 0u64;
+            for k in 0..n {
+                v |= (chance(&mut rng, p_step) as u64) << k;
+            }
+            let _ = writeln!(script, "{v:x}");
+            steps.push(v);
+        }
+        let text = run_script(&exe, &dir, "loop", &script);
+        // the reference: the iteration count, taken apart
+        let mut done = vec![0u64; n];
+        let mut lines = text.lines();
+        for (cycle, &v) in steps.iter().enumerate() {
+            for (k, &(i, o)) in cfgs.iter().enumerate() {
+                let l = lines.next().unwrap_or_else(|| panic!("short results"));
+                let f: Vec<&str> = l.split_whitespace().collect();
+                let flat = (done[k] % (i as u64 * o as u64)) as u32;
+                let (inner, outer) = (flat % i, flat / i);
+                let flags = (inner == 0) as u32
+                    | ((inner == i - 1) as u32) << 1
+                    | ((outer == 0) as u32) << 2
+                    | ((outer == o - 1) as u32) << 3;
+                let exp = format!("{inner} {outer} {flat} {flags:x}");
+                assert_eq!(
+                    f[2..].join(" "),
+                    exp,
+                    "loop counter {:?} seed {seed}: cycle {cycle} (inner outer flat flags)",
+                    cfgs[k]
+                );
+                done[k] += (v >> k) & 1;
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------- frame counters
+
+/// What `tomatl_frame_counters` shows before a clock edge.
+#[derive(Clone, Debug, PartialEq)]
+struct CounterView {
+    out_last: bool,
+    frames_in: u32,
+    frames_out: u32,
+    cycles: u64,
+    busy: bool,
+}
+
+/// The naive reference: beats counted modulo the frame, frames and cycles
+/// since reset or the last clear.
+struct CounterModel {
+    in_beats: u32,
+    out_beats: u32,
+    in_beat: u32,
+    out_beat: u32,
+    frames_in: u32,
+    frames_out: u32,
+    cycles: u64,
+}
+
+impl CounterModel {
+    fn view(&self) -> CounterView {
+        CounterView {
+            out_last: self.out_beat == self.out_beats - 1,
+            frames_in: self.frames_in,
+            frames_out: self.frames_out,
+            cycles: self.cycles,
+            busy: self.frames_in != self.frames_out,
+        }
+    }
+    fn step(&mut self, in_fire: bool, out_fire: bool, clear: bool) {
+        let in_end = in_fire && self.in_beat == self.in_beats - 1;
+        let out_end = out_fire && self.out_beat == self.out_beats - 1;
+        if in_fire {
+            self.in_beat = if in_end { 0 } else { self.in_beat + 1 };
+        }
+        if out_fire {
+            self.out_beat = if out_end { 0 } else { self.out_beat + 1 };
+        }
+        if clear {
+            self.frames_in = 0;
+            self.frames_out = 0;
+            self.cycles = 0;
+        } else {
+            self.cycles += 1;
+            self.frames_in = self.frames_in.wrapping_add(in_end as u32);
+            self.frames_out = self.frames_out.wrapping_add(out_end as u32);
+        }
+    }
+}
+
+#[test]
+fn frame_counters_match_reference() {
+    require_verilator();
+    let dir = work("frame_counters");
+    // (IN_BEATS, OUT_BEATS)
+    let cfgs: [(u32, u32); 4] = [(1, 1), (3, 2), (7, 1), (3072, 10)];
+    let n = cfgs.len();
+    let mut body = String::new();
+    for (k, (ib, ob)) in cfgs.iter().enumerate() {
+        let _ = writeln!(
+            body,
+            "    tomatl_frame_counters #(.IN_BEATS(32'd{ib}), .OUT_BEATS(32'd{ob})) u{k} (
+        .clk(clk), .rst(rst), .in_fire(in_fire[{k}]), .out_fire(out_fire[{k}]), .clear(clear[{k}]),
+        .out_last(out_last[{k}]), .frames_in(frames_in[{k}*32 +: 32]), .frames_out(frames_out[{k}*32 +: 32]),
+        .cycles(cycles[{k}*64 +: 64]), .busy(busy[{k}]));"
+        );
+    }
+    let exe = script_bench(
+        &dir,
+        &[
+            ("input", "in_fire", n),
+            ("input", "out_fire", n),
+            ("input", "clear", n),
+            ("output", "out_last", n),
+            ("output", "busy", n),
+            ("output", "frames_in", 32 * n),
+            ("output", "frames_out", 32 * n),
+            ("output", "cycles", 64 * n),
+        ],
+        &body,
+        "tomatl_frame_counters",
+        "tb_frame_counters.cpp",
+    );
+
+    // random beats on both sides (the streams stall), clear pulses now and
+    // then; the long frames of the last instance cross whole frames too
+    for (seed, p_in, p_out, p_clear) in [
+        (1u64, 0.9, 0.9, 0.0),
+        (2, 0.5, 0.3, 0.01),
+        (3, 0.2, 0.7, 0.002),
+    ] {
+        let mut rng = Rng(seed);
+        let cycles = 20_000;
+        let mut script = format!("{n} {cycles}\n");
+        let mut fires = Vec::with_capacity(cycles);
+        for _ in 0..cycles {
+            let (mut i, mut o, mut c) = (0u64, 0u64, 0u64);
+            for k in 0..n {
+                i |= (chance(&mut rng, p_in) as u64) << k;
+                o |= (chance(&mut rng, p_out) as u64) << k;
+                c |= (chance(&mut rng, p_clear) as u64) << k;
+            }
+            let _ = writeln!(script, "{i:x} {o:x} {c:x}");
+            fires.push((i, o, c));
+        }
+        let text = run_script(&exe, &dir, "counters", &script);
+        let mut models: Vec<CounterModel> = cfgs
+            .iter()
+            .map(|&(ib, ob)| CounterModel {
+                in_beats: ib,
+                out_beats: ob,
+                in_beat: 0,
+                out_beat: 0,
+                frames_in: 0,
+                frames_out: 0,
+                cycles: 0,
+            })
+            .collect();
+        let mut lines = text.lines();
+        for (cycle, &(i, o, c)) in fires.iter().enumerate() {
+            for (k, m) in models.iter_mut().enumerate() {
+                let l = lines.next().unwrap_or_else(|| panic!("short results"));
+                let f: Vec<&str> = l.split_whitespace().collect();
+                let got = CounterView {
+                    out_last: f[2] == "1",
+                    frames_in: f[3].parse().unwrap_or(u32::MAX),
+                    frames_out: f[4].parse().unwrap_or(u32::MAX),
+                    cycles: u64::from_str_radix(f[5], 16).unwrap_or(u64::MAX),
+                    busy: f[6] == "1",
+                };
+                assert_eq!(
+                    got,
+                    m.view(),
+                    "frame counters {:?} seed {seed}: cycle {cycle}",
+                    cfgs[k]
+                );
+                m.step((i >> k) & 1 == 1, (o >> k) & 1 == 1, (c >> k) & 1 == 1);
+            }
+        }
+        // every configuration saw whole frames on both sides
+        for (m, cfg) in models.iter().zip(cfgs) {
+            assert!(
+                seed != 1 || (m.frames_in > 1 && m.frames_out > 1),
+                "frame counters {cfg:?}: too few frames"
+            );
+        }
+    }
 }
 
 // ------------------------------------------------------------ AXI4-Lite
@@ -984,7 +1487,13 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
         };
         Elab {
             module: "tomatl_mvau",
-            deps: &["tomatl_fifo", "tomatl_requant"],
+            deps: &[
+                "tomatl_mul",
+                "tomatl_credit_out",
+                "tomatl_loop_counter",
+                "tomatl_fifo",
+                "tomatl_requant",
+            ],
             params: vec![
                 ("SIMD", c.simd.to_string()),
                 ("PE", c.pe.to_string()),
@@ -1043,9 +1552,64 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
             &[],
             &[("ADDR_BITS", "12"), ("ID", "32'h12345678")],
         ),
+        elab("tomatl_credit_out", &["tomatl_fifo"], &[]),
+        elab(
+            "tomatl_credit_out",
+            &["tomatl_fifo"],
+            &[("WIDTH", "70"), ("TRIP", "5"), ("SPACING", "9")],
+        ),
+        elab(
+            "tomatl_credit_out",
+            &["tomatl_fifo"],
+            &[("WIDTH", "3"), ("TRIP", "5"), ("SPACING", "2")],
+        ),
+        elab("tomatl_frame_counters", &[], &[]),
+        elab("tomatl_loop_counter", &[], &[]),
+        elab(
+            "tomatl_loop_counter",
+            &[],
+            &[("INNER", "9"), ("OUTER", "64")],
+        ),
+        elab("tomatl_loop_counter", &[], &[("INNER", "5")]),
+        elab(
+            "tomatl_frame_counters",
+            &[],
+            &[("IN_BEATS", "32'd3072"), ("OUT_BEATS", "32'd10")],
+        ),
     ];
     for (k, i) in [0usize, 2, 4, 6, 7, 11, 14].into_iter().enumerate() {
         sets.push(mvau(cfgs[i].clone(), k));
+    }
+    // packed pairs (their own arithmetic and the trees it feeds), with an
+    // input buffer and without
+    for (k, c) in [
+        cfg(
+            (3, 4, 2, 2),
+            (8, false),
+            (Arith::Fixed, 8),
+            (6, 0),
+            1,
+            0,
+            (8, false),
+            0.5,
+        ),
+        cfg(
+            (5, 2, 1, 1),
+            (5, true),
+            (Arith::Fixed, 2),
+            (0, 0),
+            0,
+            0,
+            (8, true),
+            0.5,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut e = mvau(MvauCfg { pack: true, ..c }, 20 + k);
+        e.params.push(("PACK", "1".into()));
+        sets.push(e);
     }
     let mut failures = Vec::new();
     for e in &sets {
@@ -1065,6 +1629,15 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
         elab("tomatl_fifo", &[], &[("DEPTH", "0")]),
         elab("tomatl_dwc", &["tomatl_fifo"], &[("IN_ELEMS", "0")]),
         elab("tomatl_axil_status", &[], &[("ADDR_BITS", "4")]),
+        elab("tomatl_credit_out", &["tomatl_fifo"], &[("TRIP", "0")]),
+        elab("tomatl_credit_out", &["tomatl_fifo"], &[("SPACING", "0")]),
+        elab("tomatl_frame_counters", &[], &[("OUT_BEATS", "32'd0")]),
+        elab("tomatl_loop_counter", &[], &[("OUTER", "0")]),
+        elab(
+            "tomatl_loop_counter",
+            &[],
+            &[("INNER", "4"), ("INNER_BITS", "3")],
+        ),
         {
             let mut e = mvau(cfgs[0].clone(), 100);
             e.params.push(("ARITH", "4".into()));

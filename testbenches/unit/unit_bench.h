@@ -100,6 +100,68 @@ inline Bits get_field(const WData* w, int off, int nbits) {
     return b;
 }
 
+// One clock cycle of a model: the rising edge, then the falling one.
+template <class T>
+void tick(T& top) {
+    top.clk = 1;
+    top.eval();
+    top.clk = 0;
+    top.eval();
+}
+
+// Reset held for `cycles` cycles, then released.
+template <class T>
+void reset(T& top, int cycles) {
+    top.clk = 0;
+    top.rst = 1;
+    for (int c = 0; c < cycles; ++c) tick(top);
+    top.rst = 0;
+}
+
+// The files of a script bench (argv[1] the stimulus, argv[2] the results)
+// and the stimulus head "<instances> <cycles>".
+struct ScriptFiles {
+    std::ifstream in;
+    std::FILE* out = nullptr;
+    int instances = 0;
+    long cycles = 0;
+};
+
+inline void die(const char* msg, const char* arg);
+
+inline void open_script(int argc, char** argv, ScriptFiles& f) {
+    if (argc < 3) die("usage: <stimulus> <results>", "");
+    f.in.open(argv[1]);
+    if (!f.in) die("cannot read", argv[1]);
+    f.out = std::fopen(argv[2], "w");
+    if (!f.out) die("cannot write", argv[2]);
+    f.in >> f.instances >> f.cycles;
+}
+
+// Runs a script bench on model `T`: reset, then for every cycle of the
+// script `apply(top, in)` reads that cycle's stimulus and sets the inputs,
+// the model settles, `log(top, out, cycle, instances)` writes its outputs,
+// and the clock ticks; "done <cycles>" ends the results. The model's inputs
+// are zero during the reset (their initial value).
+template <class T, class Apply, class Log>
+int run_script_bench(int argc, char** argv, Apply apply, Log log) {
+    ScriptFiles f;
+    open_script(argc, argv, f);
+    VerilatedContext ctx;
+    T top(&ctx);
+    reset(top, 4);
+    for (long c = 0; c < f.cycles; ++c) {
+        apply(top, f.in, f.instances);
+        top.eval();
+        log(top, f.out, c, f.instances);
+        tick(top);
+    }
+    std::fprintf(f.out, "done %ld\n", f.cycles);
+    std::fclose(f.out);
+    top.final();
+    return 0;
+}
+
 // A side of a stream in burst mode: the current period and its kind.
 struct Burst {
     long left = 0;

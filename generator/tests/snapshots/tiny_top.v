@@ -219,46 +219,37 @@ module tiny_top (
     );
 
     // ---- output: TLAST on the last beat of every frame ----
-    localparam [31:0] OUT_BEATS = 32'd2;
-    reg [31:0] out_beat_reg;
     wire out_fire = s7_io_out_fifo_tvalid && m_axis_tready;
-    wire out_last = (out_beat_reg == OUT_BEATS - 32'd1);
+    wire out_last;
 
     assign m_axis_tdata = s7_io_out_fifo_tdata;
     assign m_axis_tvalid = s7_io_out_fifo_tvalid;
     assign s7_io_out_fifo_tready = m_axis_tready;
     assign m_axis_tlast = out_last;
 
-    // ---- status counters ----
-    localparam [31:0] IN_BEATS = 32'd2;
-    reg [31:0] in_beat_reg;
-    reg [31:0] frames_in_reg;
-    reg [31:0] frames_out_reg;
-    reg [63:0] cycles_reg;
+    // ---- frame and cycle counters, status registers ----
     wire in_fire = s_axis_tvalid && s0_in_tready;
     wire clear;
+    wire [31:0] frames_in;
+    wire [31:0] frames_out;
+    wire [63:0] cycles;
+    wire busy;
 
-    always @(posedge clk) begin
-        if (rst) begin
-            out_beat_reg <= 32'd0;
-            in_beat_reg <= 32'd0;
-        end else begin
-            if (out_fire) out_beat_reg <= out_last ? 32'd0 : out_beat_reg + 32'd1;
-            if (in_fire) in_beat_reg <= (in_beat_reg == IN_BEATS - 32'd1) ? 32'd0 : in_beat_reg + 32'd1;
-        end
-    end
-
-    always @(posedge clk) begin
-        if (rst || clear) begin
-            frames_in_reg <= 32'd0;
-            frames_out_reg <= 32'd0;
-            cycles_reg <= 64'd0;
-        end else begin
-            cycles_reg <= cycles_reg + 64'd1;
-            if (in_fire && in_beat_reg == IN_BEATS - 32'd1) frames_in_reg <= frames_in_reg + 32'd1;
-            if (out_fire && out_last) frames_out_reg <= frames_out_reg + 32'd1;
-        end
-    end
+    tomatl_frame_counters #(
+        .IN_BEATS(32'd2),
+        .OUT_BEATS(32'd2)
+    ) counters (
+        .clk(clk),
+        .rst(rst),
+        .in_fire(in_fire),
+        .out_fire(out_fire),
+        .clear(clear),
+        .out_last(out_last),
+        .frames_in(frames_in),
+        .frames_out(frames_out),
+        .cycles(cycles),
+        .busy(busy)
+    );
 
     tomatl_axil_status #(
         .ID(32'h544d544c),
@@ -284,10 +275,10 @@ module tiny_top (
         .s_axil_rresp(s_axil_rresp),
         .s_axil_rvalid(s_axil_rvalid),
         .s_axil_rready(s_axil_rready),
-        .frames_in(frames_in_reg),
-        .frames_out(frames_out_reg),
-        .cycles(cycles_reg),
-        .busy(frames_in_reg != frames_out_reg),
+        .frames_in(frames_in),
+        .frames_out(frames_out),
+        .cycles(cycles),
+        .busy(busy),
         .clear(clear)
     );
 
