@@ -3,8 +3,8 @@
 // (Included by build.rs and by tests/stages.rs; plain std, no crate paths.)
 
 /// Modules every stage may use: errors, output safety, the embedded
-/// sources, progress lines.
-const BASE: &[&str] = &["error", "output", "embedded", "progress"];
+/// sources, progress lines, the verify verdict.
+const BASE: &[&str] = &["error", "output", "embedded", "progress", "verdict"];
 
 /// Each stage and the stages it may use. `plan` and `hw` are one stage
 /// (the planner prices candidate plans by lowering them).
@@ -24,7 +24,7 @@ const STAGES: &[(&str, &[&str])] = &[
 
 /// Back-arrows being removed, `(file, used stage)`: tolerated until their
 /// move lands, and reported as stale once they are gone.
-const PENDING: &[(&str, &str)] = &[("emit/report_html.rs", "sim")];
+const PENDING: &[(&str, &str)] = &[];
 
 /// The top-level modules a source text names through `crate::`.
 fn crate_refs(text: &str) -> Vec<(usize, String)> {

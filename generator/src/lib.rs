@@ -17,5 +17,6 @@ pub mod plan;
 pub mod progress;
 pub mod ptq;
 pub mod sim;
+pub mod verdict;
 
 pub use error::{Error, InputError, Result};

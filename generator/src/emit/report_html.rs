@@ -12,7 +12,7 @@ use super::report::REPORT_CLOCK_MHZ;
 use crate::error::{Error, Result};
 use crate::hw::Design as DesignInfo;
 use crate::ir::display::{opt, shape, si, weights};
-use crate::sim::VerifyReport;
+use crate::verdict::VerifyReport;
 
 /// Width of the label column and of the bar area of the charts, in pixels.
 const LABEL_W: f64 = 150.0;
