@@ -42,10 +42,16 @@ test: setup
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 	$(CARGO) test --locked -- --test-threads=2
 
-# Verifications too slow for CI: every CNN example with its run time, in
-# Verilator and (100 frames) in the C simulation of its HLS C++.
+# Verifications too slow for CI: the tests marked `slow: make verify-all`
+# (the ECP5 bitstream, MobileNet in Verilator and in C simulation), then
+# every CNN example with its run time, in Verilator and (100 frames) in the
+# C simulation of its HLS C++.
 VERIFY_ALL := lenet:20 resnet8:3 dscnn_kws:5 mobilenet_v1_025_96:1
+SLOW_TESTS := --test build_flow --test cnn --test hls_designs
 verify-all: $(TOMATL)
+	@start=$$(date +%s); \
+	$(CARGO) test --release --locked $(SLOW_TESTS) -- --ignored --test-threads=2 || exit 1; \
+	echo "slow tests: $$(( $$(date +%s) - start )) s"
 	@for ex in $(VERIFY_ALL); do \
 	  net=$${ex%%:*}; frames=$${ex##*:}; \
 	  $(TOMATL) generate examples/$$net.yaml -o $(OUT)/$$net --hls >/dev/null || exit 1; \

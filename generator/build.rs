@@ -96,6 +96,12 @@ fn main() {
         &mut out,
         "HLS_SIM_FILES",
     );
+    embed(
+        &root.join("templates").join("driver").join("tomatl_driver"),
+        "py",
+        &mut out,
+        "DRIVER_FILES",
+    );
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("embedded.rs");
     std::fs::write(dest, out).unwrap_or_else(|e| panic!("writing embedded.rs: {e}"));
     println!(

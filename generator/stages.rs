@@ -19,7 +19,7 @@ const STAGES: &[(&str, &[&str])] = &[
     // backends ship golden vectors (the HLS testbench, driver selftests)
     ("emit", &["ir", "golden", "plan", "hw"]),
     ("sim", &["ir", "frontend", "golden", "plan", "hw", "emit"]),
-    ("build", &["ir", "plan", "hw", "emit", "sim"]),
+    ("build", &["ir", "golden", "plan", "hw", "emit", "sim"]),
 ];
 
 /// Back-arrows being removed, `(file, used stage)`: tolerated until their

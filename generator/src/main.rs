@@ -642,7 +642,7 @@ fn run(cmd: Cmd) -> Result<u8> {
             seed,
             json,
         } => {
-            let (design, _graph) = sim::verify::read_design(&out)?;
+            let (design, graph) = sim::verify::read_design(&out)?;
             let name =
                 match (&board, &design.board) {
                     (Some(b), _) => b.clone(),
@@ -662,8 +662,30 @@ fn run(cmd: Cmd) -> Result<u8> {
                 seed,
             };
             let r = tomatl::build::build(&out, &design, &board, &opts)?;
+            // the deployment package: bitstream, driver, golden vectors
+            let deploy = match &r.bitstream {
+                Some(bit) => Some(tomatl::build::deploy::package(
+                    &out,
+                    &design,
+                    &graph,
+                    &board,
+                    r.pll_mhz.unwrap_or(r.clock_mhz),
+                    bit,
+                )?),
+                None => None,
+            };
             if json {
-                println!("{}", to_json(&r)?);
+                #[derive(serde::Serialize)]
+                struct Built<'a> {
+                    #[serde(flatten)]
+                    report: &'a tomatl::build::BuildReport,
+                    deploy: Option<&'a Path>,
+                }
+                let built = Built {
+                    report: &r,
+                    deploy: deploy.as_deref(),
+                };
+                println!("{}", to_json(&built)?);
             } else {
                 println!(
                     "{} on {} ({}), clock {} MHz{}; accelerator predicted by tomatl, placed = board top (bridge included):",
@@ -677,6 +699,12 @@ fn run(cmd: Cmd) -> Result<u8> {
                 match &r.bitstream {
                     Some(b) => println!("bitstream: {}", b.display()),
                     None => println!("no bitstream: timing failed"),
+                }
+                if let Some(d) = &deploy {
+                    println!(
+                        "deployment package: {} (in it: python3 -m tomatl_driver selftest --port /dev/ttyUSB0)",
+                        d.display()
+                    );
                 }
             }
             if !r.timing_met {

@@ -41,6 +41,8 @@ pub enum DirKind {
     Design,
     /// `tomatl search`: best.yaml, search.md, search.json.
     Search,
+    /// `tomatl build`: a board's deployment package (`OUT/deploy/<board>`).
+    Deploy,
 }
 
 impl DirKind {
@@ -48,6 +50,7 @@ impl DirKind {
         match self {
             DirKind::Design => "design",
             DirKind::Search => "search",
+            DirKind::Deploy => "deployment package",
         }
     }
 
@@ -55,6 +58,7 @@ impl DirKind {
         match self {
             DirKind::Design => "tomatl generate",
             DirKind::Search => "tomatl search",
+            DirKind::Deploy => "tomatl build",
         }
     }
 
@@ -75,8 +79,9 @@ impl DirKind {
                 "sim/output.txt",
                 "synth",
                 "build",
+                "deploy",
             ],
-            DirKind::Search => &[],
+            DirKind::Search | DirKind::Deploy => &[],
         }
     }
 }

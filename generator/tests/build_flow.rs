@@ -107,6 +107,7 @@ fn ice40_bitstream_of_a_small_network() {
 }
 
 #[test]
+#[ignore = "slow: make verify-all"]
 fn ecp5_bitstream_of_a_small_network() {
     check("ulx3s-85f", "ulx3s-85f.bit");
 }

@@ -48,6 +48,7 @@ fn resnet8_verifies_and_is_efficient() {
 }
 
 #[test]
+#[ignore = "slow: make verify-all"]
 fn mobilenet_v1_025_96_verifies() {
     check_example("mobilenet_v1_025_96.yaml", 2, 0.3);
 }

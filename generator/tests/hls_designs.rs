@@ -88,6 +88,7 @@ fn resnet8() {
 }
 
 #[test]
+#[ignore = "slow: make verify-all"]
 fn mobilenet_v1_025_96() {
     check(
         &example_graph("mobilenet_v1_025_96.yaml"),

@@ -1390,6 +1390,59 @@ fn python_driver_against_the_verilated_jet_tagger() {
     })
     .unwrap_or_else(|e| panic!("{e}"));
 
+    // the deployment package `tomatl build` writes for the iCEBreaker, with
+    // a stand-in for the bitstream (the Verilated board top is the board
+    // here): its driver, manifest and golden vectors are the real ones
+    let package = dir.join("package");
+    let _ = std::fs::remove_dir_all(&package);
+    let (hw, graph) = tomatl::sim::verify::read_design(&design).unwrap_or_else(|e| panic!("{e}"));
+    let board = tomatl::plan::load_board("icebreaker").unwrap_or_else(|e| panic!("{e}"));
+    let stand_in = b"not a bitstream: the test runs the Verilated board top".to_vec();
+    let files =
+        tomatl::build::deploy::files(&hw, &graph, &board, 24.0, ("icebreaker.bin", stand_in))
+            .unwrap_or_else(|e| panic!("{e}"));
+    for (rel, bytes) in &files {
+        let p = package.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap_or(&package)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&p, bytes).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let m: serde_json::Value = serde_json::from_slice(&files[files.len() - 1].1)
+        .unwrap_or_else(|e| panic!("manifest.json: {e}"));
+    assert_eq!(m["bitstream"], "icebreaker.bin");
+    assert_eq!(m["board"], "icebreaker");
+    assert_eq!(
+        m["input"], d["input"],
+        "manifest.json's input stream is design.json's"
+    );
+    assert_eq!(m["output"], d["output"]);
+    assert_eq!(m["registers"], d["registers"]);
+    let listed = m["files"]
+        .as_object()
+        .unwrap_or_else(|| panic!("manifest.json: no files"));
+    assert_eq!(
+        listed.len(),
+        files.len() - 1,
+        "every file but the manifest is listed"
+    );
+    for (rel, bytes) in &files[..files.len() - 1] {
+        assert_eq!(
+            listed[rel.as_str()].as_str(),
+            Some(tomatl::output::sha256_hex(bytes).as_str()),
+            "{rel}'s hash in manifest.json"
+        );
+    }
+    for py in [
+        "__init__.py",
+        "__main__.py",
+        "accelerator.py",
+        "protocol.py",
+    ] {
+        assert!(
+            listed.contains_key(&format!("tomatl_driver/{py}")),
+            "the package holds tomatl_driver/{py}"
+        );
+    }
+
     let driver = repo_root().join("templates").join("driver");
     let out = Command::new("python3")
         .args(["-m", "unittest", "discover", "-s", "tests", "-v"])
@@ -1399,6 +1452,7 @@ fn python_driver_against_the_verilated_jet_tagger() {
         .env("TOMATL_UART_BAUD", SIM_BAUD.to_string())
         .env("TOMATL_UART_RTL", design.join("rtl"))
         .env("TOMATL_UART_DATA", &data)
+        .env("TOMATL_UART_PACKAGE", &package)
         .output()
         .unwrap_or_else(|e| panic!("running python3: {e}"));
     let text =

@@ -6,6 +6,7 @@
 //! icepack. Everything lands in `OUT/build/<board>/`: the inputs written
 //! for the tools, their logs, nextpnr's report and the bitstream.
 
+pub mod deploy;
 pub mod report;
 
 use std::path::{Path, PathBuf};

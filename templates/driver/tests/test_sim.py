@@ -263,5 +263,27 @@ class CommandLine(unittest.TestCase):
         self.assertIn("selftest FAILED", r.stdout)
 
 
+@unittest.skipUnless(HAVE_SIM and os.environ.get("TOMATL_UART_PACKAGE"), "no deployment package (run by generator/tests/rtl_uart.rs)")
+class DeploymentPackage(unittest.TestCase):
+    """The package `tomatl build` writes (OUT/deploy/<board>/), used as a
+    user would: its own driver copy, its manifest.json and its golden
+    vectors found from the working directory, no other argument."""
+
+    def test_selftest_in_the_package_folder(self):
+        pkg = os.environ["TOMATL_UART_PACKAGE"]
+        r = subprocess.run(
+            [sys.executable, "-m", "tomatl_driver", "selftest", "--port", PORT,
+             "--baud", os.environ["TOMATL_UART_BAUD"], "--timeout", "10"],
+            capture_output=True,
+            text=True,
+            cwd=pkg,
+            env=dict(os.environ, PYTHONPATH=pkg),
+            timeout=120,
+        )
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("selftest passed", r.stdout)
+        self.assertIn("golden vectors", r.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
