@@ -661,11 +661,12 @@ fn run(cmd: Cmd) -> Result<u8> {
                 allow_timing_fail,
                 seed,
             };
+            let package = tomatl::build::deploy::check(&out, &board)?;
             let r = tomatl::build::build(&out, &design, &board, &opts)?;
             // the deployment package: bitstream, driver, golden vectors
             let deploy = match &r.bitstream {
                 Some(bit) => Some(tomatl::build::deploy::package(
-                    &out,
+                    &package,
                     &design,
                     &graph,
                     &board,

@@ -95,10 +95,70 @@ fn check(board: &str, bitstream: &str) {
     ] {
         assert!(b.join(f).exists(), "{f}");
     }
-    // a second build replaces the first (its own scratch), a foreign file
-    // in the design is still refused by generate
+    // the deployment package: the same bitstream, the driver, the golden
+    // vectors, every file in manifest.json with its hash
+    let pkg = out.join("deploy").join(board);
+    let reported = r["deploy"]
+        .as_str()
+        .map(|p| std::fs::canonicalize(p).expect("deploy"));
+    assert_eq!(
+        reported,
+        Some(std::fs::canonicalize(&pkg).expect("package"))
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pkg.join("manifest.json")).expect("manifest.json"))
+            .expect("manifest json");
+    assert_eq!(m["bitstream"], bitstream);
+    assert_eq!(m["board"], board);
+    assert_eq!(
+        std::fs::read(pkg.join(bitstream)).expect("packaged bitstream"),
+        std::fs::read(&bit).expect("bitstream"),
+    );
+    let files = m["files"].as_object().expect("files");
+    for f in [
+        "test/input.npy",
+        "test/expected.npy",
+        "tomatl_driver/__main__.py",
+    ] {
+        assert!(files.contains_key(f), "{f} in manifest.json");
+    }
+    for (rel, sha) in files {
+        let bytes = std::fs::read(pkg.join(rel)).expect(rel);
+        assert_eq!(
+            Some(tomatl::output::sha256_hex(&bytes).as_str()),
+            sha.as_str(),
+            "{rel}"
+        );
+    }
+    // a second build replaces the first build and package (its own)
     let o = tomatl(&["build", "design", "--json"], &dir);
     assert!(o.status.success());
+    // a file of the user's in the package folder: refused before building
+    let mine = pkg.join("notes.txt");
+    std::fs::write(&mine, "mine").expect("write");
+    let before = std::fs::metadata(b.join("build.json"))
+        .and_then(|m| m.modified())
+        .ok();
+    let o = tomatl(&["build", "design"], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("notes.txt") && e.contains("tomatl did not write"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&mine).ok().as_deref(), Some("mine"));
+    let after = std::fs::metadata(b.join("build.json"))
+        .and_then(|m| m.modified())
+        .ok();
+    assert_eq!(
+        before, after,
+        "the refused build left the earlier build alone"
+    );
 }
 
 #[test]

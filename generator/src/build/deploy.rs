@@ -26,7 +26,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::hw::{Design, IoStream, Register};
 use crate::ir::Graph;
-use crate::output::{self, DirKind};
+use crate::output::{self, DirKind, DirTarget};
 use crate::plan::{Board, Family};
 
 /// Frames of the golden vectors in `test/`.
@@ -131,18 +131,22 @@ pub fn files(
     Ok(files)
 }
 
-/// Write the package of `design` built for `board` into
-/// `out/deploy/<board>/`; returns that folder.
+/// Check that `out/deploy/<board>/` may receive a package (new, empty, or
+/// a package tomatl wrote), before anything is built.
+pub fn check(out: &Path, board: &Board) -> Result<DirTarget> {
+    output::check_dir(&out.join("deploy").join(&board.name), DirKind::Deploy, &[])
+}
+
+/// Write the package of `design` built for `board` into the folder
+/// [`check`] accepted; returns that folder.
 pub fn package(
-    out: &Path,
+    target: &DirTarget,
     design: &Design,
     graph: &Graph,
     board: &Board,
     clock_mhz: f64,
     bitstream: &Path,
 ) -> Result<PathBuf> {
-    let dir = out.join("deploy").join(&board.name);
-    let target = output::check_dir(&dir, DirKind::Deploy, &[])?;
     let bit_name = bitstream
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -154,6 +158,6 @@ pub fn package(
         .iter()
         .map(|(p, b)| (p.as_str(), b.as_slice()))
         .collect();
-    output::write_dir(&target, &refs)?;
-    Ok(dir)
+    output::write_dir(target, &refs)?;
+    Ok(target.resolved.clone())
 }
