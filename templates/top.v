@@ -72,11 +72,7 @@ module {{ top }} (
     wire unused_in_last = s_axis_tlast;
     /* verilator lint_on UNUSEDSIGNAL */
 {% for s in stages %}
-    {{ s.module }} #(
-{%- for p in s.params %}
-        .{{ p.name }}({{ p.value }}){% if !loop.last %},{% endif %}
-{%- endfor %}
-    ) {{ s.inst }} (
+    {{ s.header }} {{ s.inst }} (
         .clk(clk),
         .rst(rst),
 {%- for c in s.ports %}

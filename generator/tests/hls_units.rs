@@ -337,7 +337,7 @@ fn shifts(frac_acc: i32, frac_out: i32) -> (i64, i64) {
 }
 
 fn arith_code(a: Arith) -> i64 {
-    a as i64
+    tomatl::hw::units::arith_code(a) as i64
 }
 
 // ----------------------------------------------- requant, mul and avg

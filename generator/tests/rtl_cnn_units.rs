@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common_rtl::*;
+use tomatl::hw;
+use tomatl::hw::units::{self, arith_code};
 use tomatl::sim::verilator;
 
 // ------------------------------------------------------- multi-slot wrapper
@@ -33,7 +35,8 @@ enum Ports {
     Add,
 }
 
-/// A module instance and its slots (a slot's `module` is unused).
+/// A module instance and its slots (a slot's `module` is unused); not the
+/// generator's `hw::Unit`, whose header `module` is.
 struct Unit {
     module: String,
     ports: Ports,
@@ -298,28 +301,28 @@ impl SwuCfg {
     fn out_beats(&self) -> usize {
         self.out_h() * self.out_w() * self.k.0 * self.k.1 * self.ch / self.simd
     }
+    fn params(&self) -> units::Swu {
+        units::Swu {
+            in_h: self.in_h as u64,
+            in_w: self.in_w as u64,
+            ch: self.ch as u64,
+            simd: self.simd as u64,
+            el_bits: self.el_bits as u64,
+            k_h: self.k.0 as u64,
+            k_w: self.k.1 as u64,
+            s_h: self.s.0 as u64,
+            s_w: self.s.1 as u64,
+            pad_t: self.pad.0 as u64,
+            pad_l: self.pad.1 as u64,
+            pad_b: self.pad.2 as u64,
+            pad_r: self.pad.3 as u64,
+            out_h: self.out_h() as u64,
+            out_w: self.out_w() as u64,
+            depthwise: self.dw,
+        }
+    }
     fn module(&self) -> String {
-        format!(
-            "tomatl_swu #(.IN_H({}), .IN_W({}), .CH({}), .SIMD({}), .EL_BITS({}), .K_H({}), \
-             .K_W({}), .S_H({}), .S_W({}), .PAD_T({}), .PAD_L({}), .PAD_B({}), .PAD_R({}), \
-             .OUT_H({}), .OUT_W({}), .DEPTHWISE({}))",
-            self.in_h,
-            self.in_w,
-            self.ch,
-            self.simd,
-            self.el_bits,
-            self.k.0,
-            self.k.1,
-            self.s.0,
-            self.s.1,
-            self.pad.0,
-            self.pad.1,
-            self.pad.2,
-            self.pad.3,
-            self.out_h(),
-            self.out_w(),
-            self.dw as u32
-        )
+        header(&hw::Unit::Swu(self.params()))
     }
 }
 
@@ -860,8 +863,9 @@ fn make_dw_layer(c: &VvauCfg, rng: &mut Rng) -> DwLayer {
     }
 }
 
-/// ROM images of a depthwise layer; returns the module instantiation header.
-fn vvau_module(l: &DwLayer, dir: &Path, k: usize) -> String {
+/// Writes the ROM images of a depthwise layer; returns the parameters of its
+/// `tomatl_vvau`.
+fn vvau_roms(l: &DwLayer, dir: &Path, k: usize) -> units::Vvau {
     let c = &l.cfg;
     let ng = c.ch / c.pe;
     let mut wtext = String::new();
@@ -884,28 +888,37 @@ fn vvau_module(l: &DwLayer, dir: &Path, k: usize) -> String {
     let bp = dir.join(format!("dw_b{k}.mem"));
     write(&wp, &wtext);
     write(&bp, &btext);
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or(p.to_path_buf());
-    format!(
-        "tomatl_vvau #(.CH({}), .PE({}), .K({}), .IN_BITS({}), .IN_SIGNED({}), .ARITH({}), \
-         .W_BITS({}), .ACC_BITS({}), .RSHIFT({}), .LSHIFT({}), .ACT({}), .RELU6_MAX({}), \
-         .OUT_BITS({}), .OUT_SIGNED({}), .WEIGHT_FILE(\"{}\"), .BIAS_FILE(\"{}\"))",
-        c.ch,
-        c.pe,
-        c.k,
-        c.in_bits,
-        c.in_signed as u32,
-        c.arith as u32,
-        c.w_bits,
-        l.acc_bits,
-        c.rshift,
-        c.lshift,
-        c.act,
-        c.relu6_max,
-        c.out_bits,
-        c.out_signed as u32,
-        abs(&wp).display(),
-        abs(&bp).display()
-    )
+    let abs = |p: &Path| {
+        std::path::absolute(p)
+            .unwrap_or(p.to_path_buf())
+            .display()
+            .to_string()
+    };
+    units::Vvau {
+        ch: c.ch as u64,
+        pe: c.pe as u64,
+        k: c.k as u64,
+        in_bits: c.in_bits as u64,
+        in_signed: c.in_signed,
+        arith: arith_code(c.arith),
+        w_bits: c.w_bits as u64,
+        acc_bits: l.acc_bits as u64,
+        requant: units::Requant {
+            rshift: c.rshift as u64,
+            lshift: c.lshift as u64,
+            act: c.act as u64,
+            relu6_max: c.relu6_max as u64,
+            out_bits: c.out_bits as u64,
+            out_signed: c.out_signed,
+        },
+        weight_file: abs(&wp),
+        bias_file: abs(&bp),
+    }
+}
+
+/// ROM images of a depthwise layer; returns the module instantiation header.
+fn vvau_module(l: &DwLayer, dir: &Path, k: usize) -> String {
+    header(&hw::Unit::Vvau(vvau_roms(l, dir, k)))
 }
 
 #[test]
@@ -986,14 +999,7 @@ fn vvau_matches_reference() {
     let (exe, offs) = build_units(
         "vvau",
         "tb_vvau.cpp",
-        &[
-            "tomatl_vvau",
-            "tomatl_mul",
-            "tomatl_requant",
-            "tomatl_credit_out",
-            "tomatl_loop_counter",
-            "tomatl_fifo",
-        ],
+        &[&["tomatl_vvau"], VVAU_DEPS].concat(),
         &units,
     );
     let slots = all_slots(&units);
@@ -1044,21 +1050,24 @@ struct PoolCfg {
 }
 
 impl PoolCfg {
+    fn params(&self) -> units::Pool {
+        units::Pool {
+            ch: self.ch as u64,
+            pe: self.pe as u64,
+            k: self.k as u64,
+            kind: self.avg as u64,
+            in_bits: self.in_bits as u64,
+            in_signed: self.in_signed,
+            avg: units::Average {
+                out_bits: self.out_bits as u64,
+                out_signed: self.out_signed,
+                avg_lshift: self.lshift as u64,
+                avg_div: self.div,
+            },
+        }
+    }
     fn module(&self) -> String {
-        format!(
-            "tomatl_pool #(.CH({}), .PE({}), .K({}), .KIND({}), .IN_BITS({}), .IN_SIGNED({}), \
-             .OUT_BITS({}), .OUT_SIGNED({}), .AVG_LSHIFT({}), .AVG_DIV({}))",
-            self.ch,
-            self.pe,
-            self.k,
-            self.avg as u32,
-            self.in_bits,
-            self.in_signed as u32,
-            self.out_bits,
-            self.out_signed as u32,
-            self.lshift,
-            self.div
-        )
+        header(&hw::Unit::Pool(self.params()))
     }
 }
 
@@ -1122,20 +1131,23 @@ struct GapCfg {
 }
 
 impl GapCfg {
+    fn params(&self) -> units::Gap {
+        units::Gap {
+            ch: self.ch as u64,
+            pe: self.pe as u64,
+            n_pix: self.n_pix as u64,
+            in_bits: self.in_bits as u64,
+            in_signed: self.in_signed,
+            avg: units::Average {
+                out_bits: self.out_bits as u64,
+                out_signed: self.out_signed,
+                avg_lshift: self.lshift as u64,
+                avg_div: self.div,
+            },
+        }
+    }
     fn module(&self) -> String {
-        format!(
-            "tomatl_gap #(.CH({}), .PE({}), .N_PIX({}), .IN_BITS({}), .IN_SIGNED({}), \
-             .OUT_BITS({}), .OUT_SIGNED({}), .AVG_LSHIFT({}), .AVG_DIV({}))",
-            self.ch,
-            self.pe,
-            self.n_pix,
-            self.in_bits,
-            self.in_signed as u32,
-            self.out_bits,
-            self.out_signed as u32,
-            self.lshift,
-            self.div
-        )
+        header(&hw::Unit::Gap(self.params()))
     }
 }
 
@@ -1430,25 +1442,27 @@ struct AddCfg {
 }
 
 impl AddCfg {
+    fn params(&self) -> units::Add {
+        units::Add {
+            elems: self.elems as u64,
+            a_bits: self.a.0 as u64,
+            a_signed: self.a.1,
+            b_bits: self.b.0 as u64,
+            b_signed: self.b.1,
+            a_shl: self.a_shl as u64,
+            b_shl: self.b_shl as u64,
+            requant: units::Requant {
+                rshift: self.rshift as u64,
+                lshift: self.lshift as u64,
+                act: self.act as u64,
+                relu6_max: self.relu6_max as u64,
+                out_bits: self.out.0 as u64,
+                out_signed: self.out.1,
+            },
+        }
+    }
     fn module(&self) -> String {
-        format!(
-            "tomatl_add #(.ELEMS({}), .A_BITS({}), .A_SIGNED({}), .B_BITS({}), .B_SIGNED({}), \
-             .A_SHL({}), .B_SHL({}), .RSHIFT({}), .LSHIFT({}), .ACT({}), .RELU6_MAX({}), \
-             .OUT_BITS({}), .OUT_SIGNED({}))",
-            self.elems,
-            self.a.0,
-            self.a.1 as u32,
-            self.b.0,
-            self.b.1 as u32,
-            self.a_shl,
-            self.b_shl,
-            self.rshift,
-            self.lshift,
-            self.act,
-            self.relu6_max,
-            self.out.0,
-            self.out.1 as u32
-        )
+        header(&hw::Unit::Add(self.params()))
     }
 }
 
@@ -1479,6 +1493,13 @@ fn add_configs() -> Vec<AddCfg> {
     ]
 }
 
+fn fork(width: usize, n_out: usize) -> hw::Unit {
+    hw::Unit::Fork(units::Fork {
+        width: width as u64,
+        n_out: n_out as u64,
+    })
+}
+
 #[test]
 fn fork_and_add_match_reference() {
     require_verilator();
@@ -1504,7 +1525,7 @@ fn fork_and_add_match_reference() {
         }
         fork_data.push(data);
         units.push(Unit {
-            module: format!("tomatl_fork #(.WIDTH({w}), .N_OUT({n}))"),
+            module: header(&fork(w, n)),
             ports: Ports::Fork(n),
             slots,
         });
@@ -1653,29 +1674,8 @@ fn yosys_plain(e: &Elab) -> (bool, String) {
     (ok && !text.to_lowercase().contains("warning"), text)
 }
 
-fn swu_elab(c: &SwuCfg) -> Elab {
-    Elab {
-        module: "tomatl_swu",
-        deps: &["tomatl_credit_out", "tomatl_fifo"],
-        params: vec![
-            ("IN_H", c.in_h.to_string()),
-            ("IN_W", c.in_w.to_string()),
-            ("CH", c.ch.to_string()),
-            ("SIMD", c.simd.to_string()),
-            ("EL_BITS", c.el_bits.to_string()),
-            ("K_H", c.k.0.to_string()),
-            ("K_W", c.k.1.to_string()),
-            ("S_H", c.s.0.to_string()),
-            ("S_W", c.s.1.to_string()),
-            ("PAD_T", c.pad.0.to_string()),
-            ("PAD_L", c.pad.1.to_string()),
-            ("PAD_B", c.pad.2.to_string()),
-            ("PAD_R", c.pad.3.to_string()),
-            ("OUT_H", c.out_h().to_string()),
-            ("OUT_W", c.out_w().to_string()),
-            ("DEPTHWISE", (c.dw as u32).to_string()),
-        ],
-    }
+fn swu_elab(p: units::Swu) -> Elab {
+    unit_elab(&hw::Unit::Swu(p), &["tomatl_credit_out", "tomatl_fifo"])
 }
 
 /// What tomatl_pool and tomatl_gap instantiate.
@@ -1687,109 +1687,29 @@ const AVG_ENGINE_DEPS: &[&str] = &[
     "tomatl_fifo",
 ];
 
-fn pool_elab(c: &PoolCfg) -> Elab {
-    Elab {
-        module: "tomatl_pool",
-        deps: AVG_ENGINE_DEPS,
-        params: vec![
-            ("CH", c.ch.to_string()),
-            ("PE", c.pe.to_string()),
-            ("K", c.k.to_string()),
-            ("KIND", (c.avg as u32).to_string()),
-            ("IN_BITS", c.in_bits.to_string()),
-            ("IN_SIGNED", (c.in_signed as u32).to_string()),
-            ("OUT_BITS", c.out_bits.to_string()),
-            ("OUT_SIGNED", (c.out_signed as u32).to_string()),
-            ("AVG_LSHIFT", c.lshift.to_string()),
-            ("AVG_DIV", c.div.to_string()),
-        ],
-    }
+fn pool_elab(p: units::Pool) -> Elab {
+    unit_elab(&hw::Unit::Pool(p), AVG_ENGINE_DEPS)
 }
 
-fn gap_elab(c: &GapCfg) -> Elab {
-    Elab {
-        module: "tomatl_gap",
-        deps: AVG_ENGINE_DEPS,
-        params: vec![
-            ("CH", c.ch.to_string()),
-            ("PE", c.pe.to_string()),
-            ("N_PIX", c.n_pix.to_string()),
-            ("IN_BITS", c.in_bits.to_string()),
-            ("IN_SIGNED", (c.in_signed as u32).to_string()),
-            ("OUT_BITS", c.out_bits.to_string()),
-            ("OUT_SIGNED", (c.out_signed as u32).to_string()),
-            ("AVG_LSHIFT", c.lshift.to_string()),
-            ("AVG_DIV", c.div.to_string()),
-        ],
-    }
+fn gap_elab(p: units::Gap) -> Elab {
+    unit_elab(&hw::Unit::Gap(p), AVG_ENGINE_DEPS)
 }
 
-fn add_elab(c: &AddCfg) -> Elab {
-    Elab {
-        module: "tomatl_add",
-        deps: &["tomatl_requant", "tomatl_fifo"],
-        params: vec![
-            ("ELEMS", c.elems.to_string()),
-            ("A_BITS", c.a.0.to_string()),
-            ("A_SIGNED", (c.a.1 as u32).to_string()),
-            ("B_BITS", c.b.0.to_string()),
-            ("B_SIGNED", (c.b.1 as u32).to_string()),
-            ("A_SHL", c.a_shl.to_string()),
-            ("B_SHL", c.b_shl.to_string()),
-            ("RSHIFT", c.rshift.to_string()),
-            ("LSHIFT", c.lshift.to_string()),
-            ("ACT", c.act.to_string()),
-            ("RELU6_MAX", c.relu6_max.to_string()),
-            ("OUT_BITS", c.out.0.to_string()),
-            ("OUT_SIGNED", (c.out.1 as u32).to_string()),
-        ],
-    }
+fn add_elab(p: units::Add) -> Elab {
+    unit_elab(&hw::Unit::Add(p), &["tomatl_requant", "tomatl_fifo"])
 }
 
-fn vvau_elab(l: &DwLayer, dir: &Path, k: usize) -> Elab {
-    let c = &l.cfg;
-    // the ROM images, written by vvau_module
-    let _ = vvau_module(l, dir, k);
-    let q = |p: PathBuf| {
-        format!(
-            "\"{}\"",
-            std::path::absolute(&p).unwrap_or(p.clone()).display()
-        )
-    };
-    Elab {
-        module: "tomatl_vvau",
-        deps: &[
-            "tomatl_mul",
-            "tomatl_requant",
-            "tomatl_credit_out",
-            "tomatl_loop_counter",
-            "tomatl_fifo",
-        ],
-        params: vec![
-            ("CH", c.ch.to_string()),
-            ("PE", c.pe.to_string()),
-            ("K", c.k.to_string()),
-            ("IN_BITS", c.in_bits.to_string()),
-            ("IN_SIGNED", (c.in_signed as u32).to_string()),
-            ("ARITH", (c.arith as u32).to_string()),
-            ("W_BITS", c.w_bits.to_string()),
-            ("ACC_BITS", l.acc_bits.to_string()),
-            ("RSHIFT", c.rshift.to_string()),
-            ("LSHIFT", c.lshift.to_string()),
-            ("ACT", c.act.to_string()),
-            ("RELU6_MAX", c.relu6_max.to_string()),
-            ("OUT_BITS", c.out_bits.to_string()),
-            ("OUT_SIGNED", (c.out_signed as u32).to_string()),
-            ("WEIGHT_FILE", q(dir.join(format!("dw_w{k}.mem")))),
-            ("BIAS_FILE", q(dir.join(format!("dw_b{k}.mem")))),
-        ],
-    }
-}
+/// What tomatl_vvau instantiates.
+const VVAU_DEPS: &[&str] = &[
+    "tomatl_mul",
+    "tomatl_requant",
+    "tomatl_credit_out",
+    "tomatl_loop_counter",
+    "tomatl_fifo",
+];
 
-fn with(mut e: Elab, k: &'static str, v: &str) -> Elab {
-    e.params.retain(|(n, _)| *n != k);
-    e.params.push((k, v.to_string()));
-    e
+fn vvau_elab(p: units::Vvau) -> Elab {
+    unit_elab(&hw::Unit::Vvau(p), VVAU_DEPS)
 }
 
 #[test]
@@ -1807,26 +1727,22 @@ fn cnn_rtl_lints_clean_and_reads_in_icarus_and_yosys() {
     let adds = add_configs();
     let mut sets: Vec<Elab> = Vec::new();
     for i in [0usize, 2, 4, 5, 8, 9, 15, 17] {
-        sets.push(swu_elab(&swus[i]));
+        sets.push(swu_elab(swus[i].params()));
     }
     for (k, l) in vvaus.iter().enumerate().take(5) {
-        sets.push(vvau_elab(l, &dir, k));
+        sets.push(vvau_elab(vvau_roms(l, &dir, k)));
     }
     for i in [0usize, 3, 6, 7] {
-        sets.push(pool_elab(&pools[i]));
+        sets.push(pool_elab(pools[i].params()));
     }
     for i in [0usize, 3, 5] {
-        sets.push(gap_elab(&gaps_[i]));
+        sets.push(gap_elab(gaps_[i].params()));
     }
     for c in adds.iter().take(3) {
-        sets.push(add_elab(c));
+        sets.push(add_elab(c.params()));
     }
     sets.push(elab("tomatl_fork", &["tomatl_fifo"], &[]));
-    sets.push(elab(
-        "tomatl_fork",
-        &["tomatl_fifo"],
-        &[("WIDTH", "33"), ("N_OUT", "4")],
-    ));
+    sets.push(unit_elab(&fork(33, 4), &["tomatl_fifo"]));
     sets.push(elab(
         "tomatl_avg",
         &["tomatl_requant"],
@@ -1868,20 +1784,63 @@ fn cnn_rtl_lints_clean_and_reads_in_icarus_and_yosys() {
     // illegal parameters must stop every tool
     let bad: Vec<Elab> = vec![
         // OUT_H does not match the padded image
-        with(swu_elab(&swus[0]), "OUT_H", "5"),
+        swu_elab(units::Swu {
+            out_h: 5,
+            ..swus[0].params()
+        }),
         // SIMD does not divide CH
-        with(swu_elab(&swus[0]), "SIMD", "2"),
+        swu_elab(units::Swu {
+            simd: 2,
+            ..swus[0].params()
+        }),
         // padding as large as the kernel
-        with(swu_elab(&swus[2]), "PAD_T", "2"),
+        swu_elab(units::Swu {
+            pad_t: 2,
+            ..swus[2].params()
+        }),
         // stride 5
-        with(with(swu_elab(&swus[5]), "S_W", "5"), "OUT_W", "2"),
-        with(vvau_elab(&vvaus[0], &dir, 100), "PE", "4"),
-        with(vvau_elab(&vvaus[1], &dir, 101), "ARITH", "4"),
-        with(pool_elab(&pools[0]), "OUT_BITS", "6"),
-        with(pool_elab(&pools[3]), "AVG_DIV", "0"),
-        with(gap_elab(&gaps_[0]), "PE", "7"),
-        with(add_elab(&adds[1]), "B_SHL", "1"),
-        elab("tomatl_fork", &["tomatl_fifo"], &[("N_OUT", "5")]),
+        swu_elab(units::Swu {
+            s_w: 5,
+            out_w: 2,
+            ..swus[5].params()
+        }),
+        vvau_elab(units::Vvau {
+            pe: 4,
+            ..vvau_roms(&vvaus[0], &dir, 100)
+        }),
+        vvau_elab(units::Vvau {
+            arith: 4,
+            ..vvau_roms(&vvaus[1], &dir, 101)
+        }),
+        {
+            let p = pools[0].params();
+            pool_elab(units::Pool {
+                avg: units::Average {
+                    out_bits: 6,
+                    ..p.avg
+                },
+                ..p
+            })
+        },
+        {
+            let p = pools[3].params();
+            pool_elab(units::Pool {
+                avg: units::Average {
+                    avg_div: 0,
+                    ..p.avg
+                },
+                ..p
+            })
+        },
+        gap_elab(units::Gap {
+            pe: 7,
+            ..gaps_[0].params()
+        }),
+        add_elab(units::Add {
+            b_shl: 1,
+            ..adds[1].params()
+        }),
+        unit_elab(&fork(8, 5), &["tomatl_fifo"]),
         elab("tomatl_requant", &[], &[("RSHIFT", "2"), ("LSHIFT", "1")]),
     ];
     failures.extend(illegal_accepted(&bad, &dir, yosys_plain));

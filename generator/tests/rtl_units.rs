@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common_rtl::*;
+use tomatl::hw::units::{self, arith_code};
+use tomatl::hw::Unit;
 use tomatl::sim::verilator;
 
 // -------------------------------------------------------------------- FIFO
@@ -30,6 +32,13 @@ fn random_beats(rng: &mut Rng, w: usize, n: usize) -> Vec<Bits> {
             b
         })
         .collect()
+}
+
+fn fifo(width: usize, depth: u64) -> Unit {
+    Unit::Fifo(units::Fifo {
+        width: width as u64,
+        depth,
+    })
 }
 
 #[test]
@@ -51,7 +60,7 @@ fn fifo_order_and_full_rate() {
         .map(|&(w, d)| {
             let input = random_beats(&mut rng, w, 300);
             StreamInst {
-                module: format!("tomatl_fifo #(.WIDTH({w}), .DEPTH({d}))"),
+                module: header(&fifo(w, d)),
                 in_bits: w,
                 out_bits: w,
                 out_beats: input.len(),
@@ -121,7 +130,7 @@ fn dwc_order_and_rate() {
                 .collect();
             elems_of.push(elems);
             StreamInst {
-                module: format!("tomatl_dwc #(.EL_BITS({el}), .IN_ELEMS({i}), .OUT_ELEMS({o}))"),
+                module: header(&dwc(el, i, o)),
                 in_bits: i * el as usize,
                 out_bits: o * el as usize,
                 out_beats: n / o,
@@ -158,6 +167,14 @@ fn dwc_order_and_rate() {
             }
         }
     }
+}
+
+fn dwc(el_bits: u32, in_elems: usize, out_elems: usize) -> Unit {
+    Unit::Dwc(units::Dwc {
+        el_bits: el_bits as u64,
+        in_elems: in_elems as u64,
+        out_elems: out_elems as u64,
+    })
 }
 
 fn gcd(a: usize, b: usize) -> usize {
@@ -362,36 +379,49 @@ fn write_roms(l: &Layer, dir: &Path, k: usize) -> (PathBuf, PathBuf) {
     (wp, bp)
 }
 
-fn mvau_module(l: &Layer, wp: &Path, bp: &Path) -> String {
+/// The parameters of a layer's `tomatl_mvau` with its ROM images.
+fn mvau_params(l: &Layer, wp: &Path, bp: &Path) -> units::Mvau {
     let c = &l.cfg;
-    format!(
-        "tomatl_mvau #(.SIMD({}), .PE({}), .SF({}), .NF({}), .IN_BITS({}), .IN_SIGNED({}), \
-         .ARITH({}), .W_BITS({}), .ACC_BITS({}), .RSHIFT({}), .LSHIFT({}), .ACT({}), \
-         .RELU6_MAX({}), .OUT_BITS({}), .OUT_SIGNED({}), .PACK({}), .WEIGHT_FILE(\"{}\"), .BIAS_FILE(\"{}\"))",
-        c.simd,
-        c.pe,
-        c.sf,
-        c.nf,
-        c.in_bits,
-        c.in_signed as u32,
-        c.arith as u32,
-        c.w_bits,
-        l.acc_bits,
-        c.rshift,
-        c.lshift,
-        c.act,
-        c.relu6_max,
-        c.out_bits,
-        c.out_signed as u32,
-        c.pack as u32,
-        std::path::absolute(wp)
-            .unwrap_or(wp.to_path_buf())
-            .display(),
-        std::path::absolute(bp)
-            .unwrap_or(bp.to_path_buf())
-            .display(),
-    )
+    let abs = |p: &Path| {
+        std::path::absolute(p)
+            .unwrap_or(p.to_path_buf())
+            .display()
+            .to_string()
+    };
+    units::Mvau {
+        simd: c.simd as u64,
+        pe: c.pe as u64,
+        sf: c.sf as u64,
+        nf: c.nf as u64,
+        in_bits: c.in_bits as u64,
+        in_signed: c.in_signed,
+        arith: arith_code(c.arith),
+        w_bits: c.w_bits as u64,
+        acc_bits: l.acc_bits as u64,
+        requant: units::Requant {
+            rshift: c.rshift as u64,
+            lshift: c.lshift as u64,
+            act: c.act as u64,
+            relu6_max: c.relu6_max as u64,
+            out_bits: c.out_bits as u64,
+            out_signed: c.out_signed,
+        },
+        pack: c.pack,
+        weight_file: abs(wp),
+        bias_file: abs(bp),
+        mult_bits: None,
+        mult_file: None,
+    }
 }
+
+/// What `tomatl_mvau` instantiates.
+const MVAU_DEPS: &[&str] = &[
+    "tomatl_mul",
+    "tomatl_credit_out",
+    "tomatl_loop_counter",
+    "tomatl_fifo",
+    "tomatl_requant",
+];
 
 fn mvau_configs() -> Vec<MvauCfg> {
     use Arith::*;
@@ -626,7 +656,7 @@ fn run_mvau_bench(
             }
         }
         insts.push(StreamInst {
-            module: mvau_module(l, &wp, &bp),
+            module: header(&Unit::Mvau(mvau_params(l, &wp, &bp))),
             in_bits: c.simd * c.in_bits as usize,
             out_bits: c.pe * c.out_bits as usize,
             input,
@@ -663,14 +693,7 @@ fn run_mvau_bench(
     let (exe, offs) = build_stream(
         name,
         "tb_mvau.cpp",
-        &[
-            "tomatl_mvau",
-            "tomatl_mul",
-            "tomatl_credit_out",
-            "tomatl_loop_counter",
-            "tomatl_fifo",
-            "tomatl_requant",
-        ],
+        &[&["tomatl_mvau"], MVAU_DEPS].concat(),
         &insts,
     );
     let build_s = t.elapsed().as_secs_f64();
@@ -1476,76 +1499,23 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
     let dir = work("tools");
     let mut rng = Rng(55);
     // small ROM images for the MVAU parameter sets
-    let mut mvau = |c: MvauCfg, k: usize| -> Elab {
+    let mut mvau = |c: MvauCfg, k: usize| -> units::Mvau {
         let l = make_layer(&c, &mut rng);
         let (wp, bp) = write_roms(&l, &dir, k);
-        let q = |p: &Path| {
-            format!(
-                "\"{}\"",
-                std::path::absolute(p).unwrap_or(p.to_path_buf()).display()
-            )
-        };
-        Elab {
-            module: "tomatl_mvau",
-            deps: &[
-                "tomatl_mul",
-                "tomatl_credit_out",
-                "tomatl_loop_counter",
-                "tomatl_fifo",
-                "tomatl_requant",
-            ],
-            params: vec![
-                ("SIMD", c.simd.to_string()),
-                ("PE", c.pe.to_string()),
-                ("SF", c.sf.to_string()),
-                ("NF", c.nf.to_string()),
-                ("IN_BITS", c.in_bits.to_string()),
-                ("IN_SIGNED", (c.in_signed as u32).to_string()),
-                ("ARITH", (c.arith as u32).to_string()),
-                ("W_BITS", c.w_bits.to_string()),
-                ("ACC_BITS", l.acc_bits.to_string()),
-                ("RSHIFT", c.rshift.to_string()),
-                ("LSHIFT", c.lshift.to_string()),
-                ("ACT", c.act.to_string()),
-                ("RELU6_MAX", c.relu6_max.to_string()),
-                ("OUT_BITS", c.out_bits.to_string()),
-                ("OUT_SIGNED", (c.out_signed as u32).to_string()),
-                ("WEIGHT_FILE", q(&wp)),
-                ("BIAS_FILE", q(&bp)),
-            ],
-        }
+        mvau_params(&l, &wp, &bp)
     };
+    let mvau_elab = |m: units::Mvau| unit_elab(&Unit::Mvau(m), MVAU_DEPS);
     let cfgs = mvau_configs();
     let mut sets: Vec<Elab> = vec![
-        elab("tomatl_fifo", &[], &[("WIDTH", "8"), ("DEPTH", "1")]),
-        elab("tomatl_fifo", &[], &[("WIDTH", "13"), ("DEPTH", "2")]),
-        elab("tomatl_fifo", &[], &[("WIDTH", "32"), ("DEPTH", "5")]),
-        elab("tomatl_fifo", &[], &[("WIDTH", "1"), ("DEPTH", "16")]),
-        elab(
-            "tomatl_dwc",
-            &["tomatl_fifo"],
-            &[("EL_BITS", "8"), ("IN_ELEMS", "4"), ("OUT_ELEMS", "6")],
-        ),
-        elab(
-            "tomatl_dwc",
-            &["tomatl_fifo"],
-            &[("EL_BITS", "8"), ("IN_ELEMS", "6"), ("OUT_ELEMS", "4")],
-        ),
-        elab(
-            "tomatl_dwc",
-            &["tomatl_fifo"],
-            &[("EL_BITS", "3"), ("IN_ELEMS", "5"), ("OUT_ELEMS", "1")],
-        ),
-        elab(
-            "tomatl_dwc",
-            &["tomatl_fifo"],
-            &[("EL_BITS", "4"), ("IN_ELEMS", "1"), ("OUT_ELEMS", "7")],
-        ),
-        elab(
-            "tomatl_dwc",
-            &["tomatl_fifo"],
-            &[("EL_BITS", "8"), ("IN_ELEMS", "3"), ("OUT_ELEMS", "3")],
-        ),
+        unit_elab(&fifo(8, 1), &[]),
+        unit_elab(&fifo(13, 2), &[]),
+        unit_elab(&fifo(32, 5), &[]),
+        unit_elab(&fifo(1, 16), &[]),
+        unit_elab(&dwc(8, 4, 6), &["tomatl_fifo"]),
+        unit_elab(&dwc(8, 6, 4), &["tomatl_fifo"]),
+        unit_elab(&dwc(3, 5, 1), &["tomatl_fifo"]),
+        unit_elab(&dwc(4, 1, 7), &["tomatl_fifo"]),
+        unit_elab(&dwc(8, 3, 3), &["tomatl_fifo"]),
         elab("tomatl_axil_status", &[], &[]),
         elab(
             "tomatl_axil_status",
@@ -1578,7 +1548,7 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
         ),
     ];
     for (k, i) in [0usize, 2, 4, 6, 7, 11, 14].into_iter().enumerate() {
-        sets.push(mvau(cfgs[i].clone(), k));
+        sets.push(mvau_elab(mvau(cfgs[i].clone(), k)));
     }
     // packed pairs (their own arithmetic and the trees it feeds), with an
     // input buffer and without
@@ -1607,9 +1577,7 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
     .into_iter()
     .enumerate()
     {
-        let mut e = mvau(MvauCfg { pack: true, ..c }, 20 + k);
-        e.params.push(("PACK", "1".into()));
-        sets.push(e);
+        sets.push(mvau_elab(mvau(MvauCfg { pack: true, ..c }, 20 + k)));
     }
     let mut failures = Vec::new();
     for e in &sets {
@@ -1626,8 +1594,8 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
     }
     // illegal parameters must stop every tool
     let bad: Vec<Elab> = vec![
-        elab("tomatl_fifo", &[], &[("DEPTH", "0")]),
-        elab("tomatl_dwc", &["tomatl_fifo"], &[("IN_ELEMS", "0")]),
+        unit_elab(&fifo(8, 0), &[]),
+        unit_elab(&dwc(8, 0, 1), &["tomatl_fifo"]),
         elab("tomatl_axil_status", &[], &[("ADDR_BITS", "4")]),
         elab("tomatl_credit_out", &["tomatl_fifo"], &[("TRIP", "0")]),
         elab("tomatl_credit_out", &["tomatl_fifo"], &[("SPACING", "0")]),
@@ -1638,26 +1606,28 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
             &[],
             &[("INNER", "4"), ("INNER_BITS", "3")],
         ),
+        mvau_elab(units::Mvau {
+            arith: 4,
+            ..mvau(cfgs[0].clone(), 100)
+        }),
         {
-            let mut e = mvau(cfgs[0].clone(), 100);
-            e.params.push(("ARITH", "4".into()));
-            e
+            let m = mvau(cfgs[0].clone(), 101);
+            mvau_elab(units::Mvau {
+                requant: units::Requant {
+                    lshift: 2,
+                    ..m.requant
+                },
+                ..m
+            })
         },
-        {
-            let mut e = mvau(cfgs[0].clone(), 101);
-            e.params.push(("LSHIFT", "2".into()));
-            e
-        },
-        {
-            let mut e = mvau(cfgs[4].clone(), 102);
-            e.params.push(("W_BITS", "6".into()));
-            e
-        },
-        {
-            let mut e = mvau(cfgs[0].clone(), 103);
-            e.params.push(("NF", "0".into()));
-            e
-        },
+        mvau_elab(units::Mvau {
+            w_bits: 6,
+            ..mvau(cfgs[4].clone(), 102)
+        }),
+        mvau_elab(units::Mvau {
+            nf: 0,
+            ..mvau(cfgs[0].clone(), 103)
+        }),
     ];
     failures.extend(illegal_accepted(&bad, &dir, yosys));
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -10,7 +10,7 @@ use crate::embedded;
 use crate::error::{Error, Result};
 use crate::hw::{Design, Instance, Unit, Value};
 
-/// `name(value)`: a parameter or a port connection.
+/// `name(value)`: a port connection.
 struct Conn {
     name: String,
     value: String,
@@ -18,8 +18,9 @@ struct Conn {
 
 struct Stage {
     module: &'static str,
+    /// `module #(...)`, one parameter a line ([`instance_header`]).
+    header: String,
     inst: String,
-    params: Vec<Conn>,
     ports: Vec<Conn>,
     note: String,
 }
@@ -97,28 +98,57 @@ fn ports(x: &Instance) -> Vec<Conn> {
     out
 }
 
-/// An integer parameter is a sized 32-bit signed literal: the width and
-/// signedness of a plain Verilog integer, never an unsized literal that a
-/// tool may read differently.
-fn stage(x: &Instance) -> Stage {
-    let params = x
-        .unit
-        .params()
+/// A parameter's value as Verilog: an integer as a sized 32-bit signed
+/// literal (the width and signedness of a plain Verilog integer, never an
+/// unsized literal that a tool may read differently), a file name as a
+/// string literal. Also a valid `-G`/`-P`/`chparam` value for Verilator,
+/// Icarus and Yosys.
+pub fn param_literal(v: &Value) -> String {
+    match v {
+        Value::Int(v) => format!("32'sd{v}"),
+        Value::File(f) => format!("\"{f}\""),
+    }
+}
+
+/// The parameters of a unit as `(NAME, literal)`, in the module's order
+/// ([`Unit::params`], [`param_literal`]).
+pub fn param_literals(unit: &Unit) -> Vec<(String, String)> {
+    unit.params()
         .into_iter()
-        .map(|p| Conn {
-            name: p.name,
-            value: match p.value {
-                Value::Int(v) => format!("32'sd{v}"),
-                Value::File(f) => format!("\"{f}\""),
-            },
+        .map(|p| {
+            let value = param_literal(&p.value);
+            (p.name, value)
         })
+        .collect()
+}
+
+/// The instantiation header of a unit, `module #(.NAME(literal), ...)`:
+/// the one rendering of [`Unit::params`] as Verilog, for the top and the
+/// unit benches. With `indent`, one parameter a line, indented four spaces
+/// past `indent` spaces, and the closing parenthesis at `indent` spaces (the
+/// header itself is not indented); without, all on one line.
+pub fn instance_header(unit: &Unit, indent: Option<usize>) -> String {
+    let params: Vec<String> = param_literals(unit)
+        .into_iter()
+        .map(|(name, value)| format!(".{name}({value})"))
         .collect();
+    let body = match indent {
+        Some(n) => {
+            let (outer, inner) = (" ".repeat(n), " ".repeat(n + 4));
+            format!("\n{inner}{}\n{outer}", params.join(&format!(",\n{inner}")))
+        }
+        None => params.join(", "),
+    };
+    format!("{} #({body})", unit.module())
+}
+
+fn stage(x: &Instance) -> Stage {
     Stage {
-        module: x.unit.module(),
+        header: instance_header(&x.unit, Some(4)),
         inst: x.name.clone(),
-        params,
         ports: ports(x),
         note: x.note.clone(),
+        module: x.unit.module(),
     }
 }
 

@@ -2,8 +2,11 @@
 //! Verilog parameters in the module's order, serialised under their
 //! Verilog names; [`Unit::params`] reads them back in that order from the
 //! serialised form, so the list exists once. The Verilog backend
-//! instantiates from it, the HLS backend fills its kernel configs from it,
-//! and the unit benches take their parameter lists from it.
+//! instantiates from it (`emit::verilog::instance_header`, the one
+//! rendering as Verilog), the HLS backend fills its kernel configs from it,
+//! and the unit benches of `tests/rtl_units.rs` and `tests/rtl_cnn_units.rs`
+//! build these structs and render their instances and tool checks through
+//! the same function.
 
 use serde::{Deserialize, Serialize};
 

@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use tomatl::emit::verilog::{instance_header, param_literals};
+use tomatl::hw::Unit;
 use tomatl::sim::verilator;
 
 // ------------------------------------------------------------------ helpers
@@ -198,9 +200,16 @@ pub fn type_range(bits: u32, signed: bool) -> (i64, i64) {
 
 // ------------------------------------------------------ the stream harness
 
+/// The one-line instantiation header of a unit, e.g.
+/// `tomatl_fifo #(.WIDTH(32'sd8), .DEPTH(32'sd2))`: the parameters of its
+/// `hw::units` struct, rendered as the top renders them.
+pub fn header(unit: &Unit) -> String {
+    instance_header(unit, None)
+}
+
 /// One instance inside a stream wrapper.
 pub struct StreamInst {
-    /// The instantiation header, e.g. `tomatl_fifo #(.WIDTH(8), .DEPTH(2))`.
+    /// The instantiation header ([`header`] for the modules of `hw::units`).
     pub module: String,
     pub in_bits: usize,
     pub out_bits: usize,
@@ -432,14 +441,9 @@ pub fn gaps(c: &[u64]) -> Vec<u64> {
 
 // -------------------------------------------------------------------- MVAU
 
-/// Weight arithmetics, as the RTL's ARITH parameter.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Arith {
-    Fixed = 0,
-    Pow2 = 1,
-    Binary = 2,
-    Ternary = 3,
-}
+/// Weight arithmetics: the generator's, whose `ARITH` codes are
+/// `tomatl::hw::units::arith_code`.
+pub use tomatl::ir::Arith;
 
 pub fn weight_value(arith: Arith, w_bits: u32, code: u64) -> i64 {
     match arith {
@@ -485,13 +489,26 @@ pub fn signed_bits_for(lo: i128, hi: i128) -> u32 {
 
 // ------------------------------------------------- lint, Icarus and Yosys
 
-/// A module with parameters, for the tool checks.
+/// A module with parameters, for the tool checks: `(NAME, value)` as
+/// Verilog literals.
 pub struct Elab {
     pub module: &'static str,
     pub deps: &'static [&'static str],
-    pub params: Vec<(&'static str, String)>,
+    pub params: Vec<(String, String)>,
 }
 
+/// A module of `hw::units` with the parameters of its struct (as the top
+/// instantiates it), and the modules it instantiates.
+pub fn unit_elab(unit: &Unit, deps: &'static [&'static str]) -> Elab {
+    Elab {
+        module: unit.module(),
+        deps,
+        params: param_literals(unit),
+    }
+}
+
+/// A module without a struct in `hw::units` (or at its defaults) with
+/// hand-written parameters.
 pub fn elab(
     module: &'static str,
     deps: &'static [&'static str],
@@ -500,7 +517,10 @@ pub fn elab(
     Elab {
         module,
         deps,
-        params: params.iter().map(|(k, v)| (*k, v.to_string())).collect(),
+        params: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     }
 }
 
