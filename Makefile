@@ -43,7 +43,8 @@ test: setup
 	$(CARGO) test --locked -- --test-threads=2
 
 # Verifications too slow for CI: every CNN example with its run time, in
-# Verilator and (100 frames) in the C simulation of its HLS C++.
+# Verilator and (100 frames) in the C simulation of its HLS C++; the
+# netlists of the ECP5, 7-series and generic synthesis (tests/netlist.rs).
 VERIFY_ALL := lenet:20 resnet8:3 dscnn_kws:5 mobilenet_v1_025_96:1
 verify-all: $(TOMATL)
 	@for ex in $(VERIFY_ALL); do \
@@ -56,6 +57,7 @@ verify-all: $(TOMATL)
 	  $(TOMATL) verify $(OUT)/$$net --backend hls --frames 100 || exit 1; \
 	  echo "$$net (HLS C simulation): $$(( $$(date +%s) - start )) s"; \
 	done
+	$(CARGO) test --release --locked --test netlist -- --ignored
 	$(MAKE) --no-print-directory fashion
 
 # The trained Fashion-MNIST CNN: import, quantize with a mixed fixed/pow2
