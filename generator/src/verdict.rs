@@ -4,14 +4,17 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What `verify` simulates: the RTL in Verilator, or the HLS C++ in a C
-/// simulation compiled with g++ (`tomatl generate --hls`).
+/// What `verify` simulates: the RTL in Verilator, the HLS C++ in a C
+/// simulation compiled with g++ (`tomatl generate --hls`), or the netlist
+/// Yosys synthesises from the RTL, in Verilator with Yosys's cell models
+/// (`--netlist`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     #[default]
     Rtl,
     Hls,
+    Netlist,
 }
 
 impl Backend {
@@ -19,6 +22,7 @@ impl Backend {
         match self {
             Backend::Rtl => "rtl",
             Backend::Hls => "hls",
+            Backend::Netlist => "netlist",
         }
     }
 }
@@ -61,6 +65,9 @@ pub struct VerifyReport {
     /// measures no latency and no interval, and runs without stalls.
     #[serde(default)]
     pub backend: Backend,
+    /// Which netlist, synthesised by which Yosys (`Backend::Netlist`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netlist: Option<NetlistInfo>,
 }
 
 fn one() -> usize {
@@ -83,7 +90,7 @@ impl VerifyReport {
             .map(|i| format!("{i:.2}"))
             .unwrap_or_else(|| "-".into());
         let latency = match self.backend {
-            Backend::Rtl => self.latency_cycles.to_string(),
+            Backend::Rtl | Backend::Netlist => self.latency_cycles.to_string(),
             Backend::Hls => "-".into(),
         };
         let head = format!(
@@ -112,4 +119,26 @@ impl VerifyReport {
 /// 5%, or 2 cycles for short intervals.
 pub fn interval_limit(planned: u64) -> f64 {
     (planned as f64 * 1.05).max(planned as f64 + 2.0)
+}
+
+/// Which netlist a run simulated (`netlist` in `verify.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetlistInfo {
+    /// `generic`, `ice40`, `ecp5`, `xc7` or `xcup`.
+    pub target: String,
+    /// The synthesis command.
+    pub synth: String,
+    /// The Yosys program and its version line.
+    pub yosys: String,
+    /// The netlist, relative to the design folder.
+    pub netlist: String,
+    /// The cell models it was simulated with (relative to Yosys's share
+    /// folder).
+    pub cell_models: Vec<String>,
+    /// Cells of the netlist by type.
+    pub cells: std::collections::BTreeMap<String, u64>,
+    /// Seconds of synthesis (0 when the earlier netlist was still current)
+    /// and of the Verilator build.
+    pub synth_seconds: f64,
+    pub build_seconds: f64,
 }

@@ -140,6 +140,7 @@ fn report(pass: bool, interval: f64) -> VerifyReport {
             vec!["TLAST <wrong> & late".into()]
         },
         backend: tomatl::sim::Backend::Rtl,
+        netlist: None,
     }
 }
 

@@ -9,6 +9,7 @@ use crate::progress::Progress;
 
 use ndarray::Array2;
 
+use super::netlist::Target;
 use super::verilator;
 use crate::error::{Error, InputError, Result};
 use crate::hw::Design as DesignInfo;
@@ -210,6 +211,28 @@ pub fn verify(out: &Path, opts: &VerifyOptions) -> Result<VerifyReport> {
 /// (`Backend::Rtl`) or in the C simulation of its HLS C++ (`Backend::Hls`,
 /// a design generated with `--hls`; stalls do not apply).
 pub fn verify_backend(out: &Path, opts: &VerifyOptions, backend: Backend) -> Result<VerifyReport> {
+    verify_in(out, opts, backend, None)
+}
+
+/// Verify the netlist Yosys synthesises from the design in `out` for
+/// `family` (the design's board's family when `None`, generic synthesis
+/// without a board) against the golden model, in Verilator with Yosys's
+/// cell models: the frames, stalls and verdict of [`verify`].
+pub fn verify_netlist(
+    out: &Path,
+    opts: &VerifyOptions,
+    family: Option<Target>,
+) -> Result<VerifyReport> {
+    verify_in(out, opts, Backend::Netlist, family)
+}
+
+/// [`verify_backend`], with the synthesis target of `Backend::Netlist`.
+fn verify_in(
+    out: &Path,
+    opts: &VerifyOptions,
+    backend: Backend,
+    family: Option<Target>,
+) -> Result<VerifyReport> {
     let (info, graph) = read_design(out)?;
     if backend == Backend::Hls {
         super::hls::require_hls(out, &info)?;
@@ -245,9 +268,16 @@ pub fn verify_backend(out: &Path, opts: &VerifyOptions, backend: Backend) -> Res
     };
     let frames = inputs.nrows();
     let expected = crate::golden::run(&graph, inputs.view());
+    let mut netlist = None;
     let exe = match backend {
         Backend::Rtl => build_model(out, &info)?,
         Backend::Hls => super::hls::build(out, &info)?,
+        Backend::Netlist => {
+            let target = super::netlist::target_of(&info, family);
+            let built = super::netlist::build(out, &info, target)?;
+            netlist = Some(built.info);
+            built.exe
+        }
     };
     let cycle_per_frame =
         info.interval_cycles + (info.input.beats_per_frame + info.output.beats_per_frame) as u64;
@@ -313,7 +343,8 @@ pub fn verify_backend(out: &Path, opts: &VerifyOptions, backend: Backend) -> Res
     for (sh, text) in shards.iter().zip(results) {
         parsed.push(compare_shard(&info, &expected, &text?, sh)?);
     }
-    let report = combine(&info, &graph, &shards, parsed, opts, frames, seconds);
+    let mut report = combine(&info, &graph, &shards, parsed, opts, frames, seconds);
+    report.netlist = netlist;
     write_measured(out, &info, &report)?;
     Ok(report)
 }
@@ -348,7 +379,7 @@ fn simulate(
     let mut cmd = Command::new(exe);
     cmd.arg(&in_path).arg(&out_path);
     match sh.backend {
-        Backend::Rtl => {
+        Backend::Rtl | Backend::Netlist => {
             cmd.arg(sh.seed.to_string())
                 .arg(opts.stall.to_string())
                 .arg(max_cycles.to_string())
@@ -487,7 +518,7 @@ fn compare_shard(
     };
     if received < frames {
         problems.push(match backend {
-            Backend::Rtl => format!(
+            Backend::Rtl | Backend::Netlist => format!(
                 "only {received} of {frames} frames came out before the cycle limit (deadlock?)"
             ),
             Backend::Hls => format!(
@@ -604,7 +635,7 @@ fn combine(
         multipliers: info.multipliers,
         efficiency,
         stall: match backend {
-            Backend::Rtl => opts.stall,
+            Backend::Rtl | Backend::Netlist => opts.stall,
             Backend::Hls => 0.0,
         },
         seed: opts.seed,
@@ -612,6 +643,7 @@ fn combine(
         frames_per_second: (seconds > 0.0).then(|| frames as f64 / seconds),
         problems,
         backend,
+        netlist: None,
     };
     if report.interval_over_plan() {
         report.problems.push(format!(
@@ -632,13 +664,13 @@ fn probe_prefix(
     k: usize,
     fold: crate::plan::Fold,
     opts: &VerifyOptions,
-    backend: Backend,
+    (backend, family): (Backend, Option<Target>),
     frames: usize,
 ) -> Result<VerifyReport> {
     let cut = graph.prefix(k);
     let plan = crate::plan::plan(&cut, fold)?;
     let files = match backend {
-        Backend::Rtl => crate::emit::emit(&cut, &plan)?,
+        Backend::Rtl | Backend::Netlist => crate::emit::emit(&cut, &plan)?,
         Backend::Hls => crate::emit::emit_with_hls(&cut, &plan)?,
     };
     let dir = out.join("sim").join("bisect").join(format!("upto_{k}"));
@@ -650,7 +682,7 @@ fn probe_prefix(
         x.slice(ndarray::s![..o.frames.min(x.nrows()), ..])
             .to_owned()
     });
-    verify_backend(&dir, &o, backend)
+    verify_in(&dir, &o, backend, family)
 }
 
 /// The first layer `k` for which `fails(k)` holds, by bisection over the
@@ -687,9 +719,29 @@ pub fn smallest_failing_layer_of(
     opts: &VerifyOptions,
     backend: Backend,
 ) -> Result<Option<String>> {
+    smallest_failing(out, opts, backend, None)
+}
+
+/// [`smallest_failing_layer`] of the netlist synthesised for `target`:
+/// each cut is synthesised for it and simulated with its cell models.
+pub fn smallest_failing_netlist_layer(
+    out: &Path,
+    opts: &VerifyOptions,
+    target: Target,
+) -> Result<Option<String>> {
+    smallest_failing(out, opts, Backend::Netlist, Some(target))
+}
+
+fn smallest_failing(
+    out: &Path,
+    opts: &VerifyOptions,
+    backend: Backend,
+    family: Option<Target>,
+) -> Result<Option<String>> {
     let (_, graph) = read_design(out)?;
     first_failing(&graph, |k| {
-        Ok(probe_prefix(out, &graph, k, crate::plan::Fold::Min, opts, backend, 2)?.mismatches > 0)
+        let fold = crate::plan::Fold::Min;
+        Ok(probe_prefix(out, &graph, k, fold, opts, (backend, family), 2)?.mismatches > 0)
     })
 }
 
@@ -705,6 +757,6 @@ pub fn slowest_stage(out: &Path, opts: &VerifyOptions) -> Result<Option<String>>
     let mut o = opts.clone();
     o.stall = 0.0;
     first_failing(&graph, |k| {
-        Ok(probe_prefix(out, &graph, k, fold, &o, Backend::Rtl, 8)?.interval_over_plan())
+        Ok(probe_prefix(out, &graph, k, fold, &o, (Backend::Rtl, None), 8)?.interval_over_plan())
     })
 }
