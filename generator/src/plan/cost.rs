@@ -177,9 +177,11 @@ pub fn coeffs(f: Family) -> Coeffs {
         // (scripts/calibrate_placed.sh, the designs built for ulx3s-85f with
         // the board top): the Yosys fit of lattice_ecp5.csv scaled (LUT
         // 0.90, FF 1.05) plus the board top (`bridge_*`); memories priced as
-        // memory_libmap does. Predicted / placed: LUT 0.93-1.05, FF
-        // 0.98-1.01, DSP and block RAM exact on the first 5 designs (before
-        // the refit LUT 0.84-0.97, FF 0.54-0.65). Every product with
+        // memory_libmap does. Fitted on the first 5 designs (dense,
+        // fixed-point): LUT 0.93-1.05, FF 0.98-1.01 of placed (before the
+        // refit LUT 0.84-0.97, FF 0.54-0.65); on 10 designs DSP and block
+        // RAM exact, LUT 0.93-1.47 (the 32-lane pow2 and binary designs
+        // over: 1.23, 1.47), FF 0.86-1.18. Every product with
         // operands of 2 bits or more is a MULT18X18D, so LUT multipliers
         // (`lut_per_mul_bit2`) are not calibrated
         Family::LatticeEcp5 => Coeffs {
@@ -226,9 +228,11 @@ pub fn coeffs(f: Family) -> Coeffs {
         // RAM of more than 64 bits per block it would take, and a ROM of
         // more than 1024, in block RAM, smaller ones in flip-flops (the old
         // thresholds kept 2-kbit ROMs and FIFOs in LUTs: 5 block RAMs
-        // predicted where 17 were placed). Predicted / placed: LC 0.94-1.09,
-        // FF 0.96-1.04, DSP and block RAM exact on the first 8 designs
-        // (before the refit LC 0.55-0.66). `synth_ice40 -dsp` maps a
+        // predicted where 17 were placed). Fitted on the first 8 designs (dense):
+        // LC 0.94-1.09, FF 0.96-1.04 of placed (before the refit LC
+        // 0.55-0.66, FF 0.75-0.78); on 12 designs DSP exact, block RAM
+        // exact on 10 (the convolutions one over), LC 0.89-1.09, FF
+        // 0.79-1.03. `synth_ice40 -dsp` maps a
         // product to SB_MAC16 when its exact width (`a + w` bits, one less
         // than the model's `a + w + 1`) reaches 11
         Family::LatticeIce40 => Coeffs {
