@@ -179,7 +179,7 @@ pub fn coeffs(f: Family) -> Coeffs {
         // 0.90, FF 1.05) plus the board top (`bridge_*`); memories priced as
         // memory_libmap does. Fitted on the first 5 designs (dense,
         // fixed-point): LUT 0.93-1.05, FF 0.98-1.01 of placed (before the
-        // refit LUT 0.84-0.97, FF 0.54-0.65); on 10 designs DSP and block
+        // refit LUT 0.84-0.97, FF 0.54-0.65); on 11 designs DSP and block
         // RAM exact, LUT 0.93-1.47 (the 32-lane pow2 and binary designs
         // over: 1.23, 1.47), FF 0.86-1.18. Every product with
         // operands of 2 bits or more is a MULT18X18D, so LUT multipliers
