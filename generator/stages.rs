@@ -3,8 +3,15 @@
 // (Included by build.rs and by tests/stages.rs; plain std, no crate paths.)
 
 /// Modules every stage may use: errors, output safety, the embedded
-/// sources, progress lines, the verify verdict.
-const BASE: &[&str] = &["error", "output", "embedded", "progress", "verdict"];
+/// sources, progress lines, the verify verdict, a build's measurements.
+const BASE: &[&str] = &[
+    "error",
+    "output",
+    "embedded",
+    "progress",
+    "verdict",
+    "implemented",
+];
 
 /// Each stage and the stages it may use. `plan` and `hw` are one stage
 /// (the planner prices candidate plans by lowering them).

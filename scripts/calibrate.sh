@@ -5,14 +5,26 @@
 # and write predicted against measured to boards/calibration/<family>.csv.
 #
 #   scripts/calibrate.sh [xilinx7|lattice_ecp5|lattice_ice40|...]   (default xilinx7)
+#   scripts/calibrate.sh --placed [lattice_ecp5|lattice_ice40]
+#
+# With --placed, a smaller grid that fits the family's board (ulx3s-85f,
+# icebreaker) is planned for the board, built with `tomatl build` (YoWASP
+# Yosys, nextpnr, the board top with its UART bridge) and what nextpnr placed
+# is written against the prediction to boards/calibration/<family>_placed.csv.
 #
 # Uses target/release/tomatl (built when missing). Measurements are cached in
-# target/calibration/<family>/ keyed by a hash of the generated RTL, so after
-# a change of the resource model only the predictions are recomputed.
-# JOBS (default 2) designs are synthesized at a time.
+# target/calibration/<family>[_placed]/ keyed by a hash of the generated RTL,
+# so after a change of the resource model only the predictions are
+# recomputed. JOBS (default 2) designs are synthesized or built at a time.
 set -euo pipefail
 
+placed=
+if [ "${1:-}" = --placed ]; then
+    placed=1
+    shift
+fi
 family=${1:-xilinx7}
+[ -z "$placed" ] || exec "$(dirname "$0")/calibrate_placed.sh" "$family"
 root=$(cd "$(dirname "$0")/.." && pwd)
 tomatl="$root/target/release/tomatl"
 work="$root/target/calibration/$family"

@@ -10,6 +10,7 @@ pub mod error;
 pub mod frontend;
 pub mod golden;
 pub mod hw;
+pub mod implemented;
 pub mod import;
 pub mod ir;
 pub mod output;

@@ -719,7 +719,7 @@ fn run(cmd: Cmd) -> Result<u8> {
                     &design,
                     &graph,
                     &board,
-                    r.pll_mhz.unwrap_or(r.clock_mhz),
+                    r.measured.pll_mhz.unwrap_or(r.measured.clock_mhz),
                     bit,
                 )?),
                 None => None,
@@ -738,14 +738,17 @@ fn run(cmd: Cmd) -> Result<u8> {
                 println!("{}", to_json(&built)?);
             } else {
                 println!(
-                    "{} on {} ({}), clock {} MHz{}; accelerator predicted by tomatl, placed = board top (bridge included):",
+                    "{} on {} ({}), clock {} MHz{}; predicted by tomatl, synthesised by Yosys, placed by nextpnr, each the whole board top (UART bridge included):",
                     design.top,
-                    r.board,
-                    r.part,
-                    r.clock_mhz,
-                    r.pll_mhz.map(|m| format!(" (PLL gives {m} MHz)")).unwrap_or_default()
+                    r.measured.board,
+                    r.measured.part,
+                    r.measured.clock_mhz,
+                    r.measured.pll_mhz.map(|m| format!(" (PLL gives {m} MHz)")).unwrap_or_default()
                 );
-                print!("{}", tomatl::build::report::table(&r.resources, &r.fmax));
+                print!(
+                    "{}",
+                    tomatl::build::report::table(&r.measured.resources, &r.measured.fmax)
+                );
                 match &r.bitstream {
                     Some(b) => println!("bitstream: {}", b.display()),
                     None => println!("no bitstream: timing failed"),
@@ -757,7 +760,7 @@ fn run(cmd: Cmd) -> Result<u8> {
                     );
                 }
             }
-            if !r.timing_met {
+            if !r.measured.timing_met {
                 eprintln!(
                     "error: timing failed{}{}",
                     r.critical_path

@@ -130,6 +130,46 @@ fn check(board: &str, bitstream: &str) {
             "{rel}"
         );
     }
+    // report.html now shows predicted, synthesised and placed side by
+    // side, with the numbers of this build, and Fmax against the clock
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let built = html
+        .split("Predicted, synthesised and placed")
+        .nth(1)
+        .expect("the build section")
+        .split("</table>")
+        .next()
+        .unwrap_or("");
+    for col in ["predicted", "synthesised", "placed", "available"] {
+        assert!(built.contains(&format!(">{col}<")), "column {col}: {built}");
+    }
+    assert!(!html.contains("Synthesised and placed: not built yet"));
+    for line in r["resources"].as_array().expect("resources") {
+        let synth = line["synthesised"].as_u64().expect("synthesised count");
+        let predicted = line["predicted"]
+            .as_f64()
+            .map(|p| format!("{p:.0}"))
+            .unwrap_or_else(|| "-".into());
+        let row = format!(
+            "<td class=\"n\">{predicted}</td><td class=\"n\">{synth}</td><td class=\"n\">{}</td><td class=\"n\">{} (",
+            line["used"],
+            line["available"]
+        );
+        assert!(built.contains(&row), "{row} not in {built}");
+    }
+    assert!(
+        html.contains("MHz (met)") && html.contains("Fmax of"),
+        "Fmax against the clock"
+    );
+    // the page is still the one the manifest lists, so generate may
+    // replace the design
+    let o = tomatl(
+        &["generate", "net.yaml", "-o", "design", "--board", board],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(html.contains("Synthesised and placed: not built yet"));
     // a second build replaces the first build and package (its own)
     let o = tomatl(&["build", "design", "--json"], &dir);
     assert!(o.status.success());

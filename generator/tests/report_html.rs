@@ -105,7 +105,7 @@ fn without_a_board_there_is_no_resource_chart() {
     )
     .expect("plan");
     let info = tomatl::hw::lower(&graph, &plan).expect("lower");
-    let html = tomatl::emit::report_html(&info, None).expect("render");
+    let html = tomatl::emit::report_html(&info, None, None).expect("render");
     assert_self_contained(&html);
     assert_eq!(html.matches("<svg").count(), 1);
     assert!(html.contains("No board"));
@@ -151,7 +151,7 @@ fn measured_section_shows_verdict_interval_and_mismatches_escaped() {
     let info: tomatl::hw::Design = serde_json::from_str(&text).expect("parse");
     assert!(info.layers.iter().any(|l| l.predicted.is_some()));
 
-    let ok = tomatl::emit::report_html(&info, Some(&report(true, 36_870.5))).expect("ok");
+    let ok = tomatl::emit::report_html(&info, Some(&report(true, 36_870.5)), None).expect("ok");
     assert_self_contained(&ok);
     assert!(ok.contains("verdict pass"));
     assert!(ok.contains("<div class=\"k\">verified</div><div class=\"v\">PASS</div>"));
@@ -162,7 +162,7 @@ fn measured_section_shows_verdict_interval_and_mismatches_escaped() {
     );
     assert!(!ok.contains("Not measured yet"));
 
-    let bad = tomatl::emit::report_html(&info, Some(&report(false, 40_000.0))).expect("bad");
+    let bad = tomatl::emit::report_html(&info, Some(&report(false, 40_000.0)), None).expect("bad");
     assert!(bad.contains("verdict fail"));
     assert!(bad.contains("<div class=\"v\">FAIL</div>"));
     assert!(bad.contains("frame 1 element 7: expected 12, got -5"));

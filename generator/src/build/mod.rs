@@ -4,7 +4,10 @@
 //! constraints (`emit::board`), Yosys (`synth_ecp5` / `synth_ice40 -dsp`),
 //! nextpnr with the board's device, package and clock, then ecppack /
 //! icepack. Everything lands in `OUT/build/<board>/`: the inputs written
-//! for the tools, their logs, nextpnr's report and the bitstream.
+//! for the tools, their logs, Yosys's cell counts (`stat.json`), nextpnr's
+//! report and the bitstream, and `build.json`, predicted against
+//! synthesised and placed, which report.html then shows (refreshed when
+//! the design was planned for this board).
 
 pub mod deploy;
 pub mod report;
@@ -17,8 +20,9 @@ use serde::Serialize;
 
 use crate::error::{Error, InputError, Result};
 use crate::hw::Design;
+use crate::implemented::{Implementation, BUILD_JSON};
 use crate::plan::{Board, Family};
-use report::{PnrReport, ResourceLine};
+use report::PnrReport;
 
 /// How to build.
 #[derive(Clone, Debug, Default)]
@@ -29,20 +33,16 @@ pub struct BuildOptions {
     pub seed: u64,
 }
 
-/// What a build produced and measured.
+/// What a build produced and measured: the measurements (board, clocks,
+/// resources predicted / synthesised / placed) at the top level of its
+/// JSON, and the flow's own facts.
 #[derive(Clone, Debug, Serialize)]
 pub struct BuildReport {
-    pub board: String,
+    #[serde(flatten)]
+    pub measured: Implementation,
     pub family: Family,
-    pub part: String,
-    /// The clock asked for and what the PLL gives.
-    pub clock_mhz: f64,
-    pub pll_mhz: Option<f64>,
     /// The bitstream, when timing is met or allowed to fail.
     pub bitstream: Option<PathBuf>,
-    pub resources: Vec<ResourceLine>,
-    pub fmax: std::collections::BTreeMap<String, report::Fmax>,
-    pub timing_met: bool,
     pub critical_path: Option<String>,
     /// Seconds per step.
     pub steps: Vec<(String, f64)>,
@@ -206,7 +206,11 @@ pub fn build(
     } else {
         format!("synth_ice40 -dsp -top {top} -json {json}")
     };
-    let script = format!("read_verilog -sv {}; {synth}", files.join(" "));
+    let stat = format!("{here}/stat.json");
+    let script = format!(
+        "read_verilog -sv {}; {synth}; tee -q -o {stat} stat -json",
+        files.join(" ")
+    );
     step(
         &mut steps,
         &format!("Yosys {}", synth.split(' ').next().unwrap_or("")),
@@ -274,7 +278,16 @@ pub fn build(
     pnr.fmax
         .retain(|name, _| !name.contains("PACKER_GND") && !name.contains("PACKER_VCC"));
     let timing_met = !pnr.fmax.is_empty() && pnr.fmax.values().all(|f| f.achieved >= f.constraint);
-    let predicted = crate::plan::cost_of(design, board.family);
+    // what the planner predicted for this board, or the model's figure
+    // for a design planned for another
+    let predicted = match &design.board {
+        Some(fit) if fit.board == board.name => fit.predicted,
+        _ => crate::plan::board_cost(design, board),
+    };
+    // Yosys's cell counts; a build without them still reports placement
+    let synth_cells = std::fs::read_to_string(dir.join("stat.json"))
+        .ok()
+        .and_then(|t| crate::sim::yosys::parse_stat(&t).ok());
 
     // the bitstream
     let mut bitstream = None;
@@ -307,23 +320,48 @@ pub fn build(
         bitstream = Some(dir.join(file));
     }
     let report = BuildReport {
-        board: board.name.clone(),
+        measured: Implementation {
+            board: board.name.clone(),
+            part: board.part.clone(),
+            clock_mhz,
+            pll_mhz,
+            resources: report::resources(&pnr, board.family, &predicted, synth_cells.as_ref()),
+            fmax: pnr.fmax.clone(),
+            timing_met,
+        },
         family: board.family,
-        part: board.part.clone(),
-        clock_mhz,
-        pll_mhz,
         bitstream,
-        resources: report::resources(&pnr, board.family, &predicted),
-        fmax: pnr.fmax.clone(),
-        timing_met,
         critical_path: report::critical_path(&pnr),
         steps,
     };
     let summary =
         serde_json::to_string_pretty(&report).map_err(|e| Error::Internal(e.to_string()))? + "\n";
-    let p = dir.join("build.json");
+    let p = dir.join(BUILD_JSON);
     std::fs::write(&p, summary).map_err(|e| crate::output::write_err(&p, "cannot write", e))?;
+    refresh_report(out, design, &report.measured)?;
     Ok(report)
+}
+
+/// Refresh report.html with a build of the board the design was planned
+/// for (and the verdict of an earlier RTL verify, which the page keeps
+/// showing). The page is tomatl's (listed in the folder's manifest);
+/// a design without one, or built for another board, keeps its page.
+fn refresh_report(out: &Path, design: &Design, measured: &Implementation) -> Result<()> {
+    if design.board.as_ref().map(|b| b.board.as_str()) != Some(measured.board.as_str()) {
+        return Ok(());
+    }
+    let ours = crate::output::Manifest::read(out, crate::output::DirKind::Design)
+        .is_some_and(|m| m.files.contains_key("report.html"));
+    if !ours {
+        return Ok(());
+    }
+    let verify = std::fs::read_to_string(out.join("verify.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<crate::verdict::VerifyReport>(&t).ok())
+        .filter(|v| v.backend == crate::verdict::Backend::Rtl);
+    let html = crate::emit::report_html(design, verify.as_ref(), Some(measured))?;
+    let p = out.join("report.html");
+    crate::output::write_file(&p, &p, html.as_bytes())
 }
 
 /// A frequency for the tools' command lines.

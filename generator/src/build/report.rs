@@ -5,24 +5,15 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+pub use crate::implemented::{Fmax, ResourceLine};
 use crate::plan::{Family, Resources};
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Usage {
     pub used: u64,
     pub available: u64,
-}
-
-/// A clock's frequency, in MHz (written `achieved_mhz`/`constraint_mhz`
-/// in tomatl's own JSON).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Fmax {
-    #[serde(rename(serialize = "achieved_mhz"))]
-    pub achieved: f64,
-    #[serde(rename(serialize = "constraint_mhz"))]
-    pub constraint: f64,
 }
 
 /// One step of a critical path.
@@ -63,20 +54,6 @@ pub struct PnrReport {
     pub critical_paths: Vec<CriticalPath>,
 }
 
-/// One line of the resource table.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ResourceLine {
-    /// tomatl's name of the resource (DSP, LUT, FF, BRAM).
-    pub resource: String,
-    /// nextpnr's cell type.
-    pub cell: String,
-    pub used: u64,
-    pub available: u64,
-    /// What tomatl's resource model predicted for the accelerator (in
-    /// cells of this type), when it models them.
-    pub predicted: Option<f64>,
-}
-
 /// The cell types that stand for tomatl's resources, per family, and how
 /// many of tomatl's units one cell is (a block RAM in bits).
 fn cell_types(family: Family) -> &'static [(&'static str, &'static str)] {
@@ -104,28 +81,73 @@ fn bram_bits(family: Family) -> f64 {
     }
 }
 
-/// The resource lines of a report against a prediction.
-pub fn resources(report: &PnrReport, family: Family, predicted: &Resources) -> Vec<ResourceLine> {
-    cell_types(family)
+/// The resource lines of a report against a prediction and, when Yosys's
+/// statistics were read, what synthesis mapped (`synth`: cells by type).
+/// iCE40 flip-flops, which nextpnr counts only inside logic cells, get a
+/// line of their own from synthesis (nextpnr places every one).
+pub fn resources(
+    report: &PnrReport,
+    family: Family,
+    predicted: &Resources,
+    synth: Option<&BTreeMap<String, u64>>,
+) -> Vec<ResourceLine> {
+    let measured = synth.map(|c| crate::sim::yosys::map_cells(family, c));
+    let synthesised = |res: &str, cell: &str| -> Option<u64> {
+        let m = measured?;
+        let v = match res {
+            "LUT" => m.lut,
+            "FF" => m.ff,
+            "DSP" => m.dsp,
+            "BRAM" => m.bram_bits / bram_bits(family),
+            _ => synth?
+                .iter()
+                .filter(|(k, _)| {
+                    k.as_str() == cell
+                        || (cell == "ICESTORM_SPRAM" && k.as_str() == "SB_SPRAM256KA")
+                })
+                .map(|(_, n)| *n as f64)
+                .sum(),
+        };
+        Some(v.round() as u64)
+    };
+    let predicted_of = |res: &str| match res {
+        "LUT" => Some(predicted.lut),
+        "FF" => Some(predicted.ff),
+        "DSP" => Some(predicted.dsp),
+        "BRAM" => Some(predicted.bram_bits / bram_bits(family)),
+        _ => None,
+    };
+    let mut lines: Vec<ResourceLine> = cell_types(family)
         .iter()
         .filter_map(|(res, cell)| {
             let u = report.utilization.get(*cell)?;
-            let predicted = match *res {
-                "LUT" => Some(predicted.lut),
-                "FF" => Some(predicted.ff),
-                "DSP" => Some(predicted.dsp),
-                "BRAM" => Some(predicted.bram_bits / bram_bits(family)),
-                _ => None,
-            };
             Some(ResourceLine {
                 resource: res.to_string(),
                 cell: cell.to_string(),
                 used: u.used,
                 available: u.available,
-                predicted,
+                synthesised: synthesised(res, cell),
+                predicted: predicted_of(res),
             })
         })
-        .collect()
+        .collect();
+    if family == Family::LatticeIce40 {
+        if let (Some(ff), Some(lc)) = (synthesised("FF", ""), report.utilization.get("ICESTORM_LC"))
+        {
+            lines.insert(
+                1,
+                ResourceLine {
+                    resource: "FF".into(),
+                    cell: "SB_DFF* (in LCs)".into(),
+                    used: ff,
+                    available: lc.available,
+                    synthesised: Some(ff),
+                    predicted: predicted_of("FF"),
+                },
+            );
+        }
+    }
+    lines
 }
 
 /// The slowest clock's path, in words.
@@ -162,21 +184,24 @@ pub fn table(lines: &[ResourceLine], fmax: &BTreeMap<String, Fmax>) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<6} {:<16} {:>8} {:>10} {:>6} {:>10}",
-        "", "cell", "placed", "available", "use", "predicted"
+        "{:<6} {:<16} {:>10} {:>12} {:>8} {:>10} {:>6}",
+        "", "cell", "predicted", "synthesised", "placed", "available", "use"
     );
     for l in lines {
         let _ = writeln!(
             s,
-            "{:<6} {:<16} {:>8} {:>10} {:>5.0}% {:>10}",
+            "{:<6} {:<16} {:>10} {:>12} {:>8} {:>10} {:>5.0}%",
             l.resource,
             l.cell,
+            l.predicted
+                .map(|p| format!("{p:.0}"))
+                .unwrap_or_else(|| "-".into()),
+            l.synthesised
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "-".into()),
             l.used,
             l.available,
             100.0 * l.used as f64 / l.available.max(1) as f64,
-            l.predicted
-                .map(|p| format!("{p:.0}"))
-                .unwrap_or_else(|| "-".into())
         );
     }
     for (clk, f) in fmax {

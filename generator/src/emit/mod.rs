@@ -66,7 +66,10 @@ pub fn emit_design(graph: &Graph, info: &Design) -> Result<Vec<Artifact>> {
         crate::ir::serial::to_json(graph)?,
     ));
     files.push(Artifact::new("report.md", report::markdown(info)));
-    files.push(Artifact::new("report.html", report_html::html(info, None)?));
+    files.push(Artifact::new(
+        "report.html",
+        report_html::html(info, None, None)?,
+    ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }

@@ -3,14 +3,17 @@
 //! and predicted resources, the pipeline balance, the board's resources, and
 //! what `tomatl verify` measured once it has run.
 //!
-//! A pure function of design.json (`hw::Design`) and (optionally) verify.json, so
-//! `tomatl verify` can refresh the page without the plan.
+//! A pure function of design.json (`hw::Design`) and (optionally)
+//! verify.json and a build's build.json (predicted against synthesised and
+//! placed), so `tomatl verify` and `tomatl build` refresh the page without
+//! the plan.
 
 use askama::Template;
 
 use super::report::REPORT_CLOCK_MHZ;
 use crate::error::{Error, Result};
 use crate::hw::Design as DesignInfo;
+use crate::implemented::Implementation;
 use crate::ir::display::{opt, shape, si, weights};
 use crate::verdict::VerifyReport;
 
@@ -90,6 +93,25 @@ struct Measured {
     conditions: String,
 }
 
+/// One resource as predicted, synthesised and placed (`tomatl build`).
+struct BuiltRow {
+    resource: String,
+    cell: String,
+    predicted: String,
+    synthesised: String,
+    placed: String,
+    available: String,
+    ratio: String,
+}
+
+/// What `tomatl build` measured.
+struct Built {
+    title: String,
+    rows: Vec<BuiltRow>,
+    clocks: Vec<Compare>,
+    timing_met: bool,
+}
+
 /// A quantity as planned and as measured.
 struct Compare {
     what: String,
@@ -111,6 +133,8 @@ struct Page {
     balance: Chart,
     resources: Option<Chart>,
     board_note: String,
+    built: Option<Built>,
+    build_hint: String,
     measured: Option<Measured>,
     verify_hint: String,
 }
@@ -160,7 +184,11 @@ fn pct(a: f64, b: f64) -> String {
 }
 
 /// The page for a design, with what `tomatl verify` measured if given.
-pub fn html(info: &DesignInfo, verify: Option<&VerifyReport>) -> Result<String> {
+pub fn html(
+    info: &DesignInfo,
+    verify: Option<&VerifyReport>,
+    build: Option<&Implementation>,
+) -> Result<String> {
     let interval = info.interval_cycles.max(1);
     let mults = info.multipliers.max(1);
     let macs = info.macs_per_frame;
@@ -393,6 +421,8 @@ pub fn html(info: &DesignInfo, verify: Option<&VerifyReport>) -> Result<String> 
         ),
     };
 
+    let built = build.map(|b| built(b, clock));
+
     let measured = verify.map(|v| {
         let per_s = |i: f64| format!("{:.0}", clock * 1e6 / i.max(1.0));
         let mi = v.interval_cycles;
@@ -463,6 +493,8 @@ pub fn html(info: &DesignInfo, verify: Option<&VerifyReport>) -> Result<String> 
         balance,
         resources,
         board_note,
+        built,
+        build_hint: "Synthesised and placed: not built yet. `tomatl build <this directory>` (the open flow of the Lattice boards) runs Yosys and nextpnr and refreshes this page with what they used.".into(),
         measured,
         verify_hint: format!(
             "Not measured yet: `tomatl verify <this directory>` simulates {} in Verilator, compares every output with the golden model and refreshes this page.",
@@ -472,4 +504,64 @@ pub fn html(info: &DesignInfo, verify: Option<&VerifyReport>) -> Result<String> 
     .render()
     .map(|s| s + "\n")
     .map_err(|e| Error::Internal(format!("rendering report.html: {e}")))
+}
+
+/// The build section: per resource predicted, synthesised, placed and
+/// available, and each clock's Fmax against the planned clock.
+fn built(b: &Implementation, planned_mhz: f64) -> Built {
+    let n0 = |v: f64| format!("{v:.0}");
+    let rows = b
+        .resources
+        .iter()
+        .map(|l| BuiltRow {
+            resource: l.resource.clone(),
+            cell: l.cell.clone(),
+            predicted: l.predicted.map(n0).unwrap_or_else(|| "-".into()),
+            synthesised: l
+                .synthesised
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "-".into()),
+            placed: l.used.to_string(),
+            available: format!(
+                "{} ({})",
+                l.available,
+                pct(l.used as f64, l.available as f64)
+            ),
+            ratio: match l.predicted {
+                Some(p) if l.used > 0 => format!("{:.2}", p / l.used as f64),
+                _ => "-".into(),
+            },
+        })
+        .collect();
+    let clocks = b
+        .fmax
+        .iter()
+        .map(|(clk, f)| Compare {
+            what: format!("Fmax of {clk}"),
+            planned: format!("{planned_mhz} MHz"),
+            measured: format!(
+                "{:.1} MHz ({})",
+                f.achieved,
+                if f.achieved >= f.constraint {
+                    "met"
+                } else {
+                    "missed"
+                }
+            ),
+        })
+        .collect();
+    Built {
+        title: format!(
+            "{} ({}), clock {} MHz{}",
+            b.board,
+            b.part,
+            b.clock_mhz,
+            b.pll_mhz
+                .map(|m| format!(" (PLL gives {m} MHz)"))
+                .unwrap_or_default()
+        ),
+        rows,
+        clocks,
+        timing_met: b.timing_met,
+    }
 }

@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use super::board::Family;
+use super::board::{Board, Family};
 use crate::hw::units::{arith_of_code, Unit};
 use crate::hw::{Design, Instance};
 use crate::ir::numerics::MULT_BITS;
@@ -79,6 +79,32 @@ pub struct Coeffs {
     pub rom_lut_max_bits: u64,
     /// Bits per LUT of distributed RAM (and of a ROM in LUTs).
     pub dist_ram_bits_per_lut: f64,
+    /// LUTs and flip-flops of the board top of the open flow (`tomatl
+    /// build`: the UART bridge, reset synchroniser and status LEDs), whose
+    /// frame buffer is priced as a memory of bytes.
+    pub bridge_lut: f64,
+    pub bridge_ff: f64,
+    /// Where Yosys's cost-based memory mapping (`memory_libmap`) decides,
+    /// memories are priced as it prices them instead of by the thresholds
+    /// above (the Lattice families, fitted on placed numbers).
+    pub libmap: Option<Libmap>,
+}
+
+/// Yosys's `memory_libmap` costs: a bit of soft logic costs 1 in a RAM and
+/// 1/16 in a ROM, a block RAM `block_cost`, LUT RAM (ECP5's 16×4
+/// TRELLIS_DPR16X4, never used for ROMs) `lutram_cost` per cell; the
+/// cheapest wins, soft logic on a tie (yosys share/ice40/brams.txt,
+/// share/lattice/brams_16kd.txt and lutrams_trellis.txt).
+#[derive(Clone, Copy, Debug)]
+pub struct Libmap {
+    pub block_cost: f64,
+    /// (width, depth, cost) of one LUT RAM cell, where the family has one.
+    pub lutram: Option<(u64, u64, f64)>,
+    /// LUTs of one LUT RAM cell as placed.
+    pub lutram_luts: f64,
+    /// LUTs per bit of a RAM in soft logic (its read multiplexer; the bits
+    /// themselves are flip-flops).
+    pub logic_ram_lut_per_bit: f64,
 }
 
 pub fn coeffs(f: Family) -> Coeffs {
@@ -111,6 +137,9 @@ pub fn coeffs(f: Family) -> Coeffs {
             dist_ram_max_bits: 1024,
             rom_lut_max_bits: 16_384,
             dist_ram_bits_per_lut: 64.0,
+            bridge_lut: 0.0,
+            bridge_ff: 0.0,
+            libmap: None,
         },
         // not calibrated: the Xilinx fit with ALM-sized LUTs
         Family::IntelCycloneV => Coeffs {
@@ -140,25 +169,36 @@ pub fn coeffs(f: Family) -> Coeffs {
             dist_ram_max_bits: 640,
             rom_lut_max_bits: 4_096,
             dist_ram_bits_per_lut: 32.0,
+            bridge_lut: 0.0,
+            bridge_ff: 0.0,
+            libmap: None,
         },
-        // fitted on lattice_ecp5.csv (48 designs): LUT within 0.74-1.21;
-        // every product with operands of 2 bits or more is a MULT18X18D,
-        // so LUT multipliers (`lut_per_mul_bit2`) are not calibrated
+        // fitted on nextpnr's placed numbers, lattice_ecp5_placed.csv
+        // (scripts/calibrate_placed.sh, the designs built for ulx3s-85f with
+        // the board top): the Yosys fit of lattice_ecp5.csv scaled (LUT
+        // 0.90, FF 1.05) plus the board top (`bridge_*`); memories priced as
+        // memory_libmap does. Fitted on the first 5 designs (dense,
+        // fixed-point): LUT 0.93-1.05, FF 0.98-1.01 of placed (before the
+        // refit LUT 0.84-0.97, FF 0.54-0.65); on 11 designs DSP and block
+        // RAM exact, LUT 0.93-1.47 (the 32-lane pow2 and binary designs
+        // over: 1.23, 1.47), FF 0.86-1.18. Every product with
+        // operands of 2 bits or more is a MULT18X18D, so LUT multipliers
+        // (`lut_per_mul_bit2`) are not calibrated
         Family::LatticeEcp5 => Coeffs {
             dsp_min_prod_bits: 0,
-            lut_per_mul_bit2: 3.0,
-            lut_per_shift_bit: 6.42,
-            lut_per_neg_bit: 1.91,
-            lut_per_acc_bit: 3.99,
-            ff_per_acc_bit: 0.71,
-            ff_per_in_bit: 0.77,
-            engine_lut: 1040.0,
-            engine_ff: 250.0,
+            lut_per_mul_bit2: 2.70,
+            lut_per_shift_bit: 5.78,
+            lut_per_neg_bit: 1.72,
+            lut_per_acc_bit: 3.59,
+            ff_per_acc_bit: 0.74,
+            ff_per_in_bit: 0.81,
+            engine_lut: 936.0,
+            engine_ff: 262.0,
             lut_per_pack_bit: 1.0,
-            window_lut: 460.0,
-            window_ff: 85.0,
-            top_lut: 350.0,
-            top_ff: 250.0,
+            window_lut: 414.0,
+            window_ff: 88.91,
+            top_lut: 315.0,
+            top_ff: 262.0,
             bram_block_bits: 18_432.0,
             bram_shapes: &[
                 (1, 16384),
@@ -170,30 +210,59 @@ pub fn coeffs(f: Family) -> Coeffs {
             ],
             dist_ram_max_bits: 512,
             rom_lut_max_bits: 2_048,
-            dist_ram_bits_per_lut: 16.0,
+            dist_ram_bits_per_lut: 17.78,
+            bridge_lut: 457.0,
+            bridge_ff: 479.0,
+            libmap: Some(Libmap {
+                block_cost: 128.0,
+                lutram: Some((4, 16, 4.0)),
+                lutram_luts: 3.60,
+                logic_ram_lut_per_bit: 0.45,
+            }),
         },
-        // fitted on lattice_ice40.csv (48 designs); `synth_ice40 -dsp`
-        // maps products of 11 bits or more to SB_MAC16
+        // fitted on nextpnr's placed numbers, lattice_ice40_placed.csv
+        // (the designs built for icebreaker with the board top): the Yosys
+        // fit of lattice_ice40.csv scaled (LUT 1.16, FF 1.06) plus the board
+        // top; LUTs are predicted as placed logic cells (ICESTORM_LC, a LUT,
+        // a flip-flop or both). iCE40 has no LUT RAM: memory_libmap puts a
+        // RAM of more than 64 bits per block it would take, and a ROM of
+        // more than 1024, in block RAM, smaller ones in flip-flops (the old
+        // thresholds kept 2-kbit ROMs and FIFOs in LUTs: 5 block RAMs
+        // predicted where 17 were placed). Fitted on the first 8 designs (dense):
+        // LC 0.94-1.09, FF 0.96-1.04 of placed (before the refit LC
+        // 0.55-0.66, FF 0.75-0.78); on 12 designs DSP exact, block RAM
+        // exact on 10 (the convolutions one over), LC 0.89-1.09, FF
+        // 0.79-1.03. `synth_ice40 -dsp` maps a
+        // product to SB_MAC16 when its exact width (`a + w` bits, one less
+        // than the model's `a + w + 1`) reaches 11
         Family::LatticeIce40 => Coeffs {
-            dsp_min_prod_bits: 11,
-            lut_per_mul_bit2: 2.93,
-            lut_per_shift_bit: 2.61,
-            lut_per_neg_bit: 0.42,
-            lut_per_acc_bit: 2.82,
-            ff_per_acc_bit: 0.41,
-            ff_per_in_bit: 2.01,
-            engine_lut: 580.0,
-            engine_ff: 440.0,
+            dsp_min_prod_bits: 12,
+            lut_per_mul_bit2: 3.40,
+            lut_per_shift_bit: 3.03,
+            lut_per_neg_bit: 0.49,
+            lut_per_acc_bit: 3.27,
+            ff_per_acc_bit: 0.44,
+            ff_per_in_bit: 2.13,
+            engine_lut: 673.0,
+            engine_ff: 467.0,
             lut_per_pack_bit: 1.0,
-            window_lut: 577.0,
-            window_ff: 127.0,
-            top_lut: 350.0,
-            top_ff: 250.0,
+            window_lut: 669.0,
+            window_ff: 135.0,
+            top_lut: 406.0,
+            top_ff: 265.0,
             bram_block_bits: 4_096.0,
             bram_shapes: &[(2, 2048), (4, 1024), (8, 512), (16, 256)],
             dist_ram_max_bits: 512,
             rom_lut_max_bits: 2_048,
-            dist_ram_bits_per_lut: 16.0,
+            dist_ram_bits_per_lut: 13.79,
+            bridge_lut: 743.0,
+            bridge_ff: 250.0,
+            libmap: Some(Libmap {
+                block_cost: 64.0,
+                lutram: None,
+                lutram_luts: 0.00,
+                logic_ram_lut_per_bit: 0.58,
+            }),
         },
     }
 }
@@ -204,6 +273,9 @@ pub const DIST_RAM_MAX_DEPTH: u64 = 32;
 
 /// A memory of `depth` words of `width` bits.
 fn memory(c: &Coeffs, width: u64, depth: u64) -> Resources {
+    if let Some(m) = c.libmap {
+        return libmap(c, &m, width, depth, false);
+    }
     let bits = width * depth;
     if bits <= c.dist_ram_max_bits || depth <= DIST_RAM_MAX_DEPTH {
         // the output register is in the engine's fitted flip-flops
@@ -227,10 +299,24 @@ fn memory(c: &Coeffs, width: u64, depth: u64) -> Resources {
     }
 }
 
+/// Words of a memory of `n` entries as rtl/ declares it: rounded up to a
+/// power of two when that is at most 16.
+fn pow2_words(n: u64) -> u64 {
+    let p = n.max(1).next_power_of_two();
+    if p <= 16 {
+        p
+    } else {
+        n
+    }
+}
+
 /// A constant ROM (weights, biases). Yosys builds small or shallow ROMs
 /// from LUTs, a LUT holding `dist_ram_bits_per_lut` bits; larger ROMs take
 /// block RAM.
 fn rom(c: &Coeffs, width: u64, depth: u64) -> Resources {
+    if let Some(m) = c.libmap {
+        return libmap(c, &m, width, depth, true);
+    }
     if width * depth <= c.rom_lut_max_bits || depth <= DIST_RAM_MAX_DEPTH {
         Resources {
             lut: (width * depth) as f64 / c.dist_ram_bits_per_lut,
@@ -238,6 +324,58 @@ fn rom(c: &Coeffs, width: u64, depth: u64) -> Resources {
         }
     } else {
         memory(c, width, depth)
+    }
+}
+
+/// The block RAMs a memory of `depth` words of `width` bits takes, in the
+/// cheapest aspect ratio of the block.
+fn blocks(c: &Coeffs, width: u64, depth: u64) -> u64 {
+    c.bram_shapes
+        .iter()
+        .map(|&(w, d)| width.div_ceil(w) * depth.div_ceil(d))
+        .min()
+        .unwrap_or(1)
+}
+
+/// A memory (or ROM) as `memory_libmap` maps it: soft logic, LUT RAM or
+/// block RAM, whichever costs least.
+fn libmap(c: &Coeffs, m: &Libmap, width: u64, depth: u64, rom: bool) -> Resources {
+    let bits = (width * depth) as f64;
+    if bits == 0.0 {
+        return Resources::default();
+    }
+    let logic = if rom { bits / 16.0 } else { bits };
+    let n_blocks = blocks(c, width, depth);
+    let block = n_blocks as f64 * m.block_cost;
+    let lutram = match m.lutram {
+        Some((w, d, cost)) if !rom => {
+            let cells = width.div_ceil(w) * depth.div_ceil(d);
+            Some((cells, cells as f64 * cost))
+        }
+        _ => None,
+    };
+    let soft = lutram.map_or(logic, |(_, l)| l.min(logic));
+    if block < soft {
+        Resources {
+            bram_bits: n_blocks as f64 * c.bram_block_bits,
+            ..Default::default()
+        }
+    } else if let Some((cells, _)) = lutram.filter(|&(_, l)| l < logic) {
+        Resources {
+            lut: cells as f64 * m.lutram_luts,
+            ..Default::default()
+        }
+    } else if rom {
+        Resources {
+            lut: bits / c.dist_ram_bits_per_lut,
+            ..Default::default()
+        }
+    } else {
+        Resources {
+            lut: bits * m.logic_ram_lut_per_bit,
+            ff: bits,
+            ..Default::default()
+        }
     }
 }
 
@@ -279,6 +417,15 @@ pub fn instance_cost(x: &Instance, family: Family) -> Resources {
         ..Default::default()
     };
     match &x.unit {
+        // rtl/tomatl_fifo.v: an output register and DEPTH - 1 words of
+        // memory, rounded up to a power of two up to 16
+        Unit::Fifo(f) if c.libmap.is_some() => match f.depth.saturating_sub(1) {
+            0 | 1 => Resources {
+                ff: (f.width * f.depth) as f64,
+                ..Default::default()
+            },
+            words => memory(&c, f.width, pow2_words(words)),
+        },
         Unit::Fifo(f) => memory(&c, f.width, f.depth),
         // the converters' and forks' logic is in the engines' fitted LUTs
         Unit::Dwc(_) | Unit::Fork(_) => Resources::default(),
@@ -312,6 +459,10 @@ pub fn instance_cost(x: &Instance, family: Family) -> Resources {
                 r.dsp += m.pe as f64 * p.dsp * parts;
                 r.lut += m.pe as f64 * p.lut;
                 r += rom(&c, m.pe * MULT_BITS as u64, m.nf);
+            }
+            if c.libmap.is_some() && m.nf > 1 {
+                // the input vector, kept for the passes after the first
+                r += memory(&c, m.simd * m.in_bits, pow2_words(m.sf));
             }
             r += rom(&c, mults * m.w_bits, (m.nf * m.sf).max(1));
             r += rom(&c, m.pe * m.acc_bits, m.nf);
@@ -404,6 +555,23 @@ pub fn cost_of(design: &Design, family: Family) -> Resources {
     };
     for x in &design.instances {
         r += instance_cost(x, family);
+    }
+    r
+}
+
+/// Resources of the design as `tomatl build` places it on `board`: the
+/// design, and on a board with the open flow the board top around it, whose
+/// UART bridge buffers two input frames of bytes (one when a frame is over
+/// 2048 bytes; rtl/tomatl_uart_bridge.v).
+pub fn board_cost(design: &Design, board: &Board) -> Resources {
+    let mut r = cost_of(design, board.family);
+    if board.open_flow.is_some() {
+        let c = coeffs(board.family);
+        let frame = (design.input.tdata_bits / 8 * design.input.beats_per_frame) as u64;
+        let bufs = if frame <= 2048 { 2 } else { 1 };
+        r += memory(&c, 8, bufs * frame);
+        r.lut += c.bridge_lut;
+        r.ff += c.bridge_ff;
     }
     r
 }

@@ -15,7 +15,7 @@ use crate::ir::{Graph, Op, Src};
 
 use crate::ir::limits::{MAX_ENGINE_MULTIPLIERS, MAX_NETWORK_MULTIPLIERS};
 pub use board::{board_names, load_board, Board, Capacity, Family, OpenFlow, Pins, ResetPin};
-pub use cost::{cost_of, instance_cost, layer_cost, Resources};
+pub use cost::{board_cost, cost_of, instance_cost, layer_cost, Resources};
 pub use engine::{shape_of, EngineKind, Shape};
 pub use fold::{divisors, fold, fold_layer, fold_within, max_fold, max_fold_within};
 
@@ -298,7 +298,7 @@ pub fn plan_for_board(
         )?;
         let mut p = p;
         pack_dsps(graph, &mut p, board.family);
-        let r = design_cost(graph, &p, board.family)?;
+        let r = board_cost(&crate::hw::lower_without_roms(graph, &p)?, board);
         Ok((p, r))
     };
     let (mut p, r) = match fps {

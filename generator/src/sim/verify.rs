@@ -435,7 +435,15 @@ fn write_measured(out: &Path, info: &DesignInfo, report: &VerifyReport) -> Resul
         + "\n";
     let mut files = vec![("verify.json", json)];
     if report.backend == Backend::Rtl {
-        files.push(("report.html", crate::emit::report_html(info, Some(report))?));
+        // the page keeps showing a build of the design's board
+        let built = info
+            .board
+            .as_ref()
+            .and_then(|b| crate::implemented::Implementation::read(out, &b.board));
+        files.push((
+            "report.html",
+            crate::emit::report_html(info, Some(report), built.as_ref())?,
+        ));
     }
     for (name, text) in files {
         let p = out.join(name);
