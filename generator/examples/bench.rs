@@ -1,6 +1,6 @@
 //! `make bench`: generator speed, golden-model, Verilator and HLS
-//! C-simulation throughput, and the arithmetic density of planned designs,
-//! measured in one run. Prints a table and writes BENCH.md.
+//! C-simulation throughput, the arithmetic density of planned designs and
+//! the open flow's time per step, measured in one run. Prints a table and writes BENCH.md.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -234,6 +234,32 @@ fn main() {
                 format!("{:.1}x", one_cpu / 5.4),
             ));
         }
+    }
+    // the open flow: the jet tagger planned for each Lattice board, seconds
+    // per step (a YoWASP tool's very first run also compiles its
+    // WebAssembly, cached afterwards)
+    for board in ["icebreaker", "ulx3s-85f"] {
+        let b = tomatl::plan::load_board(board).expect("board");
+        let g = load("jet_tagger.yaml");
+        let plan = tomatl::plan::plan_for_board(&g, &b, None, None).expect("plan");
+        let out = root().join(format!("target/bench/jet_tagger_{board}"));
+        let files = tomatl::emit::emit(&g, &plan).expect("emit");
+        tomatl::emit::write_design(&out, &files).expect("write");
+        let (design, _) = tomatl::sim::verify::read_design(&out).expect("design");
+        let opts = tomatl::build::BuildOptions::default();
+        let r = tomatl::build::build(&out, &design, &b, &opts).expect("build");
+        let mut total = 0.0;
+        for (step, s) in &r.steps {
+            total += s;
+            rows.push((
+                format!("open flow, jet_tagger on {board}: {step}"),
+                format!("{s:.1} s"),
+            ));
+        }
+        rows.push((
+            format!("open flow, jet_tagger on {board}: total"),
+            format!("{total:.1} s"),
+        ));
     }
     let _ = writeln!(md, "| measurement | value |\n|---|---:|");
     for (k, v) in &rows {
