@@ -506,9 +506,14 @@ fn run(cmd: Cmd) -> Result<u8> {
                         }
                         None => sim::verify::smallest_failing_layer_of(&out, &opts, backend)?,
                     };
-                    match smallest {
-                        Some(layer) => println!("smallest failing layer: {layer}"),
-                        None => println!(
+                    match (smallest, &report.netlist) {
+                        (Some(layer), _) => println!("smallest failing layer: {layer}"),
+                        (None, Some(n)) => println!(
+                            "every cut of the network, generated afresh at this design's interval, passes as a {} netlist: the failure needs the whole design (its synthesis optimises across layers), or the files in {} differ from what `tomatl generate` writes",
+                            n.target,
+                            out.display()
+                        ),
+                        (None, None) => println!(
                             "every cut of the network passes when generated afresh: the files in {} differ from what `tomatl generate` writes",
                             out.display()
                         ),

@@ -65,8 +65,9 @@ impl Target {
     /// netlist simulation.
     fn synth(self) -> std::result::Result<&'static str, &'static str> {
         match self {
-            // flattened, as every family's script is by default
-            Target::Generic => Ok("synth -flatten"),
+            // flattened, as every family's script is by default; ABC is
+            // run after it (`Target::after`)
+            Target::Generic => Ok("synth -flatten -noabc"),
             Target::Family(Family::LatticeIce40) => Ok("synth_ice40 -dsp"),
             // Yosys models MULT18X18D and DP16KD only as black boxes
             // (ecp5/cells_bb.v, the `(* blackbox *)` DP16KD of
@@ -77,6 +78,34 @@ impl Target {
             Target::Family(Family::IntelCycloneV) => Err(
                 "Yosys's Cyclone V cell models (intel_alm/) do not build in Verilator: the M10K and DSP models are black boxes",
             ),
+        }
+    }
+
+    /// The commands after the synthesis command (each ending in `; `).
+    ///
+    /// Generic: the ABC mapping `synth` runs, with the default script's last
+    /// step, `&nf` (the delay-oriented mapper) on the choices of `&dch -f`,
+    /// replaced by the classic mapper `map`. The ABC of YoWASP Yosys 0.70
+    /// maps some of the choice networks of `&dch -f` wrongly with `&nf`: the
+    /// jet_tagger folded to 64 cycles (its first layer on its own already)
+    /// came out with the sign bit of the 17-bit adder tree of its first
+    /// layer inverted, a netlist that fails `verify --netlist` while the
+    /// RTL and the iCE40 netlist (`abc -lut`, no `&nf`) pass. Every step
+    /// before the ABC call simulates correctly (written out and run), as
+    /// does ABC with `&nf` without `&dch -f`, or `&dch -f` with `map`;
+    /// Yosys 0.23 passes with its own default script. The reproducer:
+    /// `synth -flatten -run begin:fine; opt -fast -full; memory_map;
+    /// opt -full; techmap; opt -fast` and then `abc` (fails) or
+    /// `abc -script +strash;&get,-n;&fraig,-x;&put;scorr;dc2;dretime;strash;&get,-n;&dch,-f;&put;map`
+    /// (passes). tests/netlist.rs: `generic_netlist_of_jet_tagger_first_layer_folded`
+    /// (that first layer, which the default script fails), and
+    /// `generic_netlist_of_jet_tagger_folded` (the whole network, slow).
+    fn after(self) -> &'static str {
+        match self {
+            Target::Generic => {
+                "abc -script +strash;&get,-n;&fraig,-x;&put;scorr;dc2;dretime;strash;&get,-n;&dch,-f;&put;map; opt -fast; "
+            }
+            Target::Family(_) => "",
         }
     }
 
@@ -389,8 +418,9 @@ pub fn build(out: &Path, design: &Design, target: Target) -> Result<Built> {
     } else {
         ""
     };
+    let after = target.after();
     let script = format!(
-        "read_verilog {}; hierarchy -top {top}; {synth} -top {top}; \
+        "read_verilog {}; hierarchy -top {top}; {synth} -top {top}; {after}\
          tee -q -o {rel}/stat.json stat -json; write_verilog -noattr{noexpr} {rel}/netlist.v",
         srcs.join(" ")
     );
@@ -463,7 +493,9 @@ pub fn build(out: &Path, design: &Design, target: Target) -> Result<Built> {
         exe: exe?,
         info: NetlistInfo {
             target: target.name().to_string(),
-            synth: format!("{synth} -top {top}"),
+            synth: format!("{synth} -top {top}; {after}")
+                .trim_end_matches("; ")
+                .to_string(),
             yosys: format!("{program}: {version}"),
             netlist: format!("{rel}/netlist.v"),
             cell_models: models.iter().map(|m| m.to_string()).collect(),

@@ -731,7 +731,9 @@ pub fn smallest_failing_layer_of(
 }
 
 /// [`smallest_failing_layer`] of the netlist synthesised for `target`:
-/// each cut is synthesised for it and simulated with its cell models.
+/// each cut, planned at the design's interval (what synthesis makes of a
+/// layer depends on its fold), is synthesised for it and simulated with
+/// its cell models.
 pub fn smallest_failing_netlist_layer(
     out: &Path,
     opts: &VerifyOptions,
@@ -746,9 +748,14 @@ fn smallest_failing(
     backend: Backend,
     family: Option<Target>,
 ) -> Result<Option<String>> {
-    let (_, graph) = read_design(out)?;
+    let (info, graph) = read_design(out)?;
+    let fold = match backend {
+        Backend::Netlist => crate::plan::Fold::Auto {
+            target_cycles: Some(info.interval_cycles),
+        },
+        Backend::Rtl | Backend::Hls => crate::plan::Fold::Min,
+    };
     first_failing(&graph, |k| {
-        let fold = crate::plan::Fold::Min;
         Ok(probe_prefix(out, &graph, k, fold, opts, (backend, family), 2)?.mismatches > 0)
     })
 }
