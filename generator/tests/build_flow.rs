@@ -108,7 +108,17 @@ fn run_tool(dir: &std::path::Path, tool: &str, args: &[&str]) {
 /// nextpnr's `.config` also names routing and modes that set no bits, so
 /// it is packed again (uncompressed) and both bitstreams unpacked: the two
 /// texts are equal.
-fn unpacked_equals_nextpnr(b: &std::path::Path, board: &str, bitstream: &str) {
+fn unpacked_equals_nextpnr(build: &std::path::Path, board: &str, bitstream: &str) {
+    // beside the build folder (which holds only what builds wrote), on
+    // copies of the bitstream and nextpnr's configuration
+    let b = &build.with_file_name(format!("{board}-unpack"));
+    let _ = std::fs::remove_dir_all(b);
+    std::fs::create_dir_all(b).expect("mkdir");
+    for f in [bitstream, "pnr.asc", "pnr.config"] {
+        if build.join(f).exists() {
+            std::fs::copy(build.join(f), b.join(f)).expect("copy");
+        }
+    }
     if bitstream.ends_with(".bin") {
         run_tool(b, "yowasp-iceunpack", &[bitstream, "unpacked.asc"]);
         let read = |f: &str| std::fs::read_to_string(b.join(f)).expect(f);
@@ -304,6 +314,26 @@ fn check(net_yaml: &str, board: &str, bitstream: &str) {
     // a second build replaces the first build and package (its own)
     let o = tomatl(&["build", "design", "--json"], &dir);
     assert!(o.status.success());
+    // a file of the user's in the build folder: refused before building
+    let theirs = b.join("notes.txt");
+    std::fs::write(&theirs, "mine").expect("write");
+    let o = tomatl(&["build", "design"], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("notes.txt") && e.contains("tomatl did not write"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&theirs).ok().as_deref(),
+        Some("mine")
+    );
+    std::fs::remove_file(&theirs).expect("rm");
     // a file of the user's in the package folder: refused before building
     let mine = pkg.join("notes.txt");
     std::fs::write(&mine, "mine").expect("write");

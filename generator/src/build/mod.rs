@@ -10,6 +10,7 @@
 //! the design was planned for this board).
 
 pub mod deploy;
+pub mod folder;
 pub mod report;
 
 use std::path::{Path, PathBuf};
@@ -129,12 +130,31 @@ pub fn build(
         _ => board.clock_mhz,
     };
     let dir = out.join("build").join(&board.name);
+    folder::check(&dir)?;
     if dir.exists() {
         std::fs::remove_dir_all(&dir)
             .map_err(|e| crate::output::write_err(&dir, "cannot clear the earlier build", e))?;
     }
     std::fs::create_dir_all(&dir)
         .map_err(|e| crate::output::write_err(&dir, "cannot create", e))?;
+    // whatever happens, the folder ends with the list of what it holds
+    let result = run(out, design, board, opts, flow, &dir, clock_mhz);
+    let listed = folder::record(&dir);
+    let report = result?;
+    listed?;
+    Ok(report)
+}
+
+/// The flow in the fresh folder `dir`.
+fn run(
+    out: &Path,
+    design: &Design,
+    board: &Board,
+    opts: &BuildOptions,
+    flow: &crate::plan::OpenFlow,
+    dir: &Path,
+    clock_mhz: f64,
+) -> Result<BuildReport> {
     let mut steps = Vec::new();
     let ecp5 = board.family == Family::LatticeEcp5;
 
@@ -163,7 +183,7 @@ pub fn build(
             ]
             .map(String::from),
         );
-        let text = step(&mut steps, "PLL", &dir, &prog, &args, &dir.join("pll.log"))?;
+        let text = step(&mut steps, "PLL", dir, &prog, &args, &dir.join("pll.log"))?;
         let file_text = std::fs::read_to_string(dir.join("tomatl_pll.v")).unwrap_or_default();
         let mhz = pll_output_mhz(&text)
             .or_else(|| pll_output_mhz(&file_text))
@@ -263,7 +283,7 @@ pub fn build(
     step(
         &mut steps,
         &format!("nextpnr-{}", if ecp5 { "ecp5" } else { "ice40" }),
-        &dir,
+        dir,
         &prog,
         &args,
         &dir.join("pnr.log"),
@@ -309,14 +329,7 @@ pub fn build(
             let file = format!("{}.bin", board.name);
             (tool("icepack"), vec!["pnr.asc".into(), file.clone()], file)
         };
-        step(
-            &mut steps,
-            "pack",
-            &dir,
-            &prog,
-            &args,
-            &dir.join("pack.log"),
-        )?;
+        step(&mut steps, "pack", dir, &prog, &args, &dir.join("pack.log"))?;
         bitstream = Some(dir.join(file));
     }
     let report = BuildReport {
