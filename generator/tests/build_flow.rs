@@ -314,45 +314,34 @@ fn check(net_yaml: &str, board: &str, bitstream: &str) {
     // a second build replaces the first build and package (its own)
     let o = tomatl(&["build", "design", "--json"], &dir);
     assert!(o.status.success());
-    // a file of the user's in the build folder: refused before building
-    let theirs = b.join("notes.txt");
-    std::fs::write(&theirs, "mine").expect("write");
-    let o = tomatl(&["build", "design"], &dir);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let e = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        e.contains("notes.txt") && e.contains("tomatl did not write"),
-        "{e}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(&theirs).ok().as_deref(),
-        Some("mine")
-    );
-    std::fs::remove_file(&theirs).expect("rm");
-    // a file of the user's in the package folder: refused before building
-    let mine = pkg.join("notes.txt");
-    std::fs::write(&mine, "mine").expect("write");
+    // a file of the user's in the build folder or in the package folder:
+    // refused before building, the file kept and the earlier build left
+    let refused = |folder: &std::path::Path| {
+        let theirs = folder.join("notes.txt");
+        std::fs::write(&theirs, "mine").expect("write");
+        let o = tomatl(&["build", "design"], &dir);
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            e.contains("notes.txt") && e.contains("tomatl did not write"),
+            "{e}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&theirs).ok().as_deref(),
+            Some("mine")
+        );
+        std::fs::remove_file(&theirs).expect("rm");
+    };
     let before = std::fs::metadata(b.join("build.json"))
         .and_then(|m| m.modified())
         .ok();
-    let o = tomatl(&["build", "design"], &dir);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let e = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        e.contains("notes.txt") && e.contains("tomatl did not write"),
-        "{e}"
-    );
-    assert_eq!(std::fs::read_to_string(&mine).ok().as_deref(), Some("mine"));
+    refused(&b);
+    refused(&pkg);
     let after = std::fs::metadata(b.join("build.json"))
         .and_then(|m| m.modified())
         .ok();

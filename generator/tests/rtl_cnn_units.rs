@@ -888,12 +888,6 @@ fn vvau_roms(l: &DwLayer, dir: &Path, k: usize) -> units::Vvau {
     let bp = dir.join(format!("dw_b{k}.mem"));
     write(&wp, &wtext);
     write(&bp, &btext);
-    let abs = |p: &Path| {
-        std::path::absolute(p)
-            .unwrap_or(p.to_path_buf())
-            .display()
-            .to_string()
-    };
     units::Vvau {
         ch: c.ch as u64,
         pe: c.pe as u64,
@@ -911,8 +905,8 @@ fn vvau_roms(l: &DwLayer, dir: &Path, k: usize) -> units::Vvau {
             out_bits: c.out_bits as u64,
             out_signed: c.out_signed,
         },
-        weight_file: abs(&wp),
-        bias_file: abs(&bp),
+        weight_file: abs_path(&wp),
+        bias_file: abs_path(&bp),
     }
 }
 

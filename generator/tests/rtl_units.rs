@@ -382,12 +382,6 @@ fn write_roms(l: &Layer, dir: &Path, k: usize) -> (PathBuf, PathBuf) {
 /// The parameters of a layer's `tomatl_mvau` with its ROM images.
 fn mvau_params(l: &Layer, wp: &Path, bp: &Path) -> units::Mvau {
     let c = &l.cfg;
-    let abs = |p: &Path| {
-        std::path::absolute(p)
-            .unwrap_or(p.to_path_buf())
-            .display()
-            .to_string()
-    };
     units::Mvau {
         simd: c.simd as u64,
         pe: c.pe as u64,
@@ -407,8 +401,8 @@ fn mvau_params(l: &Layer, wp: &Path, bp: &Path) -> units::Mvau {
             out_signed: c.out_signed,
         },
         pack: c.pack,
-        weight_file: abs(wp),
-        bias_file: abs(bp),
+        weight_file: abs_path(wp),
+        bias_file: abs_path(bp),
         mult_bits: None,
         mult_file: None,
     }

@@ -22,6 +22,15 @@ pub fn rtl(name: &str) -> PathBuf {
     repo_root().join("rtl").join(format!("{name}.v"))
 }
 
+/// `p` as an absolute path for a `$readmemh` parameter (the tools run in
+/// other folders).
+pub fn abs_path(p: &Path) -> String {
+    std::path::absolute(p)
+        .unwrap_or(p.to_path_buf())
+        .display()
+        .to_string()
+}
+
 pub fn bench_dir() -> PathBuf {
     repo_root().join("testbenches").join("unit")
 }
