@@ -270,6 +270,21 @@ module tomatl_swu #(
         end
     endfunction
 
+    // x times the constant c, as the adds of c's set bits: an address is
+    // never a multiplier (Yosys maps a product to a DSP however constant
+    // one operand is).
+    function [CW-1:0] times_const;
+        input [CW-1:0] x;
+        input [CW-1:0] c;  // a constant
+        integer i;
+        begin
+            times_const = {CW{1'b0}};
+            for (i = 0; i < CW; i = i + 1) begin
+                if (c[i]) times_const = times_const + (x << i);
+            end
+        end
+    endfunction
+
     // The line buffer address of the beat at window position (ky, kx, cb)
     // (meaningless for padding).
     function [A_BITS-1:0] beat_addr;
@@ -290,8 +305,9 @@ module tomatl_swu #(
             slot_sum = {{(CW - SL_BITS) {1'b0}}, rslot} +
                        ((wy + {{(CW - KB) {1'b0}}, ky}) - first_real_row(wy));
             slot = (slot_sum >= C_NROWS) ? (slot_sum - C_NROWS) : slot_sum;
-            col = (wx + {{(CW - KB) {1'b0}}, kx} - C_PAD_L) * C_CB + {{(CW - CBB) {1'b0}}, cb};
-            addr = slot * C_ROW + col;
+            col = times_const(wx + {{(CW - KB) {1'b0}}, kx} - C_PAD_L, C_CB) +
+                  {{(CW - CBB) {1'b0}}, cb};
+            addr = times_const(slot, C_ROW) + col;
             beat_addr = addr[A_BITS-1:0];
         end
     endfunction
