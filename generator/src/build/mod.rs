@@ -10,6 +10,7 @@
 //! the design was planned for this board).
 
 pub mod deploy;
+pub mod driver_c;
 pub mod folder;
 pub mod report;
 
