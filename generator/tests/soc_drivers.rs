@@ -348,7 +348,66 @@ fn jet_tagger_selftest_and_error_paths() {
         .expect("hex");
     assert_eq!(dmasr & 0x11, 0x11, "Halted and DMAIntErr: {out}");
 
+    pynq_driver(&s);
     cross_compile(&s);
+}
+
+/// The Python driver's PYNQ back end on the same simulated system, through
+/// the stand-in `pynq` package: the .hwh check (missing, swapped widths),
+/// then the selftest bit for bit.
+fn pynq_driver(s: &Setup) {
+    need("python3", "python3-numpy");
+    let hwh = |mm2s: usize, s2mm: usize| {
+        format!(
+            "<?xml version=\"1.0\"?>\n<EDKSYSTEM><MODULES>\n<MODULE INSTANCE=\"axi_dma_0\" MODTYPE=\"axi_dma\" VLNV=\"xilinx.com:ip:axi_dma:7.1\"><PARAMETERS>\n<PARAMETER NAME=\"C_INCLUDE_SG\" VALUE=\"0\"/>\n<PARAMETER NAME=\"C_SG_LENGTH_WIDTH\" VALUE=\"26\"/>\n<PARAMETER NAME=\"C_M_AXIS_MM2S_TDATA_WIDTH\" VALUE=\"{mm2s}\"/>\n<PARAMETER NAME=\"C_S_AXIS_S2MM_TDATA_WIDTH\" VALUE=\"{s2mm}\"/>\n</PARAMETERS></MODULE>\n</MODULES></EDKSYSTEM>\n"
+        )
+    };
+    let (i, o) = (s.design.input.tdata_bits, s.design.output.tdata_bits);
+    assert_ne!(i, o, "the swapped-width check needs different widths");
+    let pdir = s.dir.join("pynq");
+    std::fs::create_dir_all(&pdir).expect("pynq dir");
+    std::fs::write(pdir.join("good.bit"), b"bitstream placeholder").expect("bit");
+    std::fs::write(pdir.join("good.hwh"), hwh(i, o)).expect("hwh");
+    std::fs::write(pdir.join("swapped.bit"), b"bitstream placeholder").expect("bit");
+    std::fs::write(pdir.join("swapped.hwh"), hwh(o, i)).expect("hwh");
+    std::fs::write(pdir.join("lonely.bit"), b"bitstream placeholder").expect("bit");
+    let script = r#"
+import sys
+from tomatl_driver.hal_pynq import PynqAccelerator, HwhMismatch, HwhMissing
+d, manifest, vec = sys.argv[1:4]
+for name, err in (("lonely", HwhMissing), ("swapped", HwhMismatch)):
+    try:
+        PynqAccelerator(f"{d}/{name}.bit", manifest)
+        print(f"{name}: no error")
+    except err as e:
+        print(f"{name}: {type(e).__name__}: {e}")
+acc = PynqAccelerator(f"{d}/good.bit", manifest)
+r = acc.selftest(f"{vec}/input.npy", f"{vec}/expected.npy")
+print(r)
+sys.exit(0 if r.ok else 1)
+"#;
+    let path = format!(
+        "{}:{}",
+        dma_dir().join("fake_pynq").display(),
+        repo_root().join("templates/driver").display()
+    );
+    let out = run(Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&pdir)
+        .arg(s.dir.join("D/design.json"))
+        .arg(&s.vectors)
+        .current_dir(&s.rtl)
+        .env("PYTHONPATH", path)
+        .env("TOMATL_SIM_LIB", s.sim.join("libtomatl_sim.so")));
+    assert!(out.contains("lonely: HwhMissing"), "{out}");
+    assert!(
+        out.contains("swapped: HwhMismatch") && out.contains("C_M_AXIS_MM2S_TDATA_WIDTH"),
+        "{out}"
+    );
+    let frames = out.lines().filter(|l| l.starts_with("ok   frame ")).count();
+    assert_eq!(frames, FRAMES, "{out}");
+    assert!(out.contains("selftest passed"), "{out}");
 }
 
 #[test]
