@@ -490,7 +490,9 @@ fn io(shape: &[usize], ty: TensorType, elems: usize, stream: &Stream) -> IoStrea
         ty,
         elems_per_beat: elems,
         beats_per_frame: len / elems,
-        tdata_bits: (elems * ty.bits as usize).div_ceil(8) * 8,
+        // a power of two of bytes (DESIGN.md §6): the widths AXI DMA and
+        // the stream interconnects take
+        tdata_bits: (elems * ty.bits as usize).div_ceil(8).next_power_of_two() * 8,
         stream: stream.name.clone(),
     }
 }

@@ -28,7 +28,8 @@ pub fn top_name(graph: &Graph) -> String {
 
 /// One of the top's two AXI4-Stream ports. Packing (DESIGN.md §6):
 /// element `i` of a beat at bits `[i*b, (i+1)*b)`, least significant first,
-/// zero-padded to `tdata_bits`; TLAST on the last beat of a frame.
+/// zero-padded to `tdata_bits`, a power of two of bytes; TLAST on the
+/// last beat of a frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IoStream {
     pub shape: Vec<usize>,
