@@ -12,6 +12,7 @@
 pub mod deploy;
 pub mod folder;
 pub mod report;
+pub mod vivado;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
