@@ -182,9 +182,11 @@ fn inferred(ports: &BTreeMap<String, PortInfo>) -> (String, String) {
         match vlnv[1] {
             "signal" => pins.push(name.clone()),
             "interface" => {
-                let e = intf
-                    .entry(words[1].to_string())
-                    .or_insert((vlnv[2].to_string(), String::new(), 0));
+                let e = intf.entry(words[1].to_string()).or_insert((
+                    vlnv[2].to_string(),
+                    String::new(),
+                    0,
+                ));
                 if words[2].ends_with("VALID") && words[2] != "RVALID" && words[2] != "BVALID" {
                     e.1 = if p.dir == "input" { "slave" } else { "master" }.into();
                 }
@@ -352,7 +354,10 @@ fn check_flow(pkg: &Pkg) {
     assert_eq!(pack, [["tomatl.org", "tomatl", "/UserIP"]]);
     let assoc: BTreeSet<String> = r.events("ASSOCIATE").iter().map(|e| e.join(" ")).collect();
     for b in ["s_axis", "m_axis", "s_axi_control", "ap_rst_n"] {
-        assert!(assoc.contains(&format!("{b} ap_clk")), "{b} on ap_clk: {assoc:?}");
+        assert!(
+            assoc.contains(&format!("{b} ap_clk")),
+            "{b} on ap_clk: {assoc:?}"
+        );
     }
     assert_eq!(r.events("IPSEG"), [["s_axi_control/Reg0"]]);
     let synth_files: BTreeSet<String> = r
@@ -386,7 +391,13 @@ fn check_flow(pkg: &Pkg) {
     assert_eq!(cells.get("ps").map(|v| kind(v)), Some(ps_kind.to_string()));
     assert_eq!(cells.get("dma").map(|v| kind(v)), Some("axi_dma".into()));
     assert_eq!(cells.get("accel"), Some(&ip_vlnv));
-    let cell_of = |pin: &str| pin.trim_start_matches('/').split('/').next().unwrap_or("").to_string();
+    let cell_of = |pin: &str| {
+        pin.trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
     let intf: BTreeSet<(String, String)> = r
         .events("INTF")
         .iter()
@@ -413,7 +424,10 @@ fn check_flow(pkg: &Pkg) {
     let mm2s = word("c_m_axis_mm2s_tdata_width");
     let s2mm = word("c_s_axis_s2mm_tdata_width");
     assert_eq!(mm2s, dma_word_bits(d.input.tdata_bits).expect("input word"));
-    assert_eq!(s2mm, dma_word_bits(d.output.tdata_bits).expect("output word"));
+    assert_eq!(
+        s2mm,
+        dma_word_bits(d.output.tdata_bits).expect("output word")
+    );
     for (w, t) in [(mm2s, d.input.tdata_bits), (s2mm, d.output.tdata_bits)] {
         assert!(w >= t && w < 2 * t.max(4), "{w} bits for a {t}-bit word");
         if t.is_power_of_two() {
@@ -479,7 +493,12 @@ fn check_flow(pkg: &Pkg) {
 fn check_wrapper(pkg: &Pkg) {
     let json = yosys_json(&pkg.wrapper(), &pkg.root);
     let p = ports(&json, &pkg.ip());
-    let info = |n: &str| p[n].attrs.get("X_INTERFACE_INFO").cloned().unwrap_or_default();
+    let info = |n: &str| {
+        p[n].attrs
+            .get("X_INTERFACE_INFO")
+            .cloned()
+            .unwrap_or_default()
+    };
     let param = |n: &str| {
         p[n].attrs
             .get("X_INTERFACE_PARAMETER")
@@ -487,14 +506,33 @@ fn check_wrapper(pkg: &Pkg) {
             .unwrap_or_default()
     };
     let mut expect: Vec<(String, &str, usize, String)> = vec![
-        ("ap_clk".into(), "input", 1, "xilinx.com:signal:clock:1.0 ap_clk CLK".into()),
-        ("ap_rst_n".into(), "input", 1, "xilinx.com:signal:reset:1.0 ap_rst_n RST".into()),
+        (
+            "ap_clk".into(),
+            "input",
+            1,
+            "xilinx.com:signal:clock:1.0 ap_clk CLK".into(),
+        ),
+        (
+            "ap_rst_n".into(),
+            "input",
+            1,
+            "xilinx.com:signal:reset:1.0 ap_rst_n RST".into(),
+        ),
     ];
     let in_bits = dma_word_bits(pkg.design.input.tdata_bits).expect("word");
     let out_bits = dma_word_bits(pkg.design.output.tdata_bits).expect("word");
     for (bus, dir_in, bits) in [("s_axis", true, in_bits), ("m_axis", false, out_bits)] {
-        let (i, o) = if dir_in { ("input", "output") } else { ("output", "input") };
-        for (sig, d, w) in [("tdata", i, bits), ("tvalid", i, 1), ("tready", o, 1), ("tlast", i, 1)] {
+        let (i, o) = if dir_in {
+            ("input", "output")
+        } else {
+            ("output", "input")
+        };
+        for (sig, d, w) in [
+            ("tdata", i, bits),
+            ("tvalid", i, 1),
+            ("tready", o, 1),
+            ("tlast", i, 1),
+        ] {
             expect.push((
                 format!("{bus}_{sig}"),
                 d,
@@ -544,7 +582,9 @@ fn check_wrapper(pkg: &Pkg) {
     let hz = (pkg.clock_mhz * 1e6).round() as u64;
     assert_eq!(
         clk,
-        format!("ASSOCIATED_BUSIF s_axis:m_axis:s_axi_control, ASSOCIATED_RESET ap_rst_n, FREQ_HZ {hz}")
+        format!(
+            "ASSOCIATED_BUSIF s_axis:m_axis:s_axi_control, ASSOCIATED_RESET ap_rst_n, FREQ_HZ {hz}"
+        )
     );
     assert_eq!(param("ap_rst_n"), "POLARITY ACTIVE_LOW");
     assert!(param("s_axi_control_awaddr").contains("PROTOCOL AXI4LITE"));
@@ -555,7 +595,9 @@ fn check_wrapper(pkg: &Pkg) {
         .expect("cells");
     let tops: Vec<_> = cells
         .values()
-        .filter(|c| c["type"] == pkg.design.top.as_str() || c["type"] == format!("\\{}", pkg.design.top))
+        .filter(|c| {
+            c["type"] == pkg.design.top.as_str() || c["type"] == format!("\\{}", pkg.design.top)
+        })
         .collect();
     assert_eq!(tops.len(), 1, "one {} in the wrapper", pkg.design.top);
 
@@ -620,7 +662,10 @@ fn refusals() {
     let r = run_flow(&pkg, &["bd.tcl"], &[("TOMATL_STUB_BOARD_PARTS", "")]);
     assert!(!r.ok);
     let e = r.error();
-    assert!(e.contains("no board part tul.com.tw:pynq-z2:part0:1.0"), "{e}");
+    assert!(
+        e.contains("no board part tul.com.tw:pynq-z2:part0:1.0"),
+        "{e}"
+    );
     assert!(e.contains("TUL"), "{e}");
     assert!(r.args("create_project").is_empty());
 
@@ -629,7 +674,11 @@ fn refusals() {
     assert!(!r.ok && r.error().contains("WNS -0.125"), "{}", r.error());
     no_outputs(&pkg);
     let r = run_flow(&pkg, &ALL, &[("TOMATL_STUB_PROGRESS", "60%")]);
-    assert!(!r.ok && r.error().contains("impl_1 did not complete"), "{}", r.error());
+    assert!(
+        !r.ok && r.error().contains("impl_1 did not complete"),
+        "{}",
+        r.error()
+    );
     no_outputs(&pkg);
 
     // the handoff where Vivado before 2020.2 writes it
@@ -647,17 +696,73 @@ fn refusals() {
     assert_ne!(bad, good);
     std::fs::write(&bd, bad).expect("write");
     let r = run_flow(&pkg, &ALL, &[]);
-    assert!(!r.ok && r.error().contains("has no interface pin `s_axisX`"), "{}", r.error());
+    assert!(
+        !r.ok && r.error().contains("has no interface pin `s_axisX`"),
+        "{}",
+        r.error()
+    );
     // a master joined to a master
-    let bad = good.replacen("[get_bd_intf_pins dma/S_AXIS_S2MM]", "[get_bd_intf_pins dma/M_AXIS_MM2S]", 1);
+    let bad = good.replacen(
+        "[get_bd_intf_pins dma/S_AXIS_S2MM]",
+        "[get_bd_intf_pins dma/M_AXIS_MM2S]",
+        1,
+    );
     std::fs::write(&bd, bad).expect("write");
     let r = run_flow(&pkg, &ALL, &[]);
     assert!(!r.ok, "two masters joined");
     std::fs::write(&bd, &good).expect("write");
     no_outputs(&pkg);
 
-    // a deleted ROM image: package_ip.tcl stops, naming it
+    // a ROM image left out of the IP: synthesis fails on Synth 8-4445
+    // because the scripts raise it to an error; without the raise the
+    // bitstream would be built with the ROM reading zeros
     let rom = &pkg.design.roms[0].file;
+    let pkg_tcl = pkg.root.join("vivado").join("package_ip.tcl");
+    let good_pkg = std::fs::read_to_string(&pkg_tcl).expect("package_ip.tcl");
+    let list = good_pkg
+        .lines()
+        .find(|l| l.starts_with("set mem_files [list"))
+        .expect("the ROM list");
+    let short = list.replacen(&format!(" {rom}"), "", 1);
+    assert_ne!(short, list);
+    std::fs::write(&pkg_tcl, good_pkg.replacen(list, &short, 1)).expect("write");
+    let r = run_flow(&pkg, &ALL, &[]);
+    assert!(
+        !r.ok && r.error().contains("synth_1 did not complete"),
+        "{}",
+        r.error()
+    );
+    assert_eq!(
+        r.events("SYNTH_8_4445"),
+        [["ERROR".to_string(), rom.clone()]]
+    );
+    no_outputs(&pkg);
+    let build_tcl = pkg.root.join("vivado").join("build.tcl");
+    let good_build = std::fs::read_to_string(&build_tcl).expect("build.tcl");
+    let unraised = |text: &str| {
+        text.lines()
+            .filter(|l| !l.starts_with("set_msg_config -id {Synth 8-4445}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let short_pkg = std::fs::read_to_string(&pkg_tcl).expect("package_ip.tcl");
+    std::fs::write(&pkg_tcl, unraised(&short_pkg)).expect("write");
+    std::fs::write(&bd, unraised(&good)).expect("write");
+    std::fs::write(&build_tcl, unraised(&good_build)).expect("write");
+    let r = run_flow(&pkg, &ALL, &[]);
+    assert!(r.ok, "{}", r.error());
+    assert_eq!(
+        r.events("SYNTH_8_4445"),
+        [["CRITICAL".to_string(), "WARNING".into(), rom.clone()]]
+    );
+    std::fs::write(&pkg_tcl, &good_pkg).expect("write");
+    std::fs::write(&bd, &good).expect("write");
+    std::fs::write(&build_tcl, &good_build).expect("write");
+    for ext in ["bit", "hwh", "xsa"] {
+        std::fs::remove_file(pkg.root.join(format!("{}.{ext}", pkg.basename))).expect("rm");
+    }
+
+    // a deleted ROM image: package_ip.tcl stops, naming it
     std::fs::remove_file(pkg.root.join("rtl").join(rom)).expect("rm");
     let r = run_flow(&pkg, &ALL, &[]);
     assert!(!r.ok, "a missing {rom} must fail the flow");
@@ -693,7 +798,10 @@ fn deterministic_and_zynq_only() {
     for other in ["alveo-u250", "de10-nano", "ulx3s-85f", "icebreaker"] {
         let board = load_board(other).expect("board");
         let e = files(&pkg.design, &board, 100.0, "x").expect_err(other);
-        assert!(e.to_string().contains("pynq-z2, zcu104, kv260, ultra96v2"), "{e}");
+        assert!(
+            e.to_string().contains("pynq-z2, zcu104, kv260, ultra96v2"),
+            "{e}"
+        );
     }
     let e = files(&pkg.design, &pkg.board, f64::NAN, "x").expect_err("NaN");
     assert!(e.to_string().contains("positive clock"), "{e}");

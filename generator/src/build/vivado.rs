@@ -287,12 +287,11 @@ pub fn files(
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let z = zynq_board(board)?;
     if !(clock_mhz.is_finite() && clock_mhz > 0.0) {
-        return Err(InputError::new(
-            Path::new("--clock"),
-            format!("a clock of {clock_mhz} MHz"),
-        )
-        .expected("a positive clock in MHz")
-        .into());
+        return Err(
+            InputError::new(Path::new("--clock"), format!("a clock of {clock_mhz} MHz"))
+                .expected("a positive clock in MHz")
+                .into(),
+        );
     }
     let ident = |c: char| c.is_ascii_alphanumeric() || "_-.".contains(c);
     if basename.is_empty() || !basename.chars().all(ident) {
@@ -403,7 +402,10 @@ mod tests {
 
     #[test]
     fn tcl_quoting() {
-        assert_eq!(tcl_quoted("a [b] $c \\ \"d\""), "a \\[b\\] \\$c \\\\ \\\"d\\\"");
+        assert_eq!(
+            tcl_quoted("a [b] $c \\ \"d\""),
+            "a \\[b\\] \\$c \\\\ \\\"d\\\""
+        );
     }
 
     #[test]
