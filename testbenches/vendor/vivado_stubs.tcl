@@ -39,7 +39,8 @@
 # "name bus mode tdata_bits ..."), TOMATL_STUB_BOARD_PARTS (the board parts
 # installed; the four Zynq boards' when unset), TOMATL_STUB_PROGRESS
 # (impl_1's progress, 100% when unset), TOMATL_STUB_WNS (setup slack,
-# 0.25), TOMATL_STUB_HANDOFF (gen or srcs: where the .hwh lands).
+# 0.25), TOMATL_STUB_HANDOFF (gen or srcs: where the .hwh lands),
+# TOMATL_STUB_TRACE (print the Tcl stack of an error on stderr).
 
 namespace eval S {}
 set ::S::log [open [lindex $argv 0] w]
