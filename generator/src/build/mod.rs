@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod driver_c;
 pub mod folder;
 pub mod report;
+pub mod vivado;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
