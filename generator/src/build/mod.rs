@@ -11,6 +11,7 @@
 
 pub mod deploy;
 pub mod folder;
+pub mod quartus;
 pub mod report;
 
 use std::path::{Path, PathBuf};
