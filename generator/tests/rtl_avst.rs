@@ -274,7 +274,12 @@ fn adapters_carry_every_beat_and_mark_packets() {
                     }
                     _ => {
                         let j = p.iter().position(|b| b.eop).unwrap_or(0).max(i);
-                        let j = p.iter().skip(j).position(|b| b.eop).map(|x| x + j).unwrap_or(j);
+                        let j = p
+                            .iter()
+                            .skip(j)
+                            .position(|b| b.eop)
+                            .map(|x| x + j)
+                            .unwrap_or(j);
                         p[j].empty = 1;
                     }
                 }
@@ -431,7 +436,10 @@ fn memory_byte_zero_is_element_zero() {
             .iter()
             .flat_map(|x| (0..*per).map(move |i| x.get(i * *b as usize, *b)))
             .collect();
-        assert_eq!(&got, elems, "{w}-bit words: the elements the accelerator sees");
+        assert_eq!(
+            &got, elems,
+            "{w}-bit words: the elements the accelerator sees"
+        );
         assert_eq!(
             into.out[0].get(0, 8),
             mem[0] as u64,
@@ -445,7 +453,10 @@ fn memory_byte_zero_is_element_zero() {
                 written[j * s + k] = x.get(8 * k, 8) as u8;
             }
         }
-        assert_eq!(&written, mem, "{w}-bit words: memory holds the contract's bytes");
+        assert_eq!(
+            &written, mem,
+            "{w}-bit words: memory holds the contract's bytes"
+        );
         assert_eq!(
             written[0] as u64,
             elems[0] & 0xff,

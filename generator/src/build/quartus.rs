@@ -458,12 +458,8 @@ fn interfaces(d: &Design) -> Vec<Interface> {
             p(&format!("{name}_endofpacket"), "endofpacket", i, 1),
         ];
         if symbols > 1 {
-            st.ports.push(p(
-                &format!("{name}_empty"),
-                "empty",
-                i,
-                empty_bits(symbols),
-            ));
+            st.ports
+                .push(p(&format!("{name}_empty"), "empty", i, empty_bits(symbols)));
         }
         v.push(st);
     }
@@ -509,7 +505,9 @@ fn check_stream(io: &IoStream, what: &str) -> Result<usize> {
             Path::new("design.json"),
             format!("a frame of the {what} stream is {frame} bytes"),
         )
-        .expected(format!("1 to {MSGDMA_MAX_BYTE} bytes (one mSGDMA transfer)"))
+        .expected(format!(
+            "1 to {MSGDMA_MAX_BYTE} bytes (one mSGDMA transfer)"
+        ))
         .into());
     }
     Ok(w)
@@ -762,14 +760,23 @@ pub fn files(
     };
     let f = |name: String| format!("{DIR}/{name}");
     Ok(vec![
-        (f(format!("{wrapper_name}.v")), render("wrapper", w.render())?),
+        (
+            f(format!("{wrapper_name}.v")),
+            render("wrapper", w.render())?,
+        ),
         (f(format!("{top}_hw.tcl")), render("_hw.tcl", hw.render())?),
         (
             f("soc_system.tcl".into()),
             render("soc_system.tcl", soc.render())?,
         ),
-        (f(format!("{soc_top_name}.v")), render("soc_top", st.render())?),
-        (f(format!("{basename}.tcl")), render("project", prj.render())?),
+        (
+            f(format!("{soc_top_name}.v")),
+            render("soc_top", st.render())?,
+        ),
+        (
+            f(format!("{basename}.tcl")),
+            render("project", prj.render())?,
+        ),
         (f(format!("{basename}.sdc")), render("sdc", sdc.render())?),
         (f("Makefile".into()), render("Makefile", mk.render())?),
     ])
