@@ -12,6 +12,7 @@
 pub mod deploy;
 pub mod driver_c;
 pub mod folder;
+pub mod quartus;
 pub mod report;
 pub mod vivado;
 
