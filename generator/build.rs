@@ -6,12 +6,16 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// The files of `dir` with extension `ext` (every file for `*`) as the
+/// constant `name`: (file name, contents).
 fn embed(dir: &Path, ext: &str, out: &mut String, name: &str) {
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
         .unwrap_or_default();
-    files.retain(|p| p.extension().and_then(|e| e.to_str()) == Some(ext));
+    files.retain(|p| {
+        p.is_file() && (ext == "*" || p.extension().and_then(|e| e.to_str()) == Some(ext))
+    });
     files.sort();
     writeln!(out, "pub const {name}: &[(&str, &str)] = &[").ok();
     for p in files {
@@ -102,27 +106,13 @@ fn main() {
         &mut out,
         "DRIVER_FILES",
     );
-    // the C driver (templates/driver_c/): every file, whatever its extension
-    let driver_c = root.join("templates").join("driver_c");
-    println!("cargo:rerun-if-changed={}", driver_c.display());
-    let mut c_files: Vec<_> = std::fs::read_dir(&driver_c)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
-        .unwrap_or_default();
-    c_files.retain(|p| p.is_file());
-    c_files.sort();
-    writeln!(out, "pub const DRIVER_C_FILES: &[(&str, &str)] = &[").ok();
-    for p in c_files {
-        println!("cargo:rerun-if-changed={}", p.display());
-        let file = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let abs = p.canonicalize().unwrap_or(p.clone());
-        writeln!(
-            out,
-            "    ({file:?}, include_str!({:?})),",
-            abs.display().to_string()
-        )
-        .ok();
-    }
-    writeln!(out, "];").ok();
+    // the C driver: every file, whatever its extension (a Makefile too)
+    embed(
+        &root.join("templates").join("driver_c"),
+        "*",
+        &mut out,
+        "DRIVER_C_FILES",
+    );
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap_or_default()).join("embedded.rs");
     std::fs::write(dest, out).unwrap_or_else(|e| panic!("writing embedded.rs: {e}"));
     println!(

@@ -263,7 +263,7 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Build a bitstream with the open flow (Yosys, nextpnr, ecppack/icepack) for a Lattice board; writes OUT/build/<board>/
+    /// Build a bitstream: the open flow (Yosys, nextpnr, ecppack/icepack) for a Lattice board, into OUT/build/<board>/; the Vivado or Quartus project for a Zynq or Intel SoC board (run when the tool is on PATH); and the deployment package OUT/deploy/<board>/
     Build {
         out: PathBuf,
         /// the board (default: the one the design was generated for)
@@ -711,6 +711,36 @@ fn run(cmd: Cmd) -> Result<u8> {
                     .into()),
                 };
             let board = plan::load_board(&name)?;
+            if let Some(flow) = tomatl::build::vendor::Flow::of(&board) {
+                let package = tomatl::build::deploy::check(&out, &board)?;
+                let r =
+                    tomatl::build::vendor::build(&out, &design, &graph, &board, flow, &package)?;
+                if json {
+                    println!("{}", to_json(&r)?);
+                    return Ok(0);
+                }
+                let tool = match flow {
+                    tomatl::build::vendor::Flow::Vivado => "Vivado",
+                    tomatl::build::vendor::Flow::Quartus => "Quartus",
+                };
+                println!(
+                    "{} on {} ({}), clock {} MHz: deployment package {} ({tool} project in {}/, drivers, golden vectors; README.md walks to a selftest)",
+                    design.top,
+                    r.board,
+                    r.part,
+                    r.clock_mhz,
+                    r.deploy.display(),
+                    flow.folder()
+                );
+                match (&r.tool, &r.bitstream) {
+                    (Some(t), Some(b)) => println!("{tool} ({}) built {}", t.display(), b.display()),
+                    _ => println!(
+                        "{tool} is not on PATH: no bitstream was built here. Where {tool} is installed: make -C {}",
+                        r.deploy.join(flow.folder()).display()
+                    ),
+                }
+                return Ok(0);
+            }
             let opts = tomatl::build::BuildOptions {
                 allow_timing_fail,
                 seed,

@@ -376,6 +376,13 @@ fn check(net_yaml: &str, board: &str, bitstream: &str, rebuild: bool) {
             .expect("manifest json");
     assert_eq!(m["bitstream"], bitstream);
     assert_eq!(m["board"], board);
+    common::assert_manifest_schema(&pkg.join("manifest.json"));
+    let readme = std::fs::read_to_string(pkg.join("README.md")).expect("README.md");
+    assert!(
+        readme.contains(&format!(" {bitstream}\n"))
+            && readme.contains("tomatl_driver selftest --port"),
+        "the README programs the board and runs the selftest: {readme}"
+    );
     assert_eq!(
         std::fs::read(pkg.join(bitstream)).expect("packaged bitstream"),
         std::fs::read(&bit).expect("bitstream"),
@@ -526,7 +533,14 @@ fn a_board_without_an_open_flow_is_refused() {
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("net.yaml"), TINY_NET).expect("write net");
     let o = tomatl(
-        &["generate", "net.yaml", "-o", "design", "--board", "pynq-z2"],
+        &[
+            "generate",
+            "net.yaml",
+            "-o",
+            "design",
+            "--board",
+            "alveo-u250",
+        ],
         &dir,
     );
     assert!(o.status.success());
@@ -537,6 +551,7 @@ fn a_board_without_an_open_flow_is_refused() {
         e.contains("not built by the open flow") && e.contains("expected:"),
         "{e}"
     );
+    assert!(!dir.join("design").join("deploy").exists());
     assert!(!dir.join("design").join("build").exists());
     // and a design without a board needs --board
     let o = tomatl(&["generate", "net.yaml", "-o", "plain"], &dir);

@@ -582,13 +582,18 @@ fn check_sdc_and_make(q: &Path, d: &Design) {
     let make = std::fs::read_to_string(q.join("Makefile")).expect("Makefile");
     let cpf = make
         .lines()
-        .find(|l| l.trim_start().starts_with("quartus_cpf"))
+        .find(|l| l.trim_start().starts_with("$(BIN)quartus_cpf"))
         .expect("quartus_cpf");
     let w: Vec<&str> = cpf.split_whitespace().collect();
     assert_eq!(w[1..4], ["-c", "-o", "bitstream_compression=on"]);
     assert!(w[4].ends_with(&format!("{}.sof", d.name)), "{cpf}");
-    assert_eq!(w[5], format!("{}.rbf", d.name));
-    for tool in ["qsys-script", "qsys-generate", "quartus_sh -t"] {
+    // beside manifest.json, where `tomatl build` and the README look
+    assert_eq!(w[5], format!("../{}.rbf", d.name));
+    for tool in [
+        "$(BIN)qsys-script",
+        "$(BIN)qsys-generate",
+        "$(QUARTUS_SH) -t",
+    ] {
         assert!(
             make.lines().any(|l| l.trim_start().starts_with(tool)),
             "the Makefile runs {tool}"

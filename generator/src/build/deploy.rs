@@ -1,7 +1,7 @@
-//! The deployment package of a board without a CPU, written by `tomatl
-//! build` beside the build: `OUT/deploy/<board>/` holds what a host needs
-//! to program the board and talk to the accelerator over its UART, and
-//! nothing that needs tomatl:
+//! The deployment package of a board, written by `tomatl build`:
+//! `OUT/deploy/<board>/` holds what a host needs to program the board and
+//! talk to the accelerator, and nothing that needs tomatl. On a board
+//! without a CPU (the open flow) it holds:
 //!
 //! - `manifest.json`: tomatl's version, the network's hash, the board,
 //!   part and clock, the input and output streams (shape, type, word width,
@@ -13,7 +13,14 @@
 //!   and the golden model's output codes) for `python3 -m tomatl_driver
 //!   selftest --port /dev/ttyUSB0`, run in the package folder.
 //!
-//! The folder is written whole through `output::write_dir` (its own
+//! On a board with a processor (Zynq, Intel SoC) the bitstream is built by
+//! the vendor's tools from the package itself: it holds the design's
+//! Verilog and ROMs (`rtl/`), the vendor project (`vivado/` or
+//! `quartus/`), the drivers, the golden vectors and a README that walks
+//! from copying the folder to a passing selftest ([`soc_files`]).
+//!
+//! One schema for all boards: docs/manifest.schema.json. The folder is
+//! written whole through `output::write_dir` (its own
 //! `tomatl-manifest.json`; a folder tomatl did not write is refused).
 
 use std::collections::BTreeMap;
@@ -34,6 +41,9 @@ pub const SELFTEST_FRAMES: usize = 8;
 /// Seed of their random input codes.
 pub const SELFTEST_SEED: u64 = 1;
 
+/// The version of manifest.json's schema (docs/manifest.schema.json).
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// How the host reaches the accelerator.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Uart {
@@ -41,9 +51,51 @@ pub struct Uart {
     pub baud: u64,
 }
 
+/// The DMA engines between the processor's memory and the accelerator's
+/// streams (Zynq: one AXI DMA in simple mode; Intel: two mSGDMAs).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Dma {
+    /// The IP: `axi_dma` or `altera_msgdma`.
+    pub ip: &'static str,
+    /// Its instance names in the vendor project: memory to stream (the
+    /// accelerator's input) and stream to memory (its output); the same
+    /// instance for both channels of an AXI DMA.
+    pub mm2s: &'static str,
+    pub s2mm: &'static str,
+    /// Width of the transfer length register: a frame of 2^width bytes or
+    /// more cannot be sent in one transfer.
+    pub length_width: u32,
+    /// TDATA bits of each channel: the accelerator's input and output words.
+    pub mm2s_tdata_bits: usize,
+    pub s2mm_tdata_bits: usize,
+    /// The processor's addresses of the DMA's and the accelerator's
+    /// registers.
+    pub dma_base: u64,
+    pub control_base: u64,
+}
+
+/// The packing rule of every stream word (DESIGN.md §6).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Packing {
+    /// Element `i` of a beat at bits `[i*b, (i+1)*b)`, zero-padded.
+    pub elements: &'static str,
+    /// How memory holds a beat.
+    pub word_bytes: &'static str,
+    /// How a frame ends.
+    pub frame: &'static str,
+}
+
+/// The one packing rule.
+pub const PACKING: Packing = Packing {
+    elements: "lsb_first",
+    word_bytes: "little_endian",
+    frame: "tlast_on_last_beat",
+};
+
 /// What `manifest.json` holds.
 #[derive(Clone, Debug, Serialize)]
 pub struct PackageManifest<'a> {
+    pub schema_version: u32,
     pub tomatl_version: &'a str,
     pub name: &'a str,
     pub top: &'a str,
@@ -53,13 +105,28 @@ pub struct PackageManifest<'a> {
     pub part: &'a str,
     /// The accelerator's clock (what the PLL gives, else the oscillator).
     pub clock_mhz: f64,
-    /// The host link: `uart` (the bridge of docs/uart-protocol.md).
+    /// The host link: `uart` (the bridge of docs/uart-protocol.md),
+    /// `axi-dma` (Zynq) or `msgdma` (Intel SoC).
     pub host: &'static str,
-    pub uart: Uart,
-    /// The bitstream, a file of this package.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uart: Option<Uart>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dma: Option<Dma>,
+    /// The bitstream: a file of this package, or, on a board built by the
+    /// vendor's tools, the name the project writes it under (beside the
+    /// manifest).
     pub bitstream: String,
+    /// The Zynq's hardware handoff, written beside the bitstream under the
+    /// same basename.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hwh: Option<String>,
+    /// The vendor project that builds the bitstream (`vivado/`,
+    /// `quartus/`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     pub input: &'a IoStream,
     pub output: &'a IoStream,
+    pub packing: Packing,
     pub registers: &'a [Register],
     /// Frames of the golden vectors in `test/`.
     pub selftest_frames: usize,
@@ -79,20 +146,11 @@ fn npy(codes: &Array2<i64>, shape: &[usize]) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The package's files (relative path, contents), `manifest.json` last,
-/// around the bitstream (its file name and bytes).
-pub fn files(
-    design: &Design,
-    graph: &Graph,
-    board: &Board,
-    clock_mhz: f64,
-    (bit_name, bit): (&str, Vec<u8>),
-) -> Result<Vec<(String, Vec<u8>)>> {
-    let bit_name = bit_name.to_string();
+/// The golden vectors and the Python driver, which every package holds.
+fn common_files(design: &Design, graph: &Graph) -> Result<Vec<(String, Vec<u8>)>> {
     let x = crate::golden::random_inputs(graph, SELFTEST_FRAMES, SELFTEST_SEED);
     let y = crate::golden::run(graph, x.view());
     let mut files = vec![
-        (bit_name.clone(), bit),
         ("test/input.npy".to_string(), npy(&x, &design.input.shape)?),
         (
             "test/expected.npy".to_string(),
@@ -102,7 +160,31 @@ pub fn files(
     for (name, text) in crate::embedded::DRIVER_FILES {
         files.push((format!("tomatl_driver/{name}"), text.as_bytes().to_vec()));
     }
+    Ok(files)
+}
+
+/// How a package's host reaches its accelerator, and what builds its
+/// bitstream.
+struct Link {
+    host: &'static str,
+    uart: Option<Uart>,
+    dma: Option<Dma>,
+    bitstream: String,
+    hwh: Option<String>,
+    project: Option<String>,
+}
+
+/// `files` with `manifest.json` appended: every file listed with its hash.
+fn with_manifest(
+    mut files: Vec<(String, Vec<u8>)>,
+    design: &Design,
+    board: &Board,
+    clock_mhz: f64,
+    link: Link,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     let manifest = PackageManifest {
+        schema_version: SCHEMA_VERSION,
         tomatl_version: &design.tomatl_version,
         name: &design.name,
         top: &design.top,
@@ -111,13 +193,15 @@ pub fn files(
         family: board.family,
         part: &board.part,
         clock_mhz,
-        host: "uart",
-        uart: Uart {
-            baud: crate::emit::board::BAUD,
-        },
-        bitstream: bit_name,
+        host: link.host,
+        uart: link.uart,
+        dma: link.dma,
+        bitstream: link.bitstream,
+        hwh: link.hwh,
+        project: link.project,
         input: &design.input,
         output: &design.output,
+        packing: PACKING,
         registers: &design.registers,
         selftest_frames: SELFTEST_FRAMES,
         files: files
@@ -129,6 +213,92 @@ pub fn files(
         .map_err(|e| Error::Internal(format!("serializing manifest.json: {e}")))?;
     files.push(("manifest.json".to_string(), (text + "\n").into_bytes()));
     Ok(files)
+}
+
+/// The package's files (relative path, contents), `manifest.json` last,
+/// around the bitstream (its file name and bytes): a board without a CPU,
+/// reached over the UART bridge.
+pub fn files(
+    design: &Design,
+    graph: &Graph,
+    board: &Board,
+    clock_mhz: f64,
+    (bit_name, bit): (&str, Vec<u8>),
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files = common_files(design, graph)?;
+    files.push((bit_name.to_string(), bit));
+    let readme = super::readme::lattice(design, board, clock_mhz, bit_name)?;
+    files.push(("README.md".to_string(), readme.into_bytes()));
+    let link = Link {
+        host: "uart",
+        uart: Some(Uart {
+            baud: crate::emit::board::BAUD,
+        }),
+        dma: None,
+        bitstream: bit_name.to_string(),
+        hwh: None,
+        project: None,
+    };
+    with_manifest(files, design, board, clock_mhz, link)
+}
+
+/// The unique basename of a vendor build's outputs (`.bit` and `.hwh`,
+/// `.rbf`): the network, the board and the network's hash, so that a
+/// rebuilt overlay never meets a stale cache of an earlier one; an
+/// identifier, as a Quartus project name must be.
+pub fn basename(design: &Design, board: &Board) -> String {
+    format!(
+        "{}_{}_{:08x}",
+        design.name,
+        board.name.replace('-', "_"),
+        design.net_hash
+    )
+}
+
+/// The package of a board with a processor: the design's Verilog and
+/// ROMs (`rtl/`, from `rtl_files`), the vendor project and the C driver
+/// (`vendor_files`, paths under `vivado/`, `quartus/` and `driver/c/`),
+/// the Python driver, the golden vectors and the README; `manifest.json`
+/// last. The bitstream is not in it yet: the project writes it beside the
+/// manifest under [`basename`].
+pub fn soc_files(
+    design: &Design,
+    graph: &Graph,
+    board: &Board,
+    clock_mhz: f64,
+    rtl_files: Vec<(String, Vec<u8>)>,
+    vendor_files: Vec<(String, Vec<u8>)>,
+    dma: Dma,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let base = basename(design, board);
+    let zynq = dma.ip == "axi_dma";
+    let (bitstream, hwh, project) = if zynq {
+        (
+            format!("{base}.bit"),
+            Some(format!("{base}.hwh")),
+            "vivado/",
+        )
+    } else {
+        (format!("{base}.rbf"), None, "quartus/")
+    };
+    let mut files = common_files(design, graph)?;
+    files.extend(
+        rtl_files
+            .into_iter()
+            .map(|(name, bytes)| (format!("rtl/{name}"), bytes)),
+    );
+    files.extend(vendor_files);
+    let readme = super::readme::soc(design, board, clock_mhz, &base, &bitstream, zynq)?;
+    files.push(("README.md".to_string(), readme.into_bytes()));
+    let link = Link {
+        host: if zynq { "axi-dma" } else { "msgdma" },
+        uart: None,
+        dma: Some(dma),
+        bitstream,
+        hwh,
+        project: Some(project.to_string()),
+    };
+    with_manifest(files, design, board, clock_mhz, link)
 }
 
 /// Check that `out/deploy/<board>/` may receive a package (new, empty, or

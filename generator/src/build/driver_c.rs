@@ -23,9 +23,9 @@ use crate::hw::{Design, IoStream};
 use crate::plan::Board;
 
 /// The AXI DMA instance of the block design.
-pub const DMA_NAME: &str = "axi_dma_0";
+pub const DMA_NAME: &str = super::vivado::DMA_CELL;
 /// The accelerator's instance of the block design.
-pub const ACCEL_NAME: &str = "tomatl_0";
+pub const ACCEL_NAME: &str = super::vivado::IP_CELL;
 /// The DMA's length register width (`c_sg_length_width`): 26 bits, so a
 /// transfer may be up to 64 MiB (the IP's default, 14, stops at 16 KiB).
 pub const DMA_LENGTH_WIDTH: u32 = 26;
@@ -50,18 +50,18 @@ struct AddressMap {
 
 fn address_map(board: &Board) -> Result<AddressMap> {
     match board.host.as_str() {
-        // M_AXI_GP0 (0x4000_0000..0x7fff_ffff); the top 16 MiB of a
-        // 512 MiB DDR reserved for the fallback
+        // M_AXI_GP0 (0x4000_0000..0x7fff_ffff) as bd.tcl assigns it; the
+        // top 16 MiB of a 512 MiB DDR reserved for the fallback
         "zynq-ps" => Ok(AddressMap {
-            dma: 0x4040_0000,
-            accel: 0x43c0_0000,
+            dma: super::vivado::zynq_board(board)?.ctrl_base,
+            accel: super::vivado::zynq_board(board)?.ctrl_base + super::vivado::IP_OFFSET,
             mem: 0x1f00_0000,
             cells: 1,
         }),
         // M_AXI_HPM0_FPD (0xa000_0000..); 16 MiB below 2 GiB
         "zynqmp-ps" => Ok(AddressMap {
-            dma: 0xa000_0000,
-            accel: 0xa001_0000,
+            dma: super::vivado::zynq_board(board)?.ctrl_base,
+            accel: super::vivado::zynq_board(board)?.ctrl_base + super::vivado::IP_OFFSET,
             mem: 0x7f00_0000,
             cells: 2,
         }),

@@ -13,7 +13,9 @@ pub mod deploy;
 pub mod driver_c;
 pub mod folder;
 pub mod quartus;
+pub mod readme;
 pub mod report;
+pub mod vendor;
 pub mod vivado;
 
 use std::path::{Path, PathBuf};

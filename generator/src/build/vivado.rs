@@ -124,6 +124,12 @@ pub const ZYNQ_BOARDS: &[ZynqBoard] = &[
 /// The accelerator's register window above the DMA's.
 pub const IP_OFFSET: u64 = 0x1_0000;
 
+/// The block design's cells of the AXI DMA and of the accelerator
+/// (templates/vivado/bd.tcl), the names PYNQ's overlay and the `.hwh` know
+/// them by.
+pub const DMA_CELL: &str = "dma";
+pub const IP_CELL: &str = "accel";
+
 /// The Vivado facts of `board`, or an error naming the boards there are.
 pub fn zynq_board(board: &Board) -> Result<&'static ZynqBoard> {
     let names: Vec<&str> = ZYNQ_BOARDS.iter().map(|b| b.name).collect();

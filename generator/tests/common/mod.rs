@@ -84,3 +84,27 @@ pub fn lint(out: &Path, top: &str) {
         panic!("lint of {}: {e}", out.display());
     }
 }
+
+/// `manifest.json` of a deployment package against its schema
+/// (docs/manifest.schema.json), with Python's `jsonschema` (`make setup`
+/// installs it).
+pub fn assert_manifest_schema(manifest: &Path) {
+    let schema = repo_root().join("docs").join("manifest.schema.json");
+    let o = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys, jsonschema\n\
+             jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))",
+        ])
+        .arg(manifest)
+        .arg(&schema)
+        .output()
+        .expect("python3 (with jsonschema: make setup installs scripts/requirements.txt)");
+    assert!(
+        o.status.success(),
+        "{} against {}: {}",
+        manifest.display(),
+        schema.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

@@ -24,8 +24,8 @@ import numpy as np
 from . import packing
 from .accelerator import Check, Manifest, Output, SelftestReport
 
-DMA_NAME = "axi_dma_0"
-ACCEL_NAME = "tomatl_0"
+DMA_NAME = "dma"
+ACCEL_NAME = "accel"
 
 # DMASR bits (PG021)
 _HALTED, _IDLE, _INT_ERR, _SLV_ERR, _DEC_ERR = 0x1, 0x2, 0x10, 0x20, 0x40

@@ -125,5 +125,5 @@ class Overlay:
             raise IOError(f"Bitstream file {bitfile} does not exist.")
         if _sim().sim_open() != 0:
             raise RuntimeError("sim_open failed")
-        self.axi_dma_0 = _Dma()
-        self.tomatl_0 = _Ip(ACCEL_BASE)
+        self.dma = _Dma()
+        self.accel = _Ip(ACCEL_BASE)
