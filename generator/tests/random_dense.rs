@@ -151,20 +151,17 @@ fn reference(graph: &Graph, x: &Array2<i64>) -> Array2<i64> {
     Array2::from_shape_fn((cur.len(), cols), |(f, e)| cur[f][e] as i64)
 }
 
-#[test]
-fn random_dense_networks_match_reference_and_rtl() {
+/// The networks of `seeds`: the golden model against the naive
+/// reference, the plan's invariants, and up to `max_sim` of the small ones
+/// in Verilator (at least `max_sim - 1`). Two halves, two tests: they run
+/// side by side.
+fn check_networks(seeds: std::ops::Range<u64>, max_sim: usize) {
     let mut simulated = 0;
-    let mut saw_bits = std::collections::BTreeSet::new();
-    for seed in 0..NETWORKS {
+    for seed in seeds {
         let yaml = random_yaml(seed);
         let path = std::path::PathBuf::from(format!("rnd{seed}.yaml"));
         let graph = tomatl::frontend::load_str(&yaml, &path)
             .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{yaml}"));
-        for l in &graph.layers {
-            if let Op::Dense(d) = &l.op {
-                saw_bits.insert(d.wtype.bits);
-            }
-        }
         // golden model against the naive reference, over the input range
         let x = tomatl::golden::random_inputs(&graph, 24, seed);
         let golden = tomatl::golden::run(&graph, x.view());
@@ -204,7 +201,7 @@ fn random_dense_networks_match_reference_and_rtl() {
         }
         // simulate the small ones
         let small = plan.interval <= 400 && macs <= 6000;
-        if small && simulated < 14 {
+        if small && simulated < max_sim {
             simulated += 1;
             let out = scratch(&format!("rnd{seed}"));
             generate(&graph, fold, &out);
@@ -215,9 +212,35 @@ fn random_dense_networks_match_reference_and_rtl() {
         }
     }
     assert!(
-        simulated >= 10,
+        simulated + 1 >= max_sim,
         "only {simulated} networks were small enough to simulate"
     );
+}
+
+#[test]
+fn random_dense_networks_match_reference_and_rtl_first_half() {
+    check_networks(0..NETWORKS / 2, 5);
+}
+
+#[test]
+fn random_dense_networks_match_reference_and_rtl_second_half() {
+    check_networks(NETWORKS / 2..NETWORKS, 5);
+}
+
+#[test]
+fn random_networks_have_1_3_and_16_bit_weights() {
+    let mut saw_bits = std::collections::BTreeSet::new();
+    for seed in 0..NETWORKS {
+        let yaml = random_yaml(seed);
+        let path = std::path::PathBuf::from(format!("rnd{seed}.yaml"));
+        let graph = tomatl::frontend::load_str(&yaml, &path)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{yaml}"));
+        for l in &graph.layers {
+            if let Op::Dense(d) = &l.op {
+                saw_bits.insert(d.wtype.bits);
+            }
+        }
+    }
     for b in [1, 3, 16] {
         assert!(
             saw_bits.contains(&b),
