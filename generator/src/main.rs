@@ -719,10 +719,7 @@ fn run(cmd: Cmd) -> Result<u8> {
                     println!("{}", to_json(&r)?);
                     return Ok(0);
                 }
-                let tool = match flow {
-                    tomatl::build::vendor::Flow::Vivado => "Vivado",
-                    tomatl::build::vendor::Flow::Quartus => "Quartus",
-                };
+                let tool = flow.tool_name();
                 println!(
                     "{} on {} ({}), clock {} MHz: deployment package {} ({tool} project in {}/, drivers, golden vectors; README.md walks to a selftest)",
                     design.top,

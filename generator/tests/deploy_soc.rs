@@ -110,26 +110,10 @@ fn check(board: &str) {
     // every file of the package is listed with its hash, and the design's
     // Verilog and ROMs are the design folder's
     let files = m["files"].as_object().expect("files");
-    let mut on_disk = Vec::new();
-    let mut stack = vec![pkg.clone()];
-    while let Some(p) = stack.pop() {
-        for e in std::fs::read_dir(&p).expect("read_dir").flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path
-                    .strip_prefix(&pkg)
-                    .expect("inside")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                if rel != "manifest.json" && rel != "tomatl-manifest.json" {
-                    on_disk.push(rel);
-                }
-            }
-        }
-    }
-    on_disk.sort();
+    let on_disk: Vec<String> = common::read_tree(&pkg)
+        .into_keys()
+        .filter(|rel| rel != "manifest.json" && rel != "tomatl-manifest.json")
+        .collect();
     let mut listed: Vec<String> = files.keys().cloned().collect();
     listed.sort();
     assert_eq!(

@@ -3,29 +3,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Command;
 
 use common::*;
 use tomatl::plan::Fold;
-
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).expect("prefix").display().to_string();
-                out.insert(rel, std::fs::read(&p).expect("read file"));
-            }
-        }
-    }
-    out
-}
 
 #[test]
 fn generation_is_byte_identical() {

@@ -49,32 +49,34 @@ struct AddressMap {
 }
 
 fn address_map(board: &Board) -> Result<AddressMap> {
-    match board.host.as_str() {
-        // M_AXI_GP0 (0x4000_0000..0x7fff_ffff) as bd.tcl assigns it; the
-        // top 16 MiB of a 512 MiB DDR reserved for the fallback
-        "zynq-ps" => Ok(AddressMap {
-            dma: super::vivado::zynq_board(board)?.ctrl_base,
-            accel: super::vivado::zynq_board(board)?.ctrl_base + super::vivado::IP_OFFSET,
-            mem: 0x1f00_0000,
-            cells: 1,
-        }),
-        // M_AXI_HPM0_FPD (0xa000_0000..); 16 MiB below 2 GiB
-        "zynqmp-ps" => Ok(AddressMap {
-            dma: super::vivado::zynq_board(board)?.ctrl_base,
-            accel: super::vivado::zynq_board(board)?.ctrl_base + super::vivado::IP_OFFSET,
-            mem: 0x7f00_0000,
-            cells: 2,
-        }),
-        other => Err(InputError::new(
-            Path::new(&board.name),
-            format!(
-                "the C driver drives an AXI DMA from a Zynq processing system; board `{}` has host `{other}`",
-                board.name
-            ),
-        )
-        .expected("a board with host zynq-ps or zynqmp-ps (pynq-z2, zcu104, kv260, ultra96v2)")
-        .into()),
-    }
+    // the reserved memory of the `/dev/mem` fallback and the device tree's
+    // address cells
+    let (mem, cells) = match board.host.as_str() {
+        // the top 16 MiB of a 512 MiB DDR
+        "zynq-ps" => (0x1f00_0000, 1),
+        // 16 MiB below 2 GiB
+        "zynqmp-ps" => (0x7f00_0000, 2),
+        other => {
+            return Err(InputError::new(
+                Path::new(&board.name),
+                format!(
+                    "the C driver drives an AXI DMA from a Zynq processing system; board `{}` has host `{other}`",
+                    board.name
+                ),
+            )
+            .expected("a board with host zynq-ps or zynqmp-ps (pynq-z2, zcu104, kv260, ultra96v2)")
+            .into())
+        }
+    };
+    // the registers where bd.tcl puts them on the PS master's window
+    // (M_AXI_GP0 on Zynq-7000, M_AXI_HPM0_FPD on UltraScale+)
+    let base = super::vivado::zynq_board(board)?.ctrl_base;
+    Ok(AddressMap {
+        dma: base,
+        accel: base + super::vivado::IP_OFFSET,
+        mem,
+        cells,
+    })
 }
 
 fn stream(h: &mut String, side: &str, s: &IoStream) {

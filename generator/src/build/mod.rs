@@ -382,8 +382,9 @@ fn refresh_report(out: &Path, design: &Design, measured: &Implementation) -> Res
     crate::output::write_file(&p, &p, html.as_bytes())
 }
 
-/// A frequency for the tools' command lines.
-fn fmt_mhz(mhz: f64) -> String {
+/// A frequency in MHz without trailing zeros, for the tools' command
+/// lines and the packages' READMEs.
+pub(crate) fn fmt_mhz(mhz: f64) -> String {
     let s = format!("{mhz:.6}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -63,11 +63,6 @@ fn shape(s: &[usize]) -> String {
         .join("×")
 }
 
-fn mhz(f: f64) -> String {
-    let t = format!("{f:.3}");
-    t.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 fn render(t: &impl Template) -> Result<String> {
     t.render()
         .map_err(|e| Error::Internal(format!("rendering the package README: {e}")))
@@ -87,7 +82,7 @@ pub fn lattice(design: &Design, board: &Board, clock_mhz: f64, bitstream: &str) 
         board: &board.name,
         version: &design.tomatl_version,
         part: &board.part,
-        clock_mhz: mhz(clock_mhz),
+        clock_mhz: super::fmt_mhz(clock_mhz),
         in_shape: shape(&design.input.shape),
         in_type: design.input.ty.short(),
         out_shape: shape(&design.output.shape),
@@ -116,7 +111,7 @@ pub fn soc(
         board: &board.name,
         version: &design.tomatl_version,
         part: &board.part,
-        clock_mhz: mhz(clock_mhz),
+        clock_mhz: super::fmt_mhz(clock_mhz),
         in_shape: shape(&design.input.shape),
         in_type: design.input.ty.short(),
         in_bits: design.input.tdata_bits,

@@ -45,6 +45,14 @@ impl Flow {
         }
     }
 
+    /// The tool's name, for messages.
+    pub fn tool_name(self) -> &'static str {
+        match self {
+            Flow::Vivado => "Vivado",
+            Flow::Quartus => "Quartus",
+        }
+    }
+
     /// The project folder in the package.
     pub fn folder(self) -> &'static str {
         match self {

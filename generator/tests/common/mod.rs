@@ -108,3 +108,21 @@ pub fn assert_manifest_schema(manifest: &Path) {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// Every file under `dir`: its path relative to `dir` and its bytes.
+pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("prefix").display().to_string();
+                out.insert(rel, std::fs::read(&p).expect("read file"));
+            }
+        }
+    }
+    out
+}
