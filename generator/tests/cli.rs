@@ -276,7 +276,16 @@ fn verify_catches_a_corrupted_rom_and_names_the_first_mismatch() {
         err.contains("simulation frames [") && err.contains("] 300/300"),
         "{err}"
     );
-    assert!(err.lines().any(|l| l.contains("] 150/300")), "{err}");
+    // a line per tenth of the frames: the harness reports as frames come
+    // out, so the count that opens a tenth may be past its first frame
+    let counts: Vec<u64> = err
+        .lines()
+        .filter_map(|l| l.split("] ").nth(1)?.split('/').next()?.parse().ok())
+        .collect();
+    assert!(
+        counts.iter().any(|n| (150..180).contains(n)),
+        "no line in the sixth tenth: {err}"
+    );
     serde_json::from_slice::<serde_json::Value>(&o.stdout).expect("stdout stays JSON");
     // flip every bias of the last layer: outputs must differ and be caught
     let bias = d.join("out/rtl/b_bias.mem");
