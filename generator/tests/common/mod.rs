@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod soc;
+
 use tomatl::ir::Graph;
 use tomatl::plan::{Fold, HwPlan};
 use tomatl::sim::{VerifyOptions, VerifyReport};
