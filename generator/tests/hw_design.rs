@@ -156,3 +156,55 @@ fn rom_fields_read_back_the_codes() {
         }
     }
 }
+
+/// The top's streams never slow the pipeline: for every example on every
+/// board it fits, planned for that board, a frame's beats on either port
+/// take no more cycles than the pipeline's interval; the words are a power
+/// of two of bytes the DMAs take (8 to 1024 bits); and where the port's
+/// beat is not the first or last engine's, a width converter of
+/// `hw::Design` joins them, element counts matching on both of its sides.
+#[test]
+fn io_streams_never_bottleneck_the_pipeline() {
+    let mut cases = 0;
+    for board_name in tomatl::plan::board_names() {
+        let board = tomatl::plan::load_board(board_name).expect("board");
+        for net in common::examples_that_fit(board_name) {
+            let graph = tomatl::frontend::load(&example(&format!("{net}.yaml"))).expect("load");
+            let plan = tomatl::plan::plan_for_board(&graph, &board, None, None).expect("plan");
+            let d = tomatl::hw::lower_without_roms(&graph, &plan).expect("lower");
+            let what = format!("{net} on {board_name}");
+            for (port, io) in [("input", &d.input), ("output", &d.output)] {
+                assert!(
+                    io.beats_per_frame as u64 <= d.interval_cycles,
+                    "{what}: {port} takes {} beats a frame, the pipeline {} cycles",
+                    io.beats_per_frame,
+                    d.interval_cycles
+                );
+                assert!(
+                    io.tdata_bits.is_power_of_two()
+                        && (8..=1024).contains(&io.tdata_bits)
+                        && io.tdata_bits >= io.data_bits(),
+                    "{what}: {port} word of {} bits for {} data bits",
+                    io.tdata_bits,
+                    io.data_bits()
+                );
+                let s = d.stream(&io.stream).expect("the port's stream");
+                assert_eq!(s.elems, io.elems_per_beat, "{what}: {port}");
+            }
+            for x in &d.instances {
+                if let Unit::Dwc(c) = &x.unit {
+                    let i = d.stream(&x.inputs[0]).expect("in");
+                    let o = d.stream(&x.outputs[0]).expect("out");
+                    assert_eq!(
+                        (i.elems as u64, o.elems as u64),
+                        (c.in_elems, c.out_elems),
+                        "{what}: {}",
+                        x.name
+                    );
+                }
+            }
+            cases += 1;
+        }
+    }
+    assert!(cases >= 30, "{cases} cases");
+}

@@ -627,6 +627,25 @@ fn board_flow(board: &str) {
     );
 }
 
+/// Every example that fits each Zynq board: its package's IP wrapper and
+/// scripts (make verify-all; make test checks jet_tagger and lenet).
+#[test]
+#[ignore = "slow: make verify-all"]
+fn every_example_that_fits_every_zynq_board() {
+    let mut cases = 0;
+    for board in ZYNQ {
+        let nets = examples_that_fit(board);
+        assert!(nets.len() >= 6, "{board}: {nets:?}");
+        for net in &nets {
+            let pkg = package(net, board, "all");
+            check_wrapper(&pkg);
+            check_flow(&pkg);
+            cases += 1;
+        }
+    }
+    eprintln!("{cases} packages checked");
+}
+
 #[test]
 fn pynq_z2_flow() {
     board_flow("pynq-z2");

@@ -226,11 +226,13 @@ pub fn plan(graph: &Graph, fold_req: Fold) -> Result<HwPlan> {
     let io_in_elems = io_width(
         graph.input_len(),
         graph.input_shape.last().copied(),
+        graph.input_type.bits as usize,
         interval,
     );
     let io_out_elems = io_width(
         graph.output_len(),
         graph.output_shape().last().copied(),
+        graph.output_type().bits as usize,
         interval,
     );
     let _ = Op::Flatten;
@@ -427,15 +429,55 @@ fn default_target(shapes: &[(usize, Shape)]) -> u64 {
     max_work.div_ceil(64)
 }
 
-/// Elements per beat of a top-level stream carrying `len` elements a frame
-/// (channels innermost): the narrowest that moves a frame in at most half
-/// the interval, so that a host stalling up to half the time does not slow
-/// the pipeline. Beats never straddle pixels when there are several.
-fn io_width(len: usize, channels: Option<usize>, interval: u64) -> usize {
+/// Widest data of a top-level stream beat: AXI DMA and mSGDMA take words
+/// of at most 1024 bits.
+pub const MAX_IO_BITS: usize = 1024;
+
+/// Elements per beat of a top-level stream carrying `len` elements of
+/// `bits` a frame (channels innermost): the narrowest that moves a frame in
+/// at most half the interval, so that a host stalling up to half the time
+/// does not slow the pipeline. Beats never straddle pixels when there are
+/// several, and carry at most `MAX_IO_BITS`; when no such width is fast
+/// enough, the widest.
+fn io_width(len: usize, channels: Option<usize>, bits: usize, interval: u64) -> usize {
     let unit = channels.unwrap_or(len);
-    divisors(len)
+    let widths: Vec<usize> = divisors(len)
         .into_iter()
         .filter(|&d| d <= unit && unit.is_multiple_of(d) || d == len)
+        .filter(|&d| d == 1 || d * bits <= MAX_IO_BITS)
+        .collect();
+    widths
+        .iter()
+        .copied()
         .find(|&d| ((len / d) as u64) * 2 <= interval)
-        .unwrap_or(unit)
+        .or(widths.last().copied())
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::io_width;
+
+    /// `io_width(len, channels, bits, interval)` is `want`.
+    fn check(len: usize, channels: usize, bits: usize, interval: u64, want: usize) {
+        assert_eq!(
+            io_width(len, Some(channels), bits, interval),
+            want,
+            "{len} elements in pixels of {channels}, {bits} bits, interval {interval}"
+        );
+    }
+
+    #[test]
+    fn io_widths() {
+        // one element a beat is enough at twice the beats
+        check(192, 3, 6, 576, 1);
+        // whole pixels when single elements are too slow
+        check(192, 3, 6, 200, 3);
+        // the whole frame in a beat when it fits 1024 bits
+        check(64, 64, 8, 2, 64);
+        // never past 1024 bits: the widest that fits, even if too slow
+        check(256, 256, 8, 2, 128);
+        check(3072, 3, 8, 1000, 3);
+        check(16, 16, 8, 1, 16);
+    }
 }

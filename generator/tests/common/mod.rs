@@ -128,3 +128,21 @@ pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// The examples (`examples/*.yaml`, by name) the planner fits on `board`
+/// at its clock: what a user of that board can deploy.
+pub fn examples_that_fit(board: &str) -> Vec<String> {
+    let b = tomatl::plan::load_board(board).expect("board");
+    let mut names: Vec<String> = std::fs::read_dir(repo_root().join("examples"))
+        .expect("examples")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .filter(|p| {
+            let g = tomatl::frontend::load(p).expect("example loads");
+            tomatl::plan::plan_for_board(&g, &b, None, None).is_ok()
+        })
+        .filter_map(|p| Some(p.file_stem()?.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    names
+}
