@@ -9,10 +9,11 @@ OUT ?= out
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # command:package (the package is the command's name when no `:`); tclsh
 # runs the HLS and vendor scripts against stubs, g++ the HLS C simulation,
-# the cross compilers and dtc the Zynq C driver and its device-tree overlay
+# the cross compilers and dtc the Zynq C driver and its device-tree overlay,
+# qemu-user the driver's packing on the boards' CPUs
 TOOLS := verilator yosys iverilog unzip tclsh:tcl g++ file \
   arm-linux-gnueabihf-gcc:gcc-arm-linux-gnueabihf aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu \
-  dtc:device-tree-compiler
+  dtc:device-tree-compiler qemu-aarch64:qemu-user
 
 .PHONY: setup demo test verify-all fashion bench clean fuzz fuzz-rtl ap-types
 

@@ -104,6 +104,7 @@ fn jet_tagger_selftest_and_error_paths() {
     assert_ne!(i, o, "the swapped-width check needs different widths");
     pynq_driver(&s);
     cross_compile(&s, "pynq-z2");
+    packing_on_the_board_cpus(&s);
 }
 
 /// The Python driver's PYNQ back end on the same simulated system, through
@@ -175,6 +176,101 @@ fn small_cnn_selftest() {
     let s = setup("cnn", &net, "pynq-z2", false);
     build_sim(&s);
     selftests(&s);
+    packing_on_the_board_cpus(&s);
+}
+
+/// The driver's packing on the boards' CPUs: `pack_check` (the driver's
+/// tomatl_pack and tomatl_unpack) cross-compiled statically for both Zynq
+/// CPUs runs under qemu-user (standing in for the boards' Cortex-A9 and
+/// Cortex-A53) on the golden vectors; its bytes equal the host build's and
+/// the Python driver's `packing.pack`, and unpack to the same codes.
+fn packing_on_the_board_cpus(s: &Setup) {
+    need("python3", "python3-numpy");
+    let dir = s.dir.join("packing");
+    std::fs::create_dir_all(&dir).expect("packing dir");
+    let script = r#"
+import json, sys
+import numpy as np
+from tomatl_driver.packing import Stream, pack
+design, vec, out = sys.argv[1:4]
+d = json.load(open(design))
+for side, name in (("input", "input"), ("output", "expected")):
+    s = Stream.from_json(d[side])
+    codes = np.load(f"{vec}/{name}.npy").astype("<i8").reshape(-1, s.elems)
+    codes.tofile(f"{out}/{side}.codes")
+    pack(codes, s).tofile(f"{out}/{side}.python")
+    print(codes.shape[0])
+"#;
+    let said = run(Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(s.dir.join("D/design.json"))
+        .arg(&s.vectors)
+        .arg(&dir)
+        .env("PYTHONPATH", repo_root().join("templates/driver")));
+    let frames = said.lines().next().expect("frames").to_string();
+    // the driver's own sources: tomatl*.c but its selftest program
+    let mut sources: Vec<std::path::PathBuf> = std::fs::read_dir(&s.driver)
+        .expect("driver")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            name.is_some_and(|n| {
+                n.starts_with("tomatl") && n.ends_with(".c") && n != "tomatl_selftest.c"
+            })
+        })
+        .collect();
+    sources.sort();
+    sources.push(dma_dir().join("pack_check.c"));
+    for (cc, runner, package) in [
+        ("gcc", None, "gcc"),
+        (
+            "arm-linux-gnueabihf-gcc",
+            Some("qemu-arm"),
+            "gcc-arm-linux-gnueabihf",
+        ),
+        (
+            "aarch64-linux-gnu-gcc",
+            Some("qemu-aarch64"),
+            "gcc-aarch64-linux-gnu",
+        ),
+    ] {
+        need(cc, package);
+        let exe = dir.join(format!("pack_check-{cc}"));
+        run(Command::new(cc)
+            .args(["-std=c99", "-O2", "-static", "-Wall", "-Wextra", "-Werror"])
+            .arg(format!("-I{}", s.driver.display()))
+            .args(&sources)
+            .arg("-o")
+            .arg(&exe));
+        let mut cmd = match runner {
+            Some(q) => {
+                need(q, "qemu-user");
+                let mut c = Command::new(q);
+                c.arg(&exe);
+                c
+            }
+            None => Command::new(&exe),
+        };
+        let tag = cc.trim_end_matches("-gcc");
+        let packed = |side: &str| dir.join(format!("{side}.{tag}"));
+        let out = run(cmd
+            .arg(&frames)
+            .arg(dir.join("input.codes"))
+            .arg(dir.join("output.codes"))
+            .arg(packed("input"))
+            .arg(packed("output")));
+        assert!(out.contains("round trip: PASS"), "{cc}: {out}");
+        for side in ["input", "output"] {
+            let ours = std::fs::read(packed(side)).expect("packed");
+            let python = std::fs::read(dir.join(format!("{side}.python"))).expect("python");
+            assert!(!ours.is_empty());
+            assert_eq!(
+                ours, python,
+                "{cc}: the {side} frames pack as the Python driver packs them"
+            );
+        }
+    }
 }
 
 /// The driver for both Zynq CPUs, the bare-metal HAL against the BSP
@@ -256,4 +352,32 @@ fn every_example_that_fits_every_zynq_board() {
             eprintln!("{board} {net}: {:.0} s", start.elapsed().as_secs_f64());
         }
     }
+}
+
+/// Several elements a beat of widths that are not bytes, padded words,
+/// the input and output words of different widths: packed alike by the C
+/// driver on both Zynq CPUs and by the Python driver.
+#[test]
+fn odd_widths_pack_alike_on_the_board_cpus() {
+    let dir = scratch("soc_drivers_odd_net");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let net = dir.join("odd.yaml");
+    std::fs::write(
+        &net,
+        "name: odd
+input: {shape: [12], type: {bits: 5, signed: true, frac: 2}}
+params: {random: {seed: 5}}
+policy:
+  default: {weights: {arith: fixed, bits: 4}, acts: {bits: 11, signed: true, frac: 3}}
+layers:
+  - {name: a, op: dense, out: 7}
+",
+    )
+    .expect("net");
+    let s = setup("odd", &net, "zcu104", false);
+    let (i, o) = (&s.design.input, &s.design.output);
+    assert!(i.elems_per_beat > 1 && o.elems_per_beat > 1, "{i:?} {o:?}");
+    assert!(i.tdata_bits > i.data_bits() && o.tdata_bits > o.data_bits());
+    assert_ne!(i.tdata_bits, o.tdata_bits);
+    packing_on_the_board_cpus(&s);
 }
