@@ -49,11 +49,13 @@ test: setup
 # Verifications too slow for CI: the tests marked `slow: make verify-all`
 # (MobileNet in Verilator and in C simulation, the netlists of the ECP5,
 # 7-series and generic synthesis, the iCE40 netlist of the test network,
-# the jet tagger's synth_xilinx cell counts), then
+# the jet tagger's synth_xilinx cell counts, every example that fits each
+# SoC board: its vendor scripts and its drivers' selftests), then
 # every CNN example with its run time, in Verilator and (100 frames) in the
 # C simulation of its HLS C++.
 VERIFY_ALL := lenet:20 resnet8:3 dscnn_kws:5 mobilenet_v1_025_96:1
-SLOW_TESTS := --test cnn --test hls_designs --test netlist --test synth_and_determinism
+SLOW_TESTS := --test cnn --test hls_designs --test netlist --test synth_and_determinism \
+  --test vivado_tcl --test soc_drivers
 verify-all: $(TOMATL)
 	@start=$$(date +%s); \
 	$(CARGO) test --release --locked $(SLOW_TESTS) -- --ignored --test-threads=2 || exit 1; \

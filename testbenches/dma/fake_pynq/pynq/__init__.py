@@ -2,7 +2,7 @@
 allocate, MMIO, the AXI DMA's send and receive channels), driving the
 simulated system of testbenches/dma (tomatl_sim.h) through ctypes instead
 of a board. TOMATL_SIM_LIB names the library; the simulation starts when
-an Overlay is made. Channel semantics follow pynq/lib/dma.py (simple mode):
+an Overlay is made; ``sim_seconds`` is its clock. Channel semantics follow pynq/lib/dma.py (simple mode):
 start sets RS, transfer checks running / idle / buffer_max_size and writes
 the address then LENGTH.
 """
@@ -27,7 +27,15 @@ def _sim():
         _lib.sim_alloc.argtypes = [ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint64)]
         _lib.sim_flush.argtypes = [ctypes.c_uint64, ctypes.c_size_t]
         _lib.sim_invalidate.argtypes = [ctypes.c_uint64, ctypes.c_size_t]
+        _lib.sim_time_us.restype = ctypes.c_uint64
     return _lib
+
+
+def sim_seconds():
+    """Simulated seconds since the simulation started: not PYNQ's, the
+    clock a driver's timeouts count in here (the simulation runs far
+    slower than the board)."""
+    return _sim().sim_time_us() / 1e6
 
 
 class MMIO:
