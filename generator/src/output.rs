@@ -650,3 +650,10 @@ impl Drop for CreatedDirs {
         }
     }
 }
+
+/// A frequency in MHz without trailing zeros (`142.857143`, `100`), as the
+/// reports, the tools' command lines and the packages' READMEs write it.
+pub fn mhz(mhz: f64) -> String {
+    let s = format!("{mhz:.6}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}

@@ -68,3 +68,45 @@ fn a_network_that_cannot_fit_is_refused_with_its_limits() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("pynq-z2"));
 }
+
+/// Every frames/s figure of a board's design is at the board's planned
+/// clock: report.md, report.html and design.json agree.
+#[test]
+fn reports_quote_the_boards_clock() {
+    let dir = scratch("board_plan_report_clock");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let net = example("resnet8.yaml");
+    let o = tomatl(
+        &[
+            "generate",
+            net.to_str().expect("utf-8"),
+            "-o",
+            "d",
+            "--board",
+            "pynq-z2",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let d: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("d/design.json")).expect("design.json"))
+            .expect("json");
+    let fps = d["board"]["fps"].as_f64().expect("fps");
+    let interval = d["interval_cycles"].as_f64().expect("interval");
+    assert!((fps - 143e6 / interval).abs() < 1e-6, "{fps}");
+    let md = std::fs::read_to_string(dir.join("d/report.md")).expect("report.md");
+    assert!(
+        md.contains(&format!(
+            "| frames/s at 143 MHz (the board's clock) | {fps:.0} |"
+        )),
+        "{md}"
+    );
+    assert!(md.contains("| board | pynq-z2 (xc7z020clg400-1) at 143 MHz |"));
+    assert!(!md.contains("200 MHz"), "{md}");
+    let html = std::fs::read_to_string(dir.join("d/report.html")).expect("report.html");
+    assert!(
+        !html.contains("200 MHz"),
+        "report.html quotes another clock"
+    );
+    assert!(html.contains("143 MHz"));
+}

@@ -180,9 +180,9 @@ fn run(
                 "-n",
                 "tomatl_pll",
                 "-i",
-                &fmt_mhz(flow.osc_mhz),
+                &crate::output::mhz(flow.osc_mhz),
                 "-o",
-                &fmt_mhz(clock_mhz),
+                &crate::output::mhz(clock_mhz),
                 "-f",
                 "tomatl_pll.v",
             ]
@@ -258,7 +258,7 @@ fn run(
         "--json".into(),
         "synth.json".into(),
         "--freq".into(),
-        fmt_mhz(clock_hz / 1e6),
+        crate::output::mhz(clock_hz / 1e6),
         "--report".into(),
         "pnr.json".into(),
         "--seed".into(),
@@ -382,13 +382,6 @@ fn refresh_report(out: &Path, design: &Design, measured: &Implementation) -> Res
     crate::output::write_file(&p, &p, html.as_bytes())
 }
 
-/// A frequency in MHz without trailing zeros, for the tools' command
-/// lines and the packages' READMEs.
-pub(crate) fn fmt_mhz(mhz: f64) -> String {
-    let s = format!("{mhz:.6}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,7 +397,7 @@ mod tests {
             Some(24.0)
         );
         assert_eq!(pll_output_mhz("nothing"), None);
-        assert_eq!(fmt_mhz(25.0), "25");
-        assert_eq!(fmt_mhz(24.75), "24.75");
+        assert_eq!(crate::output::mhz(25.0), "25");
+        assert_eq!(crate::output::mhz(24.75), "24.75");
     }
 }

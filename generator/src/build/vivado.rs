@@ -188,12 +188,6 @@ fn tcl_quoted(text: &str) -> String {
     out
 }
 
-/// The clock in MHz as Vivado's settings take it: no trailing zeros.
-fn mhz_text(mhz: f64) -> String {
-    let s = format!("{mhz:.6}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 /// One side of the wrapper: the DMA's word and the top's.
 struct Port {
     dma_bits: usize,
@@ -325,7 +319,7 @@ pub fn files(
         board: z,
         board_files: tcl_quoted(z.board_files),
         zynq7: z.ps == Ps::Zynq7,
-        mhz: mhz_text(clock_mhz),
+        mhz: crate::output::mhz(clock_mhz),
         in_bits: input.dma_bits,
         out_bits: output.dma_bits,
         mm2s_mm_bits,
@@ -416,9 +410,9 @@ mod tests {
 
     #[test]
     fn clock_text() {
-        assert_eq!(mhz_text(143.0), "143");
-        assert_eq!(mhz_text(142.5), "142.5");
-        assert_eq!(mhz_text(99.999_999_9), "100");
+        assert_eq!(crate::output::mhz(143.0), "143");
+        assert_eq!(crate::output::mhz(142.5), "142.5");
+        assert_eq!(crate::output::mhz(99.999_999_9), "100");
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 use crate::hw::Design as DesignInfo;
 use crate::ir::display::{opt, shape, si, weights};
 
-/// Clock at which the report quotes frames per second.
+/// Clock at which the report quotes frames per second when the design
+/// was not planned for a board (a board's plan quotes its own clock).
 pub const REPORT_CLOCK_MHZ: f64 = 200.0;
 
 pub fn markdown(info: &DesignInfo) -> String {
@@ -14,7 +15,11 @@ pub fn markdown(info: &DesignInfo) -> String {
     let mults = info.multipliers;
     let interval = info.interval_cycles;
     let eff = macs as f64 / (mults as f64 * interval as f64);
-    let fps = REPORT_CLOCK_MHZ * 1e6 / interval as f64;
+    let clock = info
+        .board
+        .as_ref()
+        .map_or(REPORT_CLOCK_MHZ, |b| b.clock_mhz);
+    let fps = clock * 1e6 / interval as f64;
     let _ = writeln!(r, "# {}: design report\n", info.name);
     let _ = writeln!(
         r,
@@ -48,7 +53,29 @@ pub fn markdown(info: &DesignInfo) -> String {
     if let Some(t) = info.target_cycles {
         let _ = writeln!(r, "| fold target | {t} cycles |");
     }
-    let _ = writeln!(r, "| frames/s at {REPORT_CLOCK_MHZ:.0} MHz | {fps:.0} |");
+    match &info.board {
+        Some(b) => {
+            let _ = writeln!(
+                r,
+                "| board | {} ({}) at {} MHz |",
+                b.board,
+                b.part,
+                crate::output::mhz(b.clock_mhz)
+            );
+            let _ = writeln!(
+                r,
+                "| frames/s at {} MHz (the board's clock) | {fps:.0} |",
+                crate::output::mhz(clock)
+            );
+        }
+        None => {
+            let _ = writeln!(
+                r,
+                "| frames/s at {} MHz (no board planned) | {fps:.0} |",
+                crate::output::mhz(clock)
+            );
+        }
+    }
     let _ = writeln!(r, "| planned efficiency | {eff:.3} |");
     let _ = writeln!(
         r,
