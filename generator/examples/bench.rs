@@ -235,14 +235,16 @@ fn main() {
             ));
         }
     }
-    // the open flow: the jet tagger planned for each Lattice board, seconds
-    // per step (a YoWASP tool's very first run also compiles its
-    // WebAssembly, cached afterwards)
-    for board in ["icebreaker", "ulx3s-85f"] {
+    // the open flow: the jet tagger planned for the iCEBreaker and the
+    // small CNN for the ULX3S (the designs build_flow builds; the jet
+    // tagger fully unrolled on the ECP5-85F spends over half an hour in
+    // nextpnr), seconds per step (a YoWASP tool's very first run also
+    // compiles its WebAssembly, cached afterwards)
+    for (net, board) in [("jet_tagger", "icebreaker"), ("small_cnn", "ulx3s-85f")] {
         let b = tomatl::plan::load_board(board).expect("board");
-        let g = load("jet_tagger.yaml");
+        let g = load(&format!("{net}.yaml"));
         let plan = tomatl::plan::plan_for_board(&g, &b, None, None).expect("plan");
-        let out = root().join(format!("target/bench/jet_tagger_{board}"));
+        let out = root().join(format!("target/bench/{net}_{board}"));
         let files = tomatl::emit::emit(&g, &plan).expect("emit");
         tomatl::emit::write_design(&out, &files).expect("write");
         let (design, _) = tomatl::sim::verify::read_design(&out).expect("design");
@@ -252,12 +254,12 @@ fn main() {
         for (step, s) in &r.steps {
             total += s;
             rows.push((
-                format!("open flow, jet_tagger on {board}: {step}"),
+                format!("open flow, {net} on {board}: {step}"),
                 format!("{s:.1} s"),
             ));
         }
         rows.push((
-            format!("open flow, jet_tagger on {board}: total"),
+            format!("open flow, {net} on {board}: total"),
             format!("{total:.1} s"),
         ));
     }

@@ -42,29 +42,6 @@ fn board_pins_match_the_board_schematics() {
     check("icebreaker", "35", "6", "9", &["11", "37"]);
 }
 
-/// A small CNN for the ULX3S: two 3x3 convolutions with a pooling between,
-/// then a dense layer, with fixed and pow2 weights.
-const SMALL_CNN: &str = "\
-name: small_cnn
-input:
-  shape: [12, 12, 1]
-  type: {bits: 8, signed: false, frac: 8}
-params: {random: {seed: 3}}
-policy:
-  default:
-    weights: {arith: fixed, bits: 6}
-    acts: {bits: 8, signed: false, frac: 4}
-  layers:
-    conv2: {weights: {arith: pow2, bits: 4}}
-    out: {acts: {bits: 16, signed: true, frac: 8}}
-layers:
-  - {name: conv1, op: conv, out: 4, kernel: 3, pad: 1, act: relu}
-  - {name: pool1, op: maxpool, kernel: 2}
-  - {name: conv2, op: conv, out: 8, kernel: 3, act: relu}
-  - {name: flat, op: flatten}
-  - {name: out, op: dense, out: 10}
-";
-
 /// The configuration sections of a textual FPGA configuration (nextpnr's
 /// `.asc`, iceunpack's): header line -> its lines, comments and empty
 /// lines left out, all-zero tiles equal to absent ones.
@@ -518,7 +495,8 @@ fn jet_tagger_bitstream_for_the_icebreaker() {
 
 #[test]
 fn small_cnn_bitstream_for_the_ulx3s() {
-    check(SMALL_CNN, "ulx3s-85f", "ulx3s-85f.bit");
+    let net = std::fs::read_to_string(common::example("small_cnn.yaml")).expect("small_cnn");
+    check(&net, "ulx3s-85f", "ulx3s-85f.bit");
 }
 
 #[test]
