@@ -94,9 +94,13 @@ fn hps_setup(name: &str, net: &Path) -> Setup {
     // the header's windows are the bridge's regions (soc_system.tcl)
     let header = std::fs::read_to_string(s.driver.join("tomatl_design.h")).expect("header");
     let lw = u64::from(tomatl::build::quartus::LW_BRIDGE_BASE);
-    let at = |slave: &str| lw + u64::from(tomatl::build::quartus::region_offset(slave).expect(slave));
+    let at =
+        |slave: &str| lw + u64::from(tomatl::build::quartus::region_offset(slave).expect(slave));
     let dma = at("msgdma_mm2s.csr");
-    assert!(header.contains(&format!("#define TOMATL_DMA_PHYS 0x{dma:08x}u")), "{header}");
+    assert!(
+        header.contains(&format!("#define TOMATL_DMA_PHYS 0x{dma:08x}u")),
+        "{header}"
+    );
     assert!(header.contains(&format!(
         "#define TOMATL_ACCEL_PHYS 0x{:08x}u",
         at("accel_0.s_axil")
@@ -107,7 +111,10 @@ fn hps_setup(name: &str, net: &Path) -> Setup {
         ("S2MM_RESPONSE", "msgdma_s2mm.response"),
     ] {
         assert!(
-            header.contains(&format!("#define TOMATL_MSGDMA_{def} 0x{:04x}u", at(slave) - dma)),
+            header.contains(&format!(
+                "#define TOMATL_MSGDMA_{def} 0x{:04x}u",
+                at(slave) - dma
+            )),
             "{def}: {header}"
         );
     }
@@ -175,7 +182,12 @@ fn jet_tagger_on_the_de10_nano() {
             &bridges(&s.dir, &["hps2fpga"]).to_string_lossy(),
         )],
     );
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 
     error_paths(&s);
     python_driver(&s);
@@ -246,11 +258,7 @@ fn python_driver(s: &Setup) {
     let pkg = s.dir.join("D/deploy").join(BOARD);
     let manifest = pkg.join("manifest.json");
     assert!(pkg.join("tomatl_driver/hal_hps.py").is_file());
-    let path = format!(
-        "{}:{}",
-        pkg.display(),
-        dma_dir().join("fake_hps").display()
-    );
+    let path = format!("{}:{}", pkg.display(), dma_dir().join("fake_hps").display());
     let ok = bridges(&s.dir, &[]);
     let py = |manifest: &Path, root: &Path, extra: &[(&str, &str)]| {
         Command::new("python3")
@@ -276,8 +284,15 @@ fn python_driver(s: &Setup) {
     let frames = out.lines().filter(|l| l.starts_with("ok   frame ")).count();
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest).expect("manifest")).expect("json");
-    assert_eq!(frames as u64, m["selftest_frames"].as_u64().expect("frames"), "{out}");
-    assert!(out.contains("ok   bridges:") && out.contains("selftest passed"), "{out}");
+    assert_eq!(
+        frames as u64,
+        m["selftest_frames"].as_u64().expect("frames"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ok   bridges:") && out.contains("selftest passed"),
+        "{out}"
+    );
     // stale memory without the invalidate
     let o = py(&manifest, &ok, &[("TOMATL_FAKE_HPS_SKIP_INVALIDATE", "1")]);
     let out = String::from_utf8_lossy(&o.stdout);
@@ -311,7 +326,10 @@ fn python_driver(s: &Setup) {
     std::fs::write(&bad, serde_json::to_vec(&renamed).expect("json")).expect("write");
     let o = py(&bad, &ok, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("ManifestMismatch") && err.contains("s2mm"), "{err}");
+    assert!(
+        err.contains("ManifestMismatch") && err.contains("s2mm"),
+        "{err}"
+    );
     std::fs::remove_file(&bad).expect("rm");
 }
 
@@ -326,7 +344,10 @@ fn cross_compile(s: &Setup) {
         .arg(&out)
         .arg("CROSS_COMPILE=arm-linux-gnueabihf-"));
     assert!(log.contains("-Wall -Wextra -Werror"), "{log}");
-    assert!(log.contains("tomatl_dma_msgdma.c") && log.contains("tomatl_bridges.c"), "{log}");
+    assert!(
+        log.contains("tomatl_dma_msgdma.c") && log.contains("tomatl_bridges.c"),
+        "{log}"
+    );
     assert!(out.join("tomatl_selftest").is_file() && out.join("libtomatl.a").is_file());
     let file = run(Command::new("file").arg(out.join("tomatl_selftest")));
     assert!(file.contains("ARM,") && file.contains("32-bit"), "{file}");
@@ -338,7 +359,12 @@ fn cross_compile(s: &Setup) {
     let back = run(Command::new("dtc")
         .args(["-I", "dtb", "-O", "dts"])
         .arg(s.dir.join("tomatl.dtbo")));
-    for want in ["generic-uio", "ikwzm,u-dma-buf", "tomatl_dma@ff201000", "tomatl_accel@ff200000"] {
+    for want in [
+        "generic-uio",
+        "ikwzm,u-dma-buf",
+        "tomatl_dma@ff201000",
+        "tomatl_accel@ff200000",
+    ] {
         assert!(back.contains(want), "{want} in\n{back}");
     }
 }
@@ -372,7 +398,11 @@ fn every_example_that_fits_the_de10_nano() {
         if tomatl::plan::plan_for_board(&graph, &board, None, None).is_err() {
             continue;
         }
-        let stem = net.file_stem().expect("stem").to_string_lossy().into_owned();
+        let stem = net
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
         let s = hps_setup(&format!("hps_all_{stem}"), &net);
         let exe = build_c(&s, "tomatl_selftest", &[s.driver.join("tomatl_selftest.c")]);
         let root = bridges(&s.dir, &[]).to_string_lossy().into_owned();

@@ -233,7 +233,9 @@ fn design_header(design: &Design, board: &Board, map: &AddressMap) -> String {
     match map.kind {
         DmaKind::Axi => {
             h.push_str("\n/* the block design; override with -D for another address map */\n");
-            h.push_str("#define TOMATL_DMA_AXI 1 /* Xilinx AXI DMA, simple mode (tomatl_dma_axi.c) */\n");
+            h.push_str(
+                "#define TOMATL_DMA_AXI 1 /* Xilinx AXI DMA, simple mode (tomatl_dma_axi.c) */\n",
+            );
             let _ = writeln!(h, "#define TOMATL_DMA_NAME \"{DMA_NAME}\"");
             let _ = writeln!(h, "#define TOMATL_ACCEL_NAME \"{ACCEL_NAME}\"");
             let _ = writeln!(
@@ -243,9 +245,15 @@ fn design_header(design: &Design, board: &Board, map: &AddressMap) -> String {
         }
         DmaKind::Msgdma => {
             h.push_str("\n/* the Platform Designer system (soc_system.tcl); override with -D for another address map */\n");
-            h.push_str("#define TOMATL_DMA_MSGDMA 1 /* two Intel mSGDMAs (tomatl_dma_msgdma.c) */\n");
+            h.push_str(
+                "#define TOMATL_DMA_MSGDMA 1 /* two Intel mSGDMAs (tomatl_dma_msgdma.c) */\n",
+            );
             let _ = writeln!(h, "#define TOMATL_DMA_NAME \"{}\"", super::quartus::DMA_IN);
-            let _ = writeln!(h, "#define TOMATL_DMA_OUT_NAME \"{}\"", super::quartus::DMA_OUT);
+            let _ = writeln!(
+                h,
+                "#define TOMATL_DMA_OUT_NAME \"{}\"",
+                super::quartus::DMA_OUT
+            );
             let _ = writeln!(h, "#define TOMATL_ACCEL_NAME \"{}\"", super::quartus::ACCEL);
             let _ = writeln!(
                 h,
@@ -313,7 +321,10 @@ fn overlay(design: &Design, map: &AddressMap) -> String {
         )
     };
     let (dma_what, target) = match map.kind {
-        DmaKind::Axi => (format!("the AXI DMA ({DMA_NAME})"), format!("target = <{}>;", map.target)),
+        DmaKind::Axi => (
+            format!("the AXI DMA ({DMA_NAME})"),
+            format!("target = <{}>;", map.target),
+        ),
         DmaKind::Msgdma => (
             format!(
                 "the mSGDMAs ({}, {})",
