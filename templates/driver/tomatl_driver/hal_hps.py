@@ -15,7 +15,9 @@ mSGDMAs' names and stream widths against the streams) and so are the
 bridges: each of ``lwhps2fpga`` and ``fpga2sdram`` that Linux lists under
 ``/sys/class/fpga_bridge`` (or ``$TOMATL_FPGA_BRIDGE_ROOT``) must be
 enabled. ``$TOMATL_HPS_PLATFORM`` names a module whose ``open_platform()``
-stands in for the memory map (the tests' simulated system).
+stands in for the memory map (the tests' simulated system); a platform
+with a ``now()`` (seconds) times the waits by it, else the monotonic
+clock does.
 
 A run is the C driver's (tomatl_dma_msgdma.c): one memory-to-stream
 descriptor with all input frames (generate SOP and EOP), one
@@ -242,6 +244,7 @@ class HpsAccelerator:
         self.dma = self.platform.regs(int(dma["dma_base"]), DMA_SPAN, "tomatl_dma")
         self.accel = self.platform.regs(int(dma["control_base"]), ACCEL_SPAN, "tomatl_accel")
         self.timeout = timeout
+        self._now = getattr(self.platform, "now", time.monotonic)
         self._reset()
 
     def read_reg(self, reg) -> int:
@@ -250,9 +253,9 @@ class HpsAccelerator:
     def _reset(self) -> None:
         for csr in (MM2S_CSR, S2MM_CSR):
             self.dma.write(csr + 4, _RESET)
-        t0 = time.monotonic()
+        t0 = self._now()
         while (self.dma.read(MM2S_CSR) | self.dma.read(S2MM_CSR)) & _RESETTING:
-            if time.monotonic() - t0 > self.timeout:
+            if self._now() - t0 > self.timeout:
                 raise DmaTimeout("the mSGDMAs did not come out of reset")
         for csr in (MM2S_CSR, S2MM_CSR):
             self.dma.write(csr + 4, _STOP_ON_ERROR | _STOP_ON_EARLY)
@@ -265,7 +268,7 @@ class HpsAccelerator:
         self.dma.write(at + 0xC, control | _GO)
 
     def _response(self, k: int) -> int:
-        t0 = time.monotonic()
+        t0 = self._now()
         while True:
             st = self.dma.read(S2MM_CSR)
             if not st & _RESP_EMPTY:
@@ -276,16 +279,16 @@ class HpsAccelerator:
                 if status & _ERROR:
                     raise DmaError(f"output frame {k}: S2MM response error 0x{status & _ERROR:02x}")
                 return nbytes
-            if time.monotonic() - t0 > self.timeout:
+            if self._now() - t0 > self.timeout:
                 raise DmaTimeout(f"output frame {k}: no S2MM response after {self.timeout} s (status 0x{st:08x})")
 
     def _mm2s_done(self) -> None:
-        t0 = time.monotonic()
+        t0 = self._now()
         while True:
             st = self.dma.read(MM2S_CSR)
             if not st & _BUSY and st & _DESC_EMPTY:
                 return
-            if time.monotonic() - t0 > self.timeout:
+            if self._now() - t0 > self.timeout:
                 raise DmaTimeout(f"MM2S still busy after {self.timeout} s (status 0x{st:08x})")
 
     def run_codes(self, codes: np.ndarray) -> np.ndarray:

@@ -3,7 +3,8 @@ tomatl_driver.hal_hps's platform (register windows on the lightweight
 bridge, u-dma-buf buffers) over the simulated system of testbenches/dma
 (tomatl_sim.h, built with TOMATL_SIM_MSGDMA) through ctypes, never
 /dev/mem. TOMATL_SIM_LIB names the library; the simulation starts when the
-platform opens. TOMATL_FAKE_HPS_SKIP_INVALIDATE=1 drops the cache
+platform opens; its clock is the simulation's (so timeouts do not depend
+on how fast the simulation runs). TOMATL_FAKE_HPS_SKIP_INVALIDATE=1 drops the cache
 invalidate, to show that a driver without it fails.
 """
 
@@ -52,6 +53,7 @@ class SimPlatform:
         lib.sim_alloc.argtypes = [ctypes.c_size_t, ctypes.POINTER(ctypes.c_uint64)]
         lib.sim_flush.argtypes = [ctypes.c_uint64, ctypes.c_size_t]
         lib.sim_invalidate.argtypes = [ctypes.c_uint64, ctypes.c_size_t]
+        lib.sim_time_us.restype = ctypes.c_uint64
         if lib.sim_open() != 0:
             raise RuntimeError("sim_open failed")
         self._lib = lib
@@ -64,6 +66,9 @@ class SimPlatform:
 
     def release(self):
         pass
+
+    def now(self):
+        return self._lib.sim_time_us() / 1e6
 
 
 def open_platform():
