@@ -79,7 +79,9 @@ fn check(board: &str) {
     // the DMA's channels carry the accelerator's words, each its own way
     assert_eq!(m["dma"]["mm2s_tdata_bits"], d["input"]["tdata_bits"]);
     assert_eq!(m["dma"]["s2mm_tdata_bits"], d["output"]["tdata_bits"]);
-    assert_eq!(m["dma"]["length_width"], 26);
+    // the AXI DMA's c_sg_length_width; log2 of the mSGDMAs' MAX_BYTE (one
+    // MiB for the jet tagger's small frames)
+    assert_eq!(m["dma"]["length_width"], if zynq { 26 } else { 20 });
     assert_eq!(m["host"], if zynq { "axi-dma" } else { "msgdma" });
     let base = m["bitstream"]
         .as_str()
@@ -98,7 +100,6 @@ fn check(board: &str) {
             bd.contains(&format!("axi_dma:*] {mm2s}]")),
             "{mm2s} in bd.tcl"
         );
-        assert!(pkg.join("driver/c/tomatl_design.h").is_file());
     } else {
         let qsys =
             std::fs::read_to_string(pkg.join("quartus").join("soc_system.tcl")).expect("qsys");
@@ -166,8 +167,32 @@ fn check(board: &str) {
         board_steps.contains(m["bitstream"].as_str().expect("bitstream")),
         "{board_steps}"
     );
-    if zynq {
-        assert!(board_steps.contains("tomatl_driver selftest --bitfile"));
+    assert!(pkg.join("driver/c/tomatl_design.h").is_file());
+    if !zynq {
+        // the bridges are looked at before the selftest, which checks them
+        assert!(
+            board_steps.contains("/sys/class/fpga_bridge"),
+            "{board_steps}"
+        );
+        assert!(
+            board_steps.contains("tomatl_driver selftest"),
+            "{board_steps}"
+        );
+        assert!(
+            board_steps.contains("driver/c/tomatl_selftest test"),
+            "{board_steps}"
+        );
+        let header = std::fs::read_to_string(pkg.join("driver/c/tomatl_design.h")).expect("h");
+        assert!(header.contains("#define TOMATL_DMA_MSGDMA 1"), "{header}");
+        assert!(pkg.join("driver/c/tomatl_dma_msgdma.c").is_file());
+        assert!(!pkg.join("driver/c/tomatl_dma_axi.c").exists());
+        assert!(pkg.join("tomatl_driver/hal_hps.py").is_file());
+        assert!(!readme.contains("no selftest"), "{readme}");
+    }
+    {
+        if zynq {
+            assert!(board_steps.contains("tomatl_driver selftest --bitfile"));
+        }
         // the C driver the README cross-compiled is for the board's CPU
         let arch = Command::new("file")
             .arg(pkg.join("driver/c/tomatl_selftest"))

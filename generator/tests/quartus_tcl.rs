@@ -393,6 +393,10 @@ fn check_system(q: &Path, d: &Design) {
         Some(d.output.tdata_bits.to_string()),
         "the stream-to-memory mSGDMA carries the output words"
     );
+    // the drivers read the bytes of each output frame from S2MM's
+    // memory-mapped response port; MM2S needs none
+    assert_eq!(p(&s2mm, "RESPONSE_PORT").as_deref(), Some("0"), "{s2mm}");
+    assert_eq!(p(&mm2s, "RESPONSE_PORT").as_deref(), Some("2"), "{mm2s}");
     for dma in [&mm2s, &s2mm] {
         assert_eq!(p(dma, "PACKET_ENABLE").as_deref(), Some("1"), "{dma}");
         let max: u64 = p(dma, "MAX_BYTE").expect("MAX_BYTE").parse().expect("n");
@@ -422,6 +426,7 @@ fn check_system(q: &Path, d: &Design) {
         format!("{mm2s}.descriptor_slave"),
         format!("{s2mm}.csr"),
         format!("{s2mm}.descriptor_slave"),
+        format!("{s2mm}.response"),
     ] {
         has(lw.clone(), slave.clone());
         let base = named(&cmds, "set_connection_parameter_value")

@@ -15,6 +15,10 @@
  * with O_SYNC (uncached: flush and invalidate have nothing to do).
  * Buffers are carved from the region, 4 KiB aligned, and freed all at once
  * by close.
+ *
+ * On the Intel SoC (tomatl_design.h defines TOMATL_FPGA_BRIDGES) the
+ * bridges are checked first (tomatl_check_bridges); the windows are the
+ * lightweight HPS-to-FPGA bridge's (the mSGDMAs' and the accelerator's).
  */
 #define _DEFAULT_SOURCE
 #define _FILE_OFFSET_BITS 64
@@ -246,7 +250,14 @@ static void lx_close(void *ctx)
 
 int tomatl_hal_default_open(tomatl_hal *hal)
 {
-    linux_ctx *c = (linux_ctx *)calloc(1, sizeof *c);
+    linux_ctx *c;
+#ifdef TOMATL_FPGA_BRIDGES
+    /* the Intel SoC: the bridges the registers and the DMAs go through */
+    int err = tomatl_check_bridges(TOMATL_FPGA_BRIDGES);
+    if (err != TOMATL_OK)
+        return err;
+#endif
+    c = (linux_ctx *)calloc(1, sizeof *c);
     if (!c)
         return TOMATL_ERR_NOMEM;
     if (open_window(&c->win[TOMATL_REGION_DMA], TOMATL_UIO_DMA, TOMATL_DMA_PHYS, TOMATL_DMA_SPAN) != 0 ||

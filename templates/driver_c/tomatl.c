@@ -4,27 +4,7 @@
 #include <string.h>
 
 #include "tomatl_design.h"
-
-/* AXI DMA registers (PG021, simple mode) */
-#define DMA_MM2S_DMACR 0x00u
-#define DMA_MM2S_DMASR 0x04u
-#define DMA_MM2S_SA 0x18u
-#define DMA_MM2S_SA_MSB 0x1cu
-#define DMA_MM2S_LENGTH 0x28u
-#define DMA_S2MM_DMACR 0x30u
-#define DMA_S2MM_DMASR 0x34u
-#define DMA_S2MM_DA 0x48u
-#define DMA_S2MM_DA_MSB 0x4cu
-#define DMA_S2MM_LENGTH 0x58u
-#define DMACR_RS 0x1u
-#define DMACR_RESET 0x4u
-#define DMASR_HALTED 0x1u
-#define DMASR_IDLE 0x2u
-#define DMASR_INT_ERR 0x10u
-#define DMASR_SLV_ERR 0x20u
-#define DMASR_DEC_ERR 0x40u
-#define DMASR_ERRORS (DMASR_INT_ERR | DMASR_SLV_ERR | DMASR_DEC_ERR)
-#define DMASR_IRQS 0x7000u
+#include "tomatl_dma.h"
 
 static void design_stream(tomatl_stream *s, unsigned tdata_bits, unsigned epb, unsigned beats,
                           unsigned bits, int is_signed, unsigned elems)
@@ -60,34 +40,6 @@ static int stream_ok(const tomatl_stream *s)
            s->elems <= s->elems_per_beat * s->beats_per_frame;
 }
 
-static uint32_t dma_rd(tomatl_dev *d, uint32_t off)
-{
-    return d->hal.read32(d->hal.ctx, TOMATL_REGION_DMA, off);
-}
-
-static void dma_wr(tomatl_dev *d, uint32_t off, uint32_t v)
-{
-    d->hal.write32(d->hal.ctx, TOMATL_REGION_DMA, off, v);
-}
-
-/* Reset the DMA (both channels) and set RS on both. */
-static int dma_restart(tomatl_dev *d)
-{
-    int i;
-    dma_wr(d, DMA_MM2S_DMACR, DMACR_RESET);
-    for (i = 0; i < 100000; i++) {
-        if (!(dma_rd(d, DMA_MM2S_DMACR) & DMACR_RESET) && !(dma_rd(d, DMA_S2MM_DMACR) & DMACR_RESET))
-            break;
-    }
-    if (i == 100000)
-        return TOMATL_ERR_TIMEOUT;
-    dma_wr(d, DMA_MM2S_DMACR, DMACR_RS);
-    dma_wr(d, DMA_S2MM_DMACR, DMACR_RS);
-    if ((dma_rd(d, DMA_MM2S_DMASR) | dma_rd(d, DMA_S2MM_DMASR)) & DMASR_HALTED)
-        return TOMATL_ERR_DMA_INTERNAL;
-    return TOMATL_OK;
-}
-
 int tomatl_open(tomatl_dev *dev, const tomatl_hal *hal, const tomatl_config *cfg)
 {
     if (!dev || !hal || !hal->read32 || !hal->write32 || !hal->alloc || !hal->flush || !hal->invalidate)
@@ -98,10 +50,9 @@ int tomatl_open(tomatl_dev *dev, const tomatl_hal *hal, const tomatl_config *cfg
         dev->cfg = *cfg;
     else
         tomatl_default_config(&dev->cfg);
-    if (!stream_ok(&dev->cfg.in) || !stream_ok(&dev->cfg.out) || dev->cfg.length_width < 8 ||
-        dev->cfg.length_width > 26)
+    if (!stream_ok(&dev->cfg.in) || !stream_ok(&dev->cfg.out) || !tomatl_dma_width_ok(dev->cfg.length_width))
         return TOMATL_ERR_ARG;
-    return dma_restart(dev);
+    return tomatl_dma_reset(dev);
 }
 
 void tomatl_close(tomatl_dev *dev)
@@ -115,61 +66,6 @@ void tomatl_close(tomatl_dev *dev)
             dev->hal.free(dev->hal.ctx, &dev->out_buf);
     }
     dev->have_in = dev->have_out = 0;
-}
-
-static uint64_t now(tomatl_dev *d, uint64_t polls)
-{
-    return d->hal.now_us ? d->hal.now_us(d->hal.ctx) : polls;
-}
-
-static int channel_error(uint32_t sr, int s2mm)
-{
-    if (sr & DMASR_DEC_ERR)
-        return TOMATL_ERR_DMA_DECODE;
-    if (sr & DMASR_SLV_ERR)
-        return TOMATL_ERR_DMA_SLAVE;
-    if (sr & DMASR_INT_ERR)
-        return s2mm ? TOMATL_ERR_LONG_FRAME : TOMATL_ERR_DMA_INTERNAL;
-    return TOMATL_OK;
-}
-
-/* Wait until the channel at `sr_off` is idle (wait_mm2s: MM2S; else
- * S2MM, watching MM2S for errors meanwhile). */
-static int wait_idle(tomatl_dev *d, int s2mm)
-{
-    uint64_t polls = 0, t0 = now(d, 0);
-    for (;;) {
-        uint32_t mm2s = dma_rd(d, DMA_MM2S_DMASR);
-        uint32_t s = s2mm ? dma_rd(d, DMA_S2MM_DMASR) : mm2s;
-        int err = channel_error(mm2s, 0);
-        if (err) {
-            d->last_dmasr = mm2s;
-            d->last_length = dma_rd(d, DMA_MM2S_LENGTH);
-            return err;
-        }
-        if (s2mm && (err = channel_error(s, 1)) != TOMATL_OK) {
-            d->last_dmasr = s;
-            d->last_length = dma_rd(d, DMA_S2MM_LENGTH);
-            return err;
-        }
-        if (s & DMASR_IDLE) {
-            dma_wr(d, s2mm ? DMA_S2MM_DMASR : DMA_MM2S_DMASR, DMASR_IRQS);
-            return TOMATL_OK;
-        }
-        polls++;
-        if (now(d, polls) - t0 > d->cfg.timeout_us) {
-            d->last_dmasr = s;
-            d->last_length = dma_rd(d, s2mm ? DMA_S2MM_LENGTH : DMA_MM2S_LENGTH);
-            return TOMATL_ERR_TIMEOUT;
-        }
-    }
-}
-
-static void arm(tomatl_dev *d, uint32_t addr_off, uint64_t phys, uint32_t len_off, uint32_t len)
-{
-    dma_wr(d, addr_off, (uint32_t)phys);
-    dma_wr(d, addr_off + 4u, (uint32_t)(phys >> 32));
-    dma_wr(d, len_off, len);
 }
 
 static int transfer(tomatl_dev *d, const tomatl_buffer *in, size_t in_off, const tomatl_buffer *out,
@@ -191,30 +87,28 @@ static int transfer(tomatl_dev *d, const tomatl_buffer *in, size_t in_off, const
     if (in_off > in->bytes || in_total > in->bytes - in_off || out_off > out->bytes ||
         (uint64_t)out_fb * n > out->bytes - out_off)
         return TOMATL_ERR_ARG;
-    if ((dma_rd(d, DMA_MM2S_DMASR) | dma_rd(d, DMA_S2MM_DMASR)) & (DMASR_HALTED | DMASR_ERRORS)) {
-        if ((err = dma_restart(d)) != TOMATL_OK)
+    if (tomatl_dma_stopped(d)) {
+        if ((err = tomatl_dma_reset(d)) != TOMATL_OK)
             return err;
     }
     d->hal.flush(d->hal.ctx, in, in_off, (size_t)in_total);
     /* no dirty line of the output may be written back over the DMA's data */
     d->hal.flush(d->hal.ctx, out, out_off, out_fb * n);
     /* S2MM first: the accelerator's first output beat must find it armed */
-    arm(d, DMA_S2MM_DA, out_phys, DMA_S2MM_LENGTH, (uint32_t)out_fb);
-    arm(d, DMA_MM2S_SA, in_phys, DMA_MM2S_LENGTH, (uint32_t)in_total);
+    tomatl_dma_s2mm_arm(d, out_phys, (uint32_t)out_fb);
+    tomatl_dma_mm2s_start(d, in_phys, (uint32_t)in_total);
     for (k = 0; k < n; k++) {
-        uint32_t got;
-        if ((err = wait_idle(d, 1)) != TOMATL_OK)
+        uint32_t got = 0;
+        if ((err = tomatl_dma_s2mm_wait(d, &got)) != TOMATL_OK)
             return err;
-        got = dma_rd(d, DMA_S2MM_LENGTH);
         if (got != out_fb) {
-            d->last_dmasr = dma_rd(d, DMA_S2MM_DMASR);
             d->last_length = got;
             return TOMATL_ERR_SHORT_FRAME;
         }
         if (k + 1 < n)
-            arm(d, DMA_S2MM_DA, out_phys + (k + 1) * out_fb, DMA_S2MM_LENGTH, (uint32_t)out_fb);
+            tomatl_dma_s2mm_arm(d, out_phys + (k + 1) * out_fb, (uint32_t)out_fb);
     }
-    if ((err = wait_idle(d, 0)) != TOMATL_OK)
+    if ((err = tomatl_dma_mm2s_wait(d)) != TOMATL_OK)
         return err;
     d->hal.invalidate(d->hal.ctx, out, out_off, out_fb * n);
     return TOMATL_OK;
@@ -228,7 +122,7 @@ int tomatl_run_buffers(tomatl_dev *dev, const tomatl_buffer *in, size_t in_off, 
         return TOMATL_ERR_ARG;
     err = transfer(dev, in, in_off, out, out_off, n_frames);
     if (err != TOMATL_OK && err != TOMATL_ERR_LENGTH && err != TOMATL_ERR_ALIGN && err != TOMATL_ERR_ARG)
-        (void)dma_restart(dev); /* leave the DMA ready for the next run */
+        (void)tomatl_dma_reset(dev); /* leave the DMA ready for the next run */
     return err;
 }
 
@@ -348,21 +242,27 @@ static const struct {
     {TOMATL_ERR_TIMEOUT, "TOMATL_ERR_TIMEOUT",
      "timeout: a DMA transfer did not finish (no output frame: a wrong input length or a stalled accelerator)"},
     {TOMATL_ERR_DMA_INTERNAL, "TOMATL_ERR_DMA_INTERNAL",
-     "DMA internal error on MM2S (DMASR DMAIntErr: a LENGTH of 0 or beyond c_sg_length_width, or an unaligned address)"},
+     "DMA internal error (AXI DMA: MM2S DMASR DMAIntErr, a LENGTH of 0 or beyond c_sg_length_width, or an unaligned "
+     "address; mSGDMA: an error bit in S2MM's response, or a dispatcher that would not start)"},
     {TOMATL_ERR_DMA_SLAVE, "TOMATL_ERR_DMA_SLAVE", "DMA slave error (DMASR DMASlvErr: the memory answered SLVERR)"},
     {TOMATL_ERR_DMA_DECODE, "TOMATL_ERR_DMA_DECODE",
      "DMA decode error (DMASR DMADecErr: no memory at the buffer's address; check the address map and HP port)"},
     {TOMATL_ERR_LENGTH, "TOMATL_ERR_LENGTH",
-     "transfer too long for the DMA's length register (2^c_sg_length_width bytes or more; build with 26 bits)"},
+     "transfer too long for the DMA's length register (2^length_width bytes or more: the AXI DMA's "
+     "c_sg_length_width, build with 26; the mSGDMA's MAX_BYTE is 2^length_width)"},
     {TOMATL_ERR_ALIGN, "TOMATL_ERR_ALIGN", "buffer not aligned to the stream word (the DMA has no realignment engine)"},
-    {TOMATL_ERR_SHORT_FRAME, "TOMATL_ERR_SHORT_FRAME", "short output frame: TLAST before the frame's last beat"},
+    {TOMATL_ERR_SHORT_FRAME, "TOMATL_ERR_SHORT_FRAME", "short output frame: TLAST (end of packet) before the frame's last beat"},
     {TOMATL_ERR_LONG_FRAME, "TOMATL_ERR_LONG_FRAME",
-     "long output frame: no TLAST at the frame's last beat (S2MM DMAIntErr)"},
+     "long output frame: no TLAST (end of packet) at the frame's last beat (AXI DMA: S2MM DMAIntErr; mSGDMA: early "
+     "termination in S2MM's response)"},
     {TOMATL_ERR_RANGE, "TOMATL_ERR_RANGE", "an input code outside the input type's range"},
     {TOMATL_ERR_ARG, "TOMATL_ERR_ARG", "bad argument or stream geometry"},
     {TOMATL_ERR_NOMEM, "TOMATL_ERR_NOMEM", "no DMA buffer of that size"},
     {TOMATL_ERR_HAL, "TOMATL_ERR_HAL", "the platform (HAL) could not be opened"},
     {TOMATL_ERR_ID, "TOMATL_ERR_ID", "the ID or NET_HASH register is not this design's (wrong bitstream?)"},
+    {TOMATL_ERR_BRIDGE, "TOMATL_ERR_BRIDGE",
+     "an HPS-FPGA bridge is disabled (/sys/class/fpga_bridge/*/state): enable the bridges after loading the "
+     "bitstream"},
 };
 
 const char *tomatl_strerror(int err)

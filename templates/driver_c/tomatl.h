@@ -1,5 +1,6 @@
-/* tomatl C driver (C99): frames through the accelerator over an AXI DMA
- * in simple mode (PG021), on any tomatl_hal.
+/* tomatl C driver (C99): frames through the accelerator over the board's
+ * DMA (an AXI DMA in simple mode, PG021, on Zynq; two mSGDMAs on the
+ * Intel SoC: tomatl_dma.h), on any tomatl_hal.
  *
  *     tomatl_hal hal;  tomatl_dev dev;
  *     tomatl_hal_default_open(&hal);
@@ -41,6 +42,7 @@ extern "C" {
 #define TOMATL_ERR_NOMEM (-11)        /* no DMA buffer */
 #define TOMATL_ERR_HAL (-12)          /* the platform could not be opened */
 #define TOMATL_ERR_ID (-13)           /* the ID or NET_HASH register is not this design's */
+#define TOMATL_ERR_BRIDGE (-14)       /* an HPS-FPGA bridge is disabled (Intel SoC) */
 
 /* One stream's geometry (design.json input / output). */
 typedef struct tomatl_stream {
@@ -54,7 +56,8 @@ typedef struct tomatl_stream {
 
 typedef struct tomatl_config {
     tomatl_stream in, out;
-    unsigned length_width;    /* the DMA's c_sg_length_width */
+    unsigned length_width;    /* transfers of at most 2^length_width - 1 bytes: the AXI DMA's
+                                 c_sg_length_width, log2 of the mSGDMAs' MAX_BYTE */
     uint64_t timeout_us;      /* per output frame */
 } tomatl_config;
 
@@ -63,7 +66,9 @@ typedef struct tomatl_dev {
     tomatl_config cfg;
     tomatl_buffer in_buf, out_buf;
     int have_in, have_out;
-    /* after an error: the DMA registers of the failing channel */
+    /* after an error: the failing channel's status register and length
+     * (AXI DMA: DMASR, LENGTH; mSGDMA: the CSR status, the response's
+     * actual bytes) */
     uint32_t last_dmasr, last_length;
 } tomatl_dev;
 

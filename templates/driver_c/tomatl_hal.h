@@ -1,9 +1,10 @@
 /* tomatl C driver: the hardware abstraction it runs over.
  *
- * Two register windows (the AXI DMA and the accelerator's AXI4-Lite
- * status registers) and DMA buffers with a physical address. One HAL per
- * platform: hal_linux.c (UIO and u-dma-buf, else /dev/mem), hal_baremetal.c
- * (Xilinx standalone BSP). Every HAL also provides tomatl_hal_default_open,
+ * Two register windows (the DMA's and the accelerator's AXI4-Lite status
+ * registers) and DMA buffers with a physical address. One HAL per
+ * platform: hal_linux.c (UIO and u-dma-buf, else /dev/mem; on the Intel
+ * SoC after tomatl_check_bridges), hal_baremetal.c (Xilinx standalone
+ * BSP). Every HAL also provides tomatl_hal_default_open,
  * the platform's defaults, which tomatl_selftest uses.
  */
 #ifndef TOMATL_HAL_H
@@ -18,7 +19,8 @@ extern "C" {
 
 /* The register windows. */
 enum tomatl_region {
-    TOMATL_REGION_DMA = 0,   /* AXI DMA (PG021) */
+    TOMATL_REGION_DMA = 0,   /* the AXI DMA (PG021), or the mSGDMAs' windows
+                                (TOMATL_MSGDMA_* offsets in it) */
     TOMATL_REGION_ACCEL = 1  /* the accelerator's AXI4-Lite slave */
 };
 
@@ -48,6 +50,14 @@ typedef struct tomatl_hal {
 /* The platform's default HAL (each hal_*.c defines it); 0 on success,
  * otherwise a TOMATL_ERR_* code, with a message on stderr. */
 int tomatl_hal_default_open(tomatl_hal *hal);
+
+/* Intel SoC (tomatl_bridges.c): every bridge of the space-separated
+ * `names` that Linux lists under /sys/class/fpga_bridge (or the folder
+ * TOMATL_FPGA_BRIDGE_ROOT names) must read "enabled" in its state;
+ * TOMATL_OK, or TOMATL_ERR_BRIDGE with the bridge and how to enable it
+ * on stderr. A bridge Linux does not list is taken as the boot loader
+ * left it (a note on stderr). */
+int tomatl_check_bridges(const char *names);
 
 #ifdef __cplusplus
 }

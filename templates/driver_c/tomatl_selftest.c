@@ -134,8 +134,10 @@ int main(int argc, char **argv)
                 TOMATL_IN_ELEMS, TOMATL_OUT_ELEMS);
         return 2;
     }
-    if ((err = tomatl_hal_default_open(&hal)) != TOMATL_OK)
+    if ((err = tomatl_hal_default_open(&hal)) != TOMATL_OK) {
+        fprintf(stderr, "hal: %s: %s\n", tomatl_errname(err), tomatl_strerror(err));
         return 2;
+    }
     if ((err = tomatl_open(&dev, &hal, NULL)) != TOMATL_OK) {
         fprintf(stderr, "open: %s: %s\n", tomatl_errname(err), tomatl_strerror(err));
         return 2;

@@ -71,13 +71,14 @@ set_instance_parameter_value {{ dma_in }} ERROR_ENABLE 0
 set_instance_parameter_value {{ dma_in }} CHANNEL_ENABLE 0
 set_instance_parameter_value {{ dma_in }} ENHANCED_FEATURES 0
 
-# results from the accelerator into memory
+# results from the accelerator into memory; its memory-mapped response
+# port tells the bytes each frame wrote and whether the frame overran
 add_instance {{ dma_out }} altera_msgdma
 set_instance_parameter_value {{ dma_out }} MODE 2
 set_instance_parameter_value {{ dma_out }} DATA_WIDTH {{ out_bits }}
 set_instance_parameter_value {{ dma_out }} DATA_FIFO_DEPTH 32
 set_instance_parameter_value {{ dma_out }} DESCRIPTOR_FIFO_DEPTH 32
-set_instance_parameter_value {{ dma_out }} RESPONSE_PORT 2
+set_instance_parameter_value {{ dma_out }} RESPONSE_PORT 0
 set_instance_parameter_value {{ dma_out }} MAX_BYTE {{ out_max_byte }}
 set_instance_parameter_value {{ dma_out }} TRANSFER_TYPE {Full Word Accesses Only}
 set_instance_parameter_value {{ dma_out }} BURST_ENABLE 0

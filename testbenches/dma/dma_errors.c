@@ -11,6 +11,12 @@
  *                   DMA flags it: run with TOMATL_SIM_LENGTH_WIDTH=14)
  *   align           an output buffer off the stream word (no DRE)
  *   decode          an output buffer at an address with no memory
+ * Against the Intel SoC's mSGDMAs (built with TOMATL_SIM_MSGDMA) the same
+ * scenarios read: short, S2MM's response reports fewer bytes than the
+ * descriptor; long, early termination; length, a transfer over the
+ * MAX_BYTE the driver knows (14 bits here); width-mismatch, the same
+ * transfer within the model's MAX_BYTE. LENGTH prints the response's
+ * bytes, DMASR the S2MM CSR status.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,11 +6,17 @@
  *
  * HAL_SIM_SKIP_FLUSH=1 / HAL_SIM_SKIP_INVALIDATE=1 in the environment
  * drop the cache maintenance, to show that a driver without it fails.
+ *
+ * Built with -DTOMATL_SIM_MSGDMA against an Intel SoC package, it opens
+ * as the DE10-Nano's Linux HAL does: the FPGA bridges are checked first
+ * (tomatl_check_bridges, under TOMATL_FPGA_BRIDGE_ROOT: a fake sysfs tree
+ * in the tests), then the registers are the lightweight bridge's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "tomatl.h"
+#include "tomatl_design.h"
 #include "tomatl_sim.h"
 
 static int skip_flush, skip_invalidate;
@@ -84,8 +90,15 @@ int tomatl_hal_default_open(tomatl_hal *hal)
     const char *f = getenv("HAL_SIM_SKIP_FLUSH"), *i = getenv("HAL_SIM_SKIP_INVALIDATE");
     skip_flush = f && *f == '1';
     skip_invalidate = i && *i == '1';
+#ifdef TOMATL_FPGA_BRIDGES
+    {
+        int err = tomatl_check_bridges(TOMATL_FPGA_BRIDGES);
+        if (err != TOMATL_OK)
+            return err;
+    }
+#endif
     if (sim_open() != 0) {
-        fprintf(stderr, "hal_sim: sim_open failed (TOMATL_SIM_LENGTH_WIDTH must be 8..26)\n");
+        fprintf(stderr, "hal_sim: sim_open failed (TOMATL_SIM_LENGTH_WIDTH out of the DMA's range)\n");
         return TOMATL_ERR_HAL;
     }
     hal->ctx = NULL;

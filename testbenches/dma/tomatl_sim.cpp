@@ -1,5 +1,6 @@
 // tomatl_sim.h over the Verilated top: see there. Built with
 //   -DTOMATL_TOP=<top>  -DTOMATL_IN_BYTES=<s_axis bytes>  -DTOMATL_OUT_BYTES=<m_axis bytes>
+// and -DTOMATL_SIM_MSGDMA for the Intel SoC's mSGDMAs (with msgdma_model.cpp).
 #include "tomatl_sim.h"
 
 #include <cstdlib>
@@ -9,6 +10,9 @@
 #include <vector>
 
 #include "dma_model.h"
+#ifdef TOMATL_SIM_MSGDMA
+#include "msgdma_model.h"
+#endif
 #include "verilated.h"
 
 #define TOMATL_STR2(x) #x
@@ -23,7 +27,13 @@ double sc_time_stamp() { return 0; }
 namespace {
 
 using tomatl_sim::DmaConfig;
-using tomatl_sim::DmaModel;
+#ifdef TOMATL_SIM_MSGDMA
+using Dma = tomatl_sim::MsgdmaModel;
+constexpr long LENGTH_WIDTH = 20, MIN_WIDTH = 10, MAX_WIDTH = 31;
+#else
+using Dma = tomatl_sim::DmaModel;
+constexpr long LENGTH_WIDTH = 26, MIN_WIDTH = 8, MAX_WIDTH = 26;
+#endif
 
 // Stream words to and from Verilator's port types (up to 64 bits an
 // integer, wider an array of 32-bit words).
@@ -59,7 +69,7 @@ long env(const char *name, long dflt) {
 struct System {
     std::unique_ptr<VerilatedContext> ctx;
     std::unique_ptr<TOMATL_CLASS> top;
-    std::unique_ptr<DmaModel> dma;
+    std::unique_ptr<Dma> dma;
     std::vector<uint8_t> cpu;  // the CPU's (cached) view of the DMA memory
     uint64_t next_alloc = SIM_MEM_BASE;
     uint64_t cycles = 0;
@@ -175,8 +185,8 @@ extern "C" {
 
 int sim_open(void) {
     if (sys_) sim_close();
-    long width = env("TOMATL_SIM_LENGTH_WIDTH", 26);
-    if (width < 8 || width > 26) return -1;
+    long width = env("TOMATL_SIM_LENGTH_WIDTH", LENGTH_WIDTH);
+    if (width < MIN_WIDTH || width > MAX_WIDTH) return -1;
     DmaConfig cfg;
     cfg.length_width = (unsigned)width;
     cfg.mm2s_bytes = TOMATL_IN_BYTES;
@@ -186,7 +196,7 @@ int sim_open(void) {
     sys_ = new System();
     sys_->ctx.reset(new VerilatedContext);
     sys_->top.reset(new TOMATL_CLASS(sys_->ctx.get()));
-    sys_->dma.reset(new DmaModel(cfg));
+    sys_->dma.reset(new Dma(cfg));
     sys_->cpu.assign(cfg.mem_bytes, 0);
     sys_->poll_cycles = (unsigned)env("TOMATL_SIM_POLL_CYCLES", 16);
     sys_->clock_mhz = (double)env("TOMATL_SIM_CLOCK_MHZ", 100);

@@ -1,12 +1,19 @@
-/* The simulated Zynq system of the driver tests, as a C library: the
- * Verilated tomatl top, a behavioural AXI DMA (dma_model.h) wired to its
- * AXI4-Stream ports, the AXI4-Lite master of its status registers, and a
- * DMA memory with a modelled CPU cache in front of it.
+/* The simulated SoC of the driver tests, as a C library: the Verilated
+ * tomatl top, a behavioural DMA wired to its AXI4-Stream ports, the
+ * AXI4-Lite master of its status registers, and a DMA memory with a
+ * modelled CPU cache in front of it. Built with -DTOMATL_SIM_MSGDMA it is
+ * the Intel SoC (the two mSGDMAs of msgdma_model.h on the lightweight
+ * HPS-to-FPGA bridge), else the Zynq (the AXI DMA of dma_model.h).
  *
  * Address map (physical, as on a PYNQ-Z2):
  *   SIM_DMA_BASE   the AXI DMA's registers (PG021 offsets)
  *   SIM_ACCEL_BASE the accelerator's AXI4-Lite registers (design.json)
  *   SIM_MEM_BASE   DMA memory, handed out by sim_alloc
+ * With TOMATL_SIM_MSGDMA (as on a DE10-Nano, quartus::regions()):
+ *   SIM_LW_BASE    the lightweight bridge, 0xff200000
+ *   SIM_ACCEL_BASE its offset 0: the accelerator's AXI4-Lite registers
+ *   SIM_DMA_BASE   its offset 0x1000: the mSGDMAs' windows
+ *                  (msgdma_model.h offsets, SIM_WINDOW bytes)
  *
  * The CPU's view of the memory is a separate copy: what the host writes
  * through a sim_alloc pointer reaches the DMA only after sim_flush, and
@@ -16,7 +23,8 @@
  * Time advances in sim_step and inside every sim_read32 (SIM_POLL_CYCLES,
  * so a polling loop makes progress) and AXI4-Lite access (the cycles of
  * the handshake). Configuration, from the environment at sim_open:
- *   TOMATL_SIM_LENGTH_WIDTH  the DMA's c_sg_length_width (26)
+ *   TOMATL_SIM_LENGTH_WIDTH  the AXI DMA's c_sg_length_width (26), or
+ *                            log2 of the mSGDMAs' MAX_BYTE (20)
  *   TOMATL_SIM_STALL         percent of cycles MM2S holds TVALID low and
  *                            S2MM holds TREADY low (0)
  *   TOMATL_SIM_SEED          seed of the stalls (1)
@@ -34,11 +42,20 @@
 extern "C" {
 #endif
 
+#ifdef TOMATL_SIM_MSGDMA
+#define SIM_LW_BASE 0xff200000u
+#define SIM_ACCEL_BASE (SIM_LW_BASE + 0x0000u)
+#define SIM_DMA_BASE (SIM_LW_BASE + 0x1000u)
+#define SIM_MEM_BASE 0x10000000u
+/* size of the DMA's register window */
+#define SIM_WINDOW 0x2000u
+#else
 #define SIM_DMA_BASE 0x40400000u
 #define SIM_ACCEL_BASE 0x43c00000u
 #define SIM_MEM_BASE 0x10000000u
 /* size of each register window */
 #define SIM_WINDOW 0x10000u
+#endif
 
 /* Build the system and hold reset; 0 on success. */
 int sim_open(void);

@@ -62,8 +62,9 @@ pub struct Dma {
     /// instance for both channels of an AXI DMA.
     pub mm2s: &'static str,
     pub s2mm: &'static str,
-    /// Width of the transfer length register: a frame of 2^width bytes or
-    /// more cannot be sent in one transfer.
+    /// Width of the transfer length: a transfer of 2^width bytes or more
+    /// cannot be sent (the AXI DMA's `c_sg_length_width`; log2 of the
+    /// mSGDMAs' smaller MAX_BYTE).
     pub length_width: u32,
     /// TDATA bits of each channel: the accelerator's input and output words.
     pub mm2s_tdata_bits: usize,

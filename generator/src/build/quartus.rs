@@ -97,7 +97,35 @@ pub fn regions() -> Vec<Region> {
             span: 16,
             what: "stream-to-memory mSGDMA: descriptors (standard format)",
         },
+        Region {
+            slave: format!("{DMA_OUT}.response"),
+            offset: 0x2040,
+            span: 8,
+            what: "stream-to-memory mSGDMA: responses (bytes written, early termination)",
+        },
     ]
+}
+
+/// The offset of `slave` (`instance.interface`) on the lightweight
+/// bridge, if it is one of [`regions`].
+pub fn region_offset(slave: &str) -> Option<u32> {
+    regions()
+        .into_iter()
+        .find(|r| r.slave == slave)
+        .map(|r| r.offset)
+}
+
+/// Bytes of a stream's frame.
+fn frame_of(io: &IoStream) -> u64 {
+    io.beats_per_frame as u64 * (io.tdata_bits as u64 / 8)
+}
+
+/// log2 of the smaller MAX_BYTE of the two mSGDMAs of `design`: the host
+/// drivers send at most 2^width - 1 bytes in one descriptor.
+pub fn dma_length_width(design: &Design) -> u32 {
+    max_byte(frame_of(&design.input))
+        .min(max_byte(frame_of(&design.output)))
+        .trailing_zeros()
 }
 
 /// Address bits of the top's AXI4-Lite port.
@@ -634,7 +662,6 @@ pub fn files(
             what: r.what,
         })
         .collect();
-    let frame = |io: &IoStream| io.beats_per_frame as u64 * (io.tdata_bits as u64 / 8);
     let clk_src = if pll { "pll_0.outclk0" } else { "clk_0.clk" };
     let clocked = [
         "hps_0.h2f_lw_axi_clock",
@@ -664,8 +691,8 @@ pub fn files(
         clk_src,
         in_bits,
         out_bits,
-        in_max_byte: max_byte(frame(&design.input)),
-        out_max_byte: max_byte(frame(&design.output)),
+        in_max_byte: max_byte(frame_of(&design.input)),
+        out_max_byte: max_byte(frame_of(&design.output)),
         sdram_bits: SDRAM_PORT_BITS,
         sdram_type_tcl: "{{Avalon-MM Bidirectional}}",
         sdram_width_tcl: format!("{{{SDRAM_PORT_BITS}}}"),

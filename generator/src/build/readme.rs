@@ -54,6 +54,7 @@ struct Soc<'a> {
     cross: &'static str,
     board_login: &'static str,
     selftest: String,
+    load: String,
 }
 
 fn shape(s: &[usize]) -> String {
@@ -147,7 +148,8 @@ pub fn soc(
         selftest: if zynq {
             format!("sudo python3 -m tomatl_driver selftest --bitfile {bitstream}")
         } else {
-            format!("sudo sh -c 'cp {bitstream} /lib/firmware/ && echo {bitstream} > /sys/class/fpga_manager/fpga0/firmware'")
+            "sudo python3 -m tomatl_driver selftest".to_string()
         },
+        load: format!("sudo sh -c 'cp {bitstream} /lib/firmware/ && echo {bitstream} > /sys/class/fpga_manager/fpga0/firmware'"),
     })
 }

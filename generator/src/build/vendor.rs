@@ -114,7 +114,7 @@ fn rtl_files(out: &Path) -> Result<Vec<(String, Vec<u8>)>> {
 
 /// The DMA of the board's project, as its scripts name and place it.
 fn dma(flow: Flow, design: &Design, board: &Board) -> Result<Dma> {
-    let (ip, mm2s, s2mm, dma_base, control_base) = match flow {
+    let (ip, mm2s, s2mm, dma_base, control_base, length_width) = match flow {
         Flow::Vivado => {
             let z = super::vivado::zynq_board(board)?;
             (
@@ -123,6 +123,7 @@ fn dma(flow: Flow, design: &Design, board: &Board) -> Result<Dma> {
                 super::vivado::DMA_CELL,
                 z.ctrl_base,
                 z.ctrl_base + super::vivado::IP_OFFSET,
+                super::driver_c::DMA_LENGTH_WIDTH,
             )
         }
         Flow::Quartus => {
@@ -139,6 +140,7 @@ fn dma(flow: Flow, design: &Design, board: &Board) -> Result<Dma> {
                 super::quartus::DMA_OUT,
                 at(format!("{}.csr", super::quartus::DMA_IN)),
                 at(format!("{}.s_axil", super::quartus::ACCEL)),
+                super::quartus::dma_length_width(design),
             )
         }
     };
@@ -146,7 +148,7 @@ fn dma(flow: Flow, design: &Design, board: &Board) -> Result<Dma> {
         ip,
         mm2s,
         s2mm,
-        length_width: 26,
+        length_width,
         mm2s_tdata_bits: design.input.tdata_bits,
         s2mm_tdata_bits: design.output.tdata_bits,
         dma_base,
@@ -170,10 +172,8 @@ pub fn package_files(
         Flow::Vivado => super::vivado::files(design, board, clock_mhz, &base)?,
         Flow::Quartus => super::quartus::files(design, board, clock_mhz, &base)?,
     };
-    // the C driver drives an AXI DMA; the mSGDMA's is still to come
-    if flow == Flow::Vivado {
-        vendor.extend(super::driver_c::files(design, board)?);
-    }
+    // the C driver, over the board's DMA (an AXI DMA or the mSGDMAs)
+    vendor.extend(super::driver_c::files(design, board)?);
     vendor.extend(built);
     deploy::soc_files(
         design,

@@ -2,6 +2,8 @@
 //! vectors and its C driver, the Verilated top behind the behavioural DMA
 //! model of `testbenches/dma/` as a shared library, C programs linked
 //! with the driver and the simulated HAL, and the selftest's assertions.
+//! The DMA is the one the driver's `tomatl_design.h` names: the AXI DMA
+//! (Zynq) or the two mSGDMAs of the Intel SoC (`-DTOMATL_SIM_MSGDMA`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -143,6 +145,32 @@ pub fn setup(name: &str, net: &Path, board: &str, fold_for_board: bool) -> Setup
     }
 }
 
+/// Whether the driver of `s` drives the Intel SoC's mSGDMAs.
+pub fn is_msgdma(s: &Setup) -> bool {
+    std::fs::read_to_string(s.driver.join("tomatl_design.h"))
+        .map(|h| h.contains("#define TOMATL_DMA_MSGDMA 1"))
+        .unwrap_or(false)
+}
+
+/// The driver's C files of `s`: `tomatl.c`, its DMA back end and, on the
+/// Intel SoC, the bridge check.
+pub fn driver_sources(s: &Setup) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&s.driver)
+        .expect("driver/c")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let n = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            n.is_some_and(|n| {
+                n == "tomatl.c"
+                    || n == "tomatl_bridges.c"
+                    || (n.starts_with("tomatl_dma_") && n.ends_with(".c"))
+            })
+        })
+        .collect();
+    v.sort();
+    v
+}
+
 /// The simulated system as `sim/libtomatl_sim.so`.
 pub fn build_sim(s: &Setup) {
     need("verilator", "verilator");
@@ -177,7 +205,12 @@ pub fn build_sim(s: &Setup) {
         .args(&sources));
     let vi = Path::new("/usr/share/verilator/include");
     let dma = dma_dir();
-    run(Command::new("g++")
+    let mut gpp = Command::new("g++");
+    if is_msgdma(s) {
+        gpp.arg("-DTOMATL_SIM_MSGDMA")
+            .arg(dma.join("msgdma_model.cpp"));
+    }
+    run(gpp
         .args(["-std=c++17", "-O1", "-fPIC", "-shared", "-Wall"])
         .arg(format!("-DTOMATL_TOP={top}"))
         .arg(format!(
@@ -206,12 +239,16 @@ pub fn build_sim(s: &Setup) {
 pub fn build_c(s: &Setup, name: &str, sources: &[PathBuf]) -> PathBuf {
     need("gcc", "gcc");
     let exe = s.sim.join(name);
-    run(Command::new("gcc")
+    let mut gcc = Command::new("gcc");
+    if is_msgdma(s) {
+        gcc.arg("-DTOMATL_SIM_MSGDMA");
+    }
+    run(gcc
         .args(["-std=c99", "-O1", "-Wall", "-Wextra", "-Werror"])
         .arg(format!("-I{}", s.driver.display()))
         .arg(format!("-I{}", dma_dir().display()))
         .args(sources)
-        .arg(s.driver.join("tomatl.c"))
+        .args(driver_sources(s))
         .arg(dma_dir().join("hal_sim.c"))
         .arg(format!("-L{}", s.sim.display()))
         .arg("-ltomatl_sim")
