@@ -39,9 +39,14 @@ fn json(bytes: &[u8]) -> serde_json::Value {
 /// Generate the jet tagger for `board`, build it as the user would with
 /// no vendor tool, and check the package.
 fn check(board: &str) {
-    let dir = scratch(&format!("deploy_{board}"));
+    check_net("jet_tagger", board);
+}
+
+/// The same for the example `net`.
+fn check_net(net: &str, board: &str) {
+    let dir = scratch(&format!("deploy_{net}_{board}"));
     std::fs::create_dir_all(&dir).expect("mkdir");
-    let net = example("jet_tagger.yaml");
+    let net = example(&format!("{net}.yaml"));
     let net = net.to_string_lossy();
     let o = tomatl(&["generate", &net, "-o", "design", "--board", board], &dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -266,6 +271,18 @@ fn ultra96v2_package() {
 #[test]
 fn de10_nano_package() {
     check("de10-nano");
+}
+
+/// Every example that fits each SoC board: its package, built and
+/// checked as above, the README's host steps run (make verify-all).
+#[test]
+#[ignore = "slow: make verify-all"]
+fn every_example_that_fits_every_soc_board() {
+    for board in ["pynq-z2", "zcu104", "kv260", "ultra96v2", "de10-nano"] {
+        for net in common::examples_that_fit(board) {
+            check_net(&net, board);
+        }
+    }
 }
 
 /// A stand-in for the vendor's tool: records its arguments and writes what

@@ -655,6 +655,18 @@ fn check_example(yaml: &str, tag: &str) {
     run_ok(&q, &format!("{}.tcl", d.name));
 }
 
+/// Every example that fits the DE10-Nano: its component, system, project
+/// and constraints (make verify-all; make test checks jet_tagger and lenet).
+#[test]
+#[ignore = "slow: make verify-all"]
+fn every_example_that_fits_the_de10_nano() {
+    let nets = common::examples_that_fit("de10-nano");
+    assert!(nets.len() >= 6, "{nets:?}");
+    for net in nets {
+        check_example(&format!("{net}.yaml"), &format!("all_{net}"));
+    }
+}
+
 #[test]
 fn jet_tagger_project() {
     check_example("jet_tagger.yaml", "jet_tagger");

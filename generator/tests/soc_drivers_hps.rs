@@ -36,25 +36,6 @@ use common::{repo_root, scratch};
 
 const BOARD: &str = "de10-nano";
 
-/// A small CNN: 8x8x3 input, a 3x3 convolution, max pooling, a dense layer.
-const SMALL_CNN: &str = "name: small_cnn
-input:
-  shape: [8, 8, 3]
-  type: {bits: 6, signed: true, frac: 4}
-params: {random: {seed: 3}}
-policy:
-  default:
-    weights: {arith: fixed, bits: 6}
-    acts: {bits: 8, signed: false, frac: 4}
-  layers:
-    out: {acts: {bits: 12, signed: true, frac: 6}}
-layers:
-  - {name: conv1, op: conv, out: 8, kernel: 3, pad: 1, act: relu}
-  - {name: pool1, op: maxpool, kernel: 2}
-  - {name: flat, op: flatten}
-  - {name: out, op: dense, out: 6}
-";
-
 /// A fake `/sys/class/fpga_bridge`: the Cyclone V's four bridges, each
 /// enabled but those named in `disabled`.
 fn bridges(dir: &Path, disabled: &[&str]) -> PathBuf {

@@ -16,6 +16,25 @@ use super::{repo_root, scratch, tomatl};
 /// Golden frames of every selftest.
 pub const FRAMES: usize = 6;
 
+/// A small CNN: 8x8x3 input, a 3x3 convolution, max pooling, a dense layer.
+pub const SMALL_CNN: &str = "name: small_cnn
+input:
+  shape: [8, 8, 3]
+  type: {bits: 6, signed: true, frac: 4}
+params: {random: {seed: 3}}
+policy:
+  default:
+    weights: {arith: fixed, bits: 6}
+    acts: {bits: 8, signed: false, frac: 4}
+  layers:
+    out: {acts: {bits: 12, signed: true, frac: 6}}
+layers:
+  - {name: conv1, op: conv, out: 8, kernel: 3, pad: 1, act: relu}
+  - {name: pool1, op: maxpool, kernel: 2}
+  - {name: flat, op: flatten}
+  - {name: out, op: dense, out: 6}
+";
+
 pub fn dma_dir() -> PathBuf {
     repo_root().join("testbenches").join("dma")
 }
