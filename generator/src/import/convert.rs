@@ -1804,9 +1804,14 @@ pub fn convert(
         expected: expected.into(),
     };
     let [input] = inputs.as_slice() else {
+        let names: Vec<String> = inputs.iter().map(|i| format!("`{}`", i.name)).collect();
         return Err(global(
-            format!("the graph has {} inputs", inputs.len()),
-            "one input tensor",
+            format!(
+                "the graph has {} inputs ({})",
+                inputs.len(),
+                names.join(", ")
+            ),
+            "one input tensor (weights, biases and shapes as initializers)",
         ));
     };
     let dims: Vec<Option<i64>> = input.dims.clone();
@@ -1821,7 +1826,14 @@ pub fn convert(
     .filter(Shape::valid)
     .ok_or_else(|| {
         global(
-            format!("input `{}` has shape {:?}", input.name, dims),
+            format!(
+                "input `{}` has shape [{}]",
+                input.name,
+                dims.iter()
+                    .map(|d| d.map_or_else(|| "?".to_string(), |v| v.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             &format!("an input shaped [batch, channels, height, width] or [batch, features] with known sizes, at most {MAX_ELEMENTS} elements"),
         )
     })?;
@@ -1844,8 +1856,13 @@ pub fn convert(
         cv.node(n)?;
     }
     let [output] = g.outputs.as_slice() else {
+        let names: Vec<String> = g.outputs.iter().map(|o| format!("`{}`", o.name)).collect();
         return Err(global(
-            format!("the graph has {} outputs", g.outputs.len()),
+            format!(
+                "the graph has {} outputs ({})",
+                g.outputs.len(),
+                names.join(", ")
+            ),
             "one output tensor",
         ));
     };

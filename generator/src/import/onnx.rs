@@ -150,11 +150,28 @@ fn bytes(v: Value<'_>, at: usize) -> Res<&[u8]> {
 /// Parse a whole `.onnx` file.
 pub fn parse(buf: &[u8]) -> Res<Model> {
     let mut m = Model::default();
-    let mut graph = None;
+    let mut graph: Option<Graph> = None;
     each(buf, 0, |n, v, at| {
         match n {
             2 => m.producer = string(v, at)?,
-            7 => graph = Some(parse_graph(bytes(v, at)?, at)?),
+            // a message field given twice is merged (protobuf's rule)
+            7 => {
+                let g = parse_graph(bytes(v, at)?, at)?;
+                graph = Some(match graph.take() {
+                    None => g,
+                    Some(mut old) => {
+                        let base = old.nodes.len();
+                        old.nodes.extend(g.nodes.into_iter().map(|mut n| {
+                            n.index += base;
+                            n
+                        }));
+                        old.initializers.extend(g.initializers);
+                        old.inputs.extend(g.inputs);
+                        old.outputs.extend(g.outputs);
+                        old
+                    }
+                });
+            }
             8 => {
                 let (mut domain, mut version) = (String::new(), 0);
                 each(bytes(v, at)?, at, |n, v, at| {
