@@ -351,7 +351,7 @@ fn chunks<'a, const N: usize>(
     name: &str,
     ty: &str,
 ) -> Res<impl Iterator<Item = [u8; N]> + 'a> {
-    if raw.len() % N != 0 {
+    if !raw.len().is_multiple_of(N) {
         return Err(bad(
             base,
             format!(

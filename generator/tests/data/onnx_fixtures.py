@@ -186,7 +186,7 @@ def conv_flat(nhwc=False):
                           name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
     if nhwc:
         n.append(helper.make_node("Transpose", ["a"], ["t"], name="nhwc", perm=[0, 2, 3, 1]))
-        n.append(helper.make_node("Reshape", ["t", init("shape", [1, -1], np.int64)], ["y"], name="flat"))
+        n.append(helper.make_node("Reshape", ["t", init("shape", [-1, 18], np.int64)], ["y"], name="flat"))
     else:
         n.append(helper.make_node("Flatten", ["a"], ["y"], name="flat"))
     return model(n, [2, 3, 3], 18)
@@ -203,7 +203,7 @@ def finn_flatten(ident_bits=8, ident_scale=0.25):
         n += [quant("ar", 0.25, 4, "aq", "relu_quant", signed=0)] if q else [helper.make_node("Identity", ["ar"], ["aq"])]
         n += [helper.make_node("MaxPool", ["aq"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
               helper.make_node("Transpose", ["p"], ["t"], name="nhwc", perm=[0, 2, 3, 1]),
-              helper.make_node("Reshape", ["t", init("shape", [1, -1], np.int64)], ["f"], name="flat")]
+              helper.make_node("Reshape", ["t", init("shape", [-1, 12], np.int64)], ["f"], name="flat")]
         n += [quant("f", ident_scale, ident_bits, "fq", "ident")] if q else [helper.make_node("Identity", ["f"], ["fq"])]
         n += [helper.make_node("MatMul", ["fq", init("w2", w2.T)], ["y"], name="fc")]
         return n
