@@ -337,3 +337,134 @@ fn import_is_deterministic() {
     );
     assert!(a == b, "two imports differ");
 }
+
+/// Import fixture `name` and compare tomatl's float reference with
+/// onnxruntime on its float twin (`name.ref.onnx`: the constants'
+/// quantizers folded as QONNX computes them), or on the model itself.
+fn matches_onnxruntime(name: &str) -> (tomatl::ir::Graph, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fixture(name, dir.path());
+    let g = import(&model, dir.path(), &[]);
+    let twin = dir.path().join(format!("{name}.ref.onnx"));
+    let reference = if twin.exists() { twin } else { model };
+    let x = random_reals(&g, 5, -1.0, 1.0);
+    let d = float_vs_onnxruntime(&g, &reference, &x, dir.path());
+    assert!(d <= BOUND, "{name}: relative difference {d}");
+    (g, dir)
+}
+
+#[test]
+fn matmul_weights_with_per_output_scales_along_axis_1() {
+    // [in, out] weights with [1, out] scales: square (was silently wrong)
+    // and not (was refused)
+    for name in ["mm_channel", "mm_channel_rect"] {
+        let (g, _dir) = matches_onnxruntime(name);
+        let tomatl::ir::Op::Dense(d) = &g.layers[0].op else {
+            panic!("dense expected")
+        };
+        assert!(d.channel.is_some(), "{name}: per-channel multipliers");
+    }
+}
+
+#[test]
+fn transposed_weights_before_matmul() {
+    let (g, _dir) = matches_onnxruntime("transpose_mm");
+    assert_eq!(g.layers.len(), 2);
+}
+
+#[test]
+fn gemm_alpha_beta_and_bias_broadcast_follow_onnx() {
+    matches_onnxruntime("gemm_attrs");
+    // a [M, 1] bias varies over the batch rows, not over the outputs
+    check_refused(
+        "gemm_row_bias",
+        &[
+            "node `fc` (Gemm): bias `c` of dims [3, 1] broadcasts over the rows",
+            "expected: a bias of dims [3], [1, 3] or one value",
+        ],
+    );
+    check_refused(
+        "mm_row_bias",
+        &["node `bias` (Add): bias `c` of dims [3, 1] broadcasts over the rows"],
+    );
+}
+
+#[test]
+fn a_flatten_as_the_output_keeps_onnx_order_or_is_refused() {
+    // ONNX's CHW order can't come out of tomatl's flatten yet: refused
+    check_refused(
+        "conv_flat",
+        &[
+            "node `flat` (Flatten): the graph output `y` is this flatten of a 2x3x3",
+            "not supported yet",
+        ],
+    );
+    // after a Transpose to NHWC ONNX's order is tomatl's
+    matches_onnxruntime("conv_flat_nhwc");
+}
+
+#[test]
+fn brevitas_finn_order_flatten_then_quant_identity() {
+    let (g, _dir) = matches_onnxruntime("finn_flatten");
+    let kinds: Vec<&str> = g.layers.iter().map(|l| l.op.kind()).collect();
+    assert_eq!(kinds, ["conv", "maxpool", "flatten", "dense"]);
+    // a QuantIdentity that would round values again is refused, not dropped
+    check_refused(
+        "finn_flatten_requant",
+        &["node `ident` (Quant): re-quantizes the output of `flat`"],
+    );
+}
+
+#[test]
+fn int32_bias_becomes_exact_integer_codes() {
+    let (g, dir) = matches_onnxruntime("int32_bias");
+    let tomatl::ir::Op::Dense(d) = &g.layers[0].op else {
+        panic!("dense expected")
+    };
+    let npz = dir.path().join("net.npz");
+    let mut r = ndarray_npy::NpzReader::new(std::fs::File::open(npz).expect("npz")).expect("npz");
+    let b: ndarray::Array1<i64> = r.by_name("fc.bias").expect("integer bias codes");
+    assert_eq!(b, d.bias);
+    assert_eq!(g.input_type.frac, 4);
+}
+
+#[test]
+fn every_element_type_is_read_or_refused_by_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fixture("dtypes", dir.path());
+    import(&model, dir.path(), &[]);
+    check_refused(
+        "strings",
+        &[
+            "tensor `names` has element type STRING, which tomatl does not read",
+            "expected: tensors of the element types tomatl reads: FLOAT",
+        ],
+    );
+    let o = {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let m = fixture("strings", dir.path());
+        tomatl(&["import", path(&m), "-o", "net.yaml"], dir.path())
+    };
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("malformed"));
+}
+
+#[test]
+fn messages_name_unnamed_nodes_negative_pads_and_the_model() {
+    check_refused(
+        "unnamed",
+        &["node #1 (Softmax): op `Softmax` is not supported"],
+    );
+    check_refused(
+        "negative_pads",
+        &["node `crop` (Conv): attribute `pads` [-1, 0, 0, 0] is negative"],
+    );
+    // the frontend's refusal of what import wrote names the model and the
+    // node, never a line of a description that was not written
+    check_refused(
+        "stride5",
+        &[
+            "stride5.onnx: the imported network is not valid for tomatl: node `big_stride` (Conv)",
+            "stride 5 is out of range",
+        ],
+    );
+}

@@ -22,10 +22,11 @@ use crate::frontend::write::{write_commented, Comments};
 use crate::frontend::ArithSpec;
 use crate::ir::{Arith, TensorType, WeightType};
 
-/// An import problem: the node (name and op) and what is wrong.
+/// An import problem: the node (as [`Node::label`] names it) and what is
+/// wrong.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
-    pub node: Option<(String, String)>,
+    pub node: Option<String>,
     pub what: String,
     pub expected: String,
 }
@@ -34,11 +35,32 @@ type Res<T> = Result<T, Problem>;
 
 fn problem(node: &Node, what: impl Into<String>, expected: impl Into<String>) -> Problem {
     Problem {
-        node: Some((node.name.clone(), node.op.clone())),
+        node: Some(node.label()),
         what: what.into(),
         expected: expected.into(),
     }
 }
+
+/// The ONNX ops the importer reads (each within the limits its conversion
+/// states; QONNX's `Quant` and `BipolarQuant` besides).
+pub const SUPPORTED_OPS: [&str; 16] = [
+    "Conv",
+    "Gemm",
+    "MatMul",
+    "Add",
+    "Relu",
+    "Clip",
+    "MaxPool",
+    "AveragePool",
+    "GlobalAveragePool",
+    "BatchNormalization",
+    "Flatten",
+    "Reshape",
+    "Transpose",
+    "Identity",
+    "Dropout",
+    "Quant",
+];
 
 /// One array of the weight file.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +79,8 @@ pub struct Imported {
     pub arrays: Vec<(String, Array)>,
     pub layers: usize,
     pub params: usize,
+    /// Each layer's name and the ONNX node it came from ([`Node::label`]).
+    pub onnx_nodes: Vec<(String, String)>,
 }
 
 /// A tensor's shape as tomatl sees it.
@@ -69,6 +93,10 @@ enum Shape {
         n: usize,
         chw: Option<(usize, usize, usize)>,
     },
+    /// An image transposed to NHWC in ONNX (`Transpose` with perm
+    /// [0, 2, 3, 1]): tomatl's own order, which only a flatten may follow
+    /// (FINN's flatten order).
+    Nhwc { c: usize, h: usize, w: usize },
 }
 
 // the most elements a tensor of an imported graph may have: the
@@ -80,7 +108,9 @@ impl Shape {
     /// where they are made).
     fn len(&self) -> usize {
         match *self {
-            Shape::Img { c, h, w } => c.saturating_mul(h).saturating_mul(w),
+            Shape::Img { c, h, w } | Shape::Nhwc { c, h, w } => {
+                c.saturating_mul(h).saturating_mul(w)
+            }
             Shape::Vec { n, .. } => n,
         }
     }
@@ -88,7 +118,7 @@ impl Shape {
     /// Every size at least 1 and at most [`MAX_ELEMENTS`] elements.
     fn valid(&self) -> bool {
         let sizes_ok = match *self {
-            Shape::Img { c, h, w } => c > 0 && h > 0 && w > 0,
+            Shape::Img { c, h, w } | Shape::Nhwc { c, h, w } => c > 0 && h > 0 && w > 0,
             Shape::Vec { n, .. } => n > 0,
         };
         sizes_ok && self.len() <= MAX_ELEMENTS
@@ -135,11 +165,15 @@ enum Pad {
 struct Layer {
     name: String,
     onnx: String,
+    /// The node as messages name it ([`Node::label`]).
+    label: String,
     op: Op,
     from: Vec<Option<usize>>,
     act: &'static str,
     weights: Option<Array>,
-    bias: Option<ArrayD<f32>>,
+    /// Floats, or integer codes in the accumulator's unit (a QONNX bias
+    /// quantizer at the accumulator's scale).
+    bias: Option<Array>,
     bn: Option<[ArrayD<f32>; 5]>,
     wtype: Option<WeightType>,
     /// Per-channel weight scales (`scale: channel`, `<layer>.weight_scale`).
@@ -154,15 +188,41 @@ struct Layer {
 struct Codes {
     codes: ArrayD<i64>,
     wtype: WeightType,
-    /// Per-output-channel scales (the per-channel multiplier mode).
-    scale: Option<Vec<f64>>,
+    /// Scales of the per-channel multiplier mode (real weight = code ·
+    /// scale), or `None` for a power-of-two scale (in `wtype.frac`).
+    scale: Option<ChanScale>,
+}
+
+/// A weight quantizer's scales, as ONNX broadcasts them over the weight.
+#[derive(Clone, Debug, PartialEq)]
+enum ChanScale {
+    /// One scale for the whole tensor.
+    Uniform(f64),
+    /// One scale per index of axis `.0` of the weight tensor.
+    Axis(usize, Vec<f64>),
+}
+
+/// A constant quantized by a QONNX `Quant`: its integers (rounded and
+/// clamped as the quantizer does) and each element's scale.
+#[derive(Clone, Debug)]
+struct QConst {
+    dims: Vec<usize>,
+    q: Vec<i64>,
+    scale: Vec<f64>,
+    bits: u32,
 }
 
 struct Converter<'a> {
     graph: &'a Graph,
     values: BTreeMap<String, Value>,
     layers: Vec<Layer>,
-    codes: BTreeMap<String, Codes>,
+    /// Weight codes by the quantizer output's name; an error when the
+    /// quantizer cannot make weight codes (said where they are used).
+    codes: BTreeMap<String, Result<Codes, Problem>>,
+    /// Quantized constants by the quantizer output's name (biases).
+    qconsts: BTreeMap<String, QConst>,
+    /// Constants computed at import (a Transpose of an initializer).
+    consts: BTreeMap<String, Tensor>,
     uses: BTreeMap<String, usize>,
     input_type: TensorType,
     input_fixed: bool,
@@ -201,6 +261,22 @@ fn usize_of(v: i64) -> Option<usize> {
     usize::try_from(v).ok()
 }
 
+/// The `strides` attribute of a 2-D conv or pool: two positive integers
+/// (1, 1 when absent).
+fn strides(node: &Node) -> Res<[usize; 2]> {
+    match node.ints("strides") {
+        None => Ok([1, 1]),
+        Some([a, b]) if *a > 0 && *b > 0 => {
+            Ok([usize_of(*a).unwrap_or(1), usize_of(*b).unwrap_or(1)])
+        }
+        Some(s) => Err(problem(
+            node,
+            format!("attribute `strides` {s:?}"),
+            "two positive strides",
+        )),
+    }
+}
+
 /// `2^-k` of a scale that is a power of two: `Some(k)`.
 fn pow2_frac(scale: f64) -> Option<i32> {
     if scale.is_nan() || scale <= 0.0 || !scale.is_finite() {
@@ -232,7 +308,10 @@ fn default_act_type(act: &str) -> TensorType {
 
 impl Converter<'_> {
     fn init(&self, name: &str) -> Option<&Tensor> {
-        self.graph.initializers.get(name)
+        self.graph
+            .initializers
+            .get(name)
+            .or_else(|| self.consts.get(name))
     }
 
     fn value(&self, node: &Node, name: &str) -> Res<Value> {
@@ -306,6 +385,7 @@ impl Converter<'_> {
         self.layers.push(Layer {
             name,
             onnx: node.name.clone(),
+            label: node.label(),
             op,
             from,
             act: "none",
@@ -356,7 +436,17 @@ impl Converter<'_> {
     fn weight_input(&self, node: &Node, i: usize) -> Res<Either> {
         let name = node.inputs.get(i).map(String::as_str).unwrap_or("");
         if let Some(c) = self.codes.get(name) {
-            return Ok(Either::Codes(c.clone()));
+            return c.clone().map(Either::Codes);
+        }
+        if let Some(q) = self.qconsts.get(name) {
+            return Err(problem(
+                node,
+                format!(
+                    "weight `{name}` is quantized to {} bits, which tomatl's weights cannot hold",
+                    q.bits
+                ),
+                "weight quantizers of 2 to 16 bits (BipolarQuant for binary weights)",
+            ));
         }
         match self.init(name) {
             Some(t) => {
@@ -385,7 +475,15 @@ impl Converter<'_> {
                 let Shape::Img { c, .. } = v.shape else {
                     return Err(problem(node, "input is not an image", "an NCHW input"));
                 };
-                self.push(node, Op::Gap, vec![v.src], Shape::Vec { n: c, chw: Some((c, 1, 1)) })?;
+                self.push(
+                    node,
+                    Op::Gap,
+                    vec![v.src],
+                    Shape::Vec {
+                        n: c,
+                        chw: Some((c, 1, 1)),
+                    },
+                )?;
                 Ok(())
             }
             "Add" => self.add(node),
@@ -395,11 +493,12 @@ impl Converter<'_> {
                 let v = self.input_value(node, 0)?;
                 self.set_output(node, v)
             }
+            "Transpose" => self.transpose(node),
             "Quant" | "BipolarQuant" => self.quant(node),
             op => Err(problem(
                 node,
                 format!("op `{op}` is not supported"),
-                "Conv, Gemm, MatMul, Add, Relu, Clip(0, 6), MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Flatten, Reshape, Identity, Dropout, and QONNX Quant/BipolarQuant",
+                format!("{}, and QONNX BipolarQuant", SUPPORTED_OPS.join(", ")),
             )),
         }
     }
@@ -437,11 +536,14 @@ impl Converter<'_> {
         {
             return Err(problem(node, "dilated convolution", "dilations of 1"));
         }
-        let stride = match node.ints("strides") {
-            Some([a, b]) => [usize_of(*a).unwrap_or(0), usize_of(*b).unwrap_or(0)],
-            None => [1, 1],
-            Some(s) => return Err(problem(node, format!("strides {s:?}"), "two strides")),
-        };
+        let stride = strides(node)?;
+        if let Some(p) = node.ints("pads").filter(|p| p.iter().any(|&v| v < 0)) {
+            return Err(problem(
+                node,
+                format!("attribute `pads` {p:?} is negative (a crop)"),
+                "pads of 0 or more",
+            ));
+        }
         let pad = match node.attr("auto_pad").and_then(|a| a.s.as_deref()) {
             Some("SAME_UPPER") => Pad::Same,
             Some("SAME_LOWER") => {
@@ -519,7 +621,7 @@ impl Converter<'_> {
         )?;
         self.set_weights(node, i, wt, None)?;
         if let Some(b) = node.inputs.get(2).filter(|s| !s.is_empty()) {
-            self.set_bias(node, i, b, o)?;
+            self.set_bias(node, i, b, o, 1.0, true)?;
         }
         Ok(())
     }
@@ -554,7 +656,23 @@ impl Converter<'_> {
                 (Array::Float(a), wt)
             }
             Either::Codes(c) => {
-                self.layers[i].weight_scale = c.scale;
+                let rows = c.codes.shape().first().copied().unwrap_or(0);
+                self.layers[i].weight_scale = match c.scale {
+                    None => None,
+                    Some(ChanScale::Uniform(s)) => Some(vec![s; rows]),
+                    Some(ChanScale::Axis(0, v)) if v.len() == rows => Some(v),
+                    Some(ChanScale::Axis(k, v)) => {
+                        return Err(problem(
+                            node,
+                            format!(
+                                "the weight quantizer's {} scales vary along axis {k} of the weight as this node reads it (axis 0 of {:?} being the outputs), not per output",
+                                v.len(),
+                                c.codes.shape()
+                            ),
+                            "one scale, or one per output channel",
+                        ))
+                    }
+                };
                 (Array::Int(c.codes), c.wtype)
             }
         };
@@ -568,33 +686,105 @@ impl Converter<'_> {
         Ok(())
     }
 
-    fn set_bias(&mut self, node: &Node, i: usize, name: &str, out: usize) -> Res<()> {
-        let t = self.init(name).ok_or_else(|| {
-            problem(
+    /// The bias `name` of layer `i` (`out` outputs) scaled by `beta`:
+    /// `rank1` for a Conv's (exactly `[out]`), otherwise any shape ONNX
+    /// broadcasts to `[rows, out]` that is the same for every row: per
+    /// output (`[out]`, `[1, out]`) or one value. A bias quantized by QONNX
+    /// at the accumulator's scale becomes integer codes, exactly.
+    fn set_bias(
+        &mut self,
+        node: &Node,
+        i: usize,
+        name: &str,
+        out: usize,
+        beta: f64,
+        rank1: bool,
+    ) -> Res<()> {
+        let (dims, values): (Vec<usize>, Vec<f64>) = if let Some(q) = self.qconsts.get(name) {
+            (q.dims.clone(), q.scale.clone())
+        } else if let Some(t) = self.init(name) {
+            (dims_usize(&t.dims), t.reals())
+        } else {
+            return Err(problem(
                 node,
                 format!("bias `{name}` is not a constant initializer"),
                 "a bias stored in the model",
-            )
-        })?;
-        let v: Vec<f32> = t.reals().into_iter().map(|x| x as f32).collect();
-        if v.len() != out {
-            return Err(problem(
-                node,
-                format!("bias `{name}` has {} values", v.len()),
-                format!("{out} values, one per output"),
             ));
-        }
-        self.layers[i].bias = Some(
-            ArrayD::from_shape_vec(IxDyn(&[out]), v)
-                .map_err(|e| problem(node, e.to_string(), ""))?,
-        );
+        };
+        let idx = bias_index(node, name, &dims, out, rank1)?;
+        let pick = |v: &[f64]| -> Vec<f64> { idx.iter().map(|&k| v[k]).collect() };
+        let int_weights = matches!(self.layers[i].weights, Some(Array::Int(_)));
+        let qconst = self.qconsts.get(name).cloned();
+        let values = match &qconst {
+            // float weights: the bias quantizer's values
+            Some(q) if !int_weights => {
+                q.q.iter()
+                    .zip(&q.scale)
+                    .map(|(&k, s)| k as f64 * s)
+                    .collect()
+            }
+            _ => values,
+        };
+        let bias = if let Some(q) = qconst.filter(|_| int_weights) {
+            let scale: Vec<f64> = pick(&values).into_iter().map(|s| s * beta).collect();
+            let acc = self.acc_scale(i, out);
+            let off = scale
+                .iter()
+                .zip(&acc)
+                .position(|(s, a)| ((s / a) - 1.0).abs() > 1e-6);
+            if let Some(c) = off {
+                return Err(problem(
+                    node,
+                    format!(
+                        "bias `{name}` is quantized with scale {} at output {c}, but the accumulator's scale there (input scale × weight scale) is {}",
+                        scale[c], acc[c]
+                    ),
+                    "a bias quantizer whose scale is the input's times the weight's (Brevitas's Int32Bias); give the input's type with --input-frac when no Quant fixes it",
+                ));
+            }
+            let codes: Vec<i64> = idx.iter().map(|&k| q.q[k]).collect();
+            Array::Int(
+                ArrayD::from_shape_vec(IxDyn(&[out]), codes)
+                    .map_err(|e| problem(node, e.to_string(), ""))?,
+            )
+        } else {
+            let v: Vec<f32> = pick(&values)
+                .into_iter()
+                .map(|x| (x * beta) as f32)
+                .collect();
+            Array::Float(
+                ArrayD::from_shape_vec(IxDyn(&[out]), v)
+                    .map_err(|e| problem(node, e.to_string(), ""))?,
+            )
+        };
+        self.layers[i].bias = Some(bias);
         Ok(())
+    }
+
+    /// The real value of one accumulator unit of layer `i`, per output:
+    /// `2^-(input frac + weight frac)`, times the channel's weight scale in
+    /// the per-channel mode.
+    fn acc_scale(&self, i: usize, out: usize) -> Vec<f64> {
+        let l = &self.layers[i];
+        let in_frac = self.src_type(l.from.first().copied().flatten()).frac;
+        let w_frac = l.wtype.map_or(0, |w| w.frac);
+        let unit = 2f64.powi(-(in_frac + w_frac));
+        (0..out)
+            .map(|c| {
+                unit * l
+                    .weight_scale
+                    .as_ref()
+                    .and_then(|s| s.get(c))
+                    .copied()
+                    .unwrap_or(1.0)
+            })
+            .collect()
     }
 
     fn dense_from(&mut self, node: &Node, x: Value, wt: Either, transposed: bool) -> Res<usize> {
         let (n, chw) = match x.shape {
             Shape::Vec { n, chw } => (n, chw),
-            Shape::Img { .. } => {
+            Shape::Img { .. } | Shape::Nhwc { .. } => {
                 return Err(problem(
                     node,
                     "input is an image",
@@ -642,24 +832,37 @@ impl Converter<'_> {
         Ok(i)
     }
 
+    /// Gemm: `Y = alpha · A' · B' + beta · C` (A' = A, or its transpose
+    /// with transA; B' likewise with transB), C broadcast to `[M, N]`.
     fn gemm(&mut self, node: &Node) -> Res<()> {
         if node.int("transA").unwrap_or(0) != 0 {
-            return Err(problem(node, "transA = 1", "transA = 0"));
+            return Err(problem(
+                node,
+                "attribute `transA` = 1 (the input is transposed: its batch rows become the features)",
+                "transA = 0",
+            ));
         }
-        for a in ["alpha", "beta"] {
-            if node.float(a).is_some_and(|v| v != 1.0) {
-                return Err(problem(node, format!("{a} is not 1"), format!("{a} = 1")));
+        let alpha = node.float("alpha").unwrap_or(1.0);
+        let beta = node.float("beta").unwrap_or(1.0);
+        for (a, v) in [("alpha", alpha), ("beta", beta)] {
+            if !v.is_finite() {
+                return Err(problem(
+                    node,
+                    format!("attribute `{a}` is {v}"),
+                    format!("a finite {a}"),
+                ));
             }
         }
         let x = self.input_value(node, 0)?;
         let wt = self.weight_input(node, 1)?;
+        let wt = scaled(node, wt, alpha)?;
         let i = self.dense_from(node, x, wt, node.int("transB").unwrap_or(0) != 0)?;
         if let Some(b) = node.inputs.get(2).filter(|s| !s.is_empty()) {
             let out = match self.layers[i].op {
                 Op::Dense { out } => out,
                 _ => 0,
             };
-            self.set_bias(node, i, b, out)?;
+            self.set_bias(node, i, b, out, beta, false)?;
         }
         Ok(())
     }
@@ -774,20 +977,25 @@ impl Converter<'_> {
             return Err(problem(node, "input is not an image", "an NCHW input"));
         };
         let kernel = match node.ints("kernel_shape") {
-            Some([a, b]) => [usize_of(*a).unwrap_or(0), usize_of(*b).unwrap_or(0)],
+            Some([a, b]) if *a > 0 && *b > 0 => {
+                [usize_of(*a).unwrap_or(0), usize_of(*b).unwrap_or(0)]
+            }
             k => {
                 return Err(problem(
                     node,
-                    format!("kernel_shape {k:?}"),
-                    "two kernel sizes",
+                    format!("attribute `kernel_shape` {k:?}"),
+                    "two positive kernel sizes",
                 ))
             }
         };
-        let stride = match node.ints("strides") {
-            Some([a, b]) => [usize_of(*a).unwrap_or(0), usize_of(*b).unwrap_or(0)],
-            None => [1, 1],
-            Some(s) => return Err(problem(node, format!("strides {s:?}"), "two strides")),
-        };
+        let stride = strides(node)?;
+        if let Some(p) = node.ints("pads").filter(|p| p.iter().any(|&v| v < 0)) {
+            return Err(problem(
+                node,
+                format!("attribute `pads` {p:?} is negative"),
+                "pooling without padding",
+            ));
+        }
         if node.ints("pads").is_some_and(|p| p.iter().any(|&v| v != 0))
             || node
                 .attr("auto_pad")
@@ -857,7 +1065,7 @@ impl Converter<'_> {
             let Op::Dense { out } = self.layers[i].op else {
                 return Err(problem(node, "", ""));
             };
-            self.set_bias(node, i, names[k], out)?;
+            self.set_bias(node, i, names[k], out, 1.0, false)?;
             return self.set_output(node, v);
         }
         let a = self.value(node, names[0])?;
@@ -888,18 +1096,36 @@ impl Converter<'_> {
                 )?;
                 Ok(())
             }
+            // transposed to NHWC first: ONNX flattens (h, w, c) as tomatl does
+            Shape::Nhwc { .. } => {
+                let n = x.shape.len();
+                if x.src.is_none() {
+                    return Err(problem(
+                        node,
+                        "flattens the network input",
+                        "a flatten after a layer",
+                    ));
+                }
+                self.push(node, Op::Flatten, vec![x.src], Shape::Vec { n, chw: None })?;
+                Ok(())
+            }
         }
     }
 
     fn flatten(&mut self, node: &Node) -> Res<()> {
-        if node.int("axis").unwrap_or(1) != 1 {
+        let x = self.input_value(node, 0)?;
+        let rank: i64 = match x.shape {
+            Shape::Vec { .. } => 2,
+            _ => 4,
+        };
+        let axis = node.int("axis").unwrap_or(1);
+        if axis != 1 && axis != 1 - rank {
             return Err(problem(
                 node,
-                "axis is not 1",
+                format!("attribute `axis` is {axis} (on a rank-{rank} tensor)"),
                 "Flatten with axis 1 (keep the batch)",
             ));
         }
-        let x = self.input_value(node, 0)?;
         self.flatten_value(node, x)
     }
 
@@ -929,7 +1155,302 @@ impl Converter<'_> {
         self.flatten_value(node, x)
     }
 
+    /// Transpose: of a constant or of weight codes (any permutation, e.g.
+    /// a weight transposed before MatMul); of an image only to NHWC
+    /// ([0, 2, 3, 1], before a flatten: FINN's order); the identity.
+    fn transpose(&mut self, node: &Node) -> Res<()> {
+        let x = node.inputs.first().cloned().unwrap_or_default();
+        let out = node
+            .outputs
+            .first()
+            .cloned()
+            .ok_or_else(|| problem(node, "has no output", "one output"))?;
+        let check = |rank: usize| -> Res<Vec<usize>> {
+            let perm: Vec<usize> = match node.ints("perm") {
+                None => (0..rank).rev().collect(),
+                Some(p) => p
+                    .iter()
+                    .map(|&v| usize_of(v).unwrap_or(usize::MAX))
+                    .collect(),
+            };
+            let mut seen = perm.clone();
+            seen.sort_unstable();
+            if seen != (0..rank).collect::<Vec<_>>() {
+                return Err(problem(
+                    node,
+                    format!(
+                        "attribute `perm` {:?} is not a permutation of the {rank} axes",
+                        node.ints("perm").unwrap_or(&[])
+                    ),
+                    format!("a permutation of 0..{rank}"),
+                ));
+            }
+            Ok(perm)
+        };
+        if let Some(c) = self.codes.get(&x).cloned() {
+            let c = match c {
+                Ok(c) => {
+                    let perm = check(c.codes.ndim())?;
+                    match Either::Codes(c).permuted(&perm) {
+                        Either::Codes(c) => Ok(c),
+                        Either::Float(_) => return Err(problem(node, "", "")),
+                    }
+                }
+                e => e,
+            };
+            self.codes.insert(out, c);
+            return Ok(());
+        }
+        if let Some(t) = self.init(&x).cloned() {
+            let perm = check(t.dims.len())?;
+            let t = permute_tensor(t, &perm);
+            self.consts.insert(out, t);
+            return Ok(());
+        }
+        let v = self.input_value(node, 0)?;
+        match v.shape {
+            Shape::Img { c, h, w } => {
+                let perm = check(4)?;
+                match perm.as_slice() {
+                    [0, 1, 2, 3] => self.set_output(node, v),
+                    [0, 2, 3, 1] => self.set_output(
+                        node,
+                        Value {
+                            src: v.src,
+                            shape: Shape::Nhwc { c, h, w },
+                        },
+                    ),
+                    p => Err(problem(
+                        node,
+                        format!("attribute `perm` {p:?} on an NCHW image"),
+                        "perm [0, 2, 3, 1] (to NHWC) before a Flatten, or a transpose of a constant",
+                    )),
+                }
+            }
+            Shape::Vec { .. } => {
+                let perm = check(2)?;
+                if perm != [0, 1] {
+                    return Err(problem(
+                        node,
+                        format!("attribute `perm` {perm:?} transposes the batch with the features"),
+                        "perm [0, 1] on a [batch, features] tensor",
+                    ));
+                }
+                self.set_output(node, v)
+            }
+            Shape::Nhwc { c, h, w } => {
+                let perm = check(4)?;
+                match perm.as_slice() {
+                    [0, 1, 2, 3] => self.set_output(node, v),
+                    [0, 3, 1, 2] => self.set_output(
+                        node,
+                        Value {
+                            src: v.src,
+                            shape: Shape::Img { c, h, w },
+                        },
+                    ),
+                    p => Err(problem(
+                        node,
+                        format!("attribute `perm` {p:?} on an NHWC image"),
+                        "perm [0, 3, 1, 2] (back to NCHW), or a Flatten",
+                    )),
+                }
+            }
+        }
+    }
+
+    /// A QONNX quantizer of a constant (weights, or a bias): its integers
+    /// and scales as ONNX broadcasts the scale over the tensor, kept as
+    /// weight codes (2 to 16 bits, signed; or binary) and as a quantized
+    /// constant (a bias, up to 32 bits).
+    fn quant_const(&mut self, node: &Node, t: Tensor) -> Res<()> {
+        let out = node.outputs.first().cloned().unwrap_or_default();
+        check_weight_dims(node, &t)?;
+        let dims = dims_usize(&t.dims);
+        let sname = node.inputs.get(1).map(String::as_str).unwrap_or("");
+        let st = self.init(sname).cloned().ok_or_else(|| {
+            problem(
+                node,
+                format!("scale `{sname}` is not a constant"),
+                "a constant scale",
+            )
+        })?;
+        let scales = st.reals();
+        if scales.is_empty() {
+            return Err(problem(
+                node,
+                "the scale is empty",
+                "a scale with one value, or one per output channel",
+            ));
+        }
+        if let Some(v) = scales.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+            return Err(problem(
+                node,
+                format!("scale {v}"),
+                "positive finite scales",
+            ));
+        }
+        // numpy broadcasting of the scale's dims against the tensor's
+        let sd = dims_usize(&st.dims);
+        let bad_shape = || {
+            problem(
+                node,
+                format!(
+                    "scale `{sname}` of dims {sd:?} does not broadcast to the tensor's {dims:?}"
+                ),
+                "one scale, or a scale of the tensor's rank with one size not 1 (the channel axis)",
+            )
+        };
+        if sd.len() > dims.len() {
+            return Err(bad_shape());
+        }
+        let lead = dims.len() - sd.len();
+        let mut axis = None;
+        for (j, &d) in sd.iter().enumerate() {
+            if d == 1 {
+                continue;
+            }
+            if d != dims[lead + j] || axis.is_some() {
+                return Err(bad_shape());
+            }
+            axis = Some(lead + j);
+        }
+        let first = scales[0];
+        let uniform = scales.iter().all(|&v| v == first);
+        // each element's scale
+        let stride = |a: usize| dims[a + 1..].iter().product::<usize>();
+        let elem_scale = |i: usize| match axis {
+            Some(a) if !uniform => scales[(i / stride(a)) % dims[a]],
+            _ => first,
+        };
+        let chan = match axis {
+            _ if uniform && pow2_frac(first).is_some() => None,
+            Some(a) if !uniform => Some(ChanScale::Axis(a, scales.clone())),
+            _ => Some(ChanScale::Uniform(first)),
+        };
+        let frac = match chan {
+            None => pow2_frac(first).unwrap_or(0),
+            Some(_) => 0,
+        };
+        let reals = t.reals();
+        if node.op == "BipolarQuant" {
+            let c: Vec<i64> = reals.iter().map(|&w| i64::from(w < 0.0)).collect();
+            let codes = ArrayD::from_shape_vec(IxDyn(&dims), c)
+                .map_err(|e| problem(node, e.to_string(), ""))?;
+            let wtype = WeightType {
+                arith: Arith::Binary,
+                bits: 1,
+                frac,
+            };
+            self.codes.insert(
+                out,
+                Ok(Codes {
+                    codes,
+                    wtype,
+                    scale: chan,
+                }),
+            );
+            return Ok(());
+        }
+        let scalar = |k: usize, what: &str| -> Res<f64> {
+            let name = node.inputs.get(k).map(String::as_str).unwrap_or("");
+            let t = self.init(name).ok_or_else(|| {
+                problem(
+                    node,
+                    format!("{what} `{name}` is not a constant"),
+                    format!("a constant {what}"),
+                )
+            })?;
+            let v = t.reals();
+            let first = v.first().copied().unwrap_or(f64::NAN);
+            if v.iter().any(|&x| x != first) {
+                return Err(problem(
+                    node,
+                    format!("{what} varies per channel"),
+                    format!("one {what} for the tensor"),
+                ));
+            }
+            Ok(first)
+        };
+        if scalar(2, "zero point")? != 0.0 {
+            return Err(problem(
+                node,
+                "zero point is not 0",
+                "symmetric quantization (zero point 0)",
+            ));
+        }
+        let b = scalar(3, "bit width")?;
+        if b.fract() != 0.0 || !(1.0..=32.0).contains(&b) {
+            return Err(problem(
+                node,
+                format!("bit width {b}"),
+                "a whole number of bits in 1..=32 (weights 2..=16, biases up to 32)",
+            ));
+        }
+        let bits = b as u32;
+        let signed = node.int("signed").unwrap_or(1) != 0;
+        let narrow = node.int("narrow").unwrap_or(0) != 0;
+        let (lo, hi) = if signed {
+            let hi = (1i64 << (bits - 1)) - 1;
+            (if narrow { -hi } else { -hi - 1 }, hi)
+        } else {
+            (0, (1i64 << bits) - 1 - i64::from(narrow))
+        };
+        // QONNX's ROUND: half to even
+        let q: Vec<i64> = reals
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| ((w / elem_scale(i)).round_ties_even() as i64).clamp(lo, hi))
+            .collect();
+        self.qconsts.insert(
+            out.clone(),
+            QConst {
+                dims: dims.clone(),
+                q: q.clone(),
+                scale: (0..reals.len()).map(elem_scale).collect(),
+                bits,
+            },
+        );
+        let codes = if !signed {
+            Err(problem(
+                node,
+                "unsigned weights",
+                "signed weight quantization",
+            ))
+        } else if bits < 2 {
+            Err(problem(
+                node,
+                "1-bit Quant of weights",
+                "BipolarQuant for binary weights, or 2..16 bits",
+            ))
+        } else if bits > 16 {
+            Err(problem(
+                node,
+                format!("{bits}-bit Quant of weights"),
+                "weights of 2..16 bits (wider quantizers only on biases)",
+            ))
+        } else {
+            ArrayD::from_shape_vec(IxDyn(&dims), q)
+                .map_err(|e| problem(node, e.to_string(), ""))
+                .map(|codes| Codes {
+                    codes,
+                    wtype: WeightType {
+                        arith: Arith::Fixed,
+                        bits,
+                        frac,
+                    },
+                    scale: chan,
+                })
+        };
+        self.codes.insert(out, codes);
+        Ok(())
+    }
+
     fn quant(&mut self, node: &Node) -> Res<()> {
+        let x0 = node.inputs.first().cloned().unwrap_or_default();
+        if let Some(t) = self.init(&x0).cloned() {
+            return self.quant_const(node, t);
+        }
         let scalar = |k: usize, what: &str| -> Res<f64> {
             let name = node.inputs.get(k).map(String::as_str).unwrap_or("");
             let t = self.init(name).ok_or_else(|| {
@@ -950,63 +1471,7 @@ impl Converter<'_> {
             }
             Ok(first)
         };
-        let x0 = node.inputs.first().cloned().unwrap_or_default();
-        let weights = self.init(&x0).cloned();
-        let scales: Vec<f64> = {
-            let name = node.inputs.get(1).map(String::as_str).unwrap_or("");
-            self.init(name).map(|t| t.reals()).ok_or_else(|| {
-                problem(
-                    node,
-                    format!("scale `{name}` is not a constant"),
-                    "a constant scale",
-                )
-            })?
-        };
-        let Some(&first_scale) = scales.first() else {
-            return Err(problem(
-                node,
-                "the scale is empty",
-                "a scale with one value, or one per output channel",
-            ));
-        };
-        let uniform = scales.iter().all(|&v| v == first_scale);
-        if let Some(t) = &weights {
-            check_weight_dims(node, t)?;
-        }
-        // weights with per-channel or arbitrary scales: the per-channel mode
-        let channel = match &weights {
-            Some(t) if !uniform || pow2_frac(first_scale).is_none() => {
-                let rows = usize_of(t.dims.first().copied().unwrap_or(0)).unwrap_or(0);
-                if !(scales.len() == 1 || scales.len() == rows) {
-                    return Err(problem(
-                        node,
-                        format!(
-                            "{} scales for a weight with {rows} output channels",
-                            scales.len()
-                        ),
-                        "one scale, or one per output channel (axis 0)",
-                    ));
-                }
-                if let Some(v) = scales.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-                    return Err(problem(
-                        node,
-                        format!("scale {v}"),
-                        "positive finite scales",
-                    ));
-                }
-                Some(
-                    (0..rows)
-                        .map(|r| scales[if scales.len() == 1 { 0 } else { r }])
-                        .collect::<Vec<f64>>(),
-                )
-            }
-            _ => None,
-        };
-        let scale = if channel.is_some() {
-            1.0
-        } else {
-            scalar(1, "scale")?
-        };
+        let scale = scalar(1, "scale")?;
         let frac = pow2_frac(scale).ok_or_else(|| {
             problem(
                 node,
@@ -1040,67 +1505,6 @@ impl Converter<'_> {
             )
         };
         let x = node.inputs.first().cloned().unwrap_or_default();
-        let out = node.outputs.first().cloned().unwrap_or_default();
-        if let Some(t) = weights.as_ref().filter(|t| t.name == x) {
-            // weights: integer codes (per channel: w / scale_c)
-            let s = 2f64.powi(frac);
-            let dims = dims_usize(&t.dims);
-            let per = t.len() / dims.first().copied().unwrap_or(1).max(1);
-            let div = |i: usize| channel.as_ref().map_or(1.0, |c| c[i / per]);
-            let (codes, wtype) = if bipolar {
-                let c: Vec<i64> = t.reals().iter().map(|&w| i64::from(w < 0.0)).collect();
-                (
-                    c,
-                    WeightType {
-                        arith: Arith::Binary,
-                        bits: 1,
-                        frac,
-                    },
-                )
-            } else {
-                if !signed {
-                    return Err(problem(
-                        node,
-                        "unsigned weights",
-                        "signed weight quantization",
-                    ));
-                }
-                if bits < 2 {
-                    return Err(problem(
-                        node,
-                        "1-bit Quant of weights",
-                        "BipolarQuant for binary weights, or 2..16 bits",
-                    ));
-                }
-                let hi = (1i64 << (bits - 1)) - 1;
-                let lo = if narrow { -hi } else { -hi - 1 };
-                let c: Vec<i64> = t
-                    .reals()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &w)| ((w / div(i) * s).round_ties_even() as i64).clamp(lo, hi))
-                    .collect();
-                (
-                    c,
-                    WeightType {
-                        arith: Arith::Fixed,
-                        bits,
-                        frac,
-                    },
-                )
-            };
-            let codes = ArrayD::from_shape_vec(IxDyn(&dims), codes)
-                .map_err(|e| problem(node, e.to_string(), ""))?;
-            self.codes.insert(
-                out,
-                Codes {
-                    codes,
-                    wtype,
-                    scale: channel,
-                },
-            );
-            return Ok(());
-        }
         if bipolar {
             return Err(problem(
                 node,
@@ -1114,6 +1518,23 @@ impl Converter<'_> {
             None => {
                 self.input_type = ty;
                 self.input_fixed = true;
+            }
+            Some(i) if matches!(self.layers[i].op, Op::Flatten | Op::Pool { max: true, .. }) => {
+                // after a flatten or max pool, whose type follows its
+                // input: nothing to do when every value of that type is
+                // one of this quantizer's (e.g. Brevitas's QuantIdentity
+                // after a flatten, with the scale of the QuantReLU before)
+                let have = self.layers[i].out;
+                if !holds(&ty, narrow, &have) {
+                    return Err(problem(
+                        node,
+                        format!(
+                            "re-quantizes the output of `{}` ({}), whose type follows its input, from {have:?} to {ty:?}",
+                            self.layers[i].onnx, self.layers[i].label
+                        ),
+                        "a Quant after a flatten or max pool that keeps every value of the quantizer before it (the same scale, as many bits or more)",
+                    ));
+                }
             }
             Some(_) => {
                 let i = self.fusable(node, "Quant")?;
@@ -1143,6 +1564,25 @@ impl Converter<'_> {
     }
 }
 
+/// Whether every value of type `have` is a value of quantizer type `ty`
+/// (narrow range: without its most negative code), so the quantizer is
+/// the identity on it.
+fn holds(ty: &TensorType, narrow: bool, have: &TensorType) -> bool {
+    let range = |t: &TensorType, narrow: bool| -> (f64, f64) {
+        let unit = 2f64.powi(-t.frac);
+        if t.signed {
+            let hi = 2f64.powi(t.bits as i32 - 1) - 1.0;
+            let lo = if narrow { -hi } else { -hi - 1.0 };
+            (lo * unit, hi * unit)
+        } else {
+            (0.0, (2f64.powi(t.bits as i32) - 1.0) * unit)
+        }
+    };
+    let (lo, hi) = range(ty, narrow);
+    let (hlo, hhi) = range(have, false);
+    have.frac <= ty.frac && lo <= hlo && hhi <= hi
+}
+
 /// A weight: floats of an initializer or codes of a quantizer.
 #[derive(Clone, Debug)]
 enum Either {
@@ -1160,26 +1600,149 @@ impl Either {
 
     /// A matrix transposed (`[in, out]` to `[out, in]`).
     fn transposed(self) -> Either {
+        self.permuted(&[1, 0])
+    }
+
+    /// The tensor with its axes permuted as ONNX's Transpose does: axis
+    /// `j` of the result is axis `perm[j]` of this one (`perm` a
+    /// permutation of the tensor's axes, checked by the caller).
+    fn permuted(self, perm: &[usize]) -> Either {
         match self {
-            Either::Float(mut t) => {
-                let d = dims_usize(&t.dims);
-                let v = t.reals();
-                let mut o = vec![0.0; v.len()];
-                for r in 0..d[0] {
-                    for c in 0..d[1] {
-                        o[c * d[0] + r] = v[r * d[1] + c];
-                    }
-                }
-                t.dims = vec![t.dims[1], t.dims[0]];
-                t.data = Data::Float(o);
-                Either::Float(t)
-            }
+            Either::Float(t) => Either::Float(permute_tensor(t, perm)),
             Either::Codes(mut c) => {
-                c.codes = c.codes.t().as_standard_layout().to_owned();
+                c.codes = c
+                    .codes
+                    .permuted_axes(IxDyn(perm))
+                    .as_standard_layout()
+                    .to_owned();
+                if let Some(ChanScale::Axis(k, v)) = c.scale {
+                    let nk = perm.iter().position(|&p| p == k).unwrap_or(k);
+                    c.scale = Some(ChanScale::Axis(nk, v));
+                }
                 Either::Codes(c)
             }
         }
     }
+}
+
+/// A tensor's axes permuted (see [`Either::permuted`]).
+fn permute_tensor(mut t: Tensor, perm: &[usize]) -> Tensor {
+    let d = dims_usize(&t.dims);
+    let permute = |a: ArrayD<f64>| a.permuted_axes(IxDyn(perm)).as_standard_layout().to_owned();
+    let permute_i = |a: ArrayD<i64>| a.permuted_axes(IxDyn(perm)).as_standard_layout().to_owned();
+    let data = match &t.data {
+        Data::Float(v) => ArrayD::from_shape_vec(IxDyn(&d), v.clone())
+            .ok()
+            .map(|a| Data::Float(permute(a).iter().copied().collect())),
+        Data::Int(v) => ArrayD::from_shape_vec(IxDyn(&d), v.clone())
+            .ok()
+            .map(|a| Data::Int(permute_i(a).iter().copied().collect())),
+    };
+    if let Some(data) = data {
+        t.dims = perm.iter().map(|&p| t.dims[p]).collect();
+        t.data = data;
+    }
+    t
+}
+
+/// For each of `out` outputs, the index into a bias of dims `dims` that
+/// ONNX broadcasts to it. `rank1`: a Conv's bias, exactly `[out]`. Otherwise
+/// the bias is broadcast (unidirectionally, as Gemm's C; or as an Add's
+/// constant) against `[rows, out]`, and must be the same for every row: its
+/// last size 1 (one value) or `out`, every other size 1.
+fn bias_index(node: &Node, name: &str, dims: &[usize], out: usize, rank1: bool) -> Res<Vec<usize>> {
+    if rank1 {
+        if dims != [out] {
+            return Err(problem(
+                node,
+                format!("bias `{name}` has dims {dims:?}"),
+                format!("[{out}], one per output channel"),
+            ));
+        }
+        return Ok((0..out).collect());
+    }
+    let last = dims.last().copied().unwrap_or(1);
+    if last != 1 && last != out {
+        return Err(problem(
+            node,
+            format!("bias `{name}` of dims {dims:?} does not broadcast to the {out} outputs"),
+            format!("a bias of dims [{out}], [1, {out}] or one value"),
+        ));
+    }
+    if let Some(d) = dims.iter().rev().skip(1).find(|&&d| d != 1) {
+        let what = if dims.len() == 2 {
+            format!("bias `{name}` of dims {dims:?} broadcasts over the rows (one value per batch row, {d} rows), not per output")
+        } else {
+            format!("bias `{name}` of dims {dims:?} has a leading size {d}")
+        };
+        return Err(problem(
+            node,
+            what,
+            format!("a bias of dims [{out}], [1, {out}] or one value"),
+        ));
+    }
+    Ok((0..out).map(|c| if last == 1 { 0 } else { c }).collect())
+}
+
+/// A weight multiplied by Gemm's `alpha`: float weights directly, codes
+/// through their scale (a power-of-two scale becomes the per-channel
+/// multiplier mode's uniform scale unless alpha is a power of two).
+fn scaled(node: &Node, wt: Either, alpha: f64) -> Res<Either> {
+    if alpha == 1.0 {
+        return Ok(wt);
+    }
+    if alpha == 0.0 {
+        return Err(problem(node, "attribute `alpha` is 0", "a nonzero alpha"));
+    }
+    Ok(match wt {
+        Either::Float(mut t) => {
+            t.data = Data::Float(t.reals().into_iter().map(|v| v * alpha).collect());
+            Either::Float(t)
+        }
+        Either::Codes(mut c) => {
+            let neg = alpha < 0.0;
+            let a = alpha.abs();
+            if neg {
+                if c.wtype.arith != Arith::Fixed {
+                    return Err(problem(
+                        node,
+                        format!(
+                            "attribute `alpha` {alpha} is negative with {:?} weights",
+                            c.wtype.arith
+                        ),
+                        "a positive alpha",
+                    ));
+                }
+                let lo = -(1i64 << (c.wtype.bits - 1));
+                if c.codes.iter().any(|&v| v == lo) {
+                    return Err(problem(
+                        node,
+                        format!("attribute `alpha` {alpha} negates the weight code {lo}, which has no negative in {} bits", c.wtype.bits),
+                        "a positive alpha, or narrow-range weights",
+                    ));
+                }
+                c.codes.mapv_inplace(|v| -v);
+            }
+            c.scale = match c.scale {
+                Some(ChanScale::Uniform(s)) => Some(ChanScale::Uniform(s * a)),
+                Some(ChanScale::Axis(k, v)) => {
+                    Some(ChanScale::Axis(k, v.into_iter().map(|s| s * a).collect()))
+                }
+                None => match pow2_frac(a) {
+                    Some(k) if (-32..=32).contains(&(c.wtype.frac + k)) => {
+                        c.wtype.frac += k;
+                        None
+                    }
+                    _ => {
+                        let s = 2f64.powi(-c.wtype.frac) * a;
+                        c.wtype.frac = 0;
+                        Some(ChanScale::Uniform(s))
+                    }
+                },
+            };
+            Either::Codes(c)
+        }
+    })
 }
 
 /// A weight tensor must have sizes of at least 1 (its element count then
@@ -1241,9 +1804,14 @@ pub fn convert(
         expected: expected.into(),
     };
     let [input] = inputs.as_slice() else {
+        let names: Vec<String> = inputs.iter().map(|i| format!("`{}`", i.name)).collect();
         return Err(global(
-            format!("the graph has {} inputs", inputs.len()),
-            "one input tensor",
+            format!(
+                "the graph has {} inputs ({})",
+                inputs.len(),
+                names.join(", ")
+            ),
+            "one input tensor (weights, biases and shapes as initializers)",
         ));
     };
     let dims: Vec<Option<i64>> = input.dims.clone();
@@ -1258,7 +1826,14 @@ pub fn convert(
     .filter(Shape::valid)
     .ok_or_else(|| {
         global(
-            format!("input `{}` has shape {:?}", input.name, dims),
+            format!(
+                "input `{}` has shape [{}]",
+                input.name,
+                dims.iter()
+                    .map(|d| d.map_or_else(|| "?".to_string(), |v| v.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             &format!("an input shaped [batch, channels, height, width] or [batch, features] with known sizes, at most {MAX_ELEMENTS} elements"),
         )
     })?;
@@ -1267,6 +1842,8 @@ pub fn convert(
         values: BTreeMap::new(),
         layers: Vec::new(),
         codes: BTreeMap::new(),
+        qconsts: BTreeMap::new(),
+        consts: BTreeMap::new(),
         uses,
         input_type,
         input_fixed: false,
@@ -1279,17 +1856,58 @@ pub fn convert(
         cv.node(n)?;
     }
     let [output] = g.outputs.as_slice() else {
+        let names: Vec<String> = g.outputs.iter().map(|o| format!("`{}`", o.name)).collect();
         return Err(global(
-            format!("the graph has {} outputs", g.outputs.len()),
+            format!(
+                "the graph has {} outputs ({})",
+                g.outputs.len(),
+                names.join(", ")
+            ),
             "one output tensor",
         ));
     };
-    let last = cv.values.get(&output.name).and_then(|v| v.src);
+    let out_value = cv.values.get(&output.name);
+    let last = out_value.and_then(|v| v.src);
     if cv.layers.is_empty() || last != Some(cv.layers.len() - 1) {
         return Err(global(
             format!("output `{}` is not computed by the last layer", output.name),
             "a graph whose output is its last node's",
         ));
+    }
+    let by = |i: usize| cv.layers[i].label.clone();
+    match out_value.map(|v| v.shape) {
+        // ONNX orders a flattened image (c, h, w), tomatl (h, w, c): the
+        // same elements in another order, which only a dense layer after
+        // the flatten can absorb (its columns are permuted)
+        Some(Shape::Vec {
+            chw: Some((c, h, w)),
+            ..
+        }) if c > 1 && h * w > 1 => {
+            let flat = cv
+                .layers
+                .iter()
+                .rev()
+                .find(|l| l.op == Op::Flatten)
+                .map_or_else(|| by(cv.layers.len() - 1), |l| l.label.clone());
+            return Err(Problem {
+                node: Some(flat),
+                what: format!(
+                    "the graph output `{}` is this flatten of a {c}x{h}x{w} (CxHxW) tensor: ONNX orders its elements (c, h, w), tomatl's flatten (h, w, c), and a final permutation of the output is not supported yet",
+                    output.name
+                ),
+                expected: "a dense layer (Gemm/MatMul) after the flatten, a flatten after a Transpose to NHWC (perm [0, 2, 3, 1]), or the image itself as the output".into(),
+            });
+        }
+        Some(Shape::Nhwc { .. }) => {
+            return Err(global(
+                format!(
+                    "the graph output `{}` is an image transposed to NHWC",
+                    output.name
+                ),
+                "an NCHW image or a vector as the output",
+            ))
+        }
+        _ => {}
     }
     Ok(write(&cv, shape, npz_name, source, model))
 }
@@ -1313,7 +1931,7 @@ fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -
         "net",
     );
     let dims = match shape {
-        Shape::Img { c, h, w } => vec![h, w, c],
+        Shape::Img { c, h, w } | Shape::Nhwc { c, h, w } => vec![h, w, c],
         Shape::Vec { n, .. } => vec![n],
     };
     let entries = cv
@@ -1375,8 +1993,11 @@ fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -
             }
         }
         if let Some(b) = &l.bias {
-            params += b.len();
-            arrays.push((format!("{}.bias", l.name), Array::Float(b.clone())));
+            params += match b {
+                Array::Float(a) => a.len(),
+                Array::Int(a) => a.len(),
+            };
+            arrays.push((format!("{}.bias", l.name), b.clone()));
         }
         if let Some([g, b, m, v, e]) = &l.bn {
             for (k, a) in [
@@ -1395,6 +2016,11 @@ fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -
         arrays,
         layers: cv.layers.len(),
         params,
+        onnx_nodes: cv
+            .layers
+            .iter()
+            .map(|l| (l.name.clone(), l.label.clone()))
+            .collect(),
     }
 }
 

@@ -30,8 +30,15 @@ pub fn convert_file(model: &Path, input_type: TensorType, npz_name: &str) -> Res
     let bytes =
         crate::frontend::read::read_bounded(model, crate::frontend::read::MAX_ONNX_BYTES, "model")?;
     let m = onnx::parse(&bytes).map_err(|e| {
-        InputError::new(model, format!("not a readable ONNX model: {e}"))
-            .expected("an ONNX model (a ModelProto protobuf)")
+        if e.unsupported {
+            InputError::new(model, e.what).expected(format!(
+                "tensors of the element types tomatl reads: {}",
+                onnx::READ_TYPES
+            ))
+        } else {
+            InputError::new(model, format!("not a readable ONNX model: {e}"))
+                .expected("an ONNX model (a ModelProto protobuf)")
+        }
     })?;
     let source = model.file_name().map_or_else(
         || model.display().to_string(),
@@ -39,7 +46,7 @@ pub fn convert_file(model: &Path, input_type: TensorType, npz_name: &str) -> Res
     );
     convert::convert(&m, input_type, npz_name, &source).map_err(|p| {
         let what = match &p.node {
-            Some((name, op)) => format!("node `{name}` ({op}): {}", p.what),
+            Some(label) => format!("{label}: {}", p.what),
             None => p.what.clone(),
         };
         let mut e = InputError::new(model, what);
@@ -99,11 +106,27 @@ pub fn import(model: &Path, out: &Path, input_type: TensorType) -> Result<Summar
         crate::frontend::load_str(yaml, &probe)
             .map(|_| ())
             .map_err(|e| match e {
-                // name the paths the user asked for, not the private copy
-                Error::Input(mut ie) => {
-                    if let Ok(rel) = ie.file.strip_prefix(&scratch) {
-                        ie.file = out.parent().unwrap_or(Path::new("")).join(rel);
-                    }
+                // the description and weights were never written: name the
+                // model, and the layer with the ONNX node it came from, not a
+                // line of a file the user does not have
+                Error::Input(mut ie) if ie.file.starts_with(&scratch) => {
+                    let node = ie.layer.as_ref().and_then(|l| {
+                        imported
+                            .onnx_nodes
+                            .iter()
+                            .find(|(name, _)| name == l)
+                            .map(|(_, label)| label.clone())
+                    });
+                    let what = match (&ie.layer, node) {
+                        (Some(l), Some(n)) => format!("{n}, imported as layer `{l}`: {}", ie.what),
+                        (Some(l), None) => format!("layer `{l}`: {}", ie.what),
+                        _ => ie.what.clone(),
+                    };
+                    ie.what = format!("the imported network is not valid for tomatl: {what}");
+                    ie.file = model.to_path_buf();
+                    ie.line = None;
+                    ie.col = None;
+                    ie.layer = None;
                     Error::Input(ie)
                 }
                 e => e,

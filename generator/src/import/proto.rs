@@ -11,13 +11,43 @@ pub enum Value<'a> {
     Fixed32(u32),
 }
 
-/// A malformed message: what went wrong and at which byte offset.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("malformed protobuf at byte {offset}: {what}")]
+/// A message tomatl cannot read: malformed (what went wrong and at which
+/// byte offset), or well-formed but holding what tomatl does not read
+/// (`unsupported`, e.g. a tensor's element type).
+#[derive(Clone, Debug, PartialEq)]
 pub struct WireError {
     pub offset: usize,
     pub what: String,
+    /// Valid protobuf and valid ONNX, but not read by tomatl.
+    pub unsupported: bool,
 }
+
+impl WireError {
+    /// A well-formed value tomatl does not read.
+    pub fn unsupported(offset: usize, what: impl Into<String>) -> WireError {
+        WireError {
+            offset,
+            what: what.into(),
+            unsupported: true,
+        }
+    }
+}
+
+impl std::fmt::Display for WireError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.unsupported {
+            write!(f, "{}", self.what)
+        } else {
+            write!(
+                f,
+                "malformed protobuf at byte {}: {}",
+                self.offset, self.what
+            )
+        }
+    }
+}
+
+impl std::error::Error for WireError {}
 
 /// Iterates over the `(field number, value)` pairs of one message.
 pub struct Fields<'a> {
@@ -36,6 +66,7 @@ impl<'a> Fields<'a> {
         WireError {
             offset: self.base + self.pos,
             what: what.to_string(),
+            unsupported: false,
         }
     }
 
@@ -114,6 +145,7 @@ pub fn varints(v: Value, at: usize) -> Result<Vec<u64>, WireError> {
         _ => Err(WireError {
             offset: at,
             what: "expected integers".into(),
+            unsupported: false,
         }),
     }
 }
@@ -129,6 +161,7 @@ pub fn floats(v: Value, at: usize) -> Result<Vec<f32>, WireError> {
         _ => Err(WireError {
             offset: at,
             what: "expected 32-bit floats".into(),
+            unsupported: false,
         }),
     }
 }
@@ -144,6 +177,7 @@ pub fn doubles(v: Value, at: usize) -> Result<Vec<f64>, WireError> {
         _ => Err(WireError {
             offset: at,
             what: "expected 64-bit floats".into(),
+            unsupported: false,
         }),
     }
 }
@@ -154,10 +188,12 @@ pub fn string(v: Value, at: usize) -> Result<String, WireError> {
         Value::Bytes(b) => String::from_utf8(b.to_vec()).map_err(|_| WireError {
             offset: at,
             what: "string is not UTF-8".into(),
+            unsupported: false,
         }),
         _ => Err(WireError {
             offset: at,
             what: "expected a string".into(),
+            unsupported: false,
         }),
     }
 }

@@ -97,9 +97,187 @@ def relu_of_input():
     return model(n, [4], 3)
 
 
-FIXTURES = {"mixed": mixed, "chw": chw, "softmax": softmax, "qonnx": qonnx,
+QDOM = "qonnx.custom_op.general"
+
+
+def quant(x, scale, bits, out, name, signed=1, narrow=0):
+    """A QONNX Quant node (zero point 0, ROUND)."""
+    k = len(inits)
+    return helper.make_node("Quant", [x, init(f"s{k}", scale), init(f"z{k}", 0.0), init(f"b{k}", float(bits))],
+                            [out], name=name, domain=QDOM, signed=signed, narrow=narrow,
+                            rounding_mode="ROUND")
+
+
+def qvals(w, scale, bits, signed=1, narrow=0):
+    """What QONNX's Quant computes: clip(round_half_even(w / s)) * s."""
+    hi = 2 ** (bits - 1) - 1 if signed else 2 ** bits - 1
+    lo = (-hi if narrow else -hi - 1) if signed else 0
+    return np.clip(np.round(np.asarray(w, np.float64) / scale), lo, hi) * scale
+
+
+def twin(qmodel, nodes, cin_shape, out_dim):
+    """A model and its float twin for onnxruntime: the same graph with the
+    constants' quantizers folded (what QONNX computes for them) and no
+    activation quantizers."""
+    global inits
+    keep = list(inits)
+    inits = []
+    ref = model(nodes(), cin_shape, out_dim, name="twin")
+    inits = keep
+    return qmodel, ref
+
+
+def mm_channel(rows=4, cols=4):
+    """TorchScript + qonnx cleanup: MatMul of an [in, out] weight quantized
+    with [1, out] scales (per output channel, along axis 1)."""
+    ws = np.linspace(0.05, 0.4, cols).reshape(1, cols).astype(np.float32)
+    w = rand(rows, cols, scale=1.0)
+    b = rand(cols)
+    q = model([quant(init("w", w), ws, 4, "wq", "wquant"),
+               helper.make_node("MatMul", ["x", "wq"], ["m"], name="mm"),
+               helper.make_node("Add", ["m", init("b", b)], ["y"], name="bias")], [rows], cols)
+    return twin(q, lambda: [helper.make_node("MatMul", ["x", init("w", qvals(w, ws, 4))], ["m"], name="mm"),
+                            helper.make_node("Add", ["m", init("b", b)], ["y"], name="bias")], [rows], cols)
+
+
+def transpose_mm():
+    """Brevitas's QuantLinear as exported: Quant of the [out, in] weight with
+    [out, 1] scales, Transpose, MatMul; then a float weight transposed."""
+    ws = np.asarray([[0.1], [0.03], [0.25]], np.float32)
+    w = rand(3, 6, scale=1.0)
+    w2 = rand(4, 3)
+    nodes = lambda wq: [
+        helper.make_node("Transpose", [wq], ["wt"], name="t1", perm=[1, 0]),
+        helper.make_node("MatMul", ["x", "wt"], ["m"], name="mm"),
+        helper.make_node("Relu", ["m"], ["r"], name="relu"),
+        helper.make_node("Transpose", [init("w2", w2)], ["w2t"], name="t2"),
+        helper.make_node("MatMul", ["r", "w2t"], ["y"], name="mm2")]
+    q = model([quant(init("w", w), ws, 4, "wq", "wquant")] + nodes("wq"), [6], 4)
+    return twin(q, lambda: nodes(init("w", qvals(w, ws, 4))), [6], 4)
+
+
+def gemm_attrs():
+    """Gemm with alpha, beta, transB = 0 and a [1, N] bias; then one with a
+    scalar bias."""
+    n = lambda: [helper.make_node("Gemm", ["x", init("w", rand(5, 4)), init("c", rand(1, 4))], ["g"], name="g1",
+                                  alpha=0.5, beta=2.0),
+                 helper.make_node("Gemm", ["g", init("w2", rand(3, 4)), init("c2", rand(1, 1))], ["y"], name="g2",
+                                  transB=1, beta=-0.75)]
+    return model(n(), [5], 3)
+
+
+def gemm_row_bias():
+    """A bias of dims [3, 1]: ONNX broadcasts it over the rows (the batch),
+    not over the 3 outputs."""
+    n = [helper.make_node("Gemm", ["x", init("w", rand(3, 4)), init("c", rand(3, 1))], ["y"], name="fc", transB=1)]
+    return model(n, [4], 3)
+
+
+def mm_row_bias():
+    n = [helper.make_node("MatMul", ["x", init("w", rand(4, 3))], ["m"], name="mm"),
+         helper.make_node("Add", ["m", init("c", rand(3, 1))], ["y"], name="bias")]
+    return model(n, [4], 3)
+
+
+def conv_flat(nhwc=False):
+    """conv then flatten as the graph output (or, FINN's order, a Transpose
+    to NHWC before the flatten)."""
+    n = [helper.make_node("Conv", ["x", init("w1", rand(2, 2, 3, 3)), init("b1", rand(2))], ["a"],
+                          name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
+    if nhwc:
+        n.append(helper.make_node("Transpose", ["a"], ["t"], name="nhwc", perm=[0, 2, 3, 1]))
+        n.append(helper.make_node("Reshape", ["t", init("shape", [-1, 18], np.int64)], ["y"], name="flat"))
+    else:
+        n.append(helper.make_node("Flatten", ["a"], ["y"], name="flat"))
+    return model(n, [2, 3, 3], 18)
+
+
+def finn_flatten(ident_bits=8, ident_scale=0.25):
+    """Brevitas: QuantReLU, max pool, FINN-order flatten (Transpose to NHWC,
+    Reshape), QuantIdentity, QuantLinear."""
+    w1, b1, w2 = rand(3, 2, 3, 3), rand(3), rand(4, 3 * 2 * 2)
+    def nodes(q):
+        n = [helper.make_node("Conv", ["x", init("w1", w1), init("b1", b1)], ["a"], name="conv",
+                              kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["a"], ["ar"], name="relu")]
+        n += [quant("ar", 0.25, 4, "aq", "relu_quant", signed=0)] if q else [helper.make_node("Identity", ["ar"], ["aq"])]
+        n += [helper.make_node("MaxPool", ["aq"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+              helper.make_node("Transpose", ["p"], ["t"], name="nhwc", perm=[0, 2, 3, 1]),
+              helper.make_node("Reshape", ["t", init("shape", [-1, 12], np.int64)], ["f"], name="flat")]
+        n += [quant("f", ident_scale, ident_bits, "fq", "ident")] if q else [helper.make_node("Identity", ["f"], ["fq"])]
+        n += [helper.make_node("MatMul", ["fq", init("w2", w2.T)], ["y"], name="fc")]
+        return n
+    return twin(model(nodes(True), [2, 4, 4], 4), lambda: nodes(False), [2, 4, 4], 4)
+
+
+def int32_bias():
+    """Brevitas's QuantLinear with Int32Bias: the bias quantized to 32 bits
+    at the accumulator's scale (input scale x weight scale)."""
+    ws = np.asarray([[0.1], [0.03], [0.25]], np.float32)
+    xs = 2.0 ** -4
+    w, b = rand(3, 8, scale=1.0), rand(3)
+    bs = (xs * ws.reshape(3)).astype(np.float32)
+    q = model([quant("x", xs, 8, "xq", "inquant"),
+               quant(init("w", w), ws, 4, "wq", "wquant"),
+               quant(init("b", b), bs, 32, "bq", "bquant"),
+               helper.make_node("Gemm", ["xq", "wq", "bq"], ["y"], name="fc", transB=1)], [8], 3)
+    return twin(q, lambda: [helper.make_node("Gemm", ["x", init("w", qvals(w, ws, 4)),
+                                                       init("b", qvals(b, bs, 32))], ["y"], name="fc", transB=1)],
+                [8], 3)
+
+
+def dtypes():
+    """Initializers of every integer element type and bool (unused by the
+    graph, but they must be read)."""
+    for t in [np.int16, np.uint16, np.uint32, np.uint64, np.bool_, np.float16]:
+        init(f"extra_{np.dtype(t).name}", [1, 0, 1], t)
+    n = [helper.make_node("Gemm", ["x", init("wg", rand(3, 4)), init("bg", rand(3))], ["y"], name="fc", transB=1)]
+    return model(n, [4], 3)
+
+
+def strings():
+    m = dtypes()
+    m.graph.initializer.append(helper.make_tensor("names", TensorProto.STRING, [1], [b"a"]))
+    return m
+
+
+def unnamed():
+    n = [helper.make_node("Gemm", ["x", init("wg", rand(3, 4)), init("bg", rand(3))], ["z"], transB=1),
+         helper.make_node("Softmax", ["z"], ["y"])]
+    return model(n, [4], 3)
+
+
+def negative_pads():
+    n = [helper.make_node("Conv", ["x", init("w1", rand(2, 2, 3, 3))], ["a"], name="crop",
+                          kernel_shape=[3, 3], pads=[-1, 0, 0, 0]),
+         helper.make_node("Flatten", ["a"], ["f"], name="flat"),
+         helper.make_node("Gemm", ["f", init("w", rand(3, 2 * 3 * 4))], ["y"], name="fc", transB=1)]
+    return model(n, [2, 6, 6], 3)
+
+
+def stride5():
+    """valid ONNX that converts, but beyond what tomatl builds (stride 5)."""
+    n = [helper.make_node("Conv", ["x", init("w1", rand(2, 2, 3, 3))], ["a"], name="big_stride",
+                          kernel_shape=[3, 3], strides=[5, 5]),
+         helper.make_node("Flatten", ["a"], ["f"], name="flat"),
+         helper.make_node("Gemm", ["f", init("w", rand(3, 2 * 2 * 2))], ["y"], name="fc", transB=1)]
+    return model(n, [2, 8, 8], 3)
+
+
+FIXTURES = {"mm_channel": mm_channel, "mm_channel_rect": lambda: mm_channel(6, 3),
+            "transpose_mm": transpose_mm, "gemm_attrs": gemm_attrs, "gemm_row_bias": gemm_row_bias,
+            "mm_row_bias": mm_row_bias, "conv_flat": conv_flat, "conv_flat_nhwc": lambda: conv_flat(True),
+            "finn_flatten": finn_flatten, "finn_flatten_requant": lambda: finn_flatten(8, 0.5),
+            "int32_bias": int32_bias, "dtypes": dtypes, "strings": strings, "unnamed": unnamed,
+            "negative_pads": negative_pads, "stride5": stride5,
+            "mixed": mixed, "chw": chw, "softmax": softmax, "qonnx": qonnx,
             "qonnx_channel": lambda: qonnx([0.1, 0.03, 0.25]),
             "qonnx_bad_scale": lambda: qonnx(0.125, 0.3), "relu_of_input": relu_of_input}
 
 if __name__ == "__main__":
-    save(FIXTURES[sys.argv[1]](), sys.argv[2])
+    m = FIXTURES[sys.argv[1]]()
+    if isinstance(m, tuple):
+        # the float twin beside it, for onnxruntime: OUT.ref.onnx
+        m, ref = m
+        save(ref, sys.argv[2][: -len(".onnx")] + ".ref.onnx")
+    save(m, sys.argv[2])
