@@ -15,10 +15,10 @@ constant 2^-8, so the exported graph is integer from the pixel codes on
 For each model it trains a float twin (the same layers without quantizers)
 and the quantized model, then exports:
 
-    <model>.onnx               export_qonnx(..., dynamo=False): TorchScript exporter
-    <model>_clean.onnx         the same after qonnx.util.cleanup
-    <model>_dynamo.onnx        export_qonnx(..., dynamo=True): torch.export exporter
-    <model>_dynamo_clean.onnx  the same after qonnx.util.cleanup
+    <model>.onnx          export_qonnx(..., dynamo=False): the TorchScript exporter
+    <model>_clean.onnx    the same after qonnx.util.cleanup
+    <model>_dynamo.onnx   export_qonnx(..., dynamo=True): the torch.export exporter
+                          (Brevitas's default from torch 2.9 on)
 
 and, for each file, <file>.ref.npz: the uint8 codes `x` [200, 28, 28, 1] of
 the first 200 test images, `y` the QONNX execution's output (float64) and
@@ -223,11 +223,11 @@ class Res(nn.Module):
 # Brevitas's fake quantization is slow on a CPU: the convolutional models see
 # a part of the training split so that each trains in a few minutes on 2 cores.
 MODELS = {
-    "tfc_w1a1": (lambda q: TFC(1, q), 1, 30000, 3e-3, 1 / 8),
-    "tfc_w2a2": (lambda q: TFC(2, q), 1, 30000, 3e-3, 1.0),
-    "cnv_w4a4": (lambda q: CNV(False, q), 1, 10000, 3e-3, 1.0),
-    "cnv_w4a4_pow2": (lambda q: CNV(True, q), 1, 10000, 3e-3, 1.0),
-    "res_w4a4_pow2": (lambda q: Res(q), 1, 10000, 3e-3, 1.0),
+    "tfc_w1a1": (lambda q: TFC(1, q), 1, 60000, 3e-3, 1 / 8),
+    "tfc_w2a2": (lambda q: TFC(2, q), 1, 60000, 3e-3, 1.0),
+    "cnv_w4a4": (lambda q: CNV(False, q), 1, 20000, 3e-3, 1.0),
+    "cnv_w4a4_pow2": (lambda q: CNV(True, q), 1, 20000, 3e-3, 1.0),
+    "res_w4a4_pow2": (lambda q: Res(q), 1, 20000, 3e-3, 1.0),
 }
 
 DESCRIPTIONS = {
@@ -288,18 +288,30 @@ def predict(model, x):
 
 
 def export_all(name, model, out_dir):
-    """The four exports of one model; returns their paths."""
+    """The three exports of one model; returns their paths."""
+    from qonnx.util.cleanup import cleanup
     sample = to_torch(np.zeros((1, 28, 28, 1), np.uint8))
-    paths = []
-    for suffix, dynamo in [("", False), ("_dynamo", True)]:
-        path = os.path.join(out_dir, f"{name}{suffix}.onnx")
-        export_qonnx(model, sample, export_path=path, dynamo=dynamo)
-        paths.append(path)
-        from qonnx.util.cleanup import cleanup
-        clean = os.path.join(out_dir, f"{name}{suffix}_clean.onnx")
-        cleanup(path, out_file=clean)
-        paths.append(clean)
-    return paths
+    path = os.path.join(out_dir, f"{name}.onnx")
+    export_qonnx(model, sample, export_path=path, dynamo=False)
+    clean = os.path.join(out_dir, f"{name}_clean.onnx")
+    cleanup(path, out_file=clean)
+    dynamo = os.path.join(out_dir, f"{name}_dynamo.onnx")
+    export_qonnx(model, sample, export_path=dynamo, dynamo=True)
+    _drop_unused_external_data(dynamo)
+    return [path, clean, dynamo]
+
+
+def _drop_unused_external_data(path):
+    """torch's dynamo exporter leaves MODEL.onnx.data behind, but the model
+    Brevitas saves holds every initializer itself: remove the stray file."""
+    import onnx
+    stray = path + ".data"
+    if not os.path.exists(stray):
+        return
+    m = onnx.load(path, load_external_data=False)
+    if any(t.data_location == onnx.TensorProto.EXTERNAL for t in m.graph.initializer):
+        return
+    os.remove(stray)
 
 
 def run(name, out_dir, xtr, ytr, xte, yte):
