@@ -327,7 +327,7 @@ fn act_code(a: Activation) -> i64 {
 const ACTS: [Activation; 3] = [Activation::None, Activation::Relu, Activation::Relu6];
 
 fn tt(bits: u32, signed: bool, frac: i32) -> TensorType {
-    TensorType { bits, signed, frac }
+    TensorType::new(bits, signed, frac)
 }
 
 /// RSHIFT and LSHIFT of a requantization from `frac_acc` to `frac_out`.
