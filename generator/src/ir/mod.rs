@@ -429,7 +429,7 @@ impl Layer {
             weight_bits: wbits,
             acc_bits: acc,
             param_bits: self.param_bits(),
-            out_type: self.out_type.short(),
+            out_type: self.out_type.short() + &self.out_type.rounding_note(),
         }
     }
 }
