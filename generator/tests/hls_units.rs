@@ -590,7 +590,10 @@ fn requant_mul_and_avg_match_the_numerics() {
             let extra: Vec<(&str, i64)> = if mode.is_default() && !narrow {
                 vec![]
             } else {
-                vec![("ROUND_MODE", mode.code() as i64), ("NARROW", narrow as i64)]
+                vec![
+                    ("ROUND_MODE", mode.code() as i64),
+                    ("NARROW", narrow as i64),
+                ]
             };
             for &(acc_bits, mb, shift, out) in &[
                 (14u32, 0u32, 3u32, tt(5, true, 0)),
@@ -638,10 +641,15 @@ fn requant_mul_and_avg_match_the_numerics() {
                         }
                     })
                     .collect();
-                let tag = format!("requant {mode:?} narrow {narrow} acc {acc_bits} M{mb} >> {shift}");
+                let tag =
+                    format!("requant {mode:?} narrow {narrow} acc {acc_bits} M{mb} >> {shift}");
                 expect.push((id, tag, out.bits, out.signed, exp));
             }
-            for &(sb, n, lshift, out) in &[(10u32, 4u64, 0i64, tt(5, true, 0)), (10, 6, 1, tt(6, true, 1)), (9, 3, 0, tt(4, false, 0))] {
+            for &(sb, n, lshift, out) in &[
+                (10u32, 4u64, 0i64, tt(5, true, 0)),
+                (10, 6, 1, tt(6, true, 1)),
+                (9, 3, 0, tt(4, false, 0)),
+            ] {
                 let out = TensorType {
                     round: mode,
                     narrow,
