@@ -550,7 +550,7 @@ mod tests {
             tie in proptest::bool::ANY,
         ) {
             // a tie on purpose: sum = (2k + 1) · n / 2 for even n
-            let sum = if tie && n % 2 == 0 { (sum >> 10 | 1) * (n as i64 / 2) } else { sum };
+            let sum = if tie && n.is_multiple_of(2) { (sum >> 10 | 1) * (n as i64 / 2) } else { sum };
             let out = TensorType { round: mode, narrow, ..TensorType::new(bits, signed, frac_out) };
             let (num, den) = average_fraction(sum, n, frac_in, frac_out);
             let want = saturate_reference(reference(num, den, mode), bits, signed, narrow);

@@ -575,7 +575,7 @@ fn rounding_lut(rq: &crate::hw::units::Requant) -> f64 {
 fn average_rounding_lut(a: &crate::hw::units::Average) -> f64 {
     let l = 64 - a.avg_div.saturating_sub(1).leading_zeros() as u64;
     match a.round_mode {
-        1 if a.avg_div % 2 == 0 => (2 * (l + 1) + a.out_bits + 2) as f64,
+        1 if a.avg_div.is_multiple_of(2) => (2 * (l + 1) + a.out_bits + 2) as f64,
         2 | 3 | 6 | 7 => l as f64,
         _ => 0.0,
     }
