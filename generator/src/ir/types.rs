@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// (docs/numerics.md §4): the rounding mode of its shift or division, and
 /// whether saturation leaves out the most negative code (signed) or the
 /// largest (unsigned). Both are left out of the JSON when default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TensorType {
     pub bits: u32,
     pub signed: bool,
@@ -17,6 +17,24 @@ pub struct TensorType {
     pub round: RoundMode,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub narrow: bool,
+}
+
+/// As derived, without `round` and `narrow` when default: the network hash
+/// (`Graph::hash32`) of a network without modes is what it always was.
+impl std::fmt::Debug for TensorType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("TensorType");
+        d.field("bits", &self.bits)
+            .field("signed", &self.signed)
+            .field("frac", &self.frac);
+        if !self.round.is_default() {
+            d.field("round", &self.round);
+        }
+        if self.narrow {
+            d.field("narrow", &self.narrow);
+        }
+        d.finish()
+    }
 }
 
 /// How a requantizer rounds a value `v = x / d` (docs/numerics.md §4): the

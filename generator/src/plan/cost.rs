@@ -699,4 +699,50 @@ mod tests {
             check(w, d, k);
         }
     }
+
+    #[test]
+    fn rounding_modes_with_a_tie_test_or_a_sign_choice_cost_luts() {
+        use crate::hw::units::{Average, Gap, Requant};
+        let gap = |round_mode: u64, avg_div: u64| Instance {
+            name: "g".into(),
+            layer: Some(0),
+            unit: Unit::Gap(Gap {
+                ch: 8,
+                pe: 2,
+                n_pix: 16,
+                in_bits: 8,
+                in_signed: true,
+                avg: Average {
+                    out_bits: 8,
+                    out_signed: true,
+                    avg_lshift: 0,
+                    avg_div,
+                    round_mode,
+                    narrow: false,
+                },
+            }),
+            inputs: vec![],
+            outputs: vec![],
+            note: String::new(),
+        };
+        let lut = |x: &Instance| instance_cost(x, Family::Xilinx7).lut;
+        let base = lut(&gap(0, 16));
+        // floor and ceil only change the constant
+        assert_eq!(lut(&gap(4, 16)), base);
+        assert_eq!(lut(&gap(5, 16)), base);
+        // half to even tests ties of an even divisor; an odd one has none
+        assert!(lut(&gap(1, 16)) > base);
+        assert_eq!(lut(&gap(1, 15)), lut(&gap(0, 15)));
+        // a constant chosen by the sign
+        assert!(lut(&gap(2, 16)) > base);
+        let rq = |round_mode: u64| Requant {
+            rshift: 6,
+            round_mode,
+            ..Default::default()
+        };
+        assert_eq!(rounding_lut(&rq(0)), 0.0);
+        assert_eq!(rounding_lut(&rq(1)), 1.0);
+        assert_eq!(rounding_lut(&rq(6)), 6.0);
+        assert_eq!(rounding_lut(&Requant { rshift: 0, ..rq(6) }), 0.0);
+    }
 }
