@@ -4,7 +4,8 @@
 // Lane i of an output word comes from lane i of one word of a and one of b:
 //   s = (a << A_SHL) + (b << B_SHL)   exact: both aligned to the finer
 //                                     binary point (one shift is 0)
-//   y = requant(s): RSHIFT/LSHIFT rounding half up, ACT, saturation.
+//   y = requant(s): RSHIFT/LSHIFT rounding by ROUND_MODE, ACT, saturation
+//       (NARROW: narrow range); both optional in CFG (round_mode_of).
 //
 // CFG: ELEMS, BEATS, A_BITS, A_SIGNED, B_BITS, B_SIGNED, A_SHL, B_SHL,
 // RSHIFT, LSHIFT, ACT, RELU6_MAX, OUT_BITS, OUT_SIGNED.
@@ -43,7 +44,7 @@ TOMATL_HLS(UNROLL)
                 ap_int<S_BITS>(code_value<CFG::B_BITS, CFG::B_SIGNED>(xb[e])) << CFG::B_SHL;
             const ap_int<S_BITS> s = va + vb;
             y[e] = requant<S_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT, CFG::RELU6_MAX,
-                           CFG::OUT_BITS, CFG::OUT_SIGNED>(s);
+                           CFG::OUT_BITS, CFG::OUT_SIGNED, 0, round_mode_of<CFG>::value, narrow_of<CFG>::value>(s);
         }
         out.write(pack<CFG::OUT_BITS, CFG::ELEMS>(y));
     }

@@ -1,12 +1,14 @@
 // tomatl_avg.h: the average of docs/numerics.md section 5 (rtl/tomatl_avg.v):
 //   num = sum << AVG_LSHIFT, den = AVG_DIV,
-//   y   = saturate(floor((2*num + den) / (2*den)))
-// num/den rounded half up (ties towards +infinity: -3.5 -> -3), then
-// saturated to the OUT_BITS-bit code.
+//   y   = saturate(floor((num + c) / den))
+// num/den rounded by ROUND_MODE, c its constant (rtl/tomatl_avg.v lists
+// them; the default half_ceil, c = floor(den/2), is
+// floor((2*num + den) / (2*den)), ties towards +infinity: -3.5 -> -3; half
+// to even takes one less on a tie with an odd quotient), then saturated to
+// the OUT_BITS-bit code (NARROW: the narrow range).
 //
 // The division by the constant is exact without a divider, as in the RTL:
-// floor((2*num + den) / (2*den)) = floor(X / D) with X = num + floor(D/2),
-// D = den. With U = X for X >= 0 and U = D - 1 - X for X < 0 (then
+// floor(X / D) with X = num + c, D = den. With U = X for X >= 0 and U = D - 1 - X for X < 0 (then
 // floor(X/D) = -floor(U/D)), the quotient of U < 2^UB is floor(U*M / 2^SH)
 // with L = clog2(D), SH = UB + L and M = ceil(2^SH / D): M*D = 2^SH + E,
 // 0 <= E < D <= 2^L, so U*M/2^SH = U/D + U*E/(D*2^SH) with U*E < 2^SH, an
@@ -50,12 +52,25 @@ constexpr unsigned long long avg_recip_word(int sh, long long d, int w) {
     return q;
 }
 
-template <int SUM_BITS, int AVG_LSHIFT, long long AVG_DIV, int OUT_BITS, bool OUT_SIGNED>
+// The constant c of ROUND_MODE for num / D, num < 0 (neg) or not.
+constexpr long long avg_constant(int mode, long long d, bool neg) {
+    return (mode == 4) ? 0
+         : (mode == 5) ? d - 1
+         : (mode == 6) ? (neg ? d - 1 : 0)
+         : (mode == 7) ? (neg ? 0 : d - 1)
+         : (mode == 2) ? (neg ? (d - 1) / 2 : d / 2)
+         : (mode == 3) ? (neg ? d / 2 : (d - 1) / 2)
+         : d / 2;
+}
+
+template <int SUM_BITS, int AVG_LSHIFT, long long AVG_DIV, int OUT_BITS, bool OUT_SIGNED,
+          int ROUND_MODE = 0, bool NARROW = false>
 ap_uint<OUT_BITS> avg(ap_int<SUM_BITS> sum) {
 TOMATL_HLS(INLINE)
     static_assert(SUM_BITS >= 2 && SUM_BITS <= 56, "sums have 2..56 bits");
     static_assert(AVG_LSHIFT >= 0 && AVG_LSHIFT <= 16, "AVG_LSHIFT is 0..16");
     static_assert(AVG_DIV >= 1 && AVG_DIV <= (1LL << 30), "AVG_DIV is 1..2^30");
+    static_assert(ROUND_MODE >= 0 && ROUND_MODE <= 7, "ROUND_MODE is 0..7");
     typedef avg_widths<SUM_BITS, AVG_LSHIFT, AVG_DIV> w;
     static_assert(w::SH < 127 && w::MB <= 128, "the reciprocal fits 128 bits");
     const unsigned long long M_LO = avg_recip_word(w::SH, AVG_DIV, 0);
@@ -65,7 +80,9 @@ TOMATL_HLS(INLINE)
     m |= ap_uint<w::MB>(M_LO);
 
     ap_int<w::XB> x = ap_int<w::XB>(sum) << AVG_LSHIFT;
-    x += ap_int<w::XB>(AVG_DIV / 2);
+    const bool num_neg = sum < 0;
+    x += ap_int<w::XB>(num_neg ? avg_constant(ROUND_MODE, AVG_DIV, true)
+                               : avg_constant(ROUND_MODE, AVG_DIV, false));
     const bool neg = x < 0;
     ap_uint<w::UB> u;
     if (neg) {
@@ -82,7 +99,14 @@ TOMATL_HLS(INLINE)
     } else {
         q = q_u;
     }
-    return requant<w::QB + 1, 0, 0, ACT_NONE, 0, OUT_BITS, OUT_SIGNED>(q);
+    if (ROUND_MODE == 1 && AVG_DIV % 2 == 0) {
+        // a tie: X = q * D exactly (the remainder X - q * D lies in [0, D))
+        ap_int<w::XB + 1> rem = ap_int<w::XB + 1>(x) - ap_int<w::XB + 1>(q * ap_int<w::QB + 1>(AVG_DIV));
+        if (rem == 0 && q[0]) {
+            q = q - 1;
+        }
+    }
+    return requant<w::QB + 1, 0, 0, ACT_NONE, 0, OUT_BITS, OUT_SIGNED, 0, 0, NARROW>(q);
 }
 
 } // namespace tomatl

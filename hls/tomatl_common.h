@@ -55,6 +55,26 @@ constexpr int cmin(int a, int b) { return a < b ? a : b; }
 constexpr long long cmaxll(long long a, long long b) { return a > b ? a : b; }
 constexpr long long cminll(long long a, long long b) { return a < b ? a : b; }
 // Smallest n with 2^n >= v (v >= 1).
+// A config's rounding mode and narrow range (docs/numerics.md section 4):
+// CFG::ROUND_MODE and CFG::NARROW where the config has them (the generator
+// writes them only when not the default), else 0 (half_ceil) and false.
+template <class CFG, class = void>
+struct round_mode_of {
+    static const int value = 0;
+};
+template <class CFG>
+struct round_mode_of<CFG, decltype(void(CFG::ROUND_MODE))> {
+    static const int value = CFG::ROUND_MODE;
+};
+template <class CFG, class = void>
+struct narrow_of {
+    static const bool value = false;
+};
+template <class CFG>
+struct narrow_of<CFG, decltype(void(CFG::NARROW))> {
+    static const bool value = CFG::NARROW;
+};
+
 constexpr int clog2(long long v) { return v <= 1 ? 0 : 1 + clog2((v + 1) / 2); }
 
 // The integer a BITS-bit code stands for, one bit wider and signed, so

@@ -46,7 +46,7 @@ TOMATL_HLS(UNROLL)
                 sums[cg][p] = s;
                 if (px == CFG::N_PIX - 1) {
                     y[p] = avg<SUM_BITS, CFG::AVG_LSHIFT, CFG::AVG_DIV, CFG::OUT_BITS,
-                               CFG::OUT_SIGNED>(s);
+                               CFG::OUT_SIGNED, round_mode_of<CFG>::value, narrow_of<CFG>::value>(s);
                 }
             }
             if (px == CFG::N_PIX - 1) {

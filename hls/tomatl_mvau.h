@@ -144,7 +144,7 @@ TOMATL_HLS(UNROLL)
                         const ap_uint<mult_port_bits(CFG::MULT_BITS)> m = mults[p][nf];
                         y[p] = requant<ACC_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT,
                                        CFG::RELU6_MAX, CFG::OUT_BITS, CFG::OUT_SIGNED,
-                                       CFG::MULT_BITS>(acc[p], m);
+                                       CFG::MULT_BITS, round_mode_of<CFG>::value, narrow_of<CFG>::value>(acc[p], m);
                     }
                     out.write(pack<CFG::OUT_BITS, PE>(y));
                 }

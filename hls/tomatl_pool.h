@@ -63,7 +63,7 @@ TOMATL_HLS(UNROLL)
                         y[p] = next;
                     } else if (k == K - 1) {
                         y[p] = avg<SUM_BITS, CFG::AVG_LSHIFT, CFG::AVG_DIV, CFG::OUT_BITS,
-                                   CFG::OUT_SIGNED>(next);
+                                   CFG::OUT_SIGNED, round_mode_of<CFG>::value, narrow_of<CFG>::value>(next);
                     }
                 }
                 if (k == K - 1) {

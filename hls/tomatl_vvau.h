@@ -68,7 +68,8 @@ TOMATL_HLS(UNROLL)
                     for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
                         y[p] = requant<ACC_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT,
-                                       CFG::RELU6_MAX, CFG::OUT_BITS, CFG::OUT_SIGNED>(acc[p]);
+                                       CFG::RELU6_MAX, CFG::OUT_BITS, CFG::OUT_SIGNED, 0,
+                                       round_mode_of<CFG>::value, narrow_of<CFG>::value>(acc[p]);
                     }
                     out.write(pack<CFG::OUT_BITS, PE>(y));
                 }

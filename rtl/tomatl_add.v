@@ -5,7 +5,7 @@
 // of the output at [i*OUT_BITS +: OUT_BITS]):
 //   s = (a << A_SHL) + (b << B_SHL)     exact: both aligned to the finer
 //                                       binary point (one shift is 0)
-//   y = tomatl_requant(s): RSHIFT/LSHIFT with rounding half up, ACT,
+//   y = tomatl_requant(s): RSHIFT/LSHIFT with rounding by ROUND_MODE, ACT,
 //       saturation to OUT_BITS.
 // Each input has a two-beat buffer (tomatl_fifo); a pair is taken from the
 // buffers when both hold a beat and the output buffer (tomatl_fifo, two
@@ -27,7 +27,9 @@ module tomatl_add #(
     parameter ACT        = 0,  // 0 none, 1 relu, 2 relu6
     parameter RELU6_MAX  = 6,  // code of 6.0 in the output type (relu6)
     parameter OUT_BITS   = 8,  // bits per output code
-    parameter OUT_SIGNED = 1   // 1: outputs are two's complement
+    parameter OUT_SIGNED = 1,  // 1: outputs are two's complement
+    parameter ROUND_MODE = 0,  // rounding of RSHIFT, 0..7 (tomatl_requant)
+    parameter NARROW     = 0   // 1: narrow-range saturation
 ) (
     input  wire                      clk,
     input  wire                      rst,
@@ -114,7 +116,9 @@ module tomatl_add #(
                 .ACT       (ACT),
                 .RELU6_MAX (RELU6_MAX),
                 .OUT_BITS  (OUT_BITS),
-                .OUT_SIGNED(OUT_SIGNED)
+                .OUT_SIGNED(OUT_SIGNED),
+                .ROUND_MODE(ROUND_MODE),
+                .NARROW    (NARROW)
             ) u_requant (
                 .mult(1'b0),
                 .acc(s),

@@ -5,7 +5,7 @@
 // holds channels cg*PE .., lane p at [p*IN_BITS +: IN_BITS]). Output per
 // frame: CH/PE beats of PE lanes, beat cg holds the averages of channels
 // cg*PE .., lane p at [p*OUT_BITS +: OUT_BITS]: tomatl_avg of the exact sum
-// over the pixels (rounded half up, saturated; the generator passes
+// over the pixels (rounded by ROUND_MODE, saturated; the generator passes
 // AVG_DIV = N_PIX * 2^max(frac_in - frac_out, 0) and
 // AVG_LSHIFT = max(frac_out - frac_in, 0)).
 //
@@ -30,7 +30,9 @@ module tomatl_gap #(
     parameter OUT_BITS   = 8,   // bits per output code (1..32)
     parameter OUT_SIGNED = 1,   // 1: outputs are two's complement
     parameter AVG_LSHIFT = 0,   // num = sum << AVG_LSHIFT
-    parameter AVG_DIV    = 4    // den
+    parameter AVG_DIV    = 4,   // den
+    parameter ROUND_MODE = 0,   // rounding of the average, 0..7 (tomatl_avg)
+    parameter NARROW     = 0    // 1: narrow-range saturation
 ) (
     input  wire                   clk,
     input  wire                   rst,
@@ -181,7 +183,9 @@ module tomatl_gap #(
                 .AVG_LSHIFT(AVG_LSHIFT),
                 .AVG_DIV   (AVG_DIV),
                 .OUT_BITS  (OUT_BITS),
-                .OUT_SIGNED(OUT_SIGNED)
+                .OUT_SIGNED(OUT_SIGNED),
+                .ROUND_MODE(ROUND_MODE),
+                .NARROW    (NARROW)
             ) u_avg (
                 .sum(sum2_reg[yp*SUM_BITS+:SUM_BITS]),
                 .y  (y[yp*OUT_BITS+:OUT_BITS])

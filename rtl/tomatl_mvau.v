@@ -67,6 +67,8 @@ module tomatl_mvau #(
     parameter RELU6_MAX   = 6,           // code of 6.0 in the output type (relu6)
     parameter OUT_BITS    = 8,           // bits per output element
     parameter OUT_SIGNED  = 1,           // 1: outputs are two's complement
+    parameter ROUND_MODE  = 0,           // rounding of RSHIFT, 0..7 (tomatl_requant)
+    parameter NARROW      = 0,           // 1: narrow-range saturation
     parameter PACK        = 0,           // 1: PEs 2q and 2q+1 share one multiplier per lane (fixed, <= 8 bits)
     parameter MULT_BITS   = 0,           // per-channel requantization multiplier bits (0: none, up to 16)
     parameter WEIGHT_FILE = "",          // weight ROM image ("": ROM left empty)
@@ -463,7 +465,9 @@ module tomatl_mvau #(
                 .RELU6_MAX (RELU6_MAX),
                 .OUT_BITS  (OUT_BITS),
                 .OUT_SIGNED(OUT_SIGNED),
-                .MULT_BITS (MULT_BITS)
+                .MULT_BITS (MULT_BITS),
+                .ROUND_MODE(ROUND_MODE),
+                .NARROW    (NARROW)
             ) u_requant (
                 .acc (acc_reg),
                 .mult(mult3_reg[gp*MB+:MB]),

@@ -6,8 +6,8 @@
 // pixel: CH/PE beats of PE lanes, lane p at [p*OUT_BITS +: OUT_BITS].
 //   KIND 0 max: y = the largest of the K codes (OUT = IN: same bits, same
 //               signedness).
-//   KIND 1 avg: y = tomatl_avg of the exact sum of the K codes: rounded half
-//               up, saturated (AVG_LSHIFT, AVG_DIV from the generator:
+//   KIND 1 avg: y = tomatl_avg of the exact sum of the K codes: rounded by
+//               ROUND_MODE, saturated (AVG_LSHIFT, AVG_DIV from the generator:
 //               den = K * 2^max(frac_in - frac_out, 0),
 //               lshift = max(frac_out - frac_in, 0)).
 // One input beat per cycle when not stalled.
@@ -29,7 +29,9 @@ module tomatl_pool #(
     parameter OUT_BITS   = 8,  // bits per output code (max: IN_BITS)
     parameter OUT_SIGNED = 1,  // 1: outputs are two's complement (max: IN_SIGNED)
     parameter AVG_LSHIFT = 0,  // average: num = sum << AVG_LSHIFT
-    parameter AVG_DIV    = 4   // average: den
+    parameter AVG_DIV    = 4,  // average: den
+    parameter ROUND_MODE = 0,  // rounding of the average, 0..7 (tomatl_avg)
+    parameter NARROW     = 0   // 1: narrow-range saturation
 ) (
     input  wire                   clk,
     input  wire                   rst,
@@ -172,7 +174,9 @@ module tomatl_pool #(
                     .AVG_LSHIFT(AVG_LSHIFT),
                     .AVG_DIV   (AVG_DIV),
                     .OUT_BITS  (OUT_BITS),
-                    .OUT_SIGNED(OUT_SIGNED)
+                    .OUT_SIGNED(OUT_SIGNED),
+                    .ROUND_MODE(ROUND_MODE),
+                    .NARROW    (NARROW)
                 ) u_avg (
                     .sum(acc_reg),
                     .y  (y[gp*OUT_BITS+:OUT_BITS])

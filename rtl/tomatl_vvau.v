@@ -40,6 +40,8 @@ module tomatl_vvau #(
     parameter RELU6_MAX   = 6,   // code of 6.0 in the output type (relu6)
     parameter OUT_BITS    = 8,   // bits per output element
     parameter OUT_SIGNED  = 1,   // 1: outputs are two's complement
+    parameter ROUND_MODE  = 0,   // rounding of RSHIFT, 0..7 (tomatl_requant)
+    parameter NARROW      = 0,   // 1: narrow-range saturation
     parameter WEIGHT_FILE = "",  // weight ROM image ("": ROM left empty)
     parameter BIAS_FILE   = ""   // bias ROM image ("": ROM left empty)
 ) (
@@ -217,7 +219,9 @@ module tomatl_vvau #(
                 .ACT       (ACT),
                 .RELU6_MAX (RELU6_MAX),
                 .OUT_BITS  (OUT_BITS),
-                .OUT_SIGNED(OUT_SIGNED)
+                .OUT_SIGNED(OUT_SIGNED),
+                .ROUND_MODE(ROUND_MODE),
+                .NARROW    (NARROW)
             ) u_requant (
                 .mult(1'b0),
                 .acc (acc_reg),

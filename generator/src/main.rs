@@ -553,11 +553,7 @@ fn run(cmd: Cmd) -> Result<u8> {
                 &format!("frac {input_frac}"),
                 &format!("frac in {flo}..={fhi}"),
             )?;
-            let ty = tomatl::ir::TensorType {
-                bits: input_bits,
-                signed: input_signed,
-                frac: input_frac,
-            };
+            let ty = tomatl::ir::TensorType::new(input_bits, input_signed, input_frac);
             let s = tomatl::import::import(&model, &out, ty)?;
             println!(
                 "wrote {} and {}: {} layers, {} parameters",

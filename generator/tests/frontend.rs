@@ -32,7 +32,7 @@ layers:
 ";
 
 fn t(bits: u32, signed: bool, frac: i32) -> TensorType {
-    TensorType { bits, signed, frac }
+    TensorType::new(bits, signed, frac)
 }
 
 fn w(arith: Arith, bits: u32, frac: i32) -> WeightType {

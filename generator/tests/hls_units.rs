@@ -24,7 +24,7 @@ use common_rtl::{
 };
 use sha2::{Digest, Sha256};
 use tomatl::ir::numerics;
-use tomatl::ir::{Activation, TensorType};
+use tomatl::ir::{Activation, RoundMode, TensorType};
 
 // ------------------------------------------------------------ the benches
 
@@ -204,7 +204,7 @@ struct Cases {
 }
 
 fn member(name: &str, v: i64) -> String {
-    if name.ends_with("SIGNED") || name == "DEPTHWISE" {
+    if name.ends_with("SIGNED") || name == "DEPTHWISE" || name == "NARROW" {
         format!("static const bool {name} = {};", v != 0)
     } else if name == "RELU6_MAX" || name == "AVG_DIV" {
         format!("static const long long {name} = {v}LL;")
@@ -327,7 +327,7 @@ fn act_code(a: Activation) -> i64 {
 const ACTS: [Activation; 3] = [Activation::None, Activation::Relu, Activation::Relu6];
 
 fn tt(bits: u32, signed: bool, frac: i32) -> TensorType {
-    TensorType { bits, signed, frac }
+    TensorType::new(bits, signed, frac)
 }
 
 /// RSHIFT and LSHIFT of a requantization from `frac_acc` to `frac_out`.
@@ -580,6 +580,106 @@ fn requant_mul_and_avg_match_the_numerics() {
             .collect();
         let tag = format!("avg sum {sb} / {n} frac {frac_in} -> {out:?}");
         expect.push((id, tag, out.bits, out.signed, exp));
+    }
+
+    // every rounding mode, narrow or not: a shift, a multiplier and a shift,
+    // and averages over an even (ties) and an odd count; the default mode
+    // also without the members (the kernels' fallback)
+    for (i, mode) in RoundMode::ALL.into_iter().enumerate() {
+        for narrow in [false, true] {
+            let extra: Vec<(&str, i64)> = if mode.is_default() && !narrow {
+                vec![]
+            } else {
+                vec![
+                    ("ROUND_MODE", mode.code() as i64),
+                    ("NARROW", narrow as i64),
+                ]
+            };
+            for &(acc_bits, mb, shift, out) in &[
+                (14u32, 0u32, 3u32, tt(5, true, 0)),
+                (12, 0, 1, tt(6, false, 0)),
+                (20, 16, 17, tt(8, true, 0)),
+            ] {
+                let out = TensorType {
+                    round: mode,
+                    narrow,
+                    ..out
+                };
+                let mut ps = vec![
+                    ("ACC_BITS", acc_bits as i64),
+                    ("RSHIFT", shift as i64),
+                    ("LSHIFT", 0),
+                    ("ACT", 0),
+                    ("RELU6_MAX", 0),
+                    ("OUT_BITS", out.bits as i64),
+                    ("OUT_SIGNED", out.signed as i64),
+                    ("MULT_BITS", mb as i64),
+                ];
+                ps.extend(extra.iter().copied());
+                let id = cases.add(Some("kind_requant"), &members(&ps));
+                let accs = acc_values(&mut rng, acc_bits, shift as i64, 60);
+                let mults: Vec<i64> = (0..accs.len())
+                    .map(|k| match (mb, k % 3) {
+                        (0, _) => 0,
+                        (_, 0) => 1,
+                        _ => rng.bits(mb) as i64,
+                    })
+                    .collect();
+                cases.num(accs.len() as i64);
+                for (&a, &m) in accs.iter().zip(&mults) {
+                    cases.words([&word1(a, acc_bits), &word1(m, mb.max(1))]);
+                }
+                cases.end();
+                let exp = accs
+                    .iter()
+                    .zip(&mults)
+                    .map(|(&a, &m)| {
+                        if mb > 0 {
+                            numerics::requantize_channel(a, m, shift, Activation::None, &out)
+                        } else {
+                            numerics::requantize(a, shift as i32, Activation::None, &out)
+                        }
+                    })
+                    .collect();
+                let tag =
+                    format!("requant {mode:?} narrow {narrow} acc {acc_bits} M{mb} >> {shift}");
+                expect.push((id, tag, out.bits, out.signed, exp));
+            }
+            for &(sb, n, lshift, out) in &[
+                (10u32, 4u64, 0i64, tt(5, true, 0)),
+                (10, 6, 1, tt(6, true, 1)),
+                (9, 3, 0, tt(4, false, 0)),
+            ] {
+                let out = TensorType {
+                    round: mode,
+                    narrow,
+                    ..out
+                };
+                let mut ps = vec![
+                    ("SUM_BITS", sb as i64),
+                    ("AVG_LSHIFT", lshift),
+                    ("AVG_DIV", n as i64),
+                    ("OUT_BITS", out.bits as i64),
+                    ("OUT_SIGNED", out.signed as i64),
+                ];
+                ps.extend(extra.iter().copied());
+                let id = cases.add(Some("kind_avg"), &members(&ps));
+                let (lo, hi) = type_range(sb, true);
+                let sums: Vec<i64> = (lo..=hi).step_by(1 + i % 2).collect();
+                cases.num(sums.len() as i64);
+                for &s in &sums {
+                    cases.words([&word1(s, sb)]);
+                }
+                cases.end();
+                let frac_in = out.frac - lshift as i32;
+                let exp = sums
+                    .iter()
+                    .map(|&s| numerics::average(s, n, frac_in, &out))
+                    .collect();
+                let tag = format!("avg {mode:?} narrow {narrow} sum {sb} / {n} << {lshift}");
+                expect.push((id, tag, out.bits, out.signed, exp));
+            }
+        }
     }
 
     let o = cases.build_and_run("tb_hls_requant");

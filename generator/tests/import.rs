@@ -468,3 +468,83 @@ fn messages_name_unnamed_nodes_negative_pads_and_the_model() {
         ],
     );
 }
+
+/// numpy's execution of the `qonnx_rounding` fixture on input codes
+/// `x.npy` (real value code / 2): the weights through their quantizer,
+/// the Gemm in float64 (exact: every value is a multiple of 1/16), then the
+/// output quantizer as QONNX's `Quant` computes it (`np.round` for ROUND,
+/// `np.floor` for FLOOR, sign · floor(|v| + 1/2) for HALF_UP; clipped to
+/// QONNX's min_int/max_int); writes the codes to `y.npy`.
+const QONNX_REFERENCE: &str = r#"
+import sys
+import numpy as np
+import onnx
+from onnx import numpy_helper
+m = onnx.load(sys.argv[1])
+t = {i.name: numpy_helper.to_array(i).astype(np.float64) for i in m.graph.initializer}
+q = [n for n in m.graph.node if n.name == "aquant"][0]
+attrs = {a.name: (a.s.decode() if a.type == onnx.AttributeProto.STRING else a.i) for a in q.attribute}
+mode, narrow = attrs["rounding_mode"], attrs["narrow"]
+x = np.load(sys.argv[2]).astype(np.float64) * 0.5
+wq = np.clip(np.round(t["w"] / 0.125), -8, 7) * 0.125
+v = (x @ wq.T + t["b"]) / 0.25
+r = {"ROUND": np.round, "FLOOR": np.floor,
+     "HALF_UP": lambda a: np.sign(a) * np.floor(np.abs(a) + 0.5)}[mode](v)
+lo, hi = (-7 if narrow else -8), 7
+np.save(sys.argv[3], np.clip(r, lo, hi).astype(np.int64))
+np.save(sys.argv[4], v)
+"#;
+
+#[test]
+fn qonnx_rounding_modes_and_narrow_range_follow_numpy() {
+    use tomatl::ir::RoundMode;
+    for (fixture_name, mode, narrow) in [
+        ("qonnx_round", RoundMode::HalfEven, false),
+        ("qonnx_floor_narrow", RoundMode::Floor, true),
+        ("qonnx_half_up_narrow", RoundMode::HalfAway, true),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let model = fixture(fixture_name, dir.path());
+        let g = import(&model, dir.path(), &[]);
+        let out = g.layers[0].out_type;
+        assert_eq!(
+            (out.bits, out.frac, out.round, out.narrow),
+            (4, 2, mode, narrow),
+            "{fixture_name}"
+        );
+        let text = std::fs::read_to_string(dir.path().join("net.yaml")).expect("yaml");
+        assert!(text.contains(&format!("round: {}", mode.name())), "{text}");
+        // every input code, ties included
+        let x = tomatl::golden::random_inputs(&g, 400, 11);
+        ndarray_npy::write_npy(dir.path().join("x.npy"), &x).expect("x.npy");
+        let script = dir.path().join("reference.py");
+        std::fs::write(&script, QONNX_REFERENCE).expect("script");
+        let (y, v) = (dir.path().join("y.npy"), dir.path().join("v.npy"));
+        python(&[
+            path(&script),
+            path(&model),
+            path(&dir.path().join("x.npy")),
+            path(&y),
+            path(&v),
+        ]);
+        let want: Array2<i64> = ndarray_npy::read_npy(&y).expect("y.npy");
+        let v: Array2<f64> = ndarray_npy::read_npy(&v).expect("v.npy");
+        let ties = v.iter().filter(|a| a.fract().abs() == 0.5).count();
+        assert!(ties > 100, "{fixture_name}: only {ties} ties");
+        if narrow {
+            assert!(
+                v.iter().any(|&a| a < -8.0),
+                "{fixture_name}: saturation never hit"
+            );
+        }
+        let got = tomatl::golden::run(&g, x.view());
+        assert_eq!(got, want, "{fixture_name}: tomatl against numpy");
+    }
+    check_refused(
+        "qonnx_bad_round",
+        &[
+            "node `aquant` (Quant): rounding_mode `STOCHASTIC`",
+            "ROUND (HALF_EVEN)",
+        ],
+    );
+}

@@ -904,6 +904,7 @@ fn vvau_roms(l: &DwLayer, dir: &Path, k: usize) -> units::Vvau {
             relu6_max: c.relu6_max as u64,
             out_bits: c.out_bits as u64,
             out_signed: c.out_signed,
+            ..Default::default()
         },
         weight_file: abs_path(&wp),
         bias_file: abs_path(&bp),
@@ -1057,6 +1058,7 @@ impl PoolCfg {
                 out_signed: self.out_signed,
                 avg_lshift: self.lshift as u64,
                 avg_div: self.div,
+                ..Default::default()
             },
         }
     }
@@ -1137,6 +1139,7 @@ impl GapCfg {
                 out_signed: self.out_signed,
                 avg_lshift: self.lshift as u64,
                 avg_div: self.div,
+                ..Default::default()
             },
         }
     }
@@ -1452,6 +1455,7 @@ impl AddCfg {
                 relu6_max: self.relu6_max as u64,
                 out_bits: self.out.0 as u64,
                 out_signed: self.out.1,
+                ..Default::default()
             },
         }
     }

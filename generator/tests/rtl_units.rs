@@ -16,6 +16,7 @@ use std::process::Command;
 use common_rtl::*;
 use tomatl::hw::units::{self, arith_code};
 use tomatl::hw::Unit;
+use tomatl::ir::{numerics, Activation, RoundMode, TensorType};
 use tomatl::sim::verilator;
 
 // -------------------------------------------------------------------- FIFO
@@ -399,6 +400,7 @@ fn mvau_params(l: &Layer, wp: &Path, bp: &Path) -> units::Mvau {
             relu6_max: c.relu6_max as u64,
             out_bits: c.out_bits as u64,
             out_signed: c.out_signed,
+            ..Default::default()
         },
         pack: c.pack,
         weight_file: abs_path(wp),
@@ -1017,6 +1019,17 @@ fn script_bench(
     module: &str,
     cpp: &str,
 ) -> PathBuf {
+    script_bench_of(dir, ports, body, &[module], cpp)
+}
+
+/// [`script_bench`] over several `rtl/` modules.
+fn script_bench_of(
+    dir: &Path,
+    ports: &[(&str, &str, usize)],
+    body: &str,
+    modules: &[&str],
+    cpp: &str,
+) -> PathBuf {
     let mut v = String::from(
         "`default_nettype none\nmodule unit_top (\n    input  wire clk,\n    input  wire rst",
     );
@@ -1052,7 +1065,7 @@ endmodule
     write(&top_path, &v);
     verilator::build(&verilator::Build {
         top: "unit_top".into(),
-        sources: vec![rtl(module), top_path],
+        sources: modules.iter().map(|m| rtl(m)).chain([top_path]).collect(),
         cpp: vec![bench_dir().join(cpp)],
         include_dirs: vec![bench_dir()],
         obj_dir: dir.join("obj_dir"),
@@ -1088,6 +1101,205 @@ fn run_script(exe: &Path, dir: &Path, name: &str, script: &str) -> String {
 /// True with probability `p`.
 fn chance(rng: &mut Rng, p: f64) -> bool {
     ((rng.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+}
+
+// ------------------------------------------------- rounding modes
+
+/// One combinational requantizer of the rounding bench: `tomatl_requant`
+/// (a shift, optionally after a multiplier) or `tomatl_avg` (a division).
+#[derive(Clone, Copy, Debug)]
+struct RoundCfg {
+    mode: RoundMode,
+    /// Accumulator (requant) or sum (avg) bits.
+    in_bits: u32,
+    /// Right shift (requant; negative: a left shift) or AVG_LSHIFT (avg).
+    shift: i32,
+    /// `Some(den)`: tomatl_avg with AVG_DIV = den.
+    div: Option<u64>,
+    mult_bits: u32,
+    out_bits: u32,
+    out_signed: bool,
+    narrow: bool,
+}
+
+impl RoundCfg {
+    fn out(&self) -> TensorType {
+        TensorType {
+            round: self.mode,
+            narrow: self.narrow,
+            ..TensorType::new(self.out_bits, self.out_signed, 0)
+        }
+    }
+
+    fn x_bits(&self) -> usize {
+        (self.in_bits + self.mult_bits) as usize
+    }
+
+    fn instance(&self, k: usize, x_off: usize, y_off: usize) -> String {
+        let (ib, yb) = (self.in_bits, self.out_bits);
+        let common = format!(
+            ".OUT_BITS({yb}), .OUT_SIGNED({}), .ROUND_MODE({}), .NARROW({})",
+            self.out_signed as u8,
+            self.mode.code(),
+            self.narrow as u8
+        );
+        match self.div {
+            Some(d) => format!(
+                "    tomatl_avg #(.SUM_BITS({ib}), .AVG_LSHIFT({}), .AVG_DIV({d}), {common}) u{k} (
+        .sum(x[{x_off} +: {ib}]), .y(y[{y_off} +: {yb}]));\n",
+                self.shift
+            ),
+            None => {
+                let mult = if self.mult_bits > 0 {
+                    format!("x[{} +: {}]", x_off + ib as usize, self.mult_bits)
+                } else {
+                    "1'b0".into()
+                };
+                format!(
+                    "    tomatl_requant #(.ACC_BITS({ib}), .RSHIFT({}), .LSHIFT({}), .ACT(0), \
+                     .RELU6_MAX(0), .MULT_BITS({}), {common}) u{k} (
+        .acc(x[{x_off} +: {ib}]), .mult({mult}), .y(y[{y_off} +: {yb}]));\n",
+                    self.shift.max(0),
+                    (-self.shift).max(0),
+                    self.mult_bits
+                )
+            }
+        }
+    }
+
+    /// Operands near ties: `k · d + d/2 + {-1, 0, 1}` (d the divisor), the
+    /// extremes of the input, and random ones.
+    fn operands(&self, rng: &mut Rng) -> (i64, u64) {
+        let (lo, hi) = type_range(self.in_bits, true);
+        let mult = if self.mult_bits > 0 {
+            match rng.range(0, 3) {
+                0 => 1,
+                1 => (1u64 << self.mult_bits) - 1,
+                _ => rng.bits(self.mult_bits),
+            }
+        } else {
+            1
+        };
+        let d: i64 = match self.div {
+            Some(d) => d as i64 >> self.shift.clamp(0, 62),
+            None if self.shift > 0 => 1i64 << self.shift,
+            None => 1,
+        }
+        .max(1);
+        let x = match rng.range(0, 5) {
+            0 => lo,
+            1 => hi,
+            2 => rng.range(lo, hi),
+            _ if mult == 1 => {
+                let k = rng.range(lo / d, hi / d);
+                (k * d + d / 2 + rng.range(-1, 1)).clamp(lo, hi)
+            }
+            _ => rng.range(lo / 64, hi / 64),
+        };
+        (x, mult)
+    }
+
+    fn expected(&self, x: i64, mult: u64) -> i64 {
+        let out = self.out();
+        match self.div {
+            Some(d) => numerics::average(x, d, -self.shift, &out),
+            None if self.mult_bits > 0 => numerics::requantize_channel(
+                x,
+                mult as i64,
+                self.shift as u32,
+                Activation::None,
+                &out,
+            ),
+            None => numerics::requantize(x, self.shift, Activation::None, &out),
+        }
+    }
+}
+
+#[test]
+fn requant_and_avg_round_by_every_mode_like_the_golden_model() {
+    require_verilator();
+    let dir = work("round_modes");
+    let shapes = [
+        // (in_bits, shift, div, mult_bits, out_bits, out_signed, narrow)
+        (12, 3, None, 0, 4, true, false),
+        (12, 3, None, 0, 4, false, true),
+        (10, 1, None, 0, 6, true, true),
+        (20, 5, None, 16, 8, true, true),
+        (24, 9, None, 7, 6, false, false),
+        (44, 33, None, 0, 8, true, true),
+        (16, -2, None, 0, 8, true, true),
+        (14, 0, Some(6), 0, 6, true, true),
+        (14, 2, Some(9), 0, 6, true, false),
+        (12, 0, Some(8), 0, 5, false, true),
+        (18, 0, Some(250), 0, 8, true, false),
+    ];
+    let cfgs: Vec<RoundCfg> = RoundMode::ALL
+        .into_iter()
+        .flat_map(|mode| {
+            shapes.iter().map(
+                move |&(in_bits, shift, div, mult_bits, out_bits, out_signed, narrow)| RoundCfg {
+                    mode,
+                    in_bits,
+                    shift,
+                    div,
+                    mult_bits,
+                    out_bits,
+                    out_signed,
+                    narrow,
+                },
+            )
+        })
+        .collect();
+    let mut body = String::new();
+    let (mut xo, mut yo) = (Vec::new(), Vec::new());
+    let (mut x_bits, mut y_bits) = (0usize, 0usize);
+    for (k, c) in cfgs.iter().enumerate() {
+        xo.push(x_bits);
+        yo.push(y_bits);
+        body.push_str(&c.instance(k, x_bits, y_bits));
+        x_bits += c.x_bits();
+        y_bits += c.out_bits as usize;
+    }
+    let exe = script_bench_of(
+        &dir,
+        &[("input", "x", x_bits), ("output", "y", y_bits)],
+        &body,
+        &["tomatl_requant", "tomatl_avg"],
+        "tb_requant.cpp",
+    );
+    let mut rng = Rng(41);
+    let cycles = 1500;
+    let yp = padded_msb(y_bits) + 1;
+    let mut script = format!("{yp} {cycles}\n");
+    let mut want = Vec::new();
+    for _ in 0..cycles {
+        let mut xb = Bits::new(padded_msb(x_bits) + 1);
+        let mut exp = Vec::new();
+        for (c, &off) in cfgs.iter().zip(&xo) {
+            let (x, m) = c.operands(&mut rng);
+            xb.set(off, c.in_bits, code_of(x, c.in_bits, true));
+            if c.mult_bits > 0 {
+                xb.set(off + c.in_bits as usize, c.mult_bits, m);
+            }
+            exp.push((x, m, c.expected(x, m)));
+        }
+        let _ = writeln!(script, "{}", xb.to_hex());
+        want.push(exp);
+    }
+    let text = run_script(&exe, &dir, "round", &script);
+    for (cycle, (line, exp)) in text.lines().zip(&want).enumerate() {
+        let y = Bits::from_hex(line, yp);
+        for ((c, &off), &(x, m, e)) in cfgs.iter().zip(&yo).zip(exp) {
+            let got = value_of(y.get(off, c.out_bits), c.out_bits, c.out_signed);
+            assert_eq!(got, e, "cycle {cycle}: {c:?} of x = {x}, mult = {m}");
+        }
+    }
+    // an illegal mode is refused at elaboration
+    let rq = |mode: &str| elab("tomatl_requant", &[], &[("ROUND_MODE", mode)]);
+    assert!(verilator_lint(&rq("7")).0, "ROUND_MODE 7 is legal");
+    assert!(!verilator_lint(&rq("8")).0, "ROUND_MODE 8 must be refused");
+    let avg = |mode: &str| elab("tomatl_avg", &["tomatl_requant"], &[("ROUND_MODE", mode)]);
+    assert!(!verilator_lint(&avg("9")).0, "ROUND_MODE 9 must be refused");
 }
 
 #[test]

@@ -71,3 +71,44 @@ fn tiny_network_emits_the_expected_text() {
         r.line()
     );
 }
+
+/// The same network with a rounding mode and narrow range on layer `b`:
+/// its requantizer's instance gains `ROUND_MODE` and `NARROW`, and nothing
+/// else of the top changes but the network hash (a layer without a mode
+/// stays byte-identical).
+#[test]
+fn a_rounding_mode_adds_its_parameters_and_nothing_else() {
+    let emit_top = |yaml: &str| {
+        let graph = tomatl::frontend::load_str(yaml, Path::new("tiny.yaml")).expect("load");
+        let plan = tomatl::plan::plan(
+            &graph,
+            Fold::Auto {
+                target_cycles: Some(6),
+            },
+        )
+        .expect("plan");
+        let files = tomatl::emit::emit(&graph, &plan).expect("emit");
+        (file(&files, "rtl/tiny_top.v"), file(&files, "design.json"))
+    };
+    let moded = TINY.replace(
+        "acts: {bits: 8, signed: true, frac: 3}}",
+        "acts: {bits: 8, signed: true, frac: 3, round: half_even, narrow: true}}",
+    );
+    let (plain_top, plain_json) = emit_top(TINY);
+    let (top, json) = emit_top(&moded);
+    let plain: Vec<&str> = plain_top.lines().collect();
+    // the network hash differs (the network does), and the two parameters
+    let extra: Vec<&str> = top
+        .lines()
+        .filter(|l| !plain.contains(l) && !l.contains("NET_HASH"))
+        .collect();
+    assert_eq!(
+        extra,
+        ["        .ROUND_MODE(32'sd1),", "        .NARROW(32'sd1),"],
+        "{top}"
+    );
+    assert_eq!(top.lines().count(), plain.len() + 2);
+    assert!(json.contains("\"ROUND_MODE\": 1") && json.contains("\"NARROW\": true"));
+    assert!(json.contains("\"round\": \"half_even\""), "{json}");
+    assert!(!plain_json.contains("ROUND_MODE") && !plain_json.contains("\"round\""));
+}

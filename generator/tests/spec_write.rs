@@ -243,8 +243,24 @@ fn opt<T: Clone + std::fmt::Debug>(
 }
 
 fn type_spec() -> impl Strategy<Value = TypeSpec> {
-    (opt(any::<i64>()), opt(any::<bool>()), opt(any::<i64>()))
-        .prop_map(|(bits, signed, frac)| TypeSpec { bits, signed, frac })
+    (
+        opt(any::<i64>()),
+        opt(any::<bool>()),
+        opt(any::<i64>()),
+        opt(proptest::sample::select(vec![
+            "half_even",
+            "floor",
+            "any word",
+        ])),
+        opt(any::<bool>()),
+    )
+        .prop_map(|(bits, signed, frac, round, narrow)| TypeSpec {
+            bits,
+            signed,
+            frac,
+            round: round.map(|r| Spanned::new(r.value.to_string())),
+            narrow,
+        })
 }
 
 fn weight_spec() -> impl Strategy<Value = WeightSpec> {

@@ -18,6 +18,7 @@ struct kind_mul {};
 #include "tomatl_cases.h"
 
 // requant: ACC_BITS, RSHIFT, LSHIFT, ACT, RELU6_MAX, OUT_BITS, OUT_SIGNED, MULT_BITS
+// (ROUND_MODE and NARROW where the case has them)
 template <class CFG>
 void run_requant(int id, std::istream &is, std::ostream &os) {
     const long long n = bench::number(is);
@@ -27,12 +28,15 @@ void run_requant(int id, std::istream &is, std::ostream &os) {
         const ap_uint<tomatl::mult_port_bits(CFG::MULT_BITS)> m =
             bench::word<tomatl::mult_port_bits(CFG::MULT_BITS)>(is);
         out.write(tomatl::requant<CFG::ACC_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT, CFG::RELU6_MAX,
-                                  CFG::OUT_BITS, CFG::OUT_SIGNED, CFG::MULT_BITS>(acc, m));
+                                  CFG::OUT_BITS, CFG::OUT_SIGNED, CFG::MULT_BITS,
+                                  tomatl::round_mode_of<CFG>::value,
+                                  tomatl::narrow_of<CFG>::value>(acc, m));
     }
     bench::drain(os, id, out);
 }
 
-// avg: SUM_BITS, AVG_LSHIFT, AVG_DIV, OUT_BITS, OUT_SIGNED
+// avg: SUM_BITS, AVG_LSHIFT, AVG_DIV, OUT_BITS, OUT_SIGNED (ROUND_MODE and
+// NARROW where the case has them)
 template <class CFG>
 void run_avg(int id, std::istream &is, std::ostream &os) {
     const long long n = bench::number(is);
@@ -40,7 +44,8 @@ void run_avg(int id, std::istream &is, std::ostream &os) {
     for (long long i = 0; i < n; i++) {
         const ap_int<CFG::SUM_BITS> sum = bench::word<CFG::SUM_BITS>(is);
         out.write(tomatl::avg<CFG::SUM_BITS, CFG::AVG_LSHIFT, CFG::AVG_DIV, CFG::OUT_BITS,
-                              CFG::OUT_SIGNED>(sum));
+                              CFG::OUT_SIGNED, tomatl::round_mode_of<CFG>::value,
+                              tomatl::narrow_of<CFG>::value>(sum));
     }
     bench::drain(os, id, out);
 }

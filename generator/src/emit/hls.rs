@@ -420,7 +420,7 @@ fn frames(d: &Design) -> Result<(BTreeMap<String, Frame>, BTreeMap<String, u64>)
 /// The C++ type of a config member, by the name conventions of the
 /// library's configs (docs in hls/README.md).
 fn member_type(name: &str) -> &'static str {
-    if name.ends_with("SIGNED") || name == "DEPTHWISE" {
+    if name.ends_with("SIGNED") || name == "DEPTHWISE" || name == "NARROW" {
         "bool"
     } else if name == "RELU6_MAX" || name == "AVG_DIV" {
         "long long"

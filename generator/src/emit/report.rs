@@ -107,7 +107,7 @@ pub fn markdown(info: &DesignInfo) -> String {
             l.macs,
             w,
             opt(l.acc_bits),
-            l.out_type.short(),
+            l.out_type.short() + &l.out_type.rounding_note(),
             fold,
             cycles,
             share

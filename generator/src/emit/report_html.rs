@@ -321,7 +321,7 @@ pub fn html(
                 macs: l.macs.to_string(),
                 weights: weights(l.arith.as_deref(), l.bits),
                 acc_bits: opt(l.acc_bits),
-                out_type: l.out_type.short(),
+                out_type: l.out_type.short() + &l.out_type.rounding_note(),
                 fold: match (l.pe, l.simd) {
                     (Some(pe), Some(simd)) => format!("{pe} × {simd}"),
                     _ => "-".into(),

@@ -8,7 +8,7 @@ use serde_saphyr::Location;
 use super::diag::{at, at_value, check_identifier, shape_str, Res};
 use super::policy;
 use super::spec::{Dims, LayerSpec, PolicySpec, Spanned};
-use crate::ir::{Activation, PoolKind, Src, TensorType, WeightType};
+use crate::ir::{Activation, PoolKind, RoundMode, Src, TensorType, WeightType};
 
 const ALL_OPS: &str = "dense, flatten, conv, dwconv, maxpool, avgpool, gavgpool, add";
 
@@ -327,7 +327,11 @@ pub fn plan(
             OpName::Flatten => {
                 let x = &inputs[0];
                 let n = elements(file, &x.shape, &l.referenced, name)?;
-                planned(&cx, x, Kind::Flatten, vec![n], x.ty)
+                let ty = TensorType {
+                    round: RoundMode::default(),
+                    ..x.ty
+                };
+                planned(&cx, x, Kind::Flatten, vec![n], ty)
             }
         };
         out.push(Planned {
@@ -943,7 +947,11 @@ fn pool(cx: &Ctx, x: &Input, kind: PoolKind) -> Res<Planned> {
             )));
     };
     let out_type = match kind {
-        PoolKind::Max => x.ty,
+        // no rounding: the input's codes and range
+        PoolKind::Max => TensorType {
+            round: RoundMode::default(),
+            ..x.ty
+        },
         PoolKind::Avg => {
             let t = policy::resolve_acts(cx.file, cx.policy, cx.name, &cx.l.referenced)?;
             check_average(cx, (kernel[0] * kernel[1]) as u64, &x.ty, &t)?;

@@ -120,6 +120,14 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
     )?;
 
     let input_shape = input_shape(file, shape)?;
+    if let Some(r) = &ty.value.round {
+        return Err(at_value(file, r, "the network input is not rounded")
+            .expected("`round:` in a layer's `acts:` (the input type takes bits, signed, frac)"));
+    }
+    if let Some(n) = &ty.value.narrow {
+        return Err(at_value(file, n, "the network input has no narrow range")
+            .expected("`narrow:` in a layer's `acts:` (the input type takes bits, signed, frac)"));
+    }
     let input_type = policy::tensor_type(
         file,
         TypeFields::of(&ty.value),

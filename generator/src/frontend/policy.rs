@@ -9,7 +9,7 @@ use super::arith::{arith_named, ArithSpec, Form, Problem};
 use super::diag::{at, at_value, Fail, Res};
 use super::spec::{LayerPolicySpec, PolicySpec, Spanned, TypeSpec, WeightSpec};
 use crate::ir::types::ACT_BITS_RANGE;
-use crate::ir::{TensorType, WeightType};
+use crate::ir::{RoundMode, TensorType, WeightType};
 
 pub use crate::ir::limits::FRAC_RANGE;
 
@@ -33,6 +33,8 @@ pub struct TypeFields<'a> {
     pub bits: Option<&'a Spanned<i64>>,
     pub signed: Option<&'a Spanned<bool>>,
     pub frac: Option<&'a Spanned<i64>>,
+    pub round: Option<&'a Spanned<String>>,
+    pub narrow: Option<&'a Spanned<bool>>,
 }
 
 impl<'a> TypeFields<'a> {
@@ -41,6 +43,8 @@ impl<'a> TypeFields<'a> {
             bits: t.bits.as_ref(),
             signed: t.signed.as_ref(),
             frac: t.frac.as_ref(),
+            round: t.round.as_ref(),
+            narrow: t.narrow.as_ref(),
         }
     }
 
@@ -49,6 +53,8 @@ impl<'a> TypeFields<'a> {
             bits: self.bits.or(base.bits),
             signed: self.signed.or(base.signed),
             frac: self.frac.or(base.frac),
+            round: self.round.or(base.round),
+            narrow: self.narrow.or(base.narrow),
         }
     }
 }
@@ -268,9 +274,18 @@ pub fn tensor_type(
         )
         .expected(format!("bits in {lo}..={hi}")));
     }
+    let round = match t.round {
+        None => RoundMode::default(),
+        Some(r) => RoundMode::named(&r.value).ok_or_else(|| {
+            at_value(file, r, format!("unknown rounding mode `{}`", r.value))
+                .expected(format!("`round:` one of {}", RoundMode::names()))
+        })?,
+    };
     Ok(TensorType {
         bits: bits.value as u32,
         signed: signed.value,
         frac: check_frac(file, frac)?,
+        round,
+        narrow: t.narrow.is_some_and(|n| n.value),
     })
 }

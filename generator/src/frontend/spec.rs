@@ -111,6 +111,12 @@ pub struct TypeSpec {
     pub signed: Option<Spanned<bool>>,
     #[serde(default)]
     pub frac: Option<Spanned<i64>>,
+    /// The rounding mode of the requantizer (`ir::RoundMode::name`).
+    #[serde(default)]
+    pub round: Option<Spanned<String>>,
+    /// Narrow-range saturation.
+    #[serde(default)]
+    pub narrow: Option<Spanned<bool>>,
 }
 
 /// A weight type `{arith, bits, frac}`.
@@ -347,12 +353,15 @@ impl NetSpec {
 }
 
 impl TypeSpec {
-    /// A tensor type with every field.
+    /// A tensor type with every field; the rounding mode and `narrow`
+    /// only when not the default.
     pub fn of(t: &TensorType) -> TypeSpec {
         TypeSpec {
             bits: some(i64::from(t.bits)),
             signed: some(t.signed),
             frac: some(i64::from(t.frac)),
+            round: (!t.round.is_default()).then(|| Spanned::new(t.round.name().to_string())),
+            narrow: t.narrow.then(|| Spanned::new(true)),
         }
     }
 }

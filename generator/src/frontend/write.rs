@@ -140,6 +140,8 @@ fn type_flow(t: &TypeSpec) -> String {
         ("bits", t.bits.as_ref().map(|b| b.value.to_string())),
         ("signed", t.signed.as_ref().map(|b| b.value.to_string())),
         ("frac", t.frac.as_ref().map(|b| b.value.to_string())),
+        ("round", t.round.as_ref().map(|a| scalar(&a.value))),
+        ("narrow", t.narrow.as_ref().map(|b| b.value.to_string())),
     ]))
 }
 

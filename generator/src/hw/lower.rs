@@ -152,6 +152,8 @@ fn requant(frac_acc: i32, act: Activation, out: &TensorType) -> Requant {
         relu6_max: relu6_max_param(out).max(0) as u64,
         out_bits: out.bits as u64,
         out_signed: out.signed,
+        round_mode: out.round.code(),
+        narrow: out.narrow,
     }
 }
 
@@ -169,6 +171,8 @@ fn average(n: u64, inp: &TensorType, out: &TensorType, layer: &Layer) -> Result<
         out_signed: out.signed,
         avg_lshift: lshift as u64,
         avg_div: div,
+        round_mode: out.round.code(),
+        narrow: out.narrow,
     })
 }
 

@@ -56,10 +56,10 @@ pub struct Param {
 
 /// Round, shift, activate and saturate (`tomatl_requant`, inside every
 /// engine with an accumulator).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub struct Requant {
-    /// Right shift with rounding, half up.
+    /// Right shift with rounding (by `ROUND_MODE`).
     pub rshift: u64,
     /// Left shift (an output finer than the accumulator).
     pub lshift: u64,
@@ -69,17 +69,33 @@ pub struct Requant {
     pub relu6_max: u64,
     pub out_bits: u64,
     pub out_signed: bool,
+    /// The rounding mode (`ir::RoundMode::code`); absent for the default.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub round_mode: u64,
+    /// Narrow-range saturation; absent when full range.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub narrow: bool,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 /// Exact average of a window or an image (`tomatl_avg` inside
 /// `tomatl_pool` and `tomatl_gap`): `sum << AVG_LSHIFT / AVG_DIV`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub struct Average {
     pub out_bits: u64,
     pub out_signed: bool,
     pub avg_lshift: u64,
     pub avg_div: u64,
+    /// The rounding mode (`ir::RoundMode::code`); absent for the default.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub round_mode: u64,
+    /// Narrow-range saturation; absent when full range.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub narrow: bool,
 }
 
 /// `tomatl_fifo`.

@@ -20,7 +20,7 @@ use crate::frontend::spec::{
 };
 use crate::frontend::write::{write_commented, Comments};
 use crate::frontend::ArithSpec;
-use crate::ir::{Arith, TensorType, WeightType};
+use crate::ir::{Arith, RoundMode, TensorType, WeightType};
 
 /// An import problem: the node (as [`Node::label`] names it) and what is
 /// wrong.
@@ -288,21 +288,9 @@ fn pow2_frac(scale: f64) -> Option<i32> {
 
 fn default_act_type(act: &str) -> TensorType {
     match act {
-        "relu" => TensorType {
-            bits: 8,
-            signed: false,
-            frac: 4,
-        },
-        "relu6" => TensorType {
-            bits: 8,
-            signed: false,
-            frac: 5,
-        },
-        _ => TensorType {
-            bits: 16,
-            signed: true,
-            frac: 8,
-        },
+        "relu" => TensorType::new(8, false, 4),
+        "relu6" => TensorType::new(8, false, 5),
+        _ => TensorType::new(16, true, 8),
     }
 }
 
@@ -1512,10 +1500,11 @@ impl Converter<'_> {
                 "BipolarQuant on weights only",
             ));
         }
-        let ty = TensorType { bits, signed, frac };
+        let ty = TensorType::new(bits, signed, frac);
         let v = self.value(node, &x)?;
         match v.src {
             None => {
+                // the input arrives as codes: nothing of tomatl rounds it
                 self.input_type = ty;
                 self.input_fixed = true;
             }
@@ -1556,7 +1545,27 @@ impl Converter<'_> {
                         "Quant after a conv, dense, add or average pool",
                     ));
                 }
-                l.out = ty;
+                // QONNX's default mode is ROUND (half to even)
+                let mode = node.attr("rounding_mode").and_then(|a| a.s.as_deref());
+                let round = RoundMode::from_qonnx(mode.unwrap_or("ROUND")).ok_or_else(|| {
+                    problem(
+                        node,
+                        format!("rounding_mode `{}`", mode.unwrap_or_default()),
+                        "ROUND (HALF_EVEN), CEIL, FLOOR, UP, DOWN, HALF_UP or HALF_DOWN",
+                    )
+                })?;
+                if narrow && bits < 2 {
+                    return Err(problem(
+                        node,
+                        "narrow range of 1 bit",
+                        "narrow=1 with 2..16 bits",
+                    ));
+                }
+                l.out = TensorType {
+                    round,
+                    narrow,
+                    ..ty
+                };
                 l.out_fixed = true;
             }
         }

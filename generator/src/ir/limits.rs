@@ -140,7 +140,7 @@ mod tests {
     use super::*;
 
     fn t(bits: u32, signed: bool, frac: i32) -> TensorType {
-        TensorType { bits, signed, frac }
+        TensorType::new(bits, signed, frac)
     }
 
     #[test]

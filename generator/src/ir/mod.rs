@@ -10,7 +10,7 @@ pub mod types;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
-pub use types::{Activation, Arith, TensorType, WeightType};
+pub use types::{Activation, Arith, RoundMode, TensorType, WeightType};
 
 /// A layer's weights and biases as real numbers, in the layout of its codes:
 /// the float arrays of a weight file (batch norm folded), or the values of
@@ -429,7 +429,7 @@ impl Layer {
             weight_bits: wbits,
             acc_bits: acc,
             param_bits: self.param_bits(),
-            out_type: self.out_type.short(),
+            out_type: self.out_type.short() + &self.out_type.rounding_note(),
         }
     }
 }

@@ -2,17 +2,49 @@
 //! the planner and the emitters call these functions; the RTL and the HLS
 //! C++ are tested against them bit for bit.
 
-use super::types::{Activation, TensorType};
+use super::types::{Activation, RoundMode, TensorType};
 
-/// Arithmetic shift right by `s` with rounding half up:
+/// Arithmetic shift right by `s` with rounding half up (ties towards +inf):
 /// `(x + 2^(s-1)) >> s` for `s > 0`, exact left shift for `s < 0`.
 pub fn round_shift(x: i64, s: i32) -> i64 {
+    round_shift_mode(x, s, RoundMode::HalfCeil)
+}
+
+/// The constant `c` of `(x + c) >> s` (`s > 0`, arithmetic shift, so a
+/// floor) that rounds `x / 2^s` by `mode` (docs/numerics.md §4): `neg` is
+/// the sign bit of `x`, `odd` its bit `s` (the lowest bit of
+/// `floor(x / 2^s)`, half to even's tie test).
+pub fn shift_constant(mode: RoundMode, s: u32, neg: bool, odd: bool) -> i128 {
+    let half = 1i128 << (s - 1);
+    let full = (1i128 << s) - 1;
+    let (neg, odd) = (neg as i128, odd as i128);
+    match mode {
+        RoundMode::HalfCeil => half,
+        RoundMode::HalfEven => half - 1 + odd,
+        RoundMode::HalfAway => half - neg,
+        RoundMode::HalfZero => half - 1 + neg,
+        RoundMode::Floor => 0,
+        RoundMode::Ceil => full,
+        RoundMode::ToZero => full * neg,
+        RoundMode::Away => full * (1 - neg),
+    }
+}
+
+/// `x / 2^s` rounded by `mode` for `s > 0` (`s` up to 100): `(x + c) >> s`
+/// with the constant of [`shift_constant`].
+pub fn shift_round_i128(x: i128, s: u32, mode: RoundMode) -> i128 {
+    let c = shift_constant(mode, s, x < 0, (x >> s) & 1 == 1);
+    (x + c) >> s
+}
+
+/// Arithmetic shift right by `s` rounded by `mode` (exact left shift for
+/// `s < 0`), as [`round_shift`].
+pub fn round_shift_mode(x: i64, s: i32, mode: RoundMode) -> i64 {
     // exact in i128, then clamped where only saturation can decide: the
     // result is saturated to a code of at most 32 bits afterwards
     let x = x as i128;
     let r = if s > 0 {
-        let s = s.min(100);
-        (x + (1i128 << (s - 1))) >> s
+        shift_round_i128(x, s.min(100) as u32, mode)
     } else if x == 0 {
         0
     } else if -s >= 64 {
@@ -38,9 +70,10 @@ pub fn activate(x: i64, act: Activation, out: &TensorType) -> i64 {
 }
 
 /// Requantize an accumulator at binary point `frac_acc` to `out`:
-/// round half up, activate, saturate.
+/// round by `out.round`, activate, saturate (to the narrow range when
+/// `out.narrow`).
 pub fn requantize(acc: i64, frac_acc: i32, act: Activation, out: &TensorType) -> i64 {
-    let r = round_shift(acc, frac_acc - out.frac);
+    let r = round_shift_mode(acc, frac_acc - out.frac, out.round);
     out.saturate(activate(r, act, out))
 }
 
@@ -50,7 +83,7 @@ pub const MULT_BITS: u32 = 16;
 pub const MAX_CHANNEL_SHIFT: u32 = 40;
 
 /// The per-channel mode (docs/numerics.md §4.1): `acc · mult`, rounded
-/// half up by `shift`, activated, saturated. Exact in i128.
+/// by `out.round` over `shift`, activated, saturated. Exact in i128.
 pub fn requantize_channel(
     acc: i64,
     mult: i64,
@@ -60,7 +93,7 @@ pub fn requantize_channel(
 ) -> i64 {
     let m = acc as i128 * mult as i128;
     let r = if shift > 0 {
-        (m + (1i128 << (shift - 1))) >> shift
+        shift_round_i128(m, shift, out.round)
     } else {
         m
     };
@@ -83,11 +116,66 @@ pub fn channel_multipliers(factors: &[f64]) -> Option<(Vec<i64>, u32)> {
 }
 
 /// Average of `n` codes whose sum is `sum` (at binary point `frac_in`),
-/// rounded half up to `out`, then saturated:
+/// rounded by `out.round` to `out`, then saturated: for the default
 /// `floor(sum · 2^(frac_out - frac_in) / n + 1/2)`, computed exactly.
 pub fn average(sum: i64, n: u64, frac_in: i32, out: &TensorType) -> i64 {
     let (num, den) = average_fraction(sum, n, frac_in, out.frac);
-    out.saturate((2 * num + den).div_euclid(2 * den) as i64)
+    let q = div_round(num, den, out.round);
+    out.saturate(q.clamp(i64::MIN as i128 / 2, i64::MAX as i128 / 2) as i64)
+}
+
+/// The constant `c` of `floor((num + c) / den)` that rounds `num / den`
+/// (`den > 0`) by `mode`, `neg` the sign of `num`; half to even then
+/// corrects a tie ([`div_round`]).
+pub fn div_constant(mode: RoundMode, den: i128, neg: bool) -> i128 {
+    let (lo, hi) = ((den - 1) / 2, den / 2);
+    match mode {
+        RoundMode::HalfCeil | RoundMode::HalfEven => hi,
+        RoundMode::HalfAway => {
+            if neg {
+                lo
+            } else {
+                hi
+            }
+        }
+        RoundMode::HalfZero => {
+            if neg {
+                hi
+            } else {
+                lo
+            }
+        }
+        RoundMode::Floor => 0,
+        RoundMode::Ceil => den - 1,
+        RoundMode::ToZero => {
+            if neg {
+                den - 1
+            } else {
+                0
+            }
+        }
+        RoundMode::Away => {
+            if neg {
+                0
+            } else {
+                den - 1
+            }
+        }
+    }
+}
+
+/// `num / den` (`den > 0`) rounded by `mode`: `q = floor((num + c) / den)`
+/// with [`div_constant`]; for half to even, a tie (`den` even and
+/// `num + den/2` a multiple of `den`) with `q` odd gives `q - 1`.
+pub fn div_round(num: i128, den: i128, mode: RoundMode) -> i128 {
+    let x = num + div_constant(mode, den, num < 0);
+    let q = x.div_euclid(den);
+    let tie = den % 2 == 0 && x.rem_euclid(den) == 0;
+    if mode == RoundMode::HalfEven && tie && q & 1 == 1 {
+        q - 1
+    } else {
+        q
+    }
 }
 
 /// The exact rational `num / den` that [`average`] rounds: `den > 0`.
@@ -102,7 +190,8 @@ pub fn average_fraction(sum: i64, n: u64, frac_in: i32, frac_out: i32) -> (i128,
 
 /// Element-wise add of `a` (at `frac_a`) and `b` (at `frac_b`): both are
 /// aligned to the finer binary point exactly, summed, then requantized to
-/// `out` like an accumulator (round half up, activation, saturation).
+/// `out` like an accumulator (rounding by `out.round`, activation,
+/// saturation).
 pub fn add(a: i64, frac_a: i32, b: i64, frac_b: i32, act: Activation, out: &TensorType) -> i64 {
     let f = frac_a.max(frac_b);
     let sum = (a << (f - frac_a)) + (b << (f - frac_b));
@@ -163,7 +252,7 @@ mod tests {
     use super::*;
 
     fn t(bits: u32, signed: bool, frac: i32) -> TensorType {
-        TensorType { bits, signed, frac }
+        TensorType::new(bits, signed, frac)
     }
 
     /// One `check(input, expected)` per rule: (acc, frac_acc, act, out) -> code.
@@ -350,5 +439,167 @@ mod tests {
         let (_, s) = channel_multipliers(&[1e-9]).expect("fits");
         assert_eq!(s, MAX_CHANNEL_SHIFT);
         assert!(channel_multipliers(&[70000.0]).is_none());
+    }
+
+    /// The naive rounding of the rational `x / d` (`d > 0`) by `mode`:
+    /// the floor `q` and remainder `r` in `[0, d)`, then a comparison of
+    /// `2r` with `d` (a tie is `2r = d`) and of `x` with 0, each mode as
+    /// its definition says.
+    fn reference(x: i128, d: i128, mode: RoundMode) -> i128 {
+        let q = x.div_euclid(d);
+        let r = x.rem_euclid(d);
+        let up = match mode {
+            RoundMode::Floor => false,
+            RoundMode::Ceil => r > 0,
+            RoundMode::ToZero => x < 0 && r > 0,
+            RoundMode::Away => x > 0 && r > 0,
+            _ if 2 * r > d => true,
+            _ if 2 * r < d => false,
+            // ties
+            RoundMode::HalfCeil => true,
+            RoundMode::HalfEven => q % 2 != 0,
+            RoundMode::HalfAway => x > 0,
+            RoundMode::HalfZero => x < 0,
+        };
+        q + up as i128
+    }
+
+    fn saturate_reference(v: i128, bits: u32, signed: bool, narrow: bool) -> i64 {
+        let (lo, hi) = if signed {
+            (
+                -(1i128 << (bits - 1)) + narrow as i128,
+                (1i128 << (bits - 1)) - 1,
+            )
+        } else {
+            (0, (1i128 << bits) - 1 - narrow as i128)
+        };
+        v.clamp(lo, hi) as i64
+    }
+
+    fn any_mode() -> impl proptest::strategy::Strategy<Value = RoundMode> {
+        proptest::sample::select(RoundMode::ALL.to_vec())
+    }
+
+    /// Accumulators near a tie of a shift by `s` (exactly on it, one
+    /// above, one below) or anywhere.
+    fn near_ties() -> impl proptest::strategy::Strategy<Value = (i64, i32)> {
+        use proptest::prelude::*;
+        (
+            0i32..=40,
+            any::<i32>(),
+            -1i64..=1,
+            any::<bool>(),
+            any::<i64>(),
+        )
+            .prop_map(|(s, k, off, tie, any)| {
+                if tie && s > 0 {
+                    let t = (k as i64) * (1i64 << s) + (1i64 << (s - 1)) + off;
+                    (t, s)
+                } else {
+                    (any >> 16, s)
+                }
+            })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn every_mode_requantizes_as_the_reference(
+            (acc, s) in near_ties(),
+            mode in any_mode(),
+            bits in 2u32..=16,
+            signed in proptest::bool::ANY,
+            narrow in proptest::bool::ANY,
+            frac_out in -4i32..=8,
+        ) {
+            let out = TensorType { round: mode, narrow, ..TensorType::new(bits, signed, frac_out) };
+            let frac_acc = frac_out + s;
+            let want = saturate_reference(reference(acc as i128, 1i128 << s, mode), bits, signed, narrow);
+            proptest::prop_assert_eq!(requantize(acc, frac_acc, Activation::None, &out), want);
+            // the per-channel form with a multiplier of 1 is the same shift
+            proptest::prop_assert_eq!(requantize_channel(acc, 1, s as u32, Activation::None, &out), want);
+        }
+
+        #[test]
+        fn every_mode_requantizes_channel_products_as_the_reference(
+            acc in -(1i64 << 40)..(1i64 << 40),
+            mult in 0i64..(1 << 16),
+            s in 0u32..=40,
+            mode in any_mode(),
+            bits in 2u32..=16,
+            signed in proptest::bool::ANY,
+            narrow in proptest::bool::ANY,
+        ) {
+            let out = TensorType { round: mode, narrow, ..TensorType::new(bits, signed, 0) };
+            let want = saturate_reference(
+                reference(acc as i128 * mult as i128, 1i128 << s, mode), bits, signed, narrow);
+            proptest::prop_assert_eq!(requantize_channel(acc, mult, s, Activation::None, &out), want);
+        }
+
+        #[test]
+        fn every_mode_averages_as_the_reference(
+            sum in -(1i64 << 24)..(1i64 << 24),
+            n in 1u64..=300,
+            frac_in in -2i32..=6,
+            frac_out in -2i32..=6,
+            mode in any_mode(),
+            bits in 2u32..=16,
+            signed in proptest::bool::ANY,
+            narrow in proptest::bool::ANY,
+            tie in proptest::bool::ANY,
+        ) {
+            // a tie on purpose: sum = (2k + 1) · n / 2 for even n
+            let sum = if tie && n.is_multiple_of(2) { (sum >> 10 | 1) * (n as i64 / 2) } else { sum };
+            let out = TensorType { round: mode, narrow, ..TensorType::new(bits, signed, frac_out) };
+            let (num, den) = average_fraction(sum, n, frac_in, frac_out);
+            let want = saturate_reference(reference(num, den, mode), bits, signed, narrow);
+            proptest::prop_assert_eq!(average(sum, n, frac_in, &out), want);
+        }
+    }
+
+    #[test]
+    fn the_modes_round_ties_as_named() {
+        // x / 2 for x = -5..=5 (ties at the odd x)
+        let table: [(RoundMode, [i64; 11]); 8] = [
+            (RoundMode::HalfCeil, [-2, -2, -1, -1, 0, 0, 1, 1, 2, 2, 3]),
+            (RoundMode::HalfEven, [-2, -2, -2, -1, 0, 0, 0, 1, 2, 2, 2]),
+            (RoundMode::HalfAway, [-3, -2, -2, -1, -1, 0, 1, 1, 2, 2, 3]),
+            (RoundMode::HalfZero, [-2, -2, -1, -1, 0, 0, 0, 1, 1, 2, 2]),
+            (RoundMode::Floor, [-3, -2, -2, -1, -1, 0, 0, 1, 1, 2, 2]),
+            (RoundMode::Ceil, [-2, -2, -1, -1, 0, 0, 1, 1, 2, 2, 3]),
+            (RoundMode::ToZero, [-2, -2, -1, -1, 0, 0, 0, 1, 1, 2, 2]),
+            (RoundMode::Away, [-3, -2, -2, -1, -1, 0, 1, 1, 2, 2, 3]),
+        ];
+        for (mode, want) in table {
+            let out = TensorType {
+                round: mode,
+                ..t(8, true, 0)
+            };
+            let got: Vec<i64> = (-5..=5)
+                .map(|x| requantize(x, 1, Activation::None, &out))
+                .collect();
+            assert_eq!(got, want, "{mode:?}");
+            // the average of two codes summing to x is the same rounding
+            let avg: Vec<i64> = (-5..=5).map(|x| average(x, 2, 0, &out)).collect();
+            assert_eq!(avg, want, "average {mode:?}");
+        }
+    }
+
+    #[test]
+    fn narrow_range_leaves_out_the_extreme_code() {
+        let s4 = TensorType {
+            narrow: true,
+            ..t(4, true, 0)
+        };
+        assert_eq!(requantize(-100, 0, Activation::None, &s4), -7);
+        assert_eq!(requantize(100, 0, Activation::None, &s4), 7);
+        let u4 = TensorType {
+            narrow: true,
+            ..t(4, false, 0)
+        };
+        assert_eq!(requantize(100, 0, Activation::None, &u4), 14);
+        assert_eq!(average(-1000, 2, 0, &s4), -7);
+        assert_eq!(add(-8, 0, -8, 0, Activation::None, &s4), -7);
     }
 }

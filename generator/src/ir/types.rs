@@ -4,35 +4,184 @@ use serde::{Deserialize, Serialize};
 
 /// A tensor element type: code `q`, real value `q * 2^-frac`, saturating
 /// range of a `bits`-bit two's-complement (signed) or unsigned integer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// `round` and `narrow` say how a layer producing this type requantizes
+/// (docs/numerics.md §4): the rounding mode of its shift or division, and
+/// whether saturation leaves out the most negative code (signed) or the
+/// largest (unsigned). Both are left out of the JSON when default.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TensorType {
     pub bits: u32,
     pub signed: bool,
     pub frac: i32,
+    #[serde(default, skip_serializing_if = "RoundMode::is_default")]
+    pub round: RoundMode,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub narrow: bool,
+}
+
+/// As derived, without `round` and `narrow` when default: the network hash
+/// (`Graph::hash32`) of a network without modes is what it always was.
+impl std::fmt::Debug for TensorType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("TensorType");
+        d.field("bits", &self.bits)
+            .field("signed", &self.signed)
+            .field("frac", &self.frac);
+        if !self.round.is_default() {
+            d.field("round", &self.round);
+        }
+        if self.narrow {
+            d.field("narrow", &self.narrow);
+        }
+        d.finish()
+    }
+}
+
+/// How a requantizer rounds a value `v = x / d` (docs/numerics.md §4): the
+/// names say where ties (`half_*`) or every non-integer go. The QONNX
+/// `Quant` mode of each is in [`RoundMode::from_qonnx`]; note that QONNX's
+/// `HALF_UP` is tomatl's `half_away`, not `half_ceil`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundMode {
+    /// Nearest, ties towards +inf: `floor(v + 1/2)` (the default).
+    #[default]
+    HalfCeil,
+    /// Nearest, ties to the even integer (QONNX `ROUND`/`HALF_EVEN`, numpy `round`).
+    HalfEven,
+    /// Nearest, ties away from zero (QONNX `HALF_UP`).
+    HalfAway,
+    /// Nearest, ties towards zero (QONNX `HALF_DOWN`).
+    HalfZero,
+    /// Towards -inf (QONNX `FLOOR`).
+    Floor,
+    /// Towards +inf (QONNX `CEIL`).
+    Ceil,
+    /// Towards zero, truncation (QONNX `DOWN`, numpy `fix`).
+    ToZero,
+    /// Away from zero (QONNX `UP`).
+    Away,
+}
+
+impl RoundMode {
+    /// Every mode, in the order of their `ROUND_MODE` codes.
+    pub const ALL: [RoundMode; 8] = [
+        RoundMode::HalfCeil,
+        RoundMode::HalfEven,
+        RoundMode::HalfAway,
+        RoundMode::HalfZero,
+        RoundMode::Floor,
+        RoundMode::Ceil,
+        RoundMode::ToZero,
+        RoundMode::Away,
+    ];
+
+    pub fn is_default(&self) -> bool {
+        *self == RoundMode::HalfCeil
+    }
+
+    /// The name in the YAML policy and the reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RoundMode::HalfCeil => "half_ceil",
+            RoundMode::HalfEven => "half_even",
+            RoundMode::HalfAway => "half_away",
+            RoundMode::HalfZero => "half_zero",
+            RoundMode::Floor => "floor",
+            RoundMode::Ceil => "ceil",
+            RoundMode::ToZero => "to_zero",
+            RoundMode::Away => "away",
+        }
+    }
+
+    /// The mode of a name of [`RoundMode::name`].
+    pub fn named(name: &str) -> Option<RoundMode> {
+        RoundMode::ALL.into_iter().find(|m| m.name() == name)
+    }
+
+    /// Every name, comma separated (for error messages).
+    pub fn names() -> String {
+        RoundMode::ALL.map(|m| m.name()).join(", ")
+    }
+
+    /// The `ROUND_MODE` code of `tomatl_requant` and `tomatl_avg`.
+    pub fn code(&self) -> u64 {
+        RoundMode::ALL
+            .iter()
+            .position(|m| m == self)
+            .unwrap_or_default() as u64
+    }
+
+    /// The mode of a QONNX `Quant` `rounding_mode` (case-insensitive, as
+    /// qonnx's `resolve_rounding_mode`).
+    pub fn from_qonnx(mode: &str) -> Option<RoundMode> {
+        Some(match mode.to_ascii_uppercase().as_str() {
+            "ROUND" | "HALF_EVEN" => RoundMode::HalfEven,
+            "CEIL" => RoundMode::Ceil,
+            "FLOOR" => RoundMode::Floor,
+            "UP" => RoundMode::Away,
+            "DOWN" => RoundMode::ToZero,
+            "HALF_UP" => RoundMode::HalfAway,
+            "HALF_DOWN" => RoundMode::HalfZero,
+            _ => return None,
+        })
+    }
 }
 
 impl TensorType {
-    /// Smallest code of the type.
+    /// A type of the default rounding and full range.
+    pub fn new(bits: u32, signed: bool, frac: i32) -> TensorType {
+        TensorType {
+            bits,
+            signed,
+            frac,
+            round: RoundMode::HalfCeil,
+            narrow: false,
+        }
+    }
+
+    /// The same number type with the default rounding and full range.
+    pub fn plain(&self) -> TensorType {
+        TensorType::new(self.bits, self.signed, self.frac)
+    }
+
+    /// Smallest code of the type (narrow range: `-(2^(bits-1) - 1)`).
     pub fn min_code(&self) -> i64 {
         if self.signed {
-            -(1i64 << (self.bits - 1))
+            -(1i64 << (self.bits - 1)) + self.narrow as i64
         } else {
             0
         }
     }
 
-    /// Largest code of the type.
+    /// Largest code of the type (narrow range and unsigned: `2^bits - 2`,
+    /// as QONNX's `max_int`).
     pub fn max_code(&self) -> i64 {
         if self.signed {
             (1i64 << (self.bits - 1)) - 1
         } else {
-            (1i64 << self.bits) - 1
+            (1i64 << self.bits) - 1 - self.narrow as i64
         }
     }
 
     /// Clamp an integer into the code range.
     pub fn saturate(&self, v: i64) -> i64 {
         v.clamp(self.min_code(), self.max_code())
+    }
+
+    /// The rounding mode and range of a requantizer's output when not the
+    /// default (`" half_even narrow"`), else empty: what `check` and the
+    /// reports add after [`TensorType::short`].
+    pub fn rounding_note(&self) -> String {
+        let mut s = String::new();
+        if !self.round.is_default() {
+            s.push(' ');
+            s.push_str(self.round.name());
+        }
+        if self.narrow {
+            s.push_str(" narrow");
+        }
+        s
     }
 
     /// `ap_fixed`-style spelling used in reports: `s8.5` / `u8.5`.

@@ -446,7 +446,7 @@ pub fn instance_cost(x: &Instance, family: Family) -> Resources {
         ff: c.engine_ff,
         ..Default::default()
     };
-    match &x.unit {
+    let r = match &x.unit {
         // rtl/tomatl_fifo.v: an output register and DEPTH - 1 words of
         // memory, rounded up to a power of two up to 16
         Unit::Fifo(f) if c.libmap.is_some() => match f.depth.saturating_sub(1) {
@@ -516,9 +516,68 @@ pub fn instance_cost(x: &Instance, family: Family) -> Resources {
             r += rom(&c, v.pe * v.acc_bits, v.ch / v.pe);
             r
         }
-        Unit::Pool(p) => engine_without_products(engine, p.pe, p.in_bits, p.avg.out_bits),
-        Unit::Gap(g) => engine_without_products(engine, g.pe, g.in_bits, g.avg.out_bits),
-        Unit::Add(a) => engine_without_products(engine, a.elems, a.a_bits, a.requant.out_bits),
+        Unit::Pool(p) => {
+            let mut r = engine_without_products(engine, p.pe, p.in_bits, p.avg.out_bits);
+            if p.kind == 1 {
+                r.lut += p.pe as f64 * average_rounding_lut(&p.avg);
+            }
+            r
+        }
+        Unit::Gap(g) => {
+            let mut r = engine_without_products(engine, g.pe, g.in_bits, g.avg.out_bits);
+            r.lut += g.pe as f64 * average_rounding_lut(&g.avg);
+            r
+        }
+        Unit::Add(a) => {
+            let mut r = engine_without_products(engine, a.elems, a.a_bits, a.requant.out_bits);
+            r.lut += a.elems as f64 * rounding_lut(&a.requant);
+            r
+        }
+    };
+    r.with_rounding(x)
+}
+
+impl Resources {
+    /// The requantizers' rounding logic of a matrix-vector or vector unit
+    /// (one requantizer per PE); the other engines price theirs in
+    /// [`instance_cost`].
+    fn with_rounding(mut self, x: &Instance) -> Resources {
+        let (pe, rq) = match &x.unit {
+            Unit::Mvau(m) => (m.pe, &m.requant),
+            Unit::Vvau(v) => (v.pe, &v.requant),
+            _ => return self,
+        };
+        self.lut += pe as f64 * rounding_lut(rq);
+        self
+    }
+}
+
+/// LUTs of one requantizer's rounding beyond the default (whose constant
+/// add is in the fitted engine LUTs): half to even's tie bit enters the
+/// adder's low bits (one LUT); a constant chosen by the sign (half_away,
+/// half_zero, to_zero, away) makes the low `RSHIFT` bits of the add an
+/// operand (a LUT a bit); floor and ceil add a constant as the default.
+fn rounding_lut(rq: &crate::hw::units::Requant) -> f64 {
+    if rq.rshift == 0 {
+        return 0.0;
+    }
+    match rq.round_mode {
+        1 => 1.0,
+        2 | 3 | 6 | 7 => rq.rshift as f64,
+        _ => 0.0,
+    }
+}
+
+/// LUTs of one average's rounding beyond the default: a constant chosen by
+/// the sign (a LUT a bit of the divisor), and half to even's tie test on an
+/// even divisor (the low `clog2(den) + 1` bits of `q · den` against the
+/// dividend, two LUTs a bit, and the decrement of the quotient).
+fn average_rounding_lut(a: &crate::hw::units::Average) -> f64 {
+    let l = 64 - a.avg_div.saturating_sub(1).leading_zeros() as u64;
+    match a.round_mode {
+        1 if a.avg_div.is_multiple_of(2) => (2 * (l + 1) + a.out_bits + 2) as f64,
+        2 | 3 | 6 | 7 => l as f64,
+        _ => 0.0,
     }
 }
 
@@ -639,5 +698,51 @@ mod tests {
         ] {
             check(w, d, k);
         }
+    }
+
+    #[test]
+    fn rounding_modes_with_a_tie_test_or_a_sign_choice_cost_luts() {
+        use crate::hw::units::{Average, Gap, Requant};
+        let gap = |round_mode: u64, avg_div: u64| Instance {
+            name: "g".into(),
+            layer: Some(0),
+            unit: Unit::Gap(Gap {
+                ch: 8,
+                pe: 2,
+                n_pix: 16,
+                in_bits: 8,
+                in_signed: true,
+                avg: Average {
+                    out_bits: 8,
+                    out_signed: true,
+                    avg_lshift: 0,
+                    avg_div,
+                    round_mode,
+                    narrow: false,
+                },
+            }),
+            inputs: vec![],
+            outputs: vec![],
+            note: String::new(),
+        };
+        let lut = |x: &Instance| instance_cost(x, Family::Xilinx7).lut;
+        let base = lut(&gap(0, 16));
+        // floor and ceil only change the constant
+        assert_eq!(lut(&gap(4, 16)), base);
+        assert_eq!(lut(&gap(5, 16)), base);
+        // half to even tests ties of an even divisor; an odd one has none
+        assert!(lut(&gap(1, 16)) > base);
+        assert_eq!(lut(&gap(1, 15)), lut(&gap(0, 15)));
+        // a constant chosen by the sign
+        assert!(lut(&gap(2, 16)) > base);
+        let rq = |round_mode: u64| Requant {
+            rshift: 6,
+            round_mode,
+            ..Default::default()
+        };
+        assert_eq!(rounding_lut(&rq(0)), 0.0);
+        assert_eq!(rounding_lut(&rq(1)), 1.0);
+        assert_eq!(rounding_lut(&rq(6)), 6.0);
+        assert_eq!(rounding_lut(&Requant { rshift: 0, ..rq(6) }), 0.0);
     }
 }

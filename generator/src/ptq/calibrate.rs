@@ -68,11 +68,7 @@ impl Rule {
 pub fn act_type(ys: &[f64], bits: u32) -> TensorType {
     let signed = ys.iter().any(|&y| y < 0.0);
     let max = ys.iter().fold(0f64, |m, y| m.max(y.abs()));
-    let mut t = TensorType {
-        bits,
-        signed,
-        frac: bits as i32 - 1,
-    };
+    let mut t = TensorType::new(bits, signed, bits as i32 - 1);
     if max == 0.0 {
         return t;
     }

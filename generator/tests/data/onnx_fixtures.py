@@ -91,6 +91,28 @@ def qonnx(scale=0.125, ascale=0.25):
     return model(n, [8], 3)
 
 
+def qonnx_rounding(mode, narrow):
+    """An input quantizer (6 bits at scale 1/2), 4-bit weights at 1/8, a bias
+    at 1/16 (exact at the accumulator's binary point) and a 4-bit output
+    quantizer at 1/4 with rounding_mode `mode` and `narrow`: the accumulator
+    (binary point 4) is shifted by 2, so a quarter of the values are ties."""
+    w = np.clip(np.round(rand(5, 8, scale=4.0)), -8, 7) / 8
+    b = np.round(rand(5, scale=8.0)) / 16
+    n = [
+        helper.make_node("Quant", ["x", init("xs", 0.5), init("xz", 0.0), init("xb", 6.0)], ["xq"],
+                         name="xquant", domain="qonnx.custom_op.general", signed=1, narrow=0,
+                         rounding_mode="ROUND"),
+        helper.make_node("Quant", [init("w", w), init("ws", 0.125), init("wz", 0.0), init("wb", 4.0)], ["wq"],
+                         name="wquant", domain="qonnx.custom_op.general", signed=1, narrow=0,
+                         rounding_mode="ROUND"),
+        helper.make_node("Gemm", ["xq", "wq", init("b", b)], ["z"], name="fc", transB=1),
+        helper.make_node("Quant", ["z", init("as", 0.25), init("az", 0.0), init("ab", 4.0)], ["y"],
+                         name="aquant", domain="qonnx.custom_op.general", signed=1, narrow=narrow,
+                         rounding_mode=mode),
+    ]
+    return model(n, [8], 5)
+
+
 def relu_of_input():
     n = [helper.make_node("Relu", ["x"], ["r"], name="r"),
          helper.make_node("Gemm", ["r", init("wg", rand(3, 4)), init("bg", rand(3))], ["y"], name="fc", transB=1)]
@@ -272,7 +294,11 @@ FIXTURES = {"mm_channel": mm_channel, "mm_channel_rect": lambda: mm_channel(6, 3
             "negative_pads": negative_pads, "stride5": stride5,
             "mixed": mixed, "chw": chw, "softmax": softmax, "qonnx": qonnx,
             "qonnx_channel": lambda: qonnx([0.1, 0.03, 0.25]),
-            "qonnx_bad_scale": lambda: qonnx(0.125, 0.3), "relu_of_input": relu_of_input}
+            "qonnx_bad_scale": lambda: qonnx(0.125, 0.3), "relu_of_input": relu_of_input,
+            "qonnx_round": lambda: qonnx_rounding("ROUND", 0),
+            "qonnx_floor_narrow": lambda: qonnx_rounding("FLOOR", 1),
+            "qonnx_half_up_narrow": lambda: qonnx_rounding("HALF_UP", 1),
+            "qonnx_bad_round": lambda: qonnx_rounding("STOCHASTIC", 0)}
 
 if __name__ == "__main__":
     m = FIXTURES[sys.argv[1]]()
