@@ -1,0 +1,224 @@
+//! Real Brevitas exports (`examples/brevitas/`: QAT models trained on
+//! Fashion-MNIST, exported by Brevitas's TorchScript and dynamo exporters,
+//! with and without qonnx cleanup) against the outputs QONNX execution
+//! computes for them (`<model>.ref.npz`, written by
+//! `examples/train/qonnx_reference.py`, equal to Brevitas in torch).
+//!
+//! Every export tomatl imports computes exactly what QONNX computes: 0 LSB
+//! on all 200 frames, so every argmax agrees. The exports tomatl cannot
+//! take yet are refused with exit 2, naming the node and what is missing,
+//! and the test lists them, so that a model that starts or stops importing
+//! shows here. In make verify-all each imported export is also generated
+//! and its RTL verified in Verilator on the reference's frames.
+
+mod common;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ndarray::{Array2, Array4};
+use ndarray_npy::{ReadNpyExt, WriteNpyExt};
+
+use common::{repo_root, scratch, tomatl};
+
+/// What a refused export's error must say: (file stem prefix, words of the
+/// error). A batch norm after quantized weights and bipolar activations
+/// need per-channel thresholds (DESIGN.md §2, the third requantizer mode).
+const REFUSED: [(&str, &str); 2] = [
+    ("cnv_w4a4", "BatchNormalization"),
+    ("tfc_w", "BatchNormalization"),
+];
+
+fn exports() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples/brevitas"))
+        .expect("examples/brevitas")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "onnx"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// An array of the reference's `.npz` (an uncompressed or deflated zip of
+/// `.npy` files).
+fn npz_entry(npz: &Path, name: &str) -> Vec<u8> {
+    let f = std::fs::File::open(npz).expect("ref.npz");
+    let mut z = zip::ZipArchive::new(f).expect("zip");
+    let mut e = z.by_name(&format!("{name}.npy")).expect("entry");
+    let mut bytes = Vec::new();
+    e.read_to_end(&mut bytes).expect("read");
+    bytes
+}
+
+/// The imported network's output `frac` (its last layer's acts).
+fn output_frac(yaml: &Path) -> i32 {
+    let g = tomatl::frontend::load(yaml).expect("the imported network loads");
+    g.output_type().frac
+}
+
+/// Import `onnx` into its scratch folder and run it on the reference's
+/// frames: the largest difference from QONNX in LSB and the frames, or
+/// tomatl's refusal (exit 2).
+fn check(onnx: &Path) -> Result<(u64, usize), String> {
+    let stem = onnx
+        .file_stem()
+        .expect("stem")
+        .to_string_lossy()
+        .into_owned();
+    let dir = scratch(&format!("brevitas_{stem}"));
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let o = tomatl(
+        &[
+            "import",
+            &onnx.to_string_lossy(),
+            "-o",
+            "net.yaml",
+            "--input-bits",
+            "8",
+            "--input-frac",
+            "8",
+            "--input-signed",
+            "false",
+        ],
+        &dir,
+    );
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    if !o.status.success() {
+        assert_eq!(o.status.code(), Some(2), "{stem}: {err}");
+        return Err(err);
+    }
+    let npz = onnx.with_extension("ref.npz");
+    let x = Array4::<u8>::read_npy(&npz_entry(&npz, "x")[..]).expect("x");
+    let y = Array2::<f64>::read_npy(&npz_entry(&npz, "y")[..]).expect("y");
+    let frames = x.shape()[0];
+    let mut f = std::fs::File::create(dir.join("x.npy")).expect("x.npy");
+    x.write_npy(&mut f).expect("write x.npy");
+    let o = tomatl(
+        &["run", "net.yaml", "--input", "x.npy", "--output", "y.npy"],
+        &dir,
+    );
+    assert!(
+        o.status.success(),
+        "{stem}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let got = read_codes(&dir.join("y.npy"));
+    let scale = 2f64.powi(output_frac(&dir.join("net.yaml")));
+    assert_eq!(got.len(), y.len(), "{stem}: outputs");
+    let mut worst = 0u64;
+    for (g, r) in got.iter().zip(y.iter()) {
+        let want = r * scale;
+        assert_eq!(
+            want.fract(),
+            0.0,
+            "{stem}: QONNX's {r} is off the imported output grid"
+        );
+        worst = worst.max((*g - want as i64).unsigned_abs());
+    }
+    Ok((worst, frames))
+}
+
+/// `tomatl run`'s output codes as i64, whatever integer type it chose.
+fn read_codes(path: &Path) -> Vec<i64> {
+    let bytes = std::fs::read(path).expect("y.npy");
+    macro_rules! try_as {
+        ($t:ty) => {
+            if let Ok(a) = ndarray::ArrayD::<$t>::read_npy(&bytes[..]) {
+                return a.iter().map(|&v| v as i64).collect();
+            }
+        };
+    }
+    try_as!(i8);
+    try_as!(i16);
+    try_as!(i32);
+    try_as!(i64);
+    try_as!(u8);
+    try_as!(u16);
+    try_as!(u32);
+    panic!("{}: not an integer .npy", path.display());
+}
+
+#[test]
+fn brevitas_exports_compute_what_qonnx_computes() {
+    let mut imported = Vec::new();
+    let mut refused = Vec::new();
+    for onnx in exports() {
+        let stem = onnx
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        match check(&onnx) {
+            Ok((lsb, frames)) => {
+                eprintln!("{stem}: {frames} frames, {lsb} LSB from QONNX");
+                assert_eq!(lsb, 0, "{stem}: {lsb} LSB from QONNX execution");
+                imported.push(stem);
+            }
+            Err(e) => {
+                let (_, why) = REFUSED
+                    .iter()
+                    .find(|(p, _)| stem.starts_with(p))
+                    .unwrap_or_else(|| panic!("{stem} is refused: {e}"));
+                assert!(e.contains(why) && e.contains("node"), "{stem}: {e}");
+                refused.push(stem);
+            }
+        }
+    }
+    eprintln!("imported: {imported:?}\nrefused: {refused:?}");
+    // every export of the power-of-two models imports, from both exporters
+    for m in ["cnv_w4a4_pow2", "res_w4a4_pow2"] {
+        for v in ["", "_clean", "_dynamo"] {
+            let name = format!("{m}{v}");
+            assert!(imported.contains(&name), "{name} does not import");
+        }
+    }
+}
+
+/// The RTL of every imported export, on the reference's first 24 frames
+/// with stalls: equal to the golden model, which equals QONNX above.
+#[test]
+#[ignore = "slow: make verify-all"]
+fn brevitas_exports_verify_in_verilator() {
+    let mut verified = 0;
+    for onnx in exports() {
+        let stem = onnx
+            .file_stem()
+            .expect("stem")
+            .to_string_lossy()
+            .into_owned();
+        if check(&onnx).is_err() {
+            continue;
+        }
+        // where check() left net.yaml and the frames
+        let dir = repo_root()
+            .join("target/test-designs")
+            .join(format!("brevitas_{stem}"));
+        let x =
+            ndarray::ArrayD::<u8>::read_npy(&std::fs::read(dir.join("x.npy")).expect("x.npy")[..])
+                .expect("x");
+        let few = x
+            .slice_axis(ndarray::Axis(0), ndarray::Slice::from(0..24))
+            .to_owned();
+        let mut f = std::fs::File::create(dir.join("x24.npy")).expect("x24.npy");
+        few.write_npy(&mut f).expect("write");
+        let o = tomatl(&["generate", "net.yaml", "-o", "design"], &dir);
+        assert!(
+            o.status.success(),
+            "{stem}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let o = tomatl(
+            &[
+                "verify", "design", "--input", "x24.npy", "--frames", "24", "--stall", "0.2",
+            ],
+            &dir,
+        );
+        let said = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && said.starts_with("PASS"),
+            "{stem}: {said}"
+        );
+        verified += 1;
+    }
+    assert!(verified >= 6, "{verified} exports verified");
+}
