@@ -1340,26 +1340,7 @@ impl Converter<'_> {
             );
             return Ok(());
         }
-        let scalar = |k: usize, what: &str| -> Res<f64> {
-            let name = node.inputs.get(k).map(String::as_str).unwrap_or("");
-            let t = self.init(name).ok_or_else(|| {
-                problem(
-                    node,
-                    format!("{what} `{name}` is not a constant"),
-                    format!("a constant {what}"),
-                )
-            })?;
-            let v = t.reals();
-            let first = v.first().copied().unwrap_or(f64::NAN);
-            if v.iter().any(|&x| x != first) {
-                return Err(problem(
-                    node,
-                    format!("{what} varies per channel"),
-                    format!("one {what} for the tensor"),
-                ));
-            }
-            Ok(first)
-        };
+        let scalar = |k: usize, what: &str| self.scalar_input(node, k, what, "");
         if scalar(2, "zero point")? != 0.0 {
             return Err(problem(
                 node,
@@ -1434,30 +1415,41 @@ impl Converter<'_> {
         Ok(())
     }
 
+    /// Input `k` of `node`: a constant `what` with one value for the
+    /// whole tensor (`why_one` says why a per-channel one is refused).
+    fn scalar_input(&self, node: &Node, k: usize, what: &str, why_one: &str) -> Res<f64> {
+        let name = node.inputs.get(k).map(String::as_str).unwrap_or("");
+        let t = self.init(name).ok_or_else(|| {
+            problem(
+                node,
+                format!("{what} `{name}` is not a constant"),
+                format!("a constant {what}"),
+            )
+        })?;
+        let v = t.reals();
+        let first = v.first().copied().unwrap_or(f64::NAN);
+        if v.iter().any(|&x| x != first) {
+            return Err(problem(
+                node,
+                format!("{what} varies per channel"),
+                format!("one {what} for the tensor{why_one}"),
+            ));
+        }
+        Ok(first)
+    }
+
     fn quant(&mut self, node: &Node) -> Res<()> {
         let x0 = node.inputs.first().cloned().unwrap_or_default();
         if let Some(t) = self.init(&x0).cloned() {
             return self.quant_const(node, t);
         }
-        let scalar = |k: usize, what: &str| -> Res<f64> {
-            let name = node.inputs.get(k).map(String::as_str).unwrap_or("");
-            let t = self.init(name).ok_or_else(|| {
-                problem(
-                    node,
-                    format!("{what} `{name}` is not a constant"),
-                    format!("a constant {what}"),
-                )
-            })?;
-            let v = t.reals();
-            let first = v.first().copied().unwrap_or(f64::NAN);
-            if v.iter().any(|&x| x != first) {
-                return Err(problem(
-                    node,
-                    format!("{what} varies per channel"),
-                    format!("one {what} for the tensor (per-channel scales need the per-channel multiplier mode, which import does not support yet)"),
-                ));
-            }
-            Ok(first)
+        let scalar = |k: usize, what: &str| {
+            self.scalar_input(
+                node,
+                k,
+                what,
+                " (per-channel scales need the per-channel multiplier mode, which import does not support yet)",
+            )
         };
         let scale = scalar(1, "scale")?;
         let frac = pow2_frac(scale).ok_or_else(|| {

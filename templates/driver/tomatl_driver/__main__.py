@@ -106,18 +106,23 @@ def _pynq(a, manifest: str) -> int:
     except (OSError, ValueError, RuntimeError) as e:
         print(f"cannot load the overlay: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
+    return _soc_command(a, acc, "a Zynq", (OSError, ValueError, RuntimeError))
+
+
+def _soc_command(a, acc, where: str, failures) -> int:
+    """`selftest` or `regs` on a board's DMA back end `acc`; exit code."""
     try:
         if a.command == "selftest":
             report = acc.selftest(a.input, a.expected)
             print(report)
             return 0 if report.ok else 1
         if a.command == "bench":
-            print("bench: not on a Zynq yet; selftest prints the frames' results", file=sys.stderr)
+            print(f"bench: not on {where} yet; selftest prints the frames' results", file=sys.stderr)
             return 2
         for r in acc.manifest.registers.values():
             print(f"{r.name:12s} 0x{r.offset:02x}  0x{acc.read_reg(r.offset):08x}")
         return 0
-    except (OSError, ValueError, RuntimeError) as e:
+    except failures as e:
         print(f"{a.command} failed: {type(e).__name__}: {e}", file=sys.stderr)
         return 1
 
@@ -134,20 +139,7 @@ def _hps(a, manifest: str) -> int:
     except (OSError, ValueError, RuntimeError) as e:
         print(f"cannot open the accelerator: {type(e).__name__}: {e}", file=sys.stderr)
         return 2
-    try:
-        if a.command == "selftest":
-            report = acc.selftest(a.input, a.expected)
-            print(report)
-            return 0 if report.ok else 1
-        if a.command == "bench":
-            print("bench: not on the Intel SoC yet; selftest prints the frames' results", file=sys.stderr)
-            return 2
-        for r in acc.manifest.registers.values():
-            print(f"{r.name:12s} 0x{r.offset:02x}  0x{acc.read_reg(r.offset):08x}")
-        return 0
-    except (OSError, ValueError, DmaError) as e:
-        print(f"{a.command} failed: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
+    return _soc_command(a, acc, "the Intel SoC", (OSError, ValueError, DmaError))
 
 
 if __name__ == "__main__":

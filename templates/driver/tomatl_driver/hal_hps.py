@@ -37,7 +37,8 @@ import time
 import numpy as np
 
 from . import packing
-from .accelerator import Check, Manifest, Output, SelftestReport
+from .accelerator import Check, Manifest
+from .soc import DmaError, SocAccelerator
 
 DMA_IP = "altera_msgdma"
 DMA_IN, DMA_OUT = "msgdma_mm2s", "msgdma_s2mm"
@@ -61,10 +62,6 @@ class BridgeDisabled(RuntimeError):
 
 class ManifestMismatch(ValueError):
     """The manifest's DMA is not this driver's (names, IP, widths)."""
-
-
-class DmaError(RuntimeError):
-    """A DMA transfer failed."""
 
 
 class DmaTimeout(DmaError):
@@ -229,7 +226,7 @@ def open_platform():
 # ------------------------------------------------------------ the driver
 
 
-class HpsAccelerator:
+class HpsAccelerator(SocAccelerator):
     """``manifest``: the package's manifest.json (a path)."""
 
     def __init__(self, manifest, *, platform=None, timeout: float = 1.0):
@@ -324,31 +321,5 @@ class HpsAccelerator:
             self.platform.release()
         return packing.unpack(out, m.output)
 
-    def run(self, x) -> Output:
-        m = self.manifest
-        codes = packing.to_codes(packing.as_frames(x, m.input), m.input.type)
-        y = self.run_codes(codes).reshape((-1,) + m.output.shape)
-        return Output(y, packing.values(y, m.output.type))
-
-    def selftest(self, inputs=None, expected=None) -> SelftestReport:
-        """The bridges, the constant registers and the golden vectors bit for bit."""
-        m = self.manifest
-        checks = [Check("bridges", True, "; ".join(self.notes) or f"{', '.join(BRIDGES)} enabled")]
-        for r in m.registers.values():
-            if r.value is not None:
-                v = self.read_reg(r.offset)
-                checks.append(Check(f"register {r.name}", v == r.value, f"0x{v:08x}"))
-        if inputs is None or expected is None:
-            base = os.path.join(os.path.dirname(m.path or "."), "test")
-            inputs, expected = os.path.join(base, "input.npy"), os.path.join(base, "expected.npy")
-        x = np.load(inputs) if isinstance(inputs, (str, os.PathLike)) else np.asarray(inputs)
-        y = np.load(expected) if isinstance(expected, (str, os.PathLike)) else np.asarray(expected)
-        try:
-            got = self.run(x).codes
-            want = np.asarray(y, np.int64).reshape(got.shape)
-            for f in range(got.shape[0]):
-                ok = bool(np.array_equal(got[f], want[f]))
-                checks.append(Check(f"frame {f}", ok, "bit-exact" if ok else "differs"))
-        except DmaError as e:
-            checks.append(Check("golden vectors", False, f"{type(e).__name__}: {e}"))
-        return SelftestReport(checks)
+    def preflight(self) -> list:
+        return [Check("bridges", True, "; ".join(self.notes) or f"{', '.join(BRIDGES)} enabled")]

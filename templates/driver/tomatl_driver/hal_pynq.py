@@ -22,7 +22,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 
 from . import packing
-from .accelerator import Check, Manifest, Output, SelftestReport
+from .accelerator import Manifest
+from .soc import DmaError, SocAccelerator
 
 DMA_NAME = "dma"
 ACCEL_NAME = "accel"
@@ -37,10 +38,6 @@ class HwhMissing(FileNotFoundError):
 
 class HwhMismatch(ValueError):
     """The .hwh's DMA does not match the manifest."""
-
-
-class DmaError(RuntimeError):
-    """A DMA transfer failed."""
 
 
 class DmaInternalError(DmaError):
@@ -102,7 +99,7 @@ def check_hwh(path, manifest: Manifest, dma_name: str = DMA_NAME) -> int:
     return int(p["C_SG_LENGTH_WIDTH"])
 
 
-class PynqAccelerator:
+class PynqAccelerator(SocAccelerator):
     """``bitfile``: the .bit (its .hwh beside it); ``manifest``: a path or
     a :class:`Manifest`."""
 
@@ -198,32 +195,3 @@ class PynqAccelerator:
             inb.freebuffer()
             outb.freebuffer()
         return packing.unpack(out, m.output)
-
-    def run(self, x) -> Output:
-        m = self.manifest
-        codes = packing.to_codes(packing.as_frames(x, m.input), m.input.type)
-        y = self.run_codes(codes).reshape((-1,) + m.output.shape)
-        return Output(y, packing.values(y, m.output.type))
-
-    def selftest(self, inputs=None, expected=None) -> SelftestReport:
-        """The constant registers and the golden vectors bit for bit."""
-        m = self.manifest
-        checks = []
-        for r in m.registers.values():
-            if r.value is not None:
-                v = self.read_reg(r.offset)
-                checks.append(Check(f"register {r.name}", v == r.value, f"0x{v:08x}"))
-        if inputs is None or expected is None:
-            base = os.path.join(os.path.dirname(m.path or "."), "test")
-            inputs, expected = os.path.join(base, "input.npy"), os.path.join(base, "expected.npy")
-        x = np.load(inputs) if isinstance(inputs, (str, os.PathLike)) else np.asarray(inputs)
-        y = np.load(expected) if isinstance(expected, (str, os.PathLike)) else np.asarray(expected)
-        try:
-            got = self.run(x).codes
-            want = np.asarray(y, np.int64).reshape(got.shape)
-            for f in range(got.shape[0]):
-                ok = bool(np.array_equal(got[f], want[f]))
-                checks.append(Check(f"frame {f}", ok, "bit-exact" if ok else "differs"))
-        except DmaError as e:
-            checks.append(Check("golden vectors", False, f"{type(e).__name__}: {e}"))
-        return SelftestReport(checks)
