@@ -635,7 +635,7 @@ fn every_example_that_fits_every_zynq_board() {
     let mut cases = 0;
     for board in ZYNQ {
         let nets = examples_that_fit(board);
-        assert!(nets.len() >= 6, "{board}: {nets:?}");
+        assert!(matrix_narrowed() || nets.len() >= 6, "{board}: {nets:?}");
         for net in &nets {
             let pkg = package(net, board, "all");
             check_wrapper(&pkg);

@@ -130,8 +130,17 @@ pub fn read_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 }
 
 /// The examples (`examples/*.yaml`, by name) the planner fits on `board`
-/// at its clock: what a user of that board can deploy.
+/// at its clock: what a user of that board can deploy. `TOMATL_MATRIX`
+/// (`board:example,...`) keeps only the cases it names, to rerun one case
+/// of a `make verify-all` test.
 pub fn examples_that_fit(board: &str) -> Vec<String> {
+    let only = std::env::var("TOMATL_MATRIX").ok();
+    let wanted = |net: &str| {
+        only.as_deref().is_none_or(|o| {
+            o.split(',')
+                .any(|case| case.trim() == format!("{board}:{net}"))
+        })
+    };
     let b = tomatl::plan::load_board(board).expect("board");
     let mut names: Vec<String> = std::fs::read_dir(repo_root().join("examples"))
         .expect("examples")
@@ -142,7 +151,13 @@ pub fn examples_that_fit(board: &str) -> Vec<String> {
             tomatl::plan::plan_for_board(&g, &b, None, None).is_ok()
         })
         .filter_map(|p| Some(p.file_stem()?.to_string_lossy().into_owned()))
+        .filter(|n| wanted(n))
         .collect();
     names.sort();
     names
+}
+
+/// Whether `TOMATL_MATRIX` narrows the matrices to some cases.
+pub fn matrix_narrowed() -> bool {
+    std::env::var_os("TOMATL_MATRIX").is_some()
 }
