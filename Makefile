@@ -57,7 +57,7 @@ test: setup
 VERIFY_ALL := lenet:20 resnet8:3 dscnn_kws:5 mobilenet_v1_025_96:1
 SLOW_TESTS := --test cnn --test hls_designs --test netlist --test synth_and_determinism \
   --test vivado_tcl --test quartus_tcl --test soc_drivers --test soc_drivers_hps --test deploy_soc \
-  --test rounding --test brevitas_exports
+  --test rounding --test brevitas_exports --test real_data
 verify-all: $(TOMATL)
 	@start=$$(date +%s); \
 	$(CARGO) test --release --locked $(SLOW_TESTS) -- --ignored --test-threads=2 || exit 1; \

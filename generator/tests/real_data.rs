@@ -119,7 +119,10 @@ fn pipeline(model: &str, frac: &str, mixed: &[&str], dir: &Path) -> (f64, f64, f
     )
 }
 
+/// In make verify-all beside `make fashion` (84 s); make test keeps the
+/// digits model's import, quantization, search and whole-split RTL.
 #[test]
+#[ignore = "slow: make verify-all"]
 fn fashion_mnist_float_8_bit_and_mixed_within_one_and_a_half_points() {
     let dir = tempfile::tempdir().expect("tempdir");
     data("fashion", dir.path());
