@@ -32,6 +32,21 @@ fn steps<'a>(readme: &'a str, wher: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// `python3 -m tomatl_driver check --manifest manifest.json` in `pkg`.
+fn driver_check(pkg: &Path) -> std::process::Output {
+    Command::new("python3")
+        .args([
+            "-m",
+            "tomatl_driver",
+            "check",
+            "--manifest",
+            "manifest.json",
+        ])
+        .current_dir(pkg)
+        .output()
+        .expect("python3")
+}
+
 fn json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bytes).expect("json")
 }
@@ -211,17 +226,7 @@ fn check_net(net: &str, board: &str) {
         };
         assert!(arch.contains(cpu), "{board}: {arch}");
         // the cross-compiled files are not the package's: check says so
-        let o = Command::new("python3")
-            .args([
-                "-m",
-                "tomatl_driver",
-                "check",
-                "--manifest",
-                "manifest.json",
-            ])
-            .current_dir(&pkg)
-            .output()
-            .expect("python3");
+        let o = driver_check(&pkg);
         assert!(
             o.status.success(),
             "objects beside the sources are not checked"
@@ -233,17 +238,7 @@ fn check_net(net: &str, board: &str) {
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
     std::fs::write(&victim, &bytes).expect("write");
-    let o = Command::new("python3")
-        .args([
-            "-m",
-            "tomatl_driver",
-            "check",
-            "--manifest",
-            "manifest.json",
-        ])
-        .current_dir(&pkg)
-        .output()
-        .expect("python3");
+    let o = driver_check(&pkg);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("test/expected.npy"));
 }

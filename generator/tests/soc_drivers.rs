@@ -35,22 +35,7 @@ fn jet_tagger_selftest_and_error_paths() {
     selftests(&s);
 
     let exe = build_c(&s, "dma_errors", &[dma_dir().join("dma_errors.c")]);
-    let scenario = |name: &str, env: &[(&str, &str)]| -> String {
-        let o = Command::new(&exe)
-            .arg(name)
-            .current_dir(&s.rtl)
-            .envs(env.iter().copied())
-            .output()
-            .expect("dma_errors");
-        let out = String::from_utf8_lossy(&o.stdout).into_owned();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{out}{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        out
-    };
+    let scenario = |name: &str, env: &[(&str, &str)]| dma_scenario(&s, &exe, name, env);
     for (name, env, want) in [
         ("short", &[][..], "short: TOMATL_ERR_SHORT_FRAME"),
         ("long", &[][..], "long: TOMATL_ERR_LONG_FRAME"),

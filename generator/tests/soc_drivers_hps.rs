@@ -179,22 +179,7 @@ fn jet_tagger_on_the_de10_nano() {
 fn error_paths(s: &Setup) {
     let exe = build_c(s, "dma_errors", &[dma_dir().join("dma_errors.c")]);
     let root = bridges(&s.dir, &[]).to_string_lossy().into_owned();
-    let scenario = |name: &str| -> String {
-        let o = Command::new(&exe)
-            .arg(name)
-            .current_dir(&s.rtl)
-            .env("TOMATL_FPGA_BRIDGE_ROOT", &root)
-            .output()
-            .expect("dma_errors");
-        let out = String::from_utf8_lossy(&o.stdout).into_owned();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{out}{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        out
-    };
+    let scenario = |name: &str| dma_scenario(s, &exe, name, &[("TOMATL_FPGA_BRIDGE_ROOT", &root)]);
     let out_fb = (s.design.output.tdata_bits / 8 * s.design.output.beats_per_frame) as u32;
     for (name, want) in [
         ("short", "short: TOMATL_ERR_SHORT_FRAME"),

@@ -1340,23 +1340,12 @@ impl Converter<'_> {
             );
             return Ok(());
         }
-        let scalar = |k: usize, what: &str| self.scalar_input(node, k, what, "");
-        if scalar(2, "zero point")? != 0.0 {
-            return Err(problem(
-                node,
-                "zero point is not 0",
-                "symmetric quantization (zero point 0)",
-            ));
-        }
-        let b = scalar(3, "bit width")?;
-        if b.fract() != 0.0 || !(1.0..=32.0).contains(&b) {
-            return Err(problem(
-                node,
-                format!("bit width {b}"),
-                "a whole number of bits in 1..=32 (weights 2..=16, biases up to 32)",
-            ));
-        }
-        let bits = b as u32;
+        let bits = self.quant_bits(
+            node,
+            32,
+            "a whole number of bits in 1..=32 (weights 2..=16, biases up to 32)",
+            "",
+        )?;
         let signed = node.int("signed").unwrap_or(1) != 0;
         let narrow = node.int("narrow").unwrap_or(0) != 0;
         let (lo, hi) = if signed {
@@ -1415,6 +1404,24 @@ impl Converter<'_> {
         Ok(())
     }
 
+    /// The bit width of a symmetric `Quant` (zero point 0): a whole number
+    /// in `1..=max` (`expected` says what is taken; `why_one` as for
+    /// `scalar_input`).
+    fn quant_bits(&self, node: &Node, max: u32, expected: &str, why_one: &str) -> Res<u32> {
+        if self.scalar_input(node, 2, "zero point", why_one)? != 0.0 {
+            return Err(problem(
+                node,
+                "zero point is not 0",
+                "symmetric quantization (zero point 0)",
+            ));
+        }
+        let b = self.scalar_input(node, 3, "bit width", why_one)?;
+        if b.fract() != 0.0 || !(1.0..=f64::from(max)).contains(&b) {
+            return Err(problem(node, format!("bit width {b}"), expected));
+        }
+        Ok(b as u32)
+    }
+
     /// Input `k` of `node`: a constant `what` with one value for the
     /// whole tensor (`why_one` says why a per-channel one is refused).
     fn scalar_input(&self, node: &Node, k: usize, what: &str, why_one: &str) -> Res<f64> {
@@ -1443,14 +1450,7 @@ impl Converter<'_> {
         if let Some(t) = self.init(&x0).cloned() {
             return self.quant_const(node, t);
         }
-        let scalar = |k: usize, what: &str| {
-            self.scalar_input(
-                node,
-                k,
-                what,
-                " (per-channel scales need the per-channel multiplier mode, which import does not support yet)",
-            )
-        };
+        let scalar = |k: usize, what: &str| self.scalar_input(node, k, what, PER_TENSOR_ONLY);
         let scale = scalar(1, "scale")?;
         let frac = pow2_frac(scale).ok_or_else(|| {
             problem(
@@ -1463,23 +1463,13 @@ impl Converter<'_> {
         let (bits, signed, narrow) = if bipolar {
             (1u32, true, false)
         } else {
-            if scalar(2, "zero point")? != 0.0 {
-                return Err(problem(
-                    node,
-                    "zero point is not 0",
-                    "symmetric quantization (zero point 0)",
-                ));
-            }
-            let b = scalar(3, "bit width")?;
-            if b.fract() != 0.0 || !(1.0..=16.0).contains(&b) {
-                return Err(problem(
-                    node,
-                    format!("bit width {b}"),
-                    "a whole number of bits in 1..=16",
-                ));
-            }
             (
-                b as u32,
+                self.quant_bits(
+                    node,
+                    16,
+                    "a whole number of bits in 1..=16",
+                    PER_TENSOR_ONLY,
+                )?,
                 node.int("signed").unwrap_or(1) != 0,
                 node.int("narrow").unwrap_or(0) != 0,
             )
@@ -2062,3 +2052,7 @@ fn layer_spec(l: &Layer) -> LayerSpec {
     };
     spec.with_act(l.act)
 }
+
+/// Why an activation quantizer takes one scale for the tensor.
+const PER_TENSOR_ONLY: &str =
+    " (per-channel scales need the per-channel multiplier mode, which import does not support yet)";

@@ -322,3 +322,22 @@ pub fn selftests(s: &Setup) {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains(": FAIL"), "{out}");
 }
+
+/// `exe` (a `dma_errors` build) on scenario `name` in the design's rtl/,
+/// with `env`: what it printed; it must exit 0.
+pub fn dma_scenario(s: &Setup, exe: &Path, name: &str, env: &[(&str, &str)]) -> String {
+    let o = Command::new(exe)
+        .arg(name)
+        .current_dir(&s.rtl)
+        .envs(env.iter().copied())
+        .output()
+        .expect("dma_errors");
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
