@@ -604,3 +604,21 @@ mod tests {
         assert_eq!(add(-8, 0, -8, 0, Activation::None, &s4), -7);
     }
 }
+
+/// Most thresholds a channel of the threshold mode has (an 8-bit output).
+pub const MAX_THRESHOLDS: usize = 255;
+
+/// The threshold mode (docs/numerics.md §4.2): the accumulator `acc`
+/// compared with a channel's ascending thresholds `t`; the count `n` of
+/// those it reaches (`acc >= t_k`, or `acc <= t_k` for a `descending`
+/// channel, whose output falls as the accumulator grows) gives the code
+/// `out.min_code() + step · n`. `step` is 1, or 2 for a bipolar output
+/// (codes −1 and +1 of a narrow 2-bit type). Activation and saturation are
+/// in the thresholds: nothing else is applied.
+pub fn threshold(acc: i64, t: &[i64], descending: bool, step: i64, out: &TensorType) -> i64 {
+    let n = t
+        .iter()
+        .filter(|&&tk| if descending { acc <= tk } else { acc >= tk })
+        .count() as i64;
+    out.min_code() + step * n
+}
