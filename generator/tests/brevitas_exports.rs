@@ -21,14 +21,6 @@ use ndarray_npy::{ReadNpyExt, WriteNpyExt};
 
 use common::{repo_root, scratch, tomatl};
 
-/// What a refused export's error must say: (file stem prefix, words of the
-/// error). A batch norm after quantized weights and bipolar activations
-/// need per-channel thresholds (DESIGN.md §2, the third requantizer mode).
-const REFUSED: [(&str, &str); 2] = [
-    ("cnv_w4a4", "BatchNormalization"),
-    ("tfc_w", "BatchNormalization"),
-];
-
 fn exports() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples/brevitas"))
         .expect("examples/brevitas")
@@ -50,10 +42,18 @@ fn npz_entry(npz: &Path, name: &str) -> Vec<u8> {
     bytes
 }
 
-/// The imported network's output `frac` (its last layer's acts).
-fn output_frac(yaml: &Path) -> i32 {
+/// The real value of one output code of the imported network: its last
+/// layer's float scale (thresholds of a float-scale quantizer), else
+/// `2^-frac`.
+fn output_unit(yaml: &Path) -> f64 {
     let g = tomatl::frontend::load(yaml).expect("the imported network loads");
-    g.output_type().frac
+    let th = g.layers.last().and_then(|l| match &l.op {
+        tomatl::ir::Op::Dense(d) => d.thresholds.as_ref(),
+        tomatl::ir::Op::Conv(c) => c.thresholds.as_ref(),
+        _ => None,
+    });
+    th.and_then(|t| t.scale)
+        .unwrap_or_else(|| 2f64.powi(-g.output_type().frac))
 }
 
 /// Import `onnx` into its scratch folder and run it on the reference's
@@ -103,17 +103,17 @@ fn check(onnx: &Path) -> Result<(u64, usize), String> {
         String::from_utf8_lossy(&o.stderr)
     );
     let got = read_codes(&dir.join("y.npy"));
-    let scale = 2f64.powi(output_frac(&dir.join("net.yaml")));
+    let unit = output_unit(&dir.join("net.yaml"));
     assert_eq!(got.len(), y.len(), "{stem}: outputs");
     let mut worst = 0u64;
     for (g, r) in got.iter().zip(y.iter()) {
-        let want = r * scale;
-        assert_eq!(
-            want.fract(),
-            0.0,
-            "{stem}: QONNX's {r} is off the imported output grid"
+        // QONNX's output is code × scale in float32
+        let want = r / unit;
+        assert!(
+            (want - want.round()).abs() < 1e-3,
+            "{stem}: QONNX's {r} is off the imported output grid ({unit})"
         );
-        worst = worst.max((*g - want as i64).unsigned_abs());
+        worst = worst.max((*g - want.round() as i64).unsigned_abs());
     }
     Ok((worst, frames))
 }
@@ -141,7 +141,6 @@ fn read_codes(path: &Path) -> Vec<i64> {
 #[test]
 fn brevitas_exports_compute_what_qonnx_computes() {
     let mut imported = Vec::new();
-    let mut refused = Vec::new();
     for onnx in exports() {
         let stem = onnx
             .file_stem()
@@ -154,24 +153,12 @@ fn brevitas_exports_compute_what_qonnx_computes() {
                 assert_eq!(lsb, 0, "{stem}: {lsb} LSB from QONNX execution");
                 imported.push(stem);
             }
-            Err(e) => {
-                let (_, why) = REFUSED
-                    .iter()
-                    .find(|(p, _)| stem.starts_with(p))
-                    .unwrap_or_else(|| panic!("{stem} is refused: {e}"));
-                assert!(e.contains(why) && e.contains("node"), "{stem}: {e}");
-                refused.push(stem);
-            }
+            Err(e) => panic!("{stem} is refused: {e}"),
         }
     }
-    eprintln!("imported: {imported:?}\nrefused: {refused:?}");
-    // every export of the power-of-two models imports, from both exporters
-    for m in ["cnv_w4a4_pow2", "res_w4a4_pow2"] {
-        for v in ["", "_clean", "_dynamo"] {
-            let name = format!("{m}{v}");
-            assert!(imported.contains(&name), "{name} does not import");
-        }
-    }
+    eprintln!("imported: {imported:?}");
+    // every export of the five models, from both exporters
+    assert_eq!(imported.len(), 15, "{imported:?}");
 }
 
 /// The RTL of every imported export, on the reference's first 24 frames
@@ -220,5 +207,5 @@ fn brevitas_exports_verify_in_verilator() {
         );
         verified += 1;
     }
-    assert!(verified >= 6, "{verified} exports verified");
+    assert_eq!(verified, 15, "{verified} exports verified");
 }

@@ -34,6 +34,8 @@ pub struct Planned {
     pub out_type: TensorType,
     /// Per-channel scales on the weights (`scale: channel`).
     pub channel: bool,
+    /// Per-channel thresholds (`scale: thresholds`).
+    pub thresholds: bool,
 }
 
 pub enum Kind {
@@ -392,6 +394,7 @@ fn planned(
         in_type: x.ty,
         out_type,
         channel: false,
+        thresholds: false,
     }
 }
 
@@ -621,9 +624,10 @@ fn dense(cx: &Ctx, x: &Input) -> Res<Planned> {
     let act = activation(cx)?;
     let (wtype, out_type) = policy::resolve(cx.file, cx.policy, cx.name, &cx.l.referenced)?;
     check_relu6(cx, act, &out_type)?;
-    let channel = policy::resolve_channel_scale(cx.file, cx.policy, cx.name)?;
+    let mode = policy::resolve_scale_mode(cx.file, cx.policy, cx.name)?;
     Ok(Planned {
-        channel,
+        channel: mode == policy::ScaleMode::Channel,
+        thresholds: mode == policy::ScaleMode::Thresholds,
         ..planned(
             cx,
             x,
@@ -861,14 +865,15 @@ fn conv(cx: &Ctx, x: &Input, depthwise: bool) -> Res<Planned> {
     let act = activation(cx)?;
     let (wtype, out_type) = policy::resolve(cx.file, cx.policy, cx.name, &cx.l.referenced)?;
     check_relu6(cx, act, &out_type)?;
-    let channel = policy::resolve_channel_scale(cx.file, cx.policy, cx.name)?;
-    if channel && depthwise {
+    let mode = policy::resolve_scale_mode(cx.file, cx.policy, cx.name)?;
+    if mode != policy::ScaleMode::Layer && depthwise {
         return Err(cx
-            .here("per-channel weight scales on a depthwise convolution are not supported yet")
-            .expected("`scale: layer` for dwconv layers (conv and dense take `scale: channel`)"));
+            .here("per-channel weight scales or thresholds on a depthwise convolution are not supported yet")
+            .expected("`scale: layer` for dwconv layers (conv and dense take `scale: channel` and `scale: thresholds`)"));
     }
     Ok(Planned {
-        channel,
+        channel: mode == policy::ScaleMode::Channel,
+        thresholds: mode == policy::ScaleMode::Thresholds,
         ..planned(
             cx,
             x,

@@ -236,8 +236,15 @@ fn check_budget<T>(file: &Path, list: &spec::Spanned<T>, planned: &[Planned]) ->
     for l in planned {
         let Some(ws) = l.weights() else { continue };
         let n = ws.rows as u64 * ws.cols as u64;
-        let per_row =
-            u64::from(ACC_BITS_RANGE.1) + if l.channel { u64::from(MULT_BITS) } else { 0 };
+        let thresholds = if l.thresholds {
+            let span = (l.out_type.max_code() - l.out_type.min_code()) as u64;
+            span * (u64::from(ACC_BITS_RANGE.1) + 1) + 1
+        } else {
+            0
+        };
+        let per_row = u64::from(ACC_BITS_RANGE.1)
+            + if l.channel { u64::from(MULT_BITS) } else { 0 }
+            + thresholds;
         let b = n * u64::from(ws.wtype.bits) + ws.rows as u64 * per_row;
         let over = |what: String, limit: String| {
             at(file, &l.loc, what)
@@ -297,12 +304,15 @@ fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
         Kind::Dense { out, act, wtype } => {
             let p = p.ok_or_else(missing)?;
             let channel = channel_scale(file, &l, &wtype, &p)?;
+            let acc_bits = acc_bits(file, &l, &wtype, &p)?;
+            let thresholds = thresholds(file, &l, &p, acc_bits)?;
             Op::Dense(Dense {
                 in_features: l.in_shape.iter().product(),
                 out_features: out,
                 wtype,
                 channel,
-                acc_bits: acc_bits(file, &l, &wtype, &p)?,
+                thresholds,
+                acc_bits,
                 codes: p.codes,
                 bias: p.bias,
                 act,
@@ -320,8 +330,11 @@ fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
         } => {
             let p = p.ok_or_else(missing)?;
             let channel = channel_scale(file, &l, &wtype, &p)?;
+            let acc_bits = acc_bits(file, &l, &wtype, &p)?;
+            let thresholds = thresholds(file, &l, &p, acc_bits)?;
             Op::Conv(Conv {
                 channel,
+                thresholds,
                 in_ch: l.in_shape.last().copied().unwrap_or(0),
                 out_ch: out,
                 kernel,
@@ -329,7 +342,7 @@ fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
                 pad,
                 depthwise,
                 wtype,
-                acc_bits: acc_bits(file, &l, &wtype, &p)?,
+                acc_bits,
                 codes: p.codes,
                 bias: p.bias,
                 act,
@@ -346,6 +359,71 @@ fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
         in_type: l.in_type,
         out_type: l.out_type,
     })
+}
+
+/// The thresholds of a layer with `scale: thresholds` (docs/numerics.md
+/// §4.2): as many per channel as output code steps (or one for a bipolar
+/// output, codes −1 and +1 of a narrow signed 2-bit type), each row
+/// ascending, moved into the range the accumulator's comparators hold.
+fn thresholds(
+    file: &Path,
+    l: &Planned,
+    p: &Params,
+    acc_bits: u32,
+) -> Res<Option<ir::Thresholds>> {
+    let Some(raw) = &p.thresholds else {
+        return Ok(None);
+    };
+    let out = &l.out_type;
+    let span = out.max_code() - out.min_code();
+    let n = raw.t.ncols() as i64;
+    let step = if n == span {
+        1
+    } else if span == 2 && n == 1 {
+        2
+    } else {
+        return Err(at(
+            file,
+            &l.loc,
+            format!("{n} thresholds per channel for a {}-code output", span + 1),
+        )
+        .layer(&l.name)
+        .expected(format!(
+            "{span} thresholds per channel (one per output code step{})",
+            if span == 2 { "; 1 for a bipolar −1/+1 output" } else { "" }
+        )));
+    };
+    if n as usize > ir::numerics::MAX_THRESHOLDS {
+        return Err(at(file, &l.loc, format!("{n} thresholds per channel"))
+            .layer(&l.name)
+            .expected(format!(
+                "at most {} (an output of at most 8 bits)",
+                ir::numerics::MAX_THRESHOLDS
+            )));
+    }
+    for (o, row) in raw.t.rows().into_iter().enumerate() {
+        if let Some(k) = (1..row.len()).find(|&k| row[k] < row[k - 1]) {
+            return Err(at(
+                file,
+                &l.loc,
+                format!(
+                    "the thresholds of channel {o} fall at index {k} ({} after {})",
+                    row[k],
+                    row[k - 1]
+                ),
+            )
+            .layer(&l.name)
+            .expected("each channel's thresholds in ascending order"));
+        }
+    }
+    Ok(Some(ir::Thresholds {
+        t: raw
+            .t
+            .mapv(|t| ir::numerics::clamp_threshold(t, acc_bits)),
+        descending: raw.descending.clone(),
+        step,
+        scale: raw.scale,
+    }))
 }
 
 /// The per-channel multipliers of a layer with `scale: channel`: factors

@@ -28,6 +28,18 @@ pub struct Params {
     /// Per-channel weight scales (`scale: channel`): the real weight of row
     /// `o` is `w(code)·2^-frac·scale[o]`, its bias `bias·2^-acc_frac·scale[o]`.
     pub scale: Option<Vec<f64>>,
+    /// The threshold mode's arrays (`scale: thresholds`), as given: checked
+    /// and moved into the accumulator's range by the frontend's `finish`.
+    pub thresholds: Option<RawThresholds>,
+}
+
+/// `<layer>.thresholds` `[out, n]`, `<layer>.descending` `[out]` (0 or 1,
+/// default 0) and `<layer>.act_scale` (the real value of one output code,
+/// optional).
+pub struct RawThresholds {
+    pub t: Array2<i64>,
+    pub descending: Vec<bool>,
+    pub scale: Option<f64>,
 }
 
 /// Scale the rows of real parameters by per-channel factors.
@@ -103,14 +115,40 @@ pub fn random(seed: u64, layers: &[Planned]) -> Vec<Option<Params>> {
                 Some(sc) => scale_rows(real, sc),
                 None => real,
             };
+            let thresholds = l.thresholds.then(|| random_thresholds(&mut rng, l, ws));
             Some(Params {
                 codes,
                 bias,
                 real,
                 scale,
+                thresholds,
             })
         })
         .collect()
+}
+
+/// Random thresholds (`scale: thresholds`): one per output code step,
+/// uniform in `[-B, B]` and sorted, `B` about two standard deviations of
+/// a dot product of uniform codes (`2·√cols·max|x|·max|w|`); one channel
+/// in four descending.
+fn random_thresholds(rng: &mut ChaCha8Rng, l: &Planned, ws: WeightShape) -> RawThresholds {
+    let n = (l.out_type.max_code() - l.out_type.min_code()).max(1) as usize;
+    let x = l.in_type.min_code().abs().max(l.in_type.max_code()) as f64;
+    let b = (2.0 * (ws.cols as f64).sqrt() * x * ws.wtype.max_abs_value() as f64).ceil() as i64;
+    let b = b.max(1);
+    let mut t = Array2::<i64>::zeros((ws.rows, n));
+    let mut descending = Vec::with_capacity(ws.rows);
+    for mut row in t.rows_mut() {
+        let mut v: Vec<i64> = (0..n).map(|_| uniform(rng, -b, b)).collect();
+        v.sort_unstable();
+        row.assign(&Array1::from(v));
+        descending.push(uniform(rng, 0, 3) == 0);
+    }
+    RawThresholds {
+        t,
+        descending,
+        scale: None,
+    }
 }
 
 /// Parameters from `<layer>.weight` / `<layer>.bias` arrays of an `.npz`
@@ -277,10 +315,98 @@ fn layer_params(a: &mut Arrays, l: &Planned, ws: &WeightShape) -> Res<Params> {
     if let Some(b) = real_b {
         real.bias = b;
     }
+    let thresholds = if l.thresholds {
+        Some(thresholds(a, l, ws)?)
+    } else {
+        for k in ["thresholds", "descending", "act_scale"] {
+            let n = format!("{}.{k}", l.name);
+            if a.has(&n) {
+                return Err(fail(
+                    a.path,
+                    format!("array `{n}` is given for a layer without thresholds"),
+                )
+                .layer(&l.name)
+                .expected("`scale: thresholds` in the layer's weights policy, or no threshold arrays"));
+            }
+        }
+        None
+    };
     Ok(Params {
         codes,
         bias,
         real,
+        scale,
+        thresholds,
+    })
+}
+
+/// A layer's threshold arrays (`scale: thresholds`): integers
+/// `<layer>.thresholds` `[out, n]`, optional `<layer>.descending` `[out]`
+/// of 0 and 1, optional `<layer>.act_scale` (one positive float).
+fn thresholds(a: &mut Arrays, l: &Planned, ws: &WeightShape) -> Res<RawThresholds> {
+    let tname = format!("{}.thresholds", l.name);
+    let span = l.out_type.max_code() - l.out_type.min_code();
+    let expected = format!(
+        "`{tname}`: integers of shape [{}, {span}] (one per output code step{})",
+        ws.rows,
+        if span == 2 {
+            format!("; [{}, 1] for a bipolar output)", ws.rows)
+        } else {
+            ")".to_string()
+        }
+    );
+    if !a.has(&tname) {
+        return Err(fail(a.path, format!("missing array `{tname}`"))
+            .layer(&l.name)
+            .expected(expected));
+    }
+    let raw = read_member(a.path, a.npz, &tname, &l.name)?;
+    let bad_shape = |what: String| fail(a.path, what).layer(&l.name).expected(expected.clone());
+    let AnyArray::Int(t) = raw else {
+        return Err(bad_shape(format!("array `{tname}` holds floats")));
+    };
+    let shape = t.shape().to_vec();
+    let t = t
+        .into_dimensionality::<ndarray::Ix2>()
+        .ok()
+        .filter(|t| t.nrows() == ws.rows && t.ncols() >= 1)
+        .ok_or_else(|| bad_shape(format!("array `{tname}` has shape {}", shape_str(&shape))))?;
+    let dname = format!("{}.descending", l.name);
+    let descending = if a.has(&dname) {
+        match a.read(&dname, &[ws.rows], "[out]")? {
+            AnyArray::Int(d) if d.iter().all(|&v| v == 0 || v == 1) => {
+                d.iter().map(|&v| v == 1).collect()
+            }
+            _ => {
+                return Err(fail(a.path, format!("array `{dname}` is not 0s and 1s"))
+                    .layer(&l.name)
+                    .expected(format!("`{dname}`: {} integers, 1 where the output falls as the accumulator grows", ws.rows)))
+            }
+        }
+    } else {
+        vec![false; ws.rows]
+    };
+    let sname = format!("{}.act_scale", l.name);
+    let scale = if a.has(&sname) {
+        let v = read_member(a.path, a.npz, &sname, &l.name)?;
+        let v: Vec<f64> = match v {
+            AnyArray::Float(f) => f.iter().copied().collect(),
+            AnyArray::Int(i) => i.iter().map(|&x| x as f64).collect(),
+        };
+        match v.as_slice() {
+            [x] if x.is_finite() && *x > 0.0 => Some(*x),
+            _ => {
+                return Err(fail(a.path, format!("array `{sname}` is not one positive number"))
+                    .layer(&l.name)
+                    .expected(format!("`{sname}`: the real value of one output code, a positive float")))
+            }
+        }
+    } else {
+        None
+    };
+    Ok(RawThresholds {
+        t,
+        descending,
         scale,
     })
 }
@@ -524,6 +650,9 @@ fn check_names(path: &Path, names: &[String], layers: &[Planned]) -> Res<()> {
             ".weight".to_string(),
             ".bias".to_string(),
             ".weight_scale".to_string(),
+            ".thresholds".to_string(),
+            ".descending".to_string(),
+            ".act_scale".to_string(),
         ]);
     let suffixes: Vec<String> = suffixes.collect();
     for n in names {

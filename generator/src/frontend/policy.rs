@@ -157,18 +157,31 @@ pub fn resolve_weights(
     weight_type(file, weights, layer, loc)
 }
 
-/// Whether layer `layer`'s weights have per-channel scales
-/// (`scale: channel`; `scale: layer` is the default).
-pub fn resolve_channel_scale(file: &Path, policy: Option<&PolicySpec>, layer: &str) -> Res<bool> {
+/// How layer `layer`'s accumulator becomes its output
+/// (`scale: layer`, the default: one shift; `scale: channel`: per-channel
+/// multipliers; `scale: thresholds`: per-channel thresholds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScaleMode {
+    Layer,
+    Channel,
+    Thresholds,
+}
+
+pub fn resolve_scale_mode(
+    file: &Path,
+    policy: Option<&PolicySpec>,
+    layer: &str,
+) -> Res<ScaleMode> {
     let (default_spec, own_spec) = specs(policy, layer);
     let weights = fields(own_spec).weights.over(fields(default_spec).weights);
     match weights.scale {
-        None => Ok(false),
-        Some(s) if s.value == "layer" => Ok(false),
-        Some(s) if s.value == "channel" => Ok(true),
+        None => Ok(ScaleMode::Layer),
+        Some(s) if s.value == "layer" => Ok(ScaleMode::Layer),
+        Some(s) if s.value == "channel" => Ok(ScaleMode::Channel),
+        Some(s) if s.value == "thresholds" => Ok(ScaleMode::Thresholds),
         Some(s) => Err(at_value(file, s, format!("unknown weight scale `{}`", s.value))
             .layer(layer)
-            .expected("`scale: layer` (one shift per layer) or `scale: channel` (per-channel multipliers)")),
+            .expected("`scale: layer` (one shift per layer), `scale: channel` (per-channel multipliers) or `scale: thresholds` (per-channel thresholds)")),
     }
 }
 

@@ -31,9 +31,14 @@ pub fn forward(graph: &Graph, i: usize, args: &[Array1<i64>]) -> Array1<i64> {
 fn dense(d: &Dense, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
     let frac_acc = layer.in_type.frac + d.wtype.frac;
     let acc = d.values().dot(x) + &d.bias;
-    Array1::from_iter(acc.iter().enumerate().map(|(o, &a)| match &d.channel {
-        Some(ch) => requantize_channel(a, ch.mult[o], ch.shift, d.act, &layer.out_type),
-        None => requantize(a, frac_acc, d.act, &layer.out_type),
+    Array1::from_iter(acc.iter().enumerate().map(|(o, &a)| {
+        match (&d.channel, &d.thresholds) {
+            (_, Some(th)) => th.apply(o, a, &layer.out_type),
+            (Some(ch), None) => {
+                requantize_channel(a, ch.mult[o], ch.shift, d.act, &layer.out_type)
+            }
+            (None, None) => requantize(a, frac_acc, d.act, &layer.out_type),
+        }
     }))
 }
 
@@ -65,15 +70,18 @@ fn conv(c: &Conv, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
                     let row = &ws[o * k..(o + 1) * k];
                     row.iter().zip(&patch).map(|(a, b)| a * b).sum::<i64>()
                 };
-                out[(oy * ow + ox) * cout + o] = match &c.channel {
-                    Some(ch) => requantize_channel(
+                out[(oy * ow + ox) * cout + o] = match (&c.channel, &c.thresholds) {
+                    (_, Some(th)) => th.apply(o, c.bias[o] + acc, &layer.out_type),
+                    (Some(ch), None) => requantize_channel(
                         c.bias[o] + acc,
                         ch.mult[o],
                         ch.shift,
                         c.act,
                         &layer.out_type,
                     ),
-                    None => requantize(c.bias[o] + acc, frac_acc, c.act, &layer.out_type),
+                    (None, None) => {
+                        requantize(c.bias[o] + acc, frac_acc, c.act, &layer.out_type)
+                    }
                 };
             }
         }

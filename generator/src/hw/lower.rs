@@ -255,8 +255,16 @@ fn engine(
     let u = |v: usize| v as u64;
     match (&layer.op, e.kind) {
         (Op::Dense(_), _) | (Op::Conv(_), EngineKind::ConvMvau) => {
-            let (wt, codes, bias, act, acc_bits, channel) = match &layer.op {
-                Op::Dense(d) => (d.wtype, &d.codes, &d.bias, d.act, d.acc_bits, &d.channel),
+            let (wt, codes, bias, act, acc_bits, channel, thresholds) = match &layer.op {
+                Op::Dense(d) => (
+                    d.wtype,
+                    &d.codes,
+                    &d.bias,
+                    d.act,
+                    d.acc_bits,
+                    &d.channel,
+                    &d.thresholds,
+                ),
                 Op::Conv(cv) => (
                     cv.wtype,
                     &cv.codes,
@@ -264,6 +272,7 @@ fn engine(
                     cv.act,
                     cv.acc_bits,
                     &cv.channel,
+                    &cv.thresholds,
                 ),
                 _ => unreachable!("matched above"),
             };
@@ -292,8 +301,22 @@ fn engine(
                 b.rom(|| rom::per_output(f.clone(), &m, MULT_BITS, e.pe));
                 mult_file = Some(f);
             }
+            let mut th_file = None;
+            if let Some(th) = thresholds {
+                let f = format!("{name}_thresholds.mem");
+                b.rom(|| rom::thresholds(f.clone(), th, acc_bits, e.pe));
+                th_file = Some(f);
+            }
             b.rom(|| rom::matrix(weight_file.clone(), codes, &wt, e.pe, e.simd));
             b.rom(|| rom::per_output(bias_file.clone(), bias, acc_bits, e.pe));
+            let requant = match thresholds {
+                // the thresholds hold shift, activation and saturation
+                Some(_) => Requant {
+                    act: 0,
+                    ..requant(layer.out_type.frac, Activation::None, &layer.out_type)
+                },
+                None => requant(frac_acc, act, &layer.out_type),
+            };
             let unit = Unit::Mvau(units::Mvau {
                 simd: u(e.simd),
                 pe: u(e.pe),
@@ -304,12 +327,15 @@ fn engine(
                 arith: arith_code(wt.arith),
                 w_bits: wt.bits as u64,
                 acc_bits: acc_bits as u64,
-                requant: requant(frac_acc, act, &layer.out_type),
+                requant,
                 pack: e.dsp_pack,
                 weight_file,
                 bias_file,
                 mult_bits: mult_file.as_ref().map(|_| MULT_BITS as u64),
                 mult_file,
+                th_count: thresholds.as_ref().map(|t| t.count() as u64),
+                th_step: thresholds.as_ref().map(|t| t.step as u64),
+                th_file,
             });
             let note = format!(
                 "{name} {} {}, PE {} x SIMD {}, {} cycles",

@@ -117,6 +117,54 @@ pub fn per_output(file: String, values: &Array1<i64>, bits: u32, pe: usize) -> R
     }
 }
 
+/// The threshold ROM of `tomatl_threshold` (docs/numerics.md §4.2): word
+/// `nf` holds PE fields of `count · (acc_bits + 1) + 1` bits, channel
+/// `nf · PE + p` at field `p`; a field's bit 0 is the channel's descending
+/// flag, threshold `k` the `acc_bits + 1` bits above `1 + k · (acc_bits + 1)`
+/// (two's complement).
+pub fn thresholds(file: String, th: &crate::ir::Thresholds, acc_bits: u32, pe: usize) -> Rom {
+    let tb = acc_bits as usize + 1;
+    let field = th.count() * tb + 1;
+    let channels = th.t.nrows();
+    let words = (0..channels / pe)
+        .map(|n| {
+            let mut bits = vec![false; field * pe];
+            for p in 0..pe {
+                let o = n * pe + p;
+                let base = p * field;
+                bits[base] = th.descending[o];
+                for (k, &t) in th.t.row(o).iter().enumerate() {
+                    let v = twos(t, tb as u32);
+                    for b in 0..tb {
+                        bits[base + 1 + k * tb + b] = (v >> b) & 1 == 1;
+                    }
+                }
+            }
+            hex_bits(&bits)
+        })
+        .collect();
+    Rom {
+        file,
+        field_bits: field as u32,
+        fields: pe,
+        words,
+    }
+}
+
+/// A bit vector (bit 0 first) as hex, most significant digit first.
+pub fn hex_bits(bits: &[bool]) -> String {
+    let digits = bits.len().div_ceil(4).max(1);
+    (0..digits)
+        .rev()
+        .map(|d| {
+            let n = (0..4).fold(0u32, |n, b| {
+                n | (u32::from(bits.get(d * 4 + b).copied().unwrap_or(false)) << b)
+            });
+            char::from_digit(n, 16).unwrap_or('0')
+        })
+        .collect()
+}
+
 /// Pack `fields` (each `width` bits, field 0 in the least significant bits)
 /// into one hex word of `fields.len() * width` bits.
 pub fn hex_word(fields: &[u64], width: u32) -> String {

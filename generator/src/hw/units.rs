@@ -170,6 +170,14 @@ pub struct Mvau {
     pub mult_bits: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mult_file: Option<String>,
+    /// Per-channel thresholds (`tomatl_threshold`): how many a channel
+    /// has, the output step (2: bipolar) and their ROM; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub th_count: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub th_step: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub th_file: Option<String>,
 }
 
 /// `tomatl_vvau`.

@@ -14,9 +14,11 @@ use std::collections::BTreeMap;
 use ndarray::{ArrayD, IxDyn};
 
 use super::onnx::{Data, Graph, Model, Node, Tensor};
+use super::thresholds::{channel_thresholds, Bn, Chain, Quantizer};
 use crate::frontend::quantize::fitted_weight_type;
 use crate::frontend::spec::{
-    Dims, LayerPolicySpec, LayerSpec, NetSpec, ParamsSpec, PolicySpec, TypeSpec, WeightSpec,
+    Dims, LayerPolicySpec, LayerSpec, NetSpec, ParamsSpec, PolicySpec, Spanned, TypeSpec,
+    WeightSpec,
 };
 use crate::frontend::write::{write_commented, Comments};
 use crate::frontend::ArithSpec;
@@ -181,6 +183,14 @@ struct Layer {
     out: TensorType,
     /// Output type fixed by a quantizer (QONNX), not a default.
     out_fixed: bool,
+    /// The real value of one output code when it is not `2^-out.frac`
+    /// (a quantizer's float scale, carried through pools and flattens).
+    out_scale: Option<f64>,
+    /// The output quantizer of the threshold mode (docs/numerics.md
+    /// §4.2): set when what follows the accumulator is more than a shift.
+    thr: Option<Quantizer>,
+    /// The thresholds made of it (`[out, n]`) and the descending channels.
+    thresholds: Option<(ArrayD<i64>, Vec<bool>)>,
 }
 
 /// Weight codes a QONNX quantizer made from an initializer.
@@ -356,6 +366,16 @@ impl Converter<'_> {
         }
     }
 
+    /// The real value of one code of a source.
+    fn scale_of(&self, src: Option<usize>) -> f64 {
+        match src {
+            Some(i) => self.layers[i]
+                .out_scale
+                .unwrap_or_else(|| 2f64.powi(-self.layers[i].out.frac)),
+            None => 2f64.powi(-self.input_type.frac),
+        }
+    }
+
     fn push(&mut self, node: &Node, op: Op, from: Vec<Option<usize>>, shape: Shape) -> Res<usize> {
         if !shape.valid() {
             return Err(problem(
@@ -365,10 +385,13 @@ impl Converter<'_> {
             ));
         }
         let name = self.unique_name(node);
-        let out = match op {
+        let (out, out_scale) = match op {
             // pools keep (max) or average in their input's type
-            Op::Pool { .. } | Op::Gap | Op::Flatten => self.src_type(from[0]),
-            _ => default_act_type("none"),
+            Op::Pool { .. } | Op::Gap | Op::Flatten => (
+                self.src_type(from[0]),
+                from[0].and_then(|j| self.layers[j].out_scale),
+            ),
+            _ => (default_act_type("none"), None),
         };
         self.layers.push(Layer {
             name,
@@ -384,6 +407,9 @@ impl Converter<'_> {
             weight_scale: None,
             out,
             out_fixed: false,
+            out_scale,
+            thr: None,
+            thresholds: None,
         });
         let i = self.layers.len() - 1;
         self.set_output(
@@ -882,13 +908,8 @@ impl Converter<'_> {
                 "BatchNormalization before the Relu",
             ));
         }
-        if matches!(l.weights, Some(Array::Int(_))) {
-            return Err(problem(
-                node,
-                "follows a layer with quantized (integer) weights",
-                "float weights to fold into",
-            ));
-        }
+        // after quantized weights the batch norm goes into thresholds (the
+        // quantizer after it decides them), after float weights it is folded
         let mut arrs = Vec::new();
         for k in 1..5 {
             let name = node.inputs.get(k).map(String::as_str).unwrap_or("");
@@ -1452,16 +1473,10 @@ impl Converter<'_> {
         }
         let scalar = |k: usize, what: &str| self.scalar_input(node, k, what, PER_TENSOR_ONLY);
         let scale = scalar(1, "scale")?;
-        let frac = pow2_frac(scale).ok_or_else(|| {
-            problem(
-                node,
-                format!("scale {scale} of an activation is not a power of two"),
-                "power-of-two scales on activations (weights may have any per-channel scales)",
-            )
-        })?;
+        let pow2 = pow2_frac(scale);
         let bipolar = node.op == "BipolarQuant";
         let (bits, signed, narrow) = if bipolar {
-            (1u32, true, false)
+            (2u32, true, true)
         } else {
             (
                 self.quant_bits(
@@ -1474,20 +1489,47 @@ impl Converter<'_> {
                 node.int("narrow").unwrap_or(0) != 0,
             )
         };
-        let x = node.inputs.first().cloned().unwrap_or_default();
-        if bipolar {
+        // QONNX's default mode is ROUND (half to even)
+        let mode = node.attr("rounding_mode").and_then(|a| a.s.as_deref());
+        let round = if bipolar {
+            RoundMode::default()
+        } else {
+            RoundMode::from_qonnx(mode.unwrap_or("ROUND")).ok_or_else(|| {
+                problem(
+                    node,
+                    format!("rounding_mode `{}`", mode.unwrap_or_default()),
+                    "ROUND (HALF_EVEN), CEIL, FLOOR, UP, DOWN, HALF_UP or HALF_DOWN",
+                )
+            })?
+        };
+        if narrow && bits < 2 {
             return Err(problem(
                 node,
-                "binary activations",
-                "BipolarQuant on weights only",
+                "narrow range of 1 bit",
+                "narrow=1 with 2..16 bits",
             ));
         }
-        let ty = TensorType::new(bits, signed, frac);
+        let x = node.inputs.first().cloned().unwrap_or_default();
         let v = self.value(node, &x)?;
+        let not_pow2 = |what: &str| {
+            problem(
+                node,
+                format!("scale {scale} of {what} is not a power of two"),
+                "power-of-two scales on the network input, adds and average pools (a float scale is taken after a conv or dense layer, as thresholds)",
+            )
+        };
         match v.src {
             None => {
+                if bipolar {
+                    return Err(problem(
+                        node,
+                        "a bipolar quantizer on the network input",
+                        "integer input codes (a Quant with a power-of-two scale)",
+                    ));
+                }
                 // the input arrives as codes: nothing of tomatl rounds it
-                self.input_type = ty;
+                let frac = pow2.ok_or_else(|| not_pow2("the network input"))?;
+                self.input_type = TensorType::new(bits, signed, frac);
                 self.input_fixed = true;
             }
             Some(i) if matches!(self.layers[i].op, Op::Flatten | Op::Pool { max: true, .. }) => {
@@ -1496,11 +1538,20 @@ impl Converter<'_> {
                 // one of this quantizer's (e.g. Brevitas's QuantIdentity
                 // after a flatten, with the scale of the QuantReLU before)
                 let have = self.layers[i].out;
-                if !holds(&ty, narrow, &have) {
+                let have_scale = self.scale_of(Some(i));
+                let same = match (pow2, self.layers[i].out_scale) {
+                    (Some(frac), None) => holds(&TensorType::new(bits, signed, frac), narrow, &have),
+                    // a float scale: the same scale and every code kept
+                    _ => {
+                        (scale - have_scale).abs() <= 1e-9 * scale
+                            && holds(&TensorType::new(bits, signed, 0), narrow, &TensorType { frac: 0, ..have })
+                    }
+                };
+                if !same {
                     return Err(problem(
                         node,
                         format!(
-                            "re-quantizes the output of `{}` ({}), whose type follows its input, from {have:?} to {ty:?}",
+                            "re-quantizes the output of `{}` ({}), whose type follows its input, from {have:?} (scale {have_scale}) to {bits} bits at scale {scale}",
                             self.layers[i].onnx, self.layers[i].label
                         ),
                         "a Quant after a flatten or max pool that keeps every value of the quantizer before it (the same scale, as many bits or more)",
@@ -1509,6 +1560,7 @@ impl Converter<'_> {
             }
             Some(_) => {
                 let i = self.fusable(node, "Quant")?;
+                let in_scale = self.scale_of(self.layers[i].from.first().copied().flatten());
                 let l = &mut self.layers[i];
                 if !matches!(
                     l.op,
@@ -1527,31 +1579,177 @@ impl Converter<'_> {
                         "Quant after a conv, dense, add or average pool",
                     ));
                 }
-                // QONNX's default mode is ROUND (half to even)
-                let mode = node.attr("rounding_mode").and_then(|a| a.s.as_deref());
-                let round = RoundMode::from_qonnx(mode.unwrap_or("ROUND")).ok_or_else(|| {
-                    problem(
-                        node,
-                        format!("rounding_mode `{}`", mode.unwrap_or_default()),
-                        "ROUND (HALF_EVEN), CEIL, FLOOR, UP, DOWN, HALF_UP or HALF_DOWN",
-                    )
-                })?;
-                if narrow && bits < 2 {
+                let int_w = matches!(l.weights, Some(Array::Int(_)));
+                let thresholds = bipolar
+                    || pow2.is_none()
+                    || pow2_frac(in_scale).is_none()
+                    || (l.bn.is_some() && int_w);
+                if !thresholds {
+                    let frac = pow2.ok_or_else(|| not_pow2("an activation"))?;
+                    l.out = TensorType {
+                        round,
+                        narrow,
+                        ..TensorType::new(bits, signed, frac)
+                    };
+                    l.out_fixed = true;
+                    return self.set_output(node, v);
+                }
+                let why = if bipolar {
+                    "a bipolar output".to_string()
+                } else if l.bn.is_some() {
+                    "a batch norm after quantized weights".to_string()
+                } else {
+                    format!("the float scale {scale}")
+                };
+                let depthwise = matches!(l.op, Op::Conv { depthwise: true, .. });
+                if !matches!(l.op, Op::Conv { .. } | Op::Dense { .. }) || depthwise {
                     return Err(problem(
                         node,
-                        "narrow range of 1 bit",
-                        "narrow=1 with 2..16 bits",
+                        format!("{why} on the output of `{}` ({}) needs thresholds, which only conv and dense layers have", l.onnx, l.label),
+                        "float scales, bipolar outputs and batch norms after quantized weights on conv (not depthwise) and dense layers; power-of-two scales elsewhere",
                     ));
                 }
-                l.out = TensorType {
+                if !int_w {
+                    return Err(problem(
+                        node,
+                        format!("{why} after `{}` ({}), whose weights are floats", l.onnx, l.label),
+                        "quantized weights (a Quant or BipolarQuant on the weight) before a float-scale or bipolar quantizer",
+                    ));
+                }
+                if bits > 8 {
+                    return Err(problem(
+                        node,
+                        format!("{why} with a {bits}-bit output"),
+                        "outputs of at most 8 bits where the scale is a float, a batch norm follows quantized weights or the input has a float scale (thresholds: 2^bits - 1 per channel)",
+                    ));
+                }
+                let ty = TensorType {
                     round,
                     narrow,
-                    ..ty
+                    ..TensorType::new(bits, signed, pow2.unwrap_or(0))
                 };
+                l.thr = Some(if bipolar {
+                    Quantizer::Bipolar
+                } else {
+                    Quantizer::Quant { scale, ty }
+                });
+                l.out = if bipolar {
+                    TensorType {
+                        narrow: true,
+                        ..TensorType::new(2, true, pow2.unwrap_or(0))
+                    }
+                } else {
+                    ty
+                };
+                l.out_scale = if pow2.is_some() { None } else { Some(scale) };
                 l.out_fixed = true;
             }
         }
         self.set_output(node, v)
+    }
+
+    /// The thresholds of every layer whose output quantizer needs them
+    /// (after the last node, when every quantizer is known), and the
+    /// refusals of what cannot be computed otherwise.
+    fn make_thresholds(&mut self) -> Res<()> {
+        for i in 0..self.layers.len() {
+            let src = self.layers[i].from.first().copied().flatten();
+            let in_scale = self.scale_of(src);
+            let in_type = self.src_type(src);
+            let l = &self.layers[i];
+            let at = || Problem {
+                node: Some(l.label.clone()),
+                what: String::new(),
+                expected: String::new(),
+            };
+            let Some(q) = l.thr else {
+                let int_w = matches!(l.weights, Some(Array::Int(_)));
+                let why = if l.bn.is_some() && int_w {
+                    Some("a batch norm after quantized weights".to_string())
+                } else if pow2_frac(in_scale).is_none()
+                    && !matches!(l.op, Op::Flatten | Op::Pool { max: true, .. })
+                {
+                    Some(format!("reads a tensor of float scale {in_scale}"))
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    return Err(Problem {
+                        what: format!("{why}, and no quantizer (Quant or BipolarQuant) follows `{}`", l.onnx),
+                        expected: if matches!(l.op, Op::Conv { .. } | Op::Dense { .. }) {
+                            "a quantizer of at most 8 bits after the layer (with its batch norm and activation), from which tomatl makes thresholds".into()
+                        } else {
+                            "power-of-two scales into adds and average pools".into()
+                        },
+                        ..at()
+                    });
+                }
+                continue;
+            };
+            let (Some(Array::Int(codes)), Some(wt)) = (&l.weights, l.wtype) else {
+                continue; // refused in quant()
+            };
+            let out = codes.shape()[0];
+            let cols = codes.len() / out.max(1);
+            let (xmin, xmax) = (in_type.min_code(), in_type.max_code());
+            let (bias_codes, bias_real): (Vec<i64>, Vec<f64>) = match &l.bias {
+                Some(Array::Int(b)) => (b.iter().copied().collect(), vec![0.0; out]),
+                Some(Array::Float(b)) => (vec![0; out], b.iter().map(|&x| f64::from(x)).collect()),
+                None => (vec![0; out], vec![0.0; out]),
+            };
+            let bn = l.bn.as_ref().map(|[g, b, m, v, e]| {
+                let eps = e.iter().next().copied().map_or(1e-5, f64::from);
+                (0..out)
+                    .map(|o| Bn {
+                        gamma: f64::from(g[o]),
+                        beta: f64::from(b[o]),
+                        mean: f64::from(m[o]),
+                        var: f64::from(v[o]),
+                        eps,
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let out_t = l.out;
+            let step = if matches!(q, Quantizer::Bipolar) { 2 } else { 1 };
+            let levels = ((out_t.max_code() - out_t.min_code()) / step) as usize;
+            let wunit = 2f64.powi(-wt.frac);
+            let flat: Vec<i64> = codes.iter().copied().collect();
+            let mut t = Vec::with_capacity(out * levels);
+            let mut desc = Vec::with_capacity(out);
+            for o in 0..out {
+                let (mut lo, mut hi) = (bias_codes[o], bias_codes[o]);
+                for &c in &flat[o * cols..(o + 1) * cols] {
+                    let w = wt.value(c);
+                    let (a, b) = (w * xmin, w * xmax);
+                    lo += a.min(b);
+                    hi += a.max(b);
+                }
+                let ws = l.weight_scale.as_ref().map_or(1.0, |s| s[o]);
+                let chain = Chain {
+                    unit: in_scale * wunit * ws,
+                    bias: bias_real[o],
+                    bn: bn.as_ref().map(|b| b[o]),
+                    act: l.act,
+                    quant: q,
+                };
+                let (row, d) = channel_thresholds(&chain, out_t.min_code(), step, levels, (lo, hi));
+                t.extend(row);
+                desc.push(d);
+            }
+            let t = ArrayD::from_shape_vec(IxDyn(&[out, levels]), t).map_err(|e| Problem {
+                what: e.to_string(),
+                ..at()
+            })?;
+            let l = &mut self.layers[i];
+            l.thresholds = Some((t, desc));
+            // folded into the thresholds
+            l.bn = None;
+            l.weight_scale = None;
+            if matches!(l.bias, Some(Array::Float(_))) {
+                l.bias = None;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -1846,6 +2044,7 @@ pub fn convert(
     for n in &g.nodes {
         cv.node(n)?;
     }
+    cv.make_thresholds()?;
     let [output] = g.outputs.as_slice() else {
         let names: Vec<String> = g.outputs.iter().map(|o| format!("`{}`", o.name)).collect();
         return Err(global(
@@ -1929,9 +2128,13 @@ fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -
         .layers
         .iter()
         .map(|l| {
-            let weights = l
-                .wtype
-                .map(|w| WeightSpec::of(&w, l.weight_scale.is_some()));
+            let weights = l.wtype.map(|w| {
+                let mut spec = WeightSpec::of(&w, l.weight_scale.is_some());
+                if l.thresholds.is_some() {
+                    spec.scale = Some(Spanned::new("thresholds".to_string()));
+                }
+                spec
+            });
             let acts = (!matches!(l.op, Op::Flatten | Op::Pool { max: true, .. }))
                 .then(|| TypeSpec::of(&l.out));
             (l.name.clone(), LayerPolicySpec::new(weights, acts))
@@ -1989,6 +2192,18 @@ fn write(cv: &Converter, shape: Shape, npz: &str, source: &str, model: &Model) -
                 Array::Int(a) => a.len(),
             };
             arrays.push((format!("{}.bias", l.name), b.clone()));
+        }
+        if let Some((t, desc)) = &l.thresholds {
+            arrays.push((format!("{}.thresholds", l.name), Array::Int(t.clone())));
+            let d: Vec<i64> = desc.iter().map(|&d| i64::from(d)).collect();
+            if let Ok(a) = ArrayD::from_shape_vec(IxDyn(&[d.len()]), d) {
+                arrays.push((format!("{}.descending", l.name), Array::Int(a)));
+            }
+            if let Some(sc) = l.out_scale {
+                if let Ok(a) = ArrayD::from_shape_vec(IxDyn(&[1]), vec![sc as f32]) {
+                    arrays.push((format!("{}.act_scale", l.name), Array::Float(a)));
+                }
+            }
         }
         if let Some([g, b, m, v, e]) = &l.bn {
             for (k, a) in [

@@ -8,6 +8,7 @@
 pub mod convert;
 pub mod onnx;
 pub mod proto;
+pub mod thresholds;
 
 use std::path::Path;
 

@@ -30,6 +30,38 @@ pub struct ChannelScale {
     pub shift: u32,
 }
 
+/// The threshold mode (docs/numerics.md §4.2): per output channel, the
+/// accumulator is compared with ascending integer thresholds
+/// ([`numerics::threshold`]); the code is `min_code + step · count`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// `[out_channels, n]`, each row ascending, each threshold within one
+    /// step of the accumulator's range (`numerics::clamp_threshold`).
+    pub t: Array2<i64>,
+    /// Channels whose output falls as the accumulator grows (`acc <= t`).
+    pub descending: Vec<bool>,
+    /// 1, or 2 for a bipolar output (codes −1 and +1).
+    pub step: i64,
+    /// The real value of one output code, when the model gave one (an
+    /// imported quantizer's float scale); reports and tests read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
+}
+
+impl Thresholds {
+    /// The output code of channel `o` for accumulator `acc`.
+    pub fn apply(&self, o: usize, acc: i64, out: &TensorType) -> i64 {
+        let row = self.t.row(o);
+        let t = row.as_slice().map_or_else(|| row.to_vec(), <[i64]>::to_vec);
+        numerics::threshold(acc, &t, self.descending[o], self.step, out)
+    }
+
+    /// Thresholds per channel.
+    pub fn count(&self) -> usize {
+        self.t.ncols()
+    }
+}
+
 /// A dense (fully connected) layer with quantized weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dense {
@@ -48,6 +80,9 @@ pub struct Dense {
     /// Per-channel multipliers (weights with `scale: channel`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<ChannelScale>,
+    /// Per-channel thresholds (weights with `scale: thresholds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<Thresholds>,
     #[serde(skip)]
     pub real: RealParams,
 }
@@ -84,6 +119,9 @@ pub struct Conv {
     /// Per-channel multipliers (weights with `scale: channel`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<ChannelScale>,
+    /// Per-channel thresholds (weights with `scale: thresholds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<Thresholds>,
     #[serde(skip)]
     pub real: RealParams,
 }

@@ -622,3 +622,14 @@ pub fn threshold(acc: i64, t: &[i64], descending: bool, step: i64, out: &TensorT
         .count() as i64;
     out.min_code() + step * n
 }
+
+/// A threshold moved into the range the hardware stores (`acc_bits + 1`
+/// signed bits) without changing any comparison with an `acc_bits`-bit
+/// accumulator: below the range it becomes one less than the smallest
+/// accumulator (every `acc >=` holds, no `acc <=`), above it one more
+/// than the largest.
+pub fn clamp_threshold(t: i64, acc_bits: u32) -> i64 {
+    let lo = -(1i64 << (acc_bits - 1));
+    let hi = (1i64 << (acc_bits - 1)) - 1;
+    t.clamp(lo - 1, hi + 1)
+}

@@ -490,6 +490,15 @@ pub fn instance_cost(x: &Instance, family: Family) -> Resources {
                 r.lut += m.pe as f64 * p.lut;
                 r += rom(&c, m.pe * MULT_BITS as u64, m.nf);
             }
+            if let (Some(n), Some(_)) = (m.th_count, &m.th_file) {
+                // per PE: n comparators of the accumulator (subtractors of
+                // acc_bits + 1 bits, priced as adder bits) and the count of
+                // those that hold (an adder tree of about n LUTs); the ROM
+                // of n thresholds and a flag per channel
+                let tb = m.acc_bits + 1;
+                r.lut += (m.pe * n * tb) as f64 * c.lut_per_acc_bit + (m.pe * n) as f64;
+                r += rom(&c, m.pe * (n * tb + 1), m.nf);
+            }
             if c.libmap.is_some() && m.nf > 1 {
                 // the input vector, kept for the passes after the first
                 r += memory(&c, m.simd * m.in_bits, pow2_words(m.sf));
