@@ -130,9 +130,12 @@ pub fn random(seed: u64, layers: &[Planned]) -> Vec<Option<Params>> {
 /// Random thresholds (`scale: thresholds`): one per output code step,
 /// uniform in `[-B, B]` and sorted, `B` about two standard deviations of
 /// a dot product of uniform codes (`2·√cols·max|x|·max|w|`); one channel
-/// in four descending.
+/// in four descending. A narrow signed 2-bit output is bipolar (one
+/// threshold, codes −1 and +1) for every other seed's draw.
 fn random_thresholds(rng: &mut ChaCha8Rng, l: &Planned, ws: WeightShape) -> RawThresholds {
-    let n = (l.out_type.max_code() - l.out_type.min_code()).max(1) as usize;
+    let span = (l.out_type.max_code() - l.out_type.min_code()).max(1);
+    let bipolar = span == 2 && l.out_type.signed && uniform(rng, 0, 1) == 1;
+    let n = if bipolar { 1 } else { span as usize };
     let x = l.in_type.min_code().abs().max(l.in_type.max_code()) as f64;
     let b = (2.0 * (ws.cols as f64).sqrt() * x * ws.wtype.max_abs_value() as f64).ceil() as i64;
     let b = b.max(1);
