@@ -162,7 +162,8 @@ fn brevitas_exports_compute_what_qonnx_computes() {
 }
 
 /// The RTL of every imported export, on the reference's first 24 frames
-/// with stalls: equal to the golden model, which equals QONNX above.
+/// with stalls, and its HLS C simulation: equal to the golden model, which
+/// equals QONNX above.
 #[test]
 #[ignore = "slow: make verify-all"]
 fn brevitas_exports_verify_in_verilator() {
@@ -188,7 +189,7 @@ fn brevitas_exports_verify_in_verilator() {
             .to_owned();
         let mut f = std::fs::File::create(dir.join("x24.npy")).expect("x24.npy");
         few.write_npy(&mut f).expect("write");
-        let o = tomatl(&["generate", "net.yaml", "-o", "design"], &dir);
+        let o = tomatl(&["generate", "net.yaml", "-o", "design", "--hls"], &dir);
         assert!(
             o.status.success(),
             "{stem}: {}",
@@ -204,6 +205,19 @@ fn brevitas_exports_verify_in_verilator() {
         assert!(
             o.status.success() && said.starts_with("PASS"),
             "{stem}: {said}"
+        );
+        // and the HLS C simulation of the same design on the same frames
+        let o = tomatl(
+            &[
+                "verify", "design", "--input", "x24.npy", "--frames", "24", "--backend", "hls",
+            ],
+            &dir,
+        );
+        let said = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && said.starts_with("PASS"),
+            "{stem} (HLS): {said}{}",
+            String::from_utf8_lossy(&o.stderr)
         );
         verified += 1;
     }

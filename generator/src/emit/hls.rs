@@ -527,6 +527,9 @@ enum Fields {
     Unsigned,
     /// `n` codes a word and PE: an array `{c0, c1, ...}` of the lanes.
     Lanes(usize),
+    /// One unsigned field of any width a word and PE (threshold words),
+    /// written as an `ap_uint` of its hex digits.
+    Wide,
 }
 
 /// A ROM split by PE: `[pe][words]`, or `[pe][words][lanes]`.
@@ -543,6 +546,7 @@ fn split(name: String, ty: String, r: &Rom, pe: usize, fields: Fields) -> RomDec
                     match fields {
                         Fields::Signed => int_literal(sext(f(0), r.field_bits)),
                         Fields::Unsigned => f(0).to_string(),
+                        Fields::Wide => format!("{ty}(\"{}\", 16)", r.field_hex(w, p)),
                         Fields::Lanes(n) => {
                             let v: Vec<String> = (0..n).map(|s| f(s).to_string()).collect();
                             format!("{{{}}}", v.join(", "))
@@ -645,6 +649,19 @@ fn call(
                 Fields::Signed,
             ));
             let mut args = format!("{io}, {wname}, {bname}");
+            if let (Some(n), Some(file)) = (m.th_count, &m.th_file) {
+                let bits = n * (m.acc_bits + 1) + 1;
+                let r = rom(d, x, file, pe, bits, m.nf)?;
+                let tname = format!("{}_thresholds", x.name);
+                roms.push(split(
+                    tname.clone(),
+                    format!("tomatl::rom_uint<{bits}>::type"),
+                    r,
+                    pe,
+                    Fields::Wide,
+                ));
+                args += &format!(", {tname}");
+            }
             if let (Some(bits), Some(file)) = (m.mult_bits, &m.mult_file) {
                 let r = rom(d, x, file, pe, bits, m.nf)?;
                 let mname = format!("{}_mults", x.name);

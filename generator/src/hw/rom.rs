@@ -37,6 +37,21 @@ impl Rom {
         out
     }
 
+    /// Field `f` of word `w` as hex digits, most significant first (a
+    /// field of any width).
+    pub fn field_hex(&self, w: usize, f: usize) -> String {
+        let word = self.words[w].as_bytes();
+        let bits: Vec<bool> = (0..self.field_bits as usize)
+            .map(|b| {
+                let bit = f * self.field_bits as usize + b;
+                let digit = word.len().checked_sub(1 + bit / 4).map(|i| word[i]);
+                let nib = digit.and_then(|d| (d as char).to_digit(16)).unwrap_or(0);
+                (nib >> (bit % 4)) & 1 == 1
+            })
+            .collect();
+        hex_bits(&bits)
+    }
+
     /// Field `f` of word `w` as an unsigned bit pattern.
     pub fn field(&self, w: usize, f: usize) -> u64 {
         let word = self.words[w].as_bytes();
