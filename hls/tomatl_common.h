@@ -74,6 +74,26 @@ template <class CFG>
 struct narrow_of<CFG, decltype(void(CFG::NARROW))> {
     static const bool value = CFG::NARROW;
 };
+// A matrix-vector config's thresholds (tomatl_threshold.h): CFG::TH_COUNT
+// and CFG::TH_STEP where the config has them (the generator writes them for
+// an engine in the threshold mode only), else 0 (no thresholds: the
+// requantizer) and 1.
+template <class CFG, class = void>
+struct th_count_of {
+    static const int value = 0;
+};
+template <class CFG>
+struct th_count_of<CFG, decltype(void(CFG::TH_COUNT))> {
+    static const int value = CFG::TH_COUNT;
+};
+template <class CFG, class = void>
+struct th_step_of {
+    static const int value = 1;
+};
+template <class CFG>
+struct th_step_of<CFG, decltype(void(CFG::TH_STEP))> {
+    static const int value = CFG::TH_STEP;
+};
 
 constexpr int clog2(long long v) { return v <= 1 ? 0 : 1 + clog2((v + 1) / 2); }
 
@@ -92,13 +112,19 @@ TOMATL_HLS(INLINE)
     return v;
 }
 
-// The element types of constant ROM arrays (weights, biases, multipliers):
-// ap_uint<BITS> / ap_int<BITS> for synthesis. In C simulation, the smallest
-// built-in integer that holds BITS bits (1..64), so that a generated top's
-// ROMs are constant-initialised data: an array of ap_uint is built by code
-// at start-up, which g++ compiles slowly for ROMs of 10^5 words. The kernels
-// read an element into an ap_uint<BITS> / ap_int<BITS> before any use, so
-// both compute the same.
+// The element types of constant ROM arrays (weights, biases, multipliers,
+// thresholds): ap_uint<BITS> / ap_int<BITS> for synthesis. In C simulation,
+// the smallest built-in integer that holds BITS bits (1..64), so that a
+// generated top's ROMs are constant-initialised data: an array of ap_uint is
+// built by code at start-up, which g++ compiles slowly for ROMs of 10^5
+// words. Wider words (threshold words, one a channel) are ap_uint<BITS> /
+// ap_int<BITS> there too, written `tomatl::rom_uint<BITS>::type("<hex>",
+// 16)`: ap_int's string constructor, the only literal of more than 64 bits,
+// with the hexadecimal digits of the word without leading zeros (a string
+// beginning `0b`, `0o`, `0d` or `0x` is read as a base prefix), and
+// AP_INT_MAX_W covering BITS above 1024. The kernels read
+// an element into an ap_uint<BITS> / ap_int<BITS> before any use, so both
+// compute the same.
 #ifdef __SYNTHESIS__
 template <int BITS>
 struct rom_uint {
@@ -111,22 +137,27 @@ struct rom_int {
 #else
 template <int BITS>
 struct rom_uint {
-    static_assert(BITS >= 1 && BITS <= 64, "ROM words of 1..64 bits");
+    static_assert(BITS >= 1, "ROM words of 1 bit or more");
     typedef typename std::conditional<
         (BITS <= 8), unsigned char,
         typename std::conditional<
             (BITS <= 16), unsigned short,
-            typename std::conditional<(BITS <= 32), unsigned int,
-                                      unsigned long long>::type>::type>::type type;
+            typename std::conditional<
+                (BITS <= 32), unsigned int,
+                typename std::conditional<(BITS <= 64), unsigned long long,
+                                          ap_uint<BITS> >::type>::type>::type>::type type;
 };
 template <int BITS>
 struct rom_int {
-    static_assert(BITS >= 1 && BITS <= 64, "ROM words of 1..64 bits");
+    static_assert(BITS >= 1, "ROM words of 1 bit or more");
     typedef typename std::conditional<
         (BITS <= 8), signed char,
         typename std::conditional<
             (BITS <= 16), short,
-            typename std::conditional<(BITS <= 32), int, long long>::type>::type>::type type;
+            typename std::conditional<
+                (BITS <= 32), int,
+                typename std::conditional<(BITS <= 64), long long, ap_int<BITS> >::type>::type>::
+            type>::type type;
 };
 #endif
 

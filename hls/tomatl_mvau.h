@@ -1,6 +1,8 @@
 // tomatl_mvau.h: matrix-vector-activation unit (rtl/tomatl_mvau.v), one
 // dense layer, or a convolution behind tomatl::swu (DEPTHWISE = false):
 //     y = act(requant(bias + W * x))       (docs/numerics.md sections 3, 4)
+// or, in the threshold mode (TH_COUNT > 0), y = threshold(bias + W * x)
+// (tomatl_threshold.h, ir::numerics::threshold),
 // for CFG::REPS input vectors per call (1 for a dense layer, OUT_H * OUT_W
 // windows for a convolution).
 //
@@ -22,7 +24,14 @@
 //                            accumulation modulo 2^ACC_BITS exact;
 //   RSHIFT, LSHIFT, ACT, RELU6_MAX, OUT_BITS, OUT_SIGNED   requantization
 //                            (tomatl_requant.h);
-//   MULT_BITS                0, or the bits of the per-channel multipliers.
+//   MULT_BITS                0, or the bits of the per-channel multipliers;
+//   TH_COUNT, TH_STEP        optional (th_count_of, th_step_of: 0 and 1 when
+//                            absent): TH_COUNT > 0 thresholds a channel
+//                            (1..255) instead of the requantizer, the code
+//                            rising by TH_STEP (1, or 2 for bipolar) a
+//                            threshold reached; then MULT_BITS, RSHIFT,
+//                            LSHIFT and ACT are 0 (RELU6_MAX and ROUND_MODE
+//                            are not used).
 // ROMs (static const arrays of the caller; one per PE, partitioned):
 //   weights[p][nf*SF + sf][s]  the code of the weight of output channel
 //                            nf*PE+p for input sf*SIMD+s (the RTL's
@@ -30,7 +39,15 @@
 //                            lane; the lanes of a word are reshaped into one
 //                            ROM word of SIMD*W_BITS bits, as in the RTL);
 //   bias[p][nf]              the bias of channel nf*PE+p at frac_acc;
-//   mults[p][nf]             its multiplier M (MULT_BITS > 0 only).
+//   mults[p][nf]             per channel, of mvau_chan<CFG>::BITS bits:
+//                            its multiplier M (MULT_BITS > 0), or with
+//                            TH_COUNT > 0 its threshold word of
+//                            th_word_bits(ACC_BITS, TH_COUNT) =
+//                            TH_COUNT*(ACC_BITS+1)+1 bits (tomatl_threshold.h:
+//                            bit 0 descending, threshold k at
+//                            [1 + k*(ACC_BITS+1) +: ACC_BITS+1]; the RTL's
+//                            TH_FILE word nf split by PE), an ap_uint of
+//                            any width (rom_uint).
 #ifndef TOMATL_MVAU_H
 #define TOMATL_MVAU_H
 
@@ -39,15 +56,87 @@
 #include "tomatl_common.h"
 #include "tomatl_mul.h"
 #include "tomatl_requant.h"
+#include "tomatl_threshold.h"
 
 namespace tomatl {
+
+// The output of channel p of pass nf from its accumulator and its word of
+// the per-channel ROM: the requantizer (with the multiplier, if any) or the
+// thresholds. BITS is the width of the ROM's words.
+template <class CFG, bool THRESHOLDS = (th_count_of<CFG>::value > 0)>
+struct mvau_chan;
+
+template <class CFG>
+struct mvau_chan<CFG, false> {
+    static const int BITS = mult_port_bits(CFG::MULT_BITS);
+    typedef typename rom_uint<BITS>::type rom_t;
+    static ap_uint<CFG::OUT_BITS> out(const ap_int<CFG::ACC_BITS> &acc,
+                                      const rom_t rom[CFG::PE][CFG::NF], int p, int nf) {
+TOMATL_HLS(INLINE)
+        const ap_uint<BITS> m = rom[p][nf];
+        return requant<CFG::ACC_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT, CFG::RELU6_MAX,
+                       CFG::OUT_BITS, CFG::OUT_SIGNED, CFG::MULT_BITS, round_mode_of<CFG>::value,
+                       narrow_of<CFG>::value>(acc, m);
+    }
+};
+
+template <class CFG>
+struct mvau_chan<CFG, true> {
+    static const int TH_COUNT = th_count_of<CFG>::value, TH_STEP = th_step_of<CFG>::value;
+    static const int BITS = th_word_bits(CFG::ACC_BITS, TH_COUNT);
+    typedef typename rom_uint<BITS>::type rom_t;
+    static_assert(TH_COUNT <= 255 && (TH_STEP == 1 || TH_STEP == 2),
+                  "1..255 thresholds a channel, TH_STEP 1 or 2");
+    static_assert(CFG::MULT_BITS == 0 && CFG::RSHIFT == 0 && CFG::LSHIFT == 0 &&
+                      CFG::ACT == ACT_NONE,
+                  "thresholds replace the multipliers, the shifts and the activation");
+    static ap_uint<CFG::OUT_BITS> out(const ap_int<CFG::ACC_BITS> &acc,
+                                      const rom_t rom[CFG::PE][CFG::NF], int p, int nf) {
+TOMATL_HLS(INLINE)
+#if TOMATL_CSIM_FAST
+        // C simulation: the thresholds decoded once from the ROM (as the
+        // weights are), the count taken on built-in integers.
+        const int TB = th_bits(CFG::ACC_BITS);
+        static long long t[CFG::PE][CFG::NF][TH_COUNT];
+        static bool desc[CFG::PE][CFG::NF];
+        static const void *decoded = 0;
+        if (decoded != (const void *)rom) {
+            for (int q = 0; q < CFG::PE; q++)
+                for (int i = 0; i < CFG::NF; i++) {
+                    const ap_uint<BITS> w = rom[q][i];
+                    desc[q][i] = w[0];
+                    for (int k = 0; k < TH_COUNT; k++) {
+                        const ap_int<TB> tk = w.range(1 + k * TB + TB - 1, 1 + k * TB);
+                        t[q][i][k] = tk.to_int64();
+                    }
+                }
+            decoded = (const void *)rom;
+        }
+        const long long a = acc.to_int64();
+        const long long *tv = t[p][nf];
+        int n = 0;
+        if (desc[p][nf]) {
+            for (int k = 0; k < TH_COUNT; k++)
+                n += a <= tv[k];
+        } else {
+            for (int k = 0; k < TH_COUNT; k++)
+                n += a >= tv[k];
+        }
+        return threshold_code<TH_STEP, CFG::OUT_BITS, CFG::OUT_SIGNED, narrow_of<CFG>::value>(n);
+#else
+        const ap_uint<BITS> w = rom[p][nf];
+        return threshold<CFG::ACC_BITS, TH_COUNT, TH_STEP, CFG::OUT_BITS, CFG::OUT_SIGNED,
+                         narrow_of<CFG>::value>(acc, w);
+#endif
+    }
+};
 
 template <class CFG>
 void mvau(hls::stream<ap_uint<CFG::SIMD * CFG::IN_BITS> > &in,
           hls::stream<ap_uint<CFG::PE * CFG::OUT_BITS> > &out,
           const typename rom_uint<CFG::W_BITS>::type weights[CFG::PE][CFG::NF * CFG::SF][CFG::SIMD],
           const typename rom_int<CFG::ACC_BITS>::type bias[CFG::PE][CFG::NF],
-          const typename rom_uint<mult_port_bits(CFG::MULT_BITS)>::type mults[CFG::PE][CFG::NF]) {
+          const typename mvau_chan<CFG>::rom_t mults[CFG::PE][CFG::NF]) {
 TOMATL_HLS(INLINE off)
 TOMATL_HLS(ARRAY_PARTITION variable = weights complete dim = 1)
 TOMATL_HLS(ARRAY_RESHAPE variable = weights complete dim = 3)
@@ -141,10 +230,7 @@ TOMATL_HLS(UNROLL)
                     ap_uint<CFG::OUT_BITS> y[PE];
                     for (int p = 0; p < PE; p++) {
 TOMATL_HLS(UNROLL)
-                        const ap_uint<mult_port_bits(CFG::MULT_BITS)> m = mults[p][nf];
-                        y[p] = requant<ACC_BITS, CFG::RSHIFT, CFG::LSHIFT, CFG::ACT,
-                                       CFG::RELU6_MAX, CFG::OUT_BITS, CFG::OUT_SIGNED,
-                                       CFG::MULT_BITS, round_mode_of<CFG>::value, narrow_of<CFG>::value>(acc[p], m);
+                        y[p] = mvau_chan<CFG>::out(acc[p], mults, p, nf);
                     }
                     out.write(pack<CFG::OUT_BITS, PE>(y));
                 }
@@ -153,7 +239,7 @@ TOMATL_HLS(UNROLL)
     }
 }
 
-// Without per-channel multipliers (CFG::MULT_BITS == 0).
+// Without a per-channel ROM (CFG::MULT_BITS == 0, no thresholds).
 template <class CFG>
 void mvau(hls::stream<ap_uint<CFG::SIMD * CFG::IN_BITS> > &in,
           hls::stream<ap_uint<CFG::PE * CFG::OUT_BITS> > &out,
@@ -161,6 +247,7 @@ void mvau(hls::stream<ap_uint<CFG::SIMD * CFG::IN_BITS> > &in,
           const typename rom_int<CFG::ACC_BITS>::type bias[CFG::PE][CFG::NF]) {
 TOMATL_HLS(INLINE)
     static_assert(CFG::MULT_BITS == 0, "per-channel multipliers need the mults ROM");
+    static_assert(th_count_of<CFG>::value == 0, "thresholds need the per-channel ROM (mults)");
     static const typename rom_uint<1>::type no_mults[CFG::PE][CFG::NF] = {};
     mvau<CFG>(in, out, weights, bias, no_mults);
 }

@@ -25,22 +25,35 @@
 //
 // Requantization, then activation, then saturation to the output code
 // (tomatl_requant):
-//   r = RSHIFT > 0 ? (acc + 2^(RSHIFT-1)) >>> RSHIFT : acc <<< LSHIFT
+//   m = MULT_BITS > 0 ? acc * mult : acc   (the channel's multiplier)
+//   r = RSHIFT > 0 ? (m + c) >>> RSHIFT : m <<< LSHIFT   (c: ROUND_MODE)
 //   ACT 0: r, ACT 1: max(r, 0), ACT 2: min(max(r, 0), RELU6_MAX)
-//   y = clamp to [-2^(OUT_BITS-1), 2^(OUT_BITS-1)-1] or [0, 2^OUT_BITS-1].
+//   y = clamp to [-2^(OUT_BITS-1), 2^(OUT_BITS-1)-1] or [0, 2^OUT_BITS-1]
+//       (NARROW: without the bottom signed or the top unsigned code).
+// Or, with TH_COUNT > 0, thresholds instead (tomatl_threshold; not with
+// multipliers, shifts or an activation):
+//   n = #{k : desc ? acc <= t_k : acc >= t_k},  y = min_code + TH_STEP * n.
 //
 // ROMs ($readmemh, one hex word per line, most significant digit first):
 //   WEIGHT_FILE: NF*SF words of PE*SIMD*W_BITS bits, word nf*SF+sf; the weight
 //     of PE p and lane s is at [(p*SIMD+s)*W_BITS +: W_BITS], multiplies input
 //     element sf*SIMD+s and feeds output channel nf*PE+p.
 //   BIAS_FILE: NF words of PE*ACC_BITS bits, p's bias at [p*ACC_BITS +: ACC_BITS].
+//   MULT_FILE (MULT_BITS > 0): NF words of PE*MULT_BITS bits, the unsigned
+//     multiplier of channel nf*PE+p at [p*MULT_BITS +: MULT_BITS].
+//   TH_FILE (TH_COUNT > 0): NF words of PE*TH_W bits, TH_W =
+//     TH_COUNT*(ACC_BITS+1)+1; channel nf*PE+p's field at [p*TH_W +: TH_W]:
+//     its bit 0 the descending flag, threshold k (two's complement,
+//     ACC_BITS+1 bits, ascending in k) at [1 + k*(ACC_BITS+1) +: ACC_BITS+1].
 //
 // Pipeline (all registered, no stall inside): issue (counters, ROM address,
 // input buffer) -> S1 (weight word, input vector) -> S2 (per-PE dot products,
-// bias word) -> S3 (accumulators) -> output FIFO (tomatl_credit_out). An
-// output step is issued only when the output FIFO has a free slot reserved
-// for it (credits), so the pipeline never has to stop and s_axis_tready
-// depends on registers only (not on s_axis_tvalid, nor on m_axis_tready).
+// bias word) -> S3 (accumulators) -> output FIFO (tomatl_credit_out). The
+// per-channel words (multipliers or thresholds) are read with the biases
+// and kept with the complete sums in S3. An output step is issued only when
+// the output FIFO has a free slot reserved for it (credits), so the pipeline
+// never has to stop and s_axis_tready depends on registers only (not on
+// s_axis_tvalid, nor on m_axis_tready).
 //
 // Products come from tomatl_mul, one per PE and lane, formed modulo
 // 2^ACC_BITS; each PE sums its SIMD products in a balanced tree of adders
@@ -71,9 +84,12 @@ module tomatl_mvau #(
     parameter NARROW      = 0,           // 1: narrow-range saturation
     parameter PACK        = 0,           // 1: PEs 2q and 2q+1 share one multiplier per lane (fixed, <= 8 bits)
     parameter MULT_BITS   = 0,           // per-channel requantization multiplier bits (0: none, up to 16)
+    parameter TH_COUNT    = 0,           // thresholds per channel (0: none, up to 255; tomatl_threshold)
+    parameter TH_STEP     = 1,           // code step per threshold reached (1 or 2)
     parameter WEIGHT_FILE = "",          // weight ROM image ("": ROM left empty)
     parameter BIAS_FILE   = "",          // bias ROM image ("": ROM left empty)
-    parameter MULT_FILE   = ""           // multiplier ROM image (MULT_BITS > 0)
+    parameter MULT_FILE   = "",          // multiplier ROM image (MULT_BITS > 0)
+    parameter TH_FILE     = ""           // threshold ROM image (TH_COUNT > 0)
 ) (
     input  wire                     clk,
     input  wire                     rst,
@@ -95,6 +111,9 @@ module tomatl_mvau #(
     // Multiplier ROM word width (one bit when there is none).
     localparam MB = (MULT_BITS > 0) ? MULT_BITS : 1;
     localparam MW_BITS = PE * MB;
+    // Threshold word of a channel (TH_COUNT > 0) and the ROM word of PE of them.
+    localparam TH_W = TH_COUNT * (ACC_BITS + 1) + 1;
+    localparam TW_BITS = PE * TH_W;
     // Output beat width.
     localparam Y_BITS = PE * OUT_BITS;
     // Weight ROM depth.
@@ -166,6 +185,15 @@ module tomatl_mvau #(
         end
         if (ACT < 0 || ACT > 2) begin : g_illegal_act
             tomatl_illegal_parameter_ACT u_illegal ();
+        end
+        if (TH_COUNT < 0 || TH_COUNT > 255 || (TH_STEP != 1 && TH_STEP != 2)) begin : g_illegal_th
+            tomatl_illegal_parameter_TH_COUNT_TH_STEP u_illegal ();
+        end
+        if (TH_COUNT > 0 && MULT_BITS != 0) begin : g_illegal_th_mult
+            tomatl_illegal_parameter_TH_COUNT_MULT_BITS u_illegal ();
+        end
+        if (TH_COUNT > 0 && (ACT != 0 || RSHIFT != 0 || LSHIFT != 0)) begin : g_illegal_th_requant
+            tomatl_illegal_parameter_TH_COUNT_ACT_RSHIFT_LSHIFT u_illegal ();
         end
     endgenerate
 
@@ -410,6 +438,28 @@ module tomatl_mvau #(
         end
     end
 
+    // Per-channel thresholds (TH_COUNT > 0), the same way.
+    generate
+        if (TH_COUNT > 0) begin : g_th_rom
+            reg [TW_BITS-1:0] th_rom[0:NF-1];
+            reg [TW_BITS-1:0] th2_reg;
+            reg [TW_BITS-1:0] th3_reg;
+            if (TH_FILE != "") begin : g_th_init
+                initial $readmemh(TH_FILE, th_rom);
+            end
+            always @(posedge clk) begin
+                th2_reg <= th_rom[nf1_reg];
+                if (v2_reg && last2_reg) begin
+                    th3_reg <= th2_reg;
+                end
+            end
+            // the thresholds take the place of the (absent) multipliers
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire unused_mult = ^mult3_reg;
+            /* verilator lint_on UNUSEDSIGNAL */
+        end
+    endgenerate
+
     wire [Y_BITS-1:0] y;
     genvar gp, gl, gn;
     generate
@@ -456,23 +506,39 @@ module tomatl_mvau #(
                 end
             end
 
-            // Requantize, activate, saturate (combinational).
-            tomatl_requant #(
-                .ACC_BITS  (ACC_BITS),
-                .RSHIFT    (RSHIFT),
-                .LSHIFT    (LSHIFT),
-                .ACT       (ACT),
-                .RELU6_MAX (RELU6_MAX),
-                .OUT_BITS  (OUT_BITS),
-                .OUT_SIGNED(OUT_SIGNED),
-                .MULT_BITS (MULT_BITS),
-                .ROUND_MODE(ROUND_MODE),
-                .NARROW    (NARROW)
-            ) u_requant (
-                .acc (acc_reg),
-                .mult(mult3_reg[gp*MB+:MB]),
-                .y   (y[gp*OUT_BITS+:OUT_BITS])
-            );
+            if (TH_COUNT > 0) begin : g_th
+                // Count the thresholds reached (combinational).
+                tomatl_threshold #(
+                    .ACC_BITS  (ACC_BITS),
+                    .TH_COUNT  (TH_COUNT),
+                    .TH_STEP   (TH_STEP),
+                    .OUT_BITS  (OUT_BITS),
+                    .OUT_SIGNED(OUT_SIGNED),
+                    .NARROW    (NARROW)
+                ) u_threshold (
+                    .acc(acc_reg),
+                    .th (g_th_rom.th3_reg[gp*TH_W+:TH_W]),
+                    .y  (y[gp*OUT_BITS+:OUT_BITS])
+                );
+            end else begin : g_rq
+                // Requantize, activate, saturate (combinational).
+                tomatl_requant #(
+                    .ACC_BITS  (ACC_BITS),
+                    .RSHIFT    (RSHIFT),
+                    .LSHIFT    (LSHIFT),
+                    .ACT       (ACT),
+                    .RELU6_MAX (RELU6_MAX),
+                    .OUT_BITS  (OUT_BITS),
+                    .OUT_SIGNED(OUT_SIGNED),
+                    .MULT_BITS (MULT_BITS),
+                    .ROUND_MODE(ROUND_MODE),
+                    .NARROW    (NARROW)
+                ) u_requant (
+                    .acc (acc_reg),
+                    .mult(mult3_reg[gp*MB+:MB]),
+                    .y   (y[gp*OUT_BITS+:OUT_BITS])
+                );
+            end
         end
     endgenerate
 
