@@ -209,7 +209,14 @@ fn brevitas_exports_verify_in_verilator() {
         // and the HLS C simulation of the same design on the same frames
         let o = tomatl(
             &[
-                "verify", "design", "--input", "x24.npy", "--frames", "24", "--backend", "hls",
+                "verify",
+                "design",
+                "--input",
+                "x24.npy",
+                "--frames",
+                "24",
+                "--backend",
+                "hls",
             ],
             &dir,
         );

@@ -303,11 +303,11 @@ fn bad_models_are_refused_with_the_node_and_op() {
         ],
     );
     check_refused(
-        "qonnx_bad_scale",
+        "qonnx_input_float_scale",
         &[
-            "node `aquant` (Quant): scale 0.3",
-            "of an activation is not a power of two",
-            "power-of-two scales on activations",
+            "node `xquant` (Quant): scale 0.3",
+            "of the network input is not a power of two",
+            "power-of-two scales on the network input",
         ],
     );
     check_refused("relu_of_input", &["node `r` (Relu)", "network input"]);
@@ -494,6 +494,76 @@ lo, hi = (-7 if narrow else -8), 7
 np.save(sys.argv[3], np.clip(r, lo, hi).astype(np.int64))
 np.save(sys.argv[4], v)
 "#;
+
+/// QONNX's semantics of `qonnx_thresholds` in float32, one node at a time
+/// as QONNX executes it: argv x.npy (input codes, real value code/2),
+/// out.npy (the bipolar outputs, -1/+1).
+const THRESHOLD_REFERENCE: &str = r#"
+import sys
+import numpy as np
+import onnx
+from onnx import numpy_helper
+f = np.float32
+m = onnx.load(sys.argv[1])
+t = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+def quant(v, s, bits, signed, narrow):
+    lo = -(2 ** (bits - 1)) + narrow if signed else 0
+    hi = 2 ** (bits - 1) - 1 if signed else 2 ** bits - 1 - narrow
+    return (np.clip(np.round(v / f(s)), lo, hi) * f(s)).astype(f)
+x = (np.load(sys.argv[2]).astype(f) * f(0.5)).astype(f)
+wq = quant(t["w"], t["ws"], 4, 1, 1)
+z = (x @ wq.T + t["b"]).astype(f)
+zb = ((z - t["mu"]) / np.sqrt(t["var"] + f(1e-5)) * t["g"] + t["be"]).astype(f)
+a = quant(np.maximum(zb, f(0)), 0.37, 3, 0, 0)
+w2q = quant(t["w2"], 0.5, 3, 1, 0)
+z2 = (a @ w2q.T + t["b2"]).astype(f)
+np.save(sys.argv[3], np.where(z2 >= 0, 1, -1).astype(np.int64))
+np.save(sys.argv[4], np.round(a / f(0.37)).astype(np.int64))
+"#;
+
+/// Float scales, a batch norm after quantized weights (negative and zero
+/// gammas: descending and constant channels) and a bipolar output become
+/// thresholds, which compute what QONNX's float32 chain computes on every
+/// input code tried.
+#[test]
+fn float_scales_batch_norm_and_bipolar_become_exact_thresholds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = fixture("qonnx_thresholds", dir.path());
+    let g = import(&model, dir.path(), &[]);
+    let text = std::fs::read_to_string(dir.path().join("net.yaml")).expect("yaml");
+    assert!(text.contains("scale: thresholds"), "{text}");
+    let th = g.layers[0].thresholds().expect("thresholds on fc");
+    assert_eq!((th.count(), th.step), (7, 1));
+    assert_eq!(th.scale.map(|s| s as f32), Some(0.37));
+    assert!(th.descending.iter().any(|&d| d), "a descending channel");
+    let th2 = g.layers[1].thresholds().expect("thresholds on fc2");
+    assert_eq!((th2.count(), th2.step), (1, 2), "bipolar");
+    let x = tomatl::golden::random_inputs(&g, 500, 5);
+    ndarray_npy::write_npy(dir.path().join("x.npy"), &x).expect("x.npy");
+    let script = dir.path().join("reference.py");
+    std::fs::write(&script, THRESHOLD_REFERENCE).expect("script");
+    let (y, a) = (dir.path().join("y.npy"), dir.path().join("a.npy"));
+    python(&[
+        path(&script),
+        path(&model),
+        path(&dir.path().join("x.npy")),
+        path(&y),
+        path(&a),
+    ]);
+    let want: Array2<i64> = ndarray_npy::read_npy(&y).expect("y.npy");
+    let want_a: Array2<i64> = ndarray_npy::read_npy(&a).expect("a.npy");
+    let trace = tomatl::golden::trace(&g, x.view());
+    assert_eq!(
+        trace[0], want_a,
+        "the 3-bit float-scale layer against numpy"
+    );
+    assert_eq!(trace[1], want, "the bipolar layer against numpy");
+    // and the design verifies in Verilator
+    let o = tomatl(&["generate", "net.yaml", "-o", "out"], dir.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = verify(&dir.path().join("out"), 20, 0.3, 3);
+    assert!(r.pass, "{}", r.line());
+}
 
 #[test]
 fn qonnx_rounding_modes_and_narrow_range_follow_numpy() {

@@ -407,6 +407,9 @@ fn mvau_params(l: &Layer, wp: &Path, bp: &Path) -> units::Mvau {
         bias_file: abs_path(bp),
         mult_bits: None,
         mult_file: None,
+        th_count: None,
+        th_step: None,
+        th_file: None,
     }
 }
 
@@ -417,6 +420,7 @@ const MVAU_DEPS: &[&str] = &[
     "tomatl_loop_counter",
     "tomatl_fifo",
     "tomatl_requant",
+    "tomatl_threshold",
 ];
 
 fn mvau_configs() -> Vec<MvauCfg> {

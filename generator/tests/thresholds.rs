@@ -112,14 +112,17 @@ fn reference(graph: &Graph, x: &[i64]) -> Vec<i64> {
         cur = accs
             .into_iter()
             .map(|(o, a)| {
-                let n = th
-                    .t
-                    .row(o)
-                    .iter()
-                    .filter(|&&t| if th.descending[o] { a <= t } else { a >= t })
-                    .count() as i64;
+                let n =
+                    th.t.row(o)
+                        .iter()
+                        .filter(|&&t| if th.descending[o] { a <= t } else { a >= t })
+                        .count() as i64;
                 let y = min + th.step * n;
-                assert!(y <= l.out_type.max_code(), "{}: code {y} beyond the type", l.name);
+                assert!(
+                    y <= l.out_type.max_code(),
+                    "{}: code {y} beyond the type",
+                    l.name
+                );
                 y
             })
             .collect();
@@ -238,17 +241,17 @@ fn threshold_arrays_are_checked() {
     check(&[], &["missing array `d.thresholds`", "[2, 3]"]);
     check(
         &[("d.thresholds", arr(&[2, 2], &[0, 1, 2, 3]))],
-        &["2 thresholds per channel for a 4-code output", "3 thresholds"],
+        &[
+            "2 thresholds per channel for a 4-code output",
+            "3 thresholds",
+        ],
     );
     check(
         &[("d.thresholds", arr(&[2, 3], &[0, 2, 1, 0, 1, 2]))],
         &["channel 0 fall at index 2", "ascending"],
     );
     check(
-        &[
-            ("d.thresholds", good),
-            ("d.descending", arr(&[2], &[0, 2])),
-        ],
+        &[("d.thresholds", good), ("d.descending", arr(&[2], &[0, 2]))],
         &["`d.descending` is not 0s and 1s"],
     );
     check(
@@ -273,7 +276,8 @@ fn threshold_arrays_need_the_mode() {
     std::fs::write(dir.join("t.yaml"), yaml).expect("yaml");
     let e = tomatl::frontend::load(&dir.join("t.yaml")).expect_err("refused");
     assert!(
-        e.to_string().contains("given for a layer without thresholds"),
+        e.to_string()
+            .contains("given for a layer without thresholds"),
         "{e}"
     );
 }

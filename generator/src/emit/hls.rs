@@ -546,7 +546,17 @@ fn split(name: String, ty: String, r: &Rom, pe: usize, fields: Fields) -> RomDec
                     match fields {
                         Fields::Signed => int_literal(sext(f(0), r.field_bits)),
                         Fields::Unsigned => f(0).to_string(),
-                        Fields::Wide => format!("{ty}(\"{}\", 16)", r.field_hex(w, p)),
+                        // C simulation holds words of up to 64 bits in
+                        // built-in integers (tomatl::rom_uint)
+                        Fields::Wide if r.field_bits <= 32 => f(0).to_string(),
+                        Fields::Wide if r.field_bits <= 64 => format!("{}ULL", f(0)),
+                        // without leading zeros: ap_int's parser takes
+                        // "0b", "0o", "0d", "0x" for a base prefix
+                        Fields::Wide => {
+                            let h = r.field_hex(w, p);
+                            let h = h.trim_start_matches('0');
+                            format!("{ty}(\"{}\", 16)", if h.is_empty() { "0" } else { h })
+                        }
                         Fields::Lanes(n) => {
                             let v: Vec<String> = (0..n).map(|s| f(s).to_string()).collect();
                             format!("{{{}}}", v.join(", "))
@@ -725,8 +735,21 @@ fn widest(d: &Design) -> usize {
     for s in &d.streams {
         w = w.max(s.bits());
     }
+    let th_files: Vec<&str> = d
+        .instances
+        .iter()
+        .filter_map(|x| match &x.unit {
+            Unit::Mvau(m) => m.th_file.as_deref(),
+            _ => None,
+        })
+        .collect();
     for r in &d.roms {
-        w = w.max(r.word_bits());
+        // a threshold ROM is read a channel's word at a time
+        w = w.max(if th_files.contains(&r.file.as_str()) {
+            r.field_bits as usize
+        } else {
+            r.word_bits()
+        });
     }
     for x in &d.instances {
         if let Unit::Dwc(c) = &x.unit {

@@ -365,12 +365,7 @@ fn finish(file: &Path, l: Planned, p: Option<Params>) -> Res<Layer> {
 /// §4.2): as many per channel as output code steps (or one for a bipolar
 /// output, codes −1 and +1 of a narrow signed 2-bit type), each row
 /// ascending, moved into the range the accumulator's comparators hold.
-fn thresholds(
-    file: &Path,
-    l: &Planned,
-    p: &Params,
-    acc_bits: u32,
-) -> Res<Option<ir::Thresholds>> {
+fn thresholds(file: &Path, l: &Planned, p: &Params, acc_bits: u32) -> Res<Option<ir::Thresholds>> {
     let Some(raw) = &p.thresholds else {
         return Ok(None);
     };
@@ -390,7 +385,11 @@ fn thresholds(
         .layer(&l.name)
         .expected(format!(
             "{span} thresholds per channel (one per output code step{})",
-            if span == 2 { "; 1 for a bipolar −1/+1 output" } else { "" }
+            if span == 2 {
+                "; 1 for a bipolar −1/+1 output"
+            } else {
+                ""
+            }
         )));
     };
     if n as usize > ir::numerics::MAX_THRESHOLDS {
@@ -417,9 +416,7 @@ fn thresholds(
         }
     }
     Ok(Some(ir::Thresholds {
-        t: raw
-            .t
-            .mapv(|t| ir::numerics::clamp_threshold(t, acc_bits)),
+        t: raw.t.mapv(|t| ir::numerics::clamp_threshold(t, acc_bits)),
         descending: raw.descending.clone(),
         step,
         scale: raw.scale,

@@ -329,7 +329,9 @@ fn layer_params(a: &mut Arrays, l: &Planned, ws: &WeightShape) -> Res<Params> {
                     format!("array `{n}` is given for a layer without thresholds"),
                 )
                 .layer(&l.name)
-                .expected("`scale: thresholds` in the layer's weights policy, or no threshold arrays"));
+                .expected(
+                    "`scale: thresholds` in the layer's weights policy, or no threshold arrays",
+                ));
             }
         }
         None
@@ -383,7 +385,10 @@ fn thresholds(a: &mut Arrays, l: &Planned, ws: &WeightShape) -> Res<RawThreshold
             _ => {
                 return Err(fail(a.path, format!("array `{dname}` is not 0s and 1s"))
                     .layer(&l.name)
-                    .expected(format!("`{dname}`: {} integers, 1 where the output falls as the accumulator grows", ws.rows)))
+                    .expected(format!(
+                        "`{dname}`: {} integers, 1 where the output falls as the accumulator grows",
+                        ws.rows
+                    )))
             }
         }
     } else {
@@ -399,9 +404,14 @@ fn thresholds(a: &mut Arrays, l: &Planned, ws: &WeightShape) -> Res<RawThreshold
         match v.as_slice() {
             [x] if x.is_finite() && *x > 0.0 => Some(*x),
             _ => {
-                return Err(fail(a.path, format!("array `{sname}` is not one positive number"))
-                    .layer(&l.name)
-                    .expected(format!("`{sname}`: the real value of one output code, a positive float")))
+                return Err(fail(
+                    a.path,
+                    format!("array `{sname}` is not one positive number"),
+                )
+                .layer(&l.name)
+                .expected(format!(
+                    "`{sname}`: the real value of one output code, a positive float"
+                )))
             }
         }
     } else {

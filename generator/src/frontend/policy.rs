@@ -167,11 +167,7 @@ pub enum ScaleMode {
     Thresholds,
 }
 
-pub fn resolve_scale_mode(
-    file: &Path,
-    policy: Option<&PolicySpec>,
-    layer: &str,
-) -> Res<ScaleMode> {
+pub fn resolve_scale_mode(file: &Path, policy: Option<&PolicySpec>, layer: &str) -> Res<ScaleMode> {
     let (default_spec, own_spec) = specs(policy, layer);
     let weights = fields(own_spec).weights.over(fields(default_spec).weights);
     match weights.scale {

@@ -31,15 +31,17 @@ pub fn forward(graph: &Graph, i: usize, args: &[Array1<i64>]) -> Array1<i64> {
 fn dense(d: &Dense, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
     let frac_acc = layer.in_type.frac + d.wtype.frac;
     let acc = d.values().dot(x) + &d.bias;
-    Array1::from_iter(acc.iter().enumerate().map(|(o, &a)| {
-        match (&d.channel, &d.thresholds) {
-            (_, Some(th)) => th.apply(o, a, &layer.out_type),
-            (Some(ch), None) => {
-                requantize_channel(a, ch.mult[o], ch.shift, d.act, &layer.out_type)
-            }
-            (None, None) => requantize(a, frac_acc, d.act, &layer.out_type),
-        }
-    }))
+    Array1::from_iter(
+        acc.iter()
+            .enumerate()
+            .map(|(o, &a)| match (&d.channel, &d.thresholds) {
+                (_, Some(th)) => th.apply(o, a, &layer.out_type),
+                (Some(ch), None) => {
+                    requantize_channel(a, ch.mult[o], ch.shift, d.act, &layer.out_type)
+                }
+                (None, None) => requantize(a, frac_acc, d.act, &layer.out_type),
+            }),
+    )
 }
 
 /// `[h, w, c]` of a 3-D shape.
@@ -79,9 +81,7 @@ fn conv(c: &Conv, layer: &Layer, x: &Array1<i64>) -> Array1<i64> {
                         c.act,
                         &layer.out_type,
                     ),
-                    (None, None) => {
-                        requantize(c.bias[o] + acc, frac_acc, c.act, &layer.out_type)
-                    }
+                    (None, None) => requantize(c.bias[o] + acc, frac_acc, c.act, &layer.out_type),
                 };
             }
         }

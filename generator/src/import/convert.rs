@@ -1540,11 +1540,17 @@ impl Converter<'_> {
                 let have = self.layers[i].out;
                 let have_scale = self.scale_of(Some(i));
                 let same = match (pow2, self.layers[i].out_scale) {
-                    (Some(frac), None) => holds(&TensorType::new(bits, signed, frac), narrow, &have),
+                    (Some(frac), None) => {
+                        holds(&TensorType::new(bits, signed, frac), narrow, &have)
+                    }
                     // a float scale: the same scale and every code kept
                     _ => {
                         (scale - have_scale).abs() <= 1e-9 * scale
-                            && holds(&TensorType::new(bits, signed, 0), narrow, &TensorType { frac: 0, ..have })
+                            && holds(
+                                &TensorType::new(bits, signed, 0),
+                                narrow,
+                                &TensorType { frac: 0, ..have },
+                            )
                     }
                 };
                 if !same {
@@ -1601,7 +1607,13 @@ impl Converter<'_> {
                 } else {
                     format!("the float scale {scale}")
                 };
-                let depthwise = matches!(l.op, Op::Conv { depthwise: true, .. });
+                let depthwise = matches!(
+                    l.op,
+                    Op::Conv {
+                        depthwise: true,
+                        ..
+                    }
+                );
                 if !matches!(l.op, Op::Conv { .. } | Op::Dense { .. }) || depthwise {
                     return Err(problem(
                         node,
@@ -1675,7 +1687,10 @@ impl Converter<'_> {
                 };
                 if let Some(why) = why {
                     return Err(Problem {
-                        what: format!("{why}, and no quantizer (Quant or BipolarQuant) follows `{}`", l.onnx),
+                        what: format!(
+                            "{why}, and no quantizer (Quant or BipolarQuant) follows `{}`",
+                            l.onnx
+                        ),
                         expected: if matches!(l.op, Op::Conv { .. } | Op::Dense { .. }) {
                             "a quantizer of at most 8 bits after the layer (with its batch norm and activation), from which tomatl makes thresholds".into()
                         } else {
@@ -1710,7 +1725,11 @@ impl Converter<'_> {
                     .collect::<Vec<_>>()
             });
             let out_t = l.out;
-            let step = if matches!(q, Quantizer::Bipolar) { 2 } else { 1 };
+            let step = if matches!(q, Quantizer::Bipolar) {
+                2
+            } else {
+                1
+            };
             let levels = ((out_t.max_code() - out_t.min_code()) / step) as usize;
             let wunit = 2f64.powi(-wt.frac);
             let flat: Vec<i64> = codes.iter().copied().collect();

@@ -467,7 +467,35 @@ impl Layer {
             weight_bits: wbits,
             acc_bits: acc,
             param_bits: self.param_bits(),
-            out_type: self.out_type.short() + &self.out_type.rounding_note(),
+            out_type: match self.thresholds() {
+                // rounding is in the thresholds; say how many and the
+                // code's real value when the model gave it
+                Some(t) => {
+                    let mut s = format!(
+                        "{}{} {} thresholds",
+                        self.out_type.short(),
+                        if self.out_type.narrow { " narrow" } else { "" },
+                        t.count()
+                    );
+                    if t.step == 2 {
+                        s += " (bipolar)";
+                    }
+                    if let Some(sc) = t.scale {
+                        s += &format!(" ×{sc:.6}");
+                    }
+                    s
+                }
+                None => self.out_type.short() + &self.out_type.rounding_note(),
+            },
+        }
+    }
+
+    /// The layer's thresholds (the threshold mode), if any.
+    pub fn thresholds(&self) -> Option<&Thresholds> {
+        match &self.op {
+            Op::Dense(d) => d.thresholds.as_ref(),
+            Op::Conv(c) => c.thresholds.as_ref(),
+            _ => None,
         }
     }
 }

@@ -247,6 +247,35 @@ pub fn acc_bits_for(lo: i128, hi: i128) -> Option<u32> {
     Some(signed_bits_for(lo as i64, hi as i64).max(2))
 }
 
+/// Most thresholds a channel of the threshold mode has (an 8-bit output).
+pub const MAX_THRESHOLDS: usize = 255;
+
+/// The threshold mode (docs/numerics.md §4.2): the accumulator `acc`
+/// compared with a channel's ascending thresholds `t`; the count `n` of
+/// those it reaches (`acc >= t_k`, or `acc <= t_k` for a `descending`
+/// channel, whose output falls as the accumulator grows) gives the code
+/// `out.min_code() + step · n`. `step` is 1, or 2 for a bipolar output
+/// (codes −1 and +1 of a narrow 2-bit type). Activation and saturation are
+/// in the thresholds: nothing else is applied.
+pub fn threshold(acc: i64, t: &[i64], descending: bool, step: i64, out: &TensorType) -> i64 {
+    let n = t
+        .iter()
+        .filter(|&&tk| if descending { acc <= tk } else { acc >= tk })
+        .count() as i64;
+    out.min_code() + step * n
+}
+
+/// A threshold moved into the range the hardware stores (`acc_bits + 1`
+/// signed bits) without changing any comparison with an `acc_bits`-bit
+/// accumulator: below the range it becomes one less than the smallest
+/// accumulator (every `acc >=` holds, no `acc <=`), above it one more
+/// than the largest.
+pub fn clamp_threshold(t: i64, acc_bits: u32) -> i64 {
+    let lo = -(1i64 << (acc_bits - 1));
+    let hi = (1i64 << (acc_bits - 1)) - 1;
+    t.clamp(lo - 1, hi + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,33 +632,4 @@ mod tests {
         assert_eq!(average(-1000, 2, 0, &s4), -7);
         assert_eq!(add(-8, 0, -8, 0, Activation::None, &s4), -7);
     }
-}
-
-/// Most thresholds a channel of the threshold mode has (an 8-bit output).
-pub const MAX_THRESHOLDS: usize = 255;
-
-/// The threshold mode (docs/numerics.md §4.2): the accumulator `acc`
-/// compared with a channel's ascending thresholds `t`; the count `n` of
-/// those it reaches (`acc >= t_k`, or `acc <= t_k` for a `descending`
-/// channel, whose output falls as the accumulator grows) gives the code
-/// `out.min_code() + step · n`. `step` is 1, or 2 for a bipolar output
-/// (codes −1 and +1 of a narrow 2-bit type). Activation and saturation are
-/// in the thresholds: nothing else is applied.
-pub fn threshold(acc: i64, t: &[i64], descending: bool, step: i64, out: &TensorType) -> i64 {
-    let n = t
-        .iter()
-        .filter(|&&tk| if descending { acc <= tk } else { acc >= tk })
-        .count() as i64;
-    out.min_code() + step * n
-}
-
-/// A threshold moved into the range the hardware stores (`acc_bits + 1`
-/// signed bits) without changing any comparison with an `acc_bits`-bit
-/// accumulator: below the range it becomes one less than the smallest
-/// accumulator (every `acc >=` holds, no `acc <=`), above it one more
-/// than the largest.
-pub fn clamp_threshold(t: i64, acc_bits: u32) -> i64 {
-    let lo = -(1i64 << (acc_bits - 1));
-    let hi = (1i64 << (acc_bits - 1)) - 1;
-    t.clamp(lo - 1, hi + 1)
 }

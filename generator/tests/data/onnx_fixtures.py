@@ -113,6 +113,54 @@ def qonnx_rounding(mode, narrow):
     return model(n, [8], 5)
 
 
+def qonnx_input_float_scale():
+    """An input quantizer whose scale (0.3) is not a power of two: tomatl's
+    input arrives as integer codes of a binary point."""
+    n = [
+        helper.make_node("Quant", ["x", init("xs", 0.3), init("xz", 0.0), init("xb", 6.0)], ["xq"],
+                         name="xquant", domain="qonnx.custom_op.general", signed=1, narrow=0,
+                         rounding_mode="ROUND"),
+        helper.make_node("Gemm", ["xq", init("w", rand(3, 8)), init("b", rand(3))], ["y"], name="fc", transB=1),
+    ]
+    return model(n, [8], 3)
+
+
+def qonnx_thresholds():
+    """What becomes thresholds: a 6-bit input quantizer at 1/2, 4-bit
+    weights with a float scale per output channel, a float bias, a batch
+    norm with gammas of both signs (descending channels) and a zero, a Relu
+    and a 3-bit unsigned output quantizer at the float scale 0.37; then a
+    second Gemm reading that float-scale tensor into a bipolar output (with
+    a bias: a float32 executor's sum of an exact zero may land on either
+    side of it, where tomatl's integers are exact)."""
+    ws = np.asarray([0.11, 0.07, 0.23, 0.05, 0.13], dtype=np.float32).reshape(-1, 1)
+    w = rand(5, 8, scale=1.0)
+    g = np.asarray([1.3, -0.8, 0.0, 2.1, -1.7], dtype=np.float32)
+    n = [
+        helper.make_node("Quant", ["x", init("xs", 0.5), init("xz", 0.0), init("xb", 6.0)], ["xq"],
+                         name="xquant", domain="qonnx.custom_op.general", signed=1, narrow=0,
+                         rounding_mode="ROUND"),
+        helper.make_node("Quant", [init("w", w), init("ws", ws), init("wz", 0.0), init("wb", 4.0)], ["wq"],
+                         name="wquant", domain="qonnx.custom_op.general", signed=1, narrow=1,
+                         rounding_mode="ROUND"),
+        helper.make_node("Gemm", ["xq", "wq", init("b", rand(5))], ["z"], name="fc", transB=1),
+        helper.make_node("BatchNormalization", ["z", init("g", g), init("be", rand(5)),
+                                                init("mu", rand(5)), init("var", np.abs(rand(5)) + 0.5)],
+                         ["zb"], name="bn", epsilon=1e-5),
+        helper.make_node("Relu", ["zb"], ["zr"], name="relu"),
+        helper.make_node("Quant", ["zr", init("as", 0.37), init("az", 0.0), init("ab", 3.0)], ["a"],
+                         name="aquant", domain="qonnx.custom_op.general", signed=0, narrow=0,
+                         rounding_mode="ROUND"),
+        helper.make_node("Quant", [init("w2", rand(4, 5)), init("w2s", 0.5), init("w2z", 0.0), init("w2b", 3.0)],
+                         ["w2q"], name="w2quant", domain="qonnx.custom_op.general", signed=1, narrow=0,
+                         rounding_mode="ROUND"),
+        helper.make_node("Gemm", ["a", "w2q", init("b2", rand(4) + 0.01)], ["z2"], name="fc2", transB=1),
+        helper.make_node("BipolarQuant", ["z2", init("bs", 1.0)], ["y"], name="sign",
+                         domain="qonnx.custom_op.general"),
+    ]
+    return model(n, [8], 4)
+
+
 def relu_of_input():
     n = [helper.make_node("Relu", ["x"], ["r"], name="r"),
          helper.make_node("Gemm", ["r", init("wg", rand(3, 4)), init("bg", rand(3))], ["y"], name="fc", transB=1)]
@@ -295,6 +343,8 @@ FIXTURES = {"mm_channel": mm_channel, "mm_channel_rect": lambda: mm_channel(6, 3
             "mixed": mixed, "chw": chw, "softmax": softmax, "qonnx": qonnx,
             "qonnx_channel": lambda: qonnx([0.1, 0.03, 0.25]),
             "qonnx_bad_scale": lambda: qonnx(0.125, 0.3), "relu_of_input": relu_of_input,
+            "qonnx_input_float_scale": qonnx_input_float_scale,
+            "qonnx_thresholds": qonnx_thresholds,
             "qonnx_round": lambda: qonnx_rounding("ROUND", 0),
             "qonnx_floor_narrow": lambda: qonnx_rounding("FLOOR", 1),
             "qonnx_half_up_narrow": lambda: qonnx_rounding("HALF_UP", 1),
