@@ -4,12 +4,11 @@
 //! computes for them (`<model>.ref.npz`, written by
 //! `examples/train/qonnx_reference.py`, equal to Brevitas in torch).
 //!
-//! Every export tomatl imports computes exactly what QONNX computes: 0 LSB
-//! on all 200 frames, so every argmax agrees. The exports tomatl cannot
-//! take yet are refused with exit 2, naming the node and what is missing,
-//! and the test lists them, so that a model that starts or stops importing
-//! shows here. In make verify-all each imported export is also generated
-//! and its RTL verified in Verilator on the reference's frames.
+//! Every export imports and computes exactly what QONNX computes: 0 LSB
+//! on all 200 frames, so every argmax agrees. The two models imported as
+//! thresholds (float scales with batch norms; bipolar W1A1) are generated
+//! and verified in Verilator and the HLS C simulation here; in make
+//! verify-all every export is, on 24 of the reference's frames.
 
 mod common;
 
@@ -56,16 +55,16 @@ fn output_unit(yaml: &Path) -> f64 {
         .unwrap_or_else(|| 2f64.powi(-g.output_type().frac))
 }
 
-/// Import `onnx` into its scratch folder and run it on the reference's
+/// Import `onnx` into scratch folder `<folder>_<stem>` and run it on the reference's
 /// frames: the largest difference from QONNX in LSB and the frames, or
 /// tomatl's refusal (exit 2).
-fn check(onnx: &Path) -> Result<(u64, usize), String> {
+fn check(onnx: &Path, folder: &str) -> Result<(u64, usize), String> {
     let stem = onnx
         .file_stem()
         .expect("stem")
         .to_string_lossy()
         .into_owned();
-    let dir = scratch(&format!("brevitas_{stem}"));
+    let dir = scratch(&format!("{folder}_{stem}"));
     std::fs::create_dir_all(&dir).expect("scratch");
     let o = tomatl(
         &[
@@ -147,7 +146,7 @@ fn brevitas_exports_compute_what_qonnx_computes() {
             .expect("stem")
             .to_string_lossy()
             .into_owned();
-        match check(&onnx) {
+        match check(&onnx, "brevitas") {
             Ok((lsb, frames)) => {
                 eprintln!("{stem}: {frames} frames, {lsb} LSB from QONNX");
                 assert_eq!(lsb, 0, "{stem}: {lsb} LSB from QONNX execution");
@@ -161,72 +160,66 @@ fn brevitas_exports_compute_what_qonnx_computes() {
     assert_eq!(imported.len(), 15, "{imported:?}");
 }
 
+/// Generate the design of an imported export (where `check` left it)
+/// and verify its RTL, with stalls, and its HLS C simulation on the
+/// reference's first `frames` frames.
+fn verify_export(onnx: &Path, frames: usize) {
+    let stem = onnx
+        .file_stem()
+        .expect("stem")
+        .to_string_lossy()
+        .into_owned();
+    // a folder of its own: the tests run side by side
+    check(onnx, "brevitas_rtl").unwrap_or_else(|e| panic!("{stem} is refused: {e}"));
+    let dir = repo_root()
+        .join("target/test-designs")
+        .join(format!("brevitas_rtl_{stem}"));
+    let x = ndarray::ArrayD::<u8>::read_npy(&std::fs::read(dir.join("x.npy")).expect("x.npy")[..])
+        .expect("x");
+    let few = x
+        .slice_axis(ndarray::Axis(0), ndarray::Slice::from(0..frames))
+        .to_owned();
+    let mut f = std::fs::File::create(dir.join("xf.npy")).expect("xf.npy");
+    few.write_npy(&mut f).expect("write");
+    let o = tomatl(&["generate", "net.yaml", "-o", "design", "--hls"], &dir);
+    assert!(
+        o.status.success(),
+        "{stem}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let n = frames.to_string();
+    for backend in [&["--stall", "0.2"][..], &["--backend", "hls"][..]] {
+        let mut args = vec!["verify", "design", "--input", "xf.npy", "--frames", &n];
+        args.extend_from_slice(backend);
+        let o = tomatl(&args, &dir);
+        let said = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success() && said.starts_with("PASS"),
+            "{stem} {backend:?}: {said}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
+/// The two models that import as thresholds (Brevitas's float scales with
+/// batch norms, and bipolar W1A1): RTL and HLS C-sim equal the golden
+/// model, which equals QONNX above.
+#[test]
+fn threshold_exports_verify_in_verilator_and_hls() {
+    let dir = repo_root().join("examples/brevitas");
+    verify_export(&dir.join("cnv_w4a4_clean.onnx"), 6);
+    verify_export(&dir.join("tfc_w1a1_clean.onnx"), 12);
+}
+
 /// The RTL of every imported export, on the reference's first 24 frames
 /// with stalls, and its HLS C simulation: equal to the golden model, which
 /// equals QONNX above.
 #[test]
 #[ignore = "slow: make verify-all"]
 fn brevitas_exports_verify_in_verilator() {
-    let mut verified = 0;
-    for onnx in exports() {
-        let stem = onnx
-            .file_stem()
-            .expect("stem")
-            .to_string_lossy()
-            .into_owned();
-        if check(&onnx).is_err() {
-            continue;
-        }
-        // where check() left net.yaml and the frames
-        let dir = repo_root()
-            .join("target/test-designs")
-            .join(format!("brevitas_{stem}"));
-        let x =
-            ndarray::ArrayD::<u8>::read_npy(&std::fs::read(dir.join("x.npy")).expect("x.npy")[..])
-                .expect("x");
-        let few = x
-            .slice_axis(ndarray::Axis(0), ndarray::Slice::from(0..24))
-            .to_owned();
-        let mut f = std::fs::File::create(dir.join("x24.npy")).expect("x24.npy");
-        few.write_npy(&mut f).expect("write");
-        let o = tomatl(&["generate", "net.yaml", "-o", "design", "--hls"], &dir);
-        assert!(
-            o.status.success(),
-            "{stem}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let o = tomatl(
-            &[
-                "verify", "design", "--input", "x24.npy", "--frames", "24", "--stall", "0.2",
-            ],
-            &dir,
-        );
-        let said = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success() && said.starts_with("PASS"),
-            "{stem}: {said}"
-        );
-        // and the HLS C simulation of the same design on the same frames
-        let o = tomatl(
-            &[
-                "verify",
-                "design",
-                "--input",
-                "x24.npy",
-                "--frames",
-                "24",
-                "--backend",
-                "hls",
-            ],
-            &dir,
-        );
-        let said = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success() && said.starts_with("PASS"),
-            "{stem} (HLS): {said}{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        verified += 1;
+    let exports = exports();
+    for onnx in &exports {
+        verify_export(onnx, 24);
     }
-    assert_eq!(verified, 15, "{verified} exports verified");
+    assert_eq!(exports.len(), 15);
 }

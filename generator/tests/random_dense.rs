@@ -219,12 +219,12 @@ fn check_networks(seeds: std::ops::Range<u64>, max_sim: usize) {
 
 #[test]
 fn random_dense_networks_match_reference_and_rtl_first_half() {
-    check_networks(0..NETWORKS / 2, 5);
+    check_networks(0..NETWORKS / 2, 3);
 }
 
 #[test]
 fn random_dense_networks_match_reference_and_rtl_second_half() {
-    check_networks(NETWORKS / 2..NETWORKS, 5);
+    check_networks(NETWORKS / 2..NETWORKS, 3);
 }
 
 #[test]

@@ -175,7 +175,7 @@ fn random_threshold_networks_match_the_reference() {
 /// stalls, bit for bit against the golden model.
 #[test]
 fn random_threshold_networks_in_verilator_and_hls() {
-    for seed in [3u64, 4, 7, 10] {
+    for seed in [3u64, 4] {
         let conv = seed % 2 == 1;
         let yaml = random_yaml(seed, conv);
         let graph =
