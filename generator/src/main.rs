@@ -393,7 +393,8 @@ fn run(cmd: Cmd) -> Result<u8> {
             let target = output::check_file(&output, output::FileKind::Npy, &as_paths(&inputs))?;
             let x = tomatl::frontend::read_tensor(&input, &graph.input_shape, &graph.input_type)?;
             require_frames(&input, x.nrows())?;
-            let y = tomatl::golden::run(&graph, x.view());
+            // in the order the host reads (ONNX's for an `order: chw` output)
+            let y = graph.to_host_order(tomatl::golden::run(&graph, x.view()).view());
             output::write_file_with(&output, &target, |tmp| {
                 tomatl::frontend::write_tensor(tmp, &y, graph.output_shape(), &graph.output_type())
             })?;

@@ -14,6 +14,7 @@
 
 mod common;
 
+use ndarray_npy::ReadNpyExt;
 use std::path::Path;
 use std::process::Command;
 
@@ -59,10 +60,15 @@ fn check(board: &str) {
 
 /// The same for the example `net`.
 fn check_net(net: &str, board: &str) {
-    let dir = scratch(&format!("deploy_{net}_{board}"));
+    check_file(&example(&format!("{net}.yaml")), net, board);
+}
+
+/// The same for the network description `path`, in scratch folder
+/// `deploy_<tag>_<board>`.
+fn check_file(path: &Path, tag: &str, board: &str) {
+    let dir = scratch(&format!("deploy_{tag}_{board}"));
     std::fs::create_dir_all(&dir).expect("mkdir");
-    let net = example(&format!("{net}.yaml"));
-    let net = net.to_string_lossy();
+    let net = path.to_string_lossy();
     let o = tomatl(&["generate", &net, "-o", "design", "--board", board], &dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = Command::new(env!("CARGO_BIN_EXE_tomatl"))
@@ -266,6 +272,42 @@ fn ultra96v2_package() {
 #[test]
 fn de10_nano_package() {
     check("de10-nano");
+}
+
+/// A network whose output has a rounding mode, narrow range and ONNX's
+/// order (`order: chw`): its manifest still meets the schema, and the
+/// golden vectors are in the order the drivers deliver.
+#[test]
+fn a_rounded_narrow_chw_output_package() {
+    let dir = scratch("deploy_chw_net");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let net = dir.join("chw.yaml");
+    std::fs::write(
+        &net,
+        "name: chw\ninput: {shape: [2, 3, 2], type: {bits: 6, signed: true, frac: 2}}\nparams: {random: {seed: 4}}\npolicy:\n  default: {weights: {arith: fixed, bits: 4}, acts: {bits: 6, signed: true, frac: 2, round: half_even, narrow: true}}\nlayers:\n  - {name: c, op: conv, out: 3, kernel: 1}\n  - {name: f, op: flatten, order: chw}\n",
+    )
+    .expect("net");
+    check_file(&net, "chw", "pynq-z2");
+    let pkg =
+        common::repo_root().join("target/test-designs/deploy_chw_pynq-z2/design/deploy/pynq-z2");
+    let m = json(&std::fs::read(pkg.join("manifest.json")).expect("manifest"));
+    assert_eq!(m["output"]["chw"], serde_json::json!([2, 3, 3]));
+    assert_eq!(m["output"]["type"]["narrow"], true);
+    let g = tomatl::frontend::load(&net).expect("net");
+    let x: ndarray::ArrayD<i64> =
+        ndarray_npy::read_npy(pkg.join("test/input.npy")).expect("input.npy");
+    let frames = x.len() / 12;
+    let x = x.into_shape_with_order((frames, 12)).expect("frames");
+    // check_file flipped the file's last bit to see the driver's check name it
+    let mut bytes = std::fs::read(pkg.join("test/expected.npy")).expect("expected.npy");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let y = ndarray::ArrayD::<i64>::read_npy(&bytes[..]).expect("expected.npy");
+    let host = g.to_host_order(tomatl::golden::run(&g, x.view()).view());
+    assert_eq!(
+        y.iter().copied().collect::<Vec<_>>(),
+        host.iter().copied().collect::<Vec<_>>()
+    );
 }
 
 /// Every example that fits each SoC board: its package, built and

@@ -1455,3 +1455,50 @@ fn the_command_line_exits_with_2_on_a_bad_conv() {
         "",
     );
 }
+
+/// A flatten with `order: chw` is the network's output, delivered in
+/// ONNX's (c, h, w) order: the graph records the image, `tomatl run`'s
+/// order is the host's; elsewhere, of a vector or of an unknown order it
+/// is refused at the key.
+#[test]
+fn a_chw_flatten_is_the_output_only() {
+    let net = |layers: &str| {
+        format!(
+            "name: n\ninput: {{shape: [2, 3, 2], type: {{bits: 8, signed: true, frac: 0}}}}\nparams: {{random: {{seed: 1}}}}\npolicy:\n  default: {{weights: {{arith: fixed, bits: 4}}, acts: {{bits: 8, signed: true, frac: 0}}}}\nlayers:\n{layers}"
+        )
+    };
+    let g = load(&net(
+        "  - {name: c, op: conv, out: 3, kernel: 1}\n  - {name: f, op: flatten, order: chw}\n",
+    ))
+    .expect("loads");
+    assert_eq!(g.output_chw, Some([2, 3, 3]));
+    // stream element (pixel p, channel ch) is host element ch·6 + p
+    let y = ndarray::Array2::from_shape_fn((1, 18), |(_, j)| j as i64);
+    let host = g.to_host_order(y.view());
+    assert_eq!(host[[0, 0]], 0);
+    assert_eq!(host[[0, 1]], 3);
+    assert_eq!(host[[0, 6]], 1);
+    let hwc = load(&net(
+        "  - {name: c, op: conv, out: 3, kernel: 1}\n  - {name: f, op: flatten, order: hwc}\n",
+    ))
+    .expect("loads");
+    assert_eq!(hwc.output_chw, None);
+    check_err(
+        &net("  - {name: f, op: flatten, order: chw}\n  - {name: d, op: dense, out: 2}\n"),
+        &[
+            "net.yaml:7:",
+            "`order: chw` on a flatten that is not the network's output",
+            "the last layer only",
+        ],
+    );
+    check_err(
+        &net("  - {name: f, op: flatten}\n  - {name: g, op: flatten, order: chw}\n"),
+        &["`order: chw` of a vector"],
+    );
+    check_err(
+        &net(
+            "  - {name: c, op: conv, out: 3, kernel: 1}\n  - {name: f, op: flatten, order: nchw}\n",
+        ),
+        &["unknown flatten order `nchw`", "`order: hwc`"],
+    );
+}

@@ -80,7 +80,8 @@ fn float_vs_onnxruntime(
         path(&dir.join("y_ort.npy")),
     ]);
     let y_ort: Array2<f32> = ndarray_npy::read_npy(dir.join("y_ort.npy")).expect("y_ort");
-    let y = tomatl::golden::float::run(graph, x.view());
+    // in the order the host reads (ONNX's for an output flatten)
+    let y = graph.to_host_order(tomatl::golden::float::run(graph, x.view()).view());
     assert_eq!(y.dim(), y_ort.dim());
     let range = y_ort.iter().fold(0f64, |m, &v| m.max(f64::from(v).abs()));
     let diff = y
@@ -390,17 +391,52 @@ fn gemm_alpha_beta_and_bias_broadcast_follow_onnx() {
 }
 
 #[test]
-fn a_flatten_as_the_output_keeps_onnx_order_or_is_refused() {
-    // ONNX's CHW order can't come out of tomatl's flatten yet: refused
-    check_refused(
-        "conv_flat",
-        &[
-            "node `flat` (Flatten): the graph output `y` is this flatten of a 2x3x3",
-            "not supported yet",
-        ],
-    );
+fn a_flatten_as_the_output_keeps_onnx_order() {
+    // a Flatten or Reshape of an NCHW image as the output: delivered in
+    // ONNX's (c, h, w) order (was HWC, silently)
+    for name in ["conv_flat", "conv_reshape"] {
+        let (g, dir) = matches_onnxruntime(name);
+        assert_eq!(g.output_chw, Some([3, 3, 2]), "{name}");
+        let text = std::fs::read_to_string(dir.path().join("net.yaml")).expect("yaml");
+        assert!(text.contains("order: chw"), "{name}: {text}");
+        // `tomatl run` writes the host's order
+        let x = tomatl::golden::random_inputs(&g, 4, 3);
+        ndarray_npy::write_npy(dir.path().join("xc.npy"), &x).expect("x");
+        let o = tomatl(
+            &["run", "net.yaml", "--input", "xc.npy", "--output", "yc.npy"],
+            dir.path(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let bytes = std::fs::read(dir.path().join("yc.npy")).expect("yc");
+        let y = read_codes(&bytes);
+        let stream = tomatl::golden::run(&g, x.view());
+        let host = g.to_host_order(stream.view());
+        assert_eq!(y, host.iter().copied().collect::<Vec<_>>(), "{name}");
+        assert_ne!(host, stream, "{name}: the orders differ");
+    }
     // after a Transpose to NHWC ONNX's order is tomatl's
-    matches_onnxruntime("conv_flat_nhwc");
+    let (g, _dir) = matches_onnxruntime("conv_flat_nhwc");
+    assert_eq!(g.output_chw, None);
+}
+
+/// `tomatl run`'s output codes as i64, whatever integer type it chose.
+fn read_codes(bytes: &[u8]) -> Vec<i64> {
+    use ndarray_npy::ReadNpyExt;
+    macro_rules! try_as {
+        ($t:ty) => {
+            if let Ok(a) = ndarray::ArrayD::<$t>::read_npy(bytes) {
+                return a.iter().map(|&v| v as i64).collect();
+            }
+        };
+    }
+    try_as!(i8);
+    try_as!(i16);
+    try_as!(i32);
+    try_as!(i64);
+    try_as!(u8);
+    try_as!(u16);
+    try_as!(u32);
+    panic!("not an integer .npy");
 }
 
 #[test]

@@ -147,6 +147,36 @@ fn small_cnn_selftest() {
     packing_on_the_board_cpus(&s);
 }
 
+/// An output flatten with `order: chw` (ONNX's order): the C driver
+/// delivers the stream's HWC elements in (c, h, w) order, bit for bit
+/// against `tomatl run` (which writes the host's order) through the
+/// simulated board, with and without stalls.
+#[test]
+fn a_chw_output_is_delivered_in_onnx_order() {
+    let dir = scratch("soc_drivers_chw_net");
+    std::fs::create_dir_all(&dir).expect("scratch");
+    let net = dir.join("chw.yaml");
+    std::fs::write(
+        &net,
+        "name: chw
+input: {shape: [3, 4, 2], type: {bits: 6, signed: true, frac: 2}}
+params: {random: {seed: 8}}
+policy:
+  default: {weights: {arith: fixed, bits: 4}, acts: {bits: 7, signed: true, frac: 2}}
+layers:
+  - {name: c, op: conv, out: 3, kernel: 3, pad: same}
+  - {name: f, op: flatten, order: chw}
+",
+    )
+    .expect("net");
+    let s = setup("chw", &net, "pynq-z2", false);
+    assert_eq!(s.design.output.chw, Some([3, 4, 3]));
+    let header = std::fs::read_to_string(s.driver.join("tomatl_design.h")).expect("header");
+    assert!(header.contains("#define TOMATL_OUT_CHW_C 3u"), "{header}");
+    build_sim(&s);
+    selftests(&s);
+}
+
 /// The driver's packing on the boards' CPUs: `pack_check` (the driver's
 /// tomatl_pack and tomatl_unpack) cross-compiled statically for both Zynq
 /// CPUs runs under qemu-user (standing in for the boards' Cortex-A9 and

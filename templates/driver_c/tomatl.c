@@ -6,6 +6,14 @@
 #include "tomatl_design.h"
 #include "tomatl_dma.h"
 
+/* an output flatten with `order: chw` defines these; otherwise the
+ * output is delivered in the stream's order */
+#ifndef TOMATL_OUT_CHW_H
+#define TOMATL_OUT_CHW_H 0u
+#define TOMATL_OUT_CHW_W 0u
+#define TOMATL_OUT_CHW_C 0u
+#endif
+
 static void design_stream(tomatl_stream *s, unsigned tdata_bits, unsigned epb, unsigned beats,
                           unsigned bits, int is_signed, unsigned elems)
 {
@@ -15,6 +23,7 @@ static void design_stream(tomatl_stream *s, unsigned tdata_bits, unsigned epb, u
     s->elem_bits = bits;
     s->is_signed = is_signed;
     s->elems = elems;
+    s->chw_h = s->chw_w = s->chw_c = 0;
 }
 
 void tomatl_default_config(tomatl_config *cfg)
@@ -23,6 +32,9 @@ void tomatl_default_config(tomatl_config *cfg)
                   TOMATL_IN_ELEM_BITS, TOMATL_IN_SIGNED, TOMATL_IN_ELEMS);
     design_stream(&cfg->out, TOMATL_OUT_TDATA_BITS, TOMATL_OUT_ELEMS_PER_BEAT, TOMATL_OUT_BEATS_PER_FRAME,
                   TOMATL_OUT_ELEM_BITS, TOMATL_OUT_SIGNED, TOMATL_OUT_ELEMS);
+    cfg->out.chw_h = TOMATL_OUT_CHW_H;
+    cfg->out.chw_w = TOMATL_OUT_CHW_W;
+    cfg->out.chw_c = TOMATL_OUT_CHW_C;
     cfg->length_width = TOMATL_DMA_LENGTH_WIDTH;
     cfg->timeout_us = TOMATL_TIMEOUT_US;
 }
@@ -210,7 +222,10 @@ void tomatl_unpack(const tomatl_stream *s, const uint8_t *bytes, size_t n_frames
             }
             if (s->is_signed && (v >> (s->elem_bits - 1)) & 1u)
                 v |= ~(((uint64_t)1 << s->elem_bits) - 1u);
-            codes[f * s->elems + e] = (int64_t)v;
+            if (s->chw_c) /* stream element (pixel p, channel ch) to ch*h*w + p */
+                codes[f * s->elems + (e % s->chw_c) * s->chw_h * s->chw_w + e / s->chw_c] = (int64_t)v;
+            else
+                codes[f * s->elems + e] = (int64_t)v;
         }
     }
 }

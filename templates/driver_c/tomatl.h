@@ -52,6 +52,9 @@ typedef struct tomatl_stream {
     unsigned elem_bits;
     int is_signed;
     unsigned elems;           /* elements per frame (<= elems_per_beat * beats_per_frame) */
+    unsigned chw_h, chw_w, chw_c; /* output only: the [h, w, c] image that tomatl_unpack
+                                     delivers in ONNX's (c, h, w) order (streamed HWC);
+                                     0 0 0: in the stream's order */
 } tomatl_stream;
 
 typedef struct tomatl_config {

@@ -197,6 +197,15 @@ fn stream(h: &mut String, side: &str, s: &IoStream) {
     }
     let shape: Vec<String> = s.shape.iter().map(|d| d.to_string()).collect();
     let _ = writeln!(h, "#define TOMATL_{side}_SHAPE \"[{}]\"", shape.join(", "));
+    if let Some([ih, iw, ic]) = s.chw {
+        let _ = writeln!(
+            h,
+            "/* the [{ih}, {iw}, {ic}] image, streamed HWC, delivered in ONNX's (c, h, w) order */"
+        );
+        for (name, v) in [("H", ih), ("W", iw), ("C", ic)] {
+            let _ = writeln!(h, "#define TOMATL_{side}_CHW_{name} {v}u");
+        }
+    }
 }
 
 /// `tomatl_design.h`.

@@ -36,6 +36,9 @@ pub struct Planned {
     pub channel: bool,
     /// Per-channel thresholds (`scale: thresholds`).
     pub thresholds: bool,
+    /// A flatten with `order: chw`: the network's output, delivered to the
+    /// host in ONNX's (c, h, w) order.
+    pub chw: bool,
 }
 
 pub enum Kind {
@@ -226,7 +229,8 @@ impl OpName {
             ],
             OpName::MaxPool | OpName::AvgPool => &["name", "op", "from", "kernel", "stride", "pad"],
             OpName::Add => &["name", "op", "from", "act"],
-            OpName::Flatten | OpName::GAvgPool => &["name", "op", "from"],
+            OpName::Flatten => &["name", "op", "from", "order"],
+            OpName::GAvgPool => &["name", "op", "from"],
         }
     }
 }
@@ -333,7 +337,11 @@ pub fn plan(
                     round: RoundMode::default(),
                     ..x.ty
                 };
-                planned(&cx, x, Kind::Flatten, vec![n], ty)
+                let chw = flatten_order(&cx, x, i + 1 == layers.len())?;
+                Planned {
+                    chw,
+                    ..planned(&cx, x, Kind::Flatten, vec![n], ty)
+                }
             }
         };
         out.push(Planned {
@@ -344,6 +352,28 @@ pub fn plan(
     check_all_read(file, layers, &out)?;
     check_readers(file, layers, &out)?;
     Ok(out)
+}
+
+/// A flatten's `order`: `hwc` (the default: the elements stay in the
+/// stream's order) or `chw`, for the network's output only, which the
+/// host then reads in ONNX's (c, h, w) order.
+fn flatten_order(cx: &Ctx, x: &Input, last: bool) -> Res<bool> {
+    let Some(o) = cx.spec().order.as_ref() else {
+        return Ok(false);
+    };
+    match o.value.as_str() {
+        "hwc" => Ok(false),
+        "chw" if x.shape.len() != 3 => Err(cx
+            .at(o, "`order: chw` of a vector")
+            .expected("`order: chw` on a flatten of an image [height, width, channels]")),
+        "chw" if !last => Err(cx
+            .at(o, "`order: chw` on a flatten that is not the network's output")
+            .expected("`order: chw` on the last layer only (a dense layer after a flatten takes any order by the order of its weight columns)")),
+        "chw" => Ok(true),
+        other => Err(cx
+            .at(o, format!("unknown flatten order `{other}`"))
+            .expected("`order: hwc` (the default) or `order: chw` (ONNX's order, for the network's output)")),
+    }
 }
 
 /// No tensor has more readers than a fork serves: each layer input reading
@@ -395,6 +425,7 @@ fn planned(
         out_type,
         channel: false,
         thresholds: false,
+        chw: false,
     }
 }
 

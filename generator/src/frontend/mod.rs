@@ -185,6 +185,10 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
         }
     };
 
+    let output_chw = planned
+        .last()
+        .filter(|l| l.chw)
+        .and_then(|l| <[usize; 3]>::try_from(l.in_shape.as_slice()).ok());
     let layers = planned
         .into_iter()
         .zip(params)
@@ -195,6 +199,7 @@ fn build(yaml: &str, file: &Path) -> Res<ir::Graph> {
         input_shape,
         input_type,
         layers,
+        output_chw,
     })
 }
 

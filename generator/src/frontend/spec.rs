@@ -208,6 +208,8 @@ pub struct LayerSpec {
     pub kernel: Option<Spanned<Dims>>,
     pub stride: Option<Spanned<Dims>>,
     pub pad: Option<Spanned<Dims>>,
+    /// A flatten's element order (`hwc`, the default, or `chw`).
+    pub order: Option<Spanned<String>>,
     /// Every key given, in file order.
     pub keys: Vec<Spanned<String>>,
 }
@@ -232,6 +234,7 @@ impl<'de> Deserialize<'de> for LayerSpec {
                         "kernel" => l.kernel = Some(map.next_value()?),
                         "stride" => l.stride = Some(map.next_value()?),
                         "pad" => l.pad = Some(map.next_value()?),
+                        "order" => l.order = Some(map.next_value()?),
                         _ => {
                             map.next_value::<IgnoredAny>()?;
                         }
@@ -466,6 +469,14 @@ impl LayerSpec {
 
     pub fn with_pad(mut self, d: Dims) -> LayerSpec {
         self.pad = self.key("pad", d);
+        self
+    }
+
+    /// `order: chw` on a flatten (none for `hwc`, the default).
+    pub fn with_chw_order(mut self, chw: bool) -> LayerSpec {
+        if chw {
+            self.order = self.key("order", "chw".to_string());
+        }
         self
     }
 

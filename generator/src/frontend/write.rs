@@ -195,8 +195,8 @@ fn names(n: &Names) -> String {
 }
 
 /// The keys a layer spec holds a value of, in the order they are read.
-const LAYER_KEYS: [&str; 8] = [
-    "name", "op", "from", "out", "act", "kernel", "stride", "pad",
+const LAYER_KEYS: [&str; 9] = [
+    "name", "op", "from", "out", "act", "kernel", "stride", "pad", "order",
 ];
 
 /// The value of key `key` of a layer: `Some(None)` for a key whose value
@@ -211,6 +211,7 @@ fn layer_value(l: &LayerSpec, key: &str) -> Option<Option<String>> {
         "kernel" => l.kernel.as_ref().map(|v| dims(&v.value)),
         "stride" => l.stride.as_ref().map(|v| dims(&v.value)),
         "pad" => l.pad.as_ref().map(|v| dims(&v.value)),
+        "order" => l.order.as_ref().map(|v| scalar(&v.value)),
         // the spec keeps the key only: an empty value says as much
         _ => return Some(None),
     };

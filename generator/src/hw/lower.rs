@@ -524,6 +524,7 @@ fn io(shape: &[usize], ty: TensorType, elems: usize, stream: &Stream) -> IoStrea
         // the stream interconnects take
         tdata_bits: (elems * ty.bits as usize).div_ceil(8).next_power_of_two() * 8,
         stream: stream.name.clone(),
+        chw: None,
     }
 }
 
@@ -628,12 +629,15 @@ fn build(graph: &Graph, plan: &HwPlan, with_roms: bool) -> Result<Design> {
             plan.io_in_elems,
             &first,
         ),
-        output: io(
-            graph.output_shape(),
-            graph.output_type(),
-            plan.io_out_elems,
-            &out,
-        ),
+        output: IoStream {
+            chw: graph.output_chw,
+            ..io(
+                graph.output_shape(),
+                graph.output_type(),
+                plan.io_out_elems,
+                &out,
+            )
+        },
         interval_cycles: plan.interval,
         target_cycles: plan.target_cycles,
         macs_per_frame: graph.total_macs(),

@@ -41,6 +41,11 @@ pub struct IoStream {
     pub tdata_bits: usize,
     /// The internal stream the port is joined to.
     pub stream: String,
+    /// The output only: the `[h, w, c]` image whose elements (streamed in
+    /// HWC order) the host drivers deliver in ONNX's (c, h, w) order
+    /// (`order: chw`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chw: Option<[usize; 3]>,
 }
 
 impl IoStream {

@@ -191,6 +191,9 @@ struct Layer {
     thr: Option<Quantizer>,
     /// The thresholds made of it (`[out, n]`) and the descending channels.
     thresholds: Option<(ArrayD<i64>, Vec<bool>)>,
+    /// A flatten that is the graph output: ONNX's (c, h, w) order
+    /// (`order: chw`).
+    chw: bool,
 }
 
 /// Weight codes a QONNX quantizer made from an initializer.
@@ -410,6 +413,7 @@ impl Converter<'_> {
             out_scale,
             thr: None,
             thresholds: None,
+            chw: false,
         });
         let i = self.layers.len() - 1;
         self.set_output(
@@ -2084,28 +2088,34 @@ pub fn convert(
         ));
     }
     let by = |i: usize| cv.layers[i].label.clone();
+    if cv.layers.iter().all(|l| l.op == Op::Flatten) {
+        return Err(Problem {
+            node: Some(by(cv.layers.len() - 1)),
+            what: "the graph only flattens its input: no node becomes hardware".into(),
+            expected: "at least one Conv, Gemm/MatMul, pooling or Add node".into(),
+        });
+    }
     match out_value.map(|v| v.shape) {
-        // ONNX orders a flattened image (c, h, w), tomatl (h, w, c): the
-        // same elements in another order, which only a dense layer after
-        // the flatten can absorb (its columns are permuted)
+        // ONNX orders a flattened image (c, h, w), tomatl (h, w, c): a
+        // dense layer after the flatten absorbs it (its columns are
+        // permuted); a flatten that is the output is delivered in ONNX's
+        // order by the host (`order: chw`)
         Some(Shape::Vec {
             chw: Some((c, h, w)),
             ..
         }) if c > 1 && h * w > 1 => {
-            let flat = cv
-                .layers
-                .iter()
-                .rev()
-                .find(|l| l.op == Op::Flatten)
-                .map_or_else(|| by(cv.layers.len() - 1), |l| l.label.clone());
-            return Err(Problem {
-                node: Some(flat),
-                what: format!(
-                    "the graph output `{}` is this flatten of a {c}x{h}x{w} (CxHxW) tensor: ONNX orders its elements (c, h, w), tomatl's flatten (h, w, c), and a final permutation of the output is not supported yet",
-                    output.name
-                ),
-                expected: "a dense layer (Gemm/MatMul) after the flatten, a flatten after a Transpose to NHWC (perm [0, 2, 3, 1]), or the image itself as the output".into(),
-            });
+            let last = cv.layers.len() - 1;
+            if cv.layers[last].op != Op::Flatten {
+                return Err(Problem {
+                    node: Some(by(last)),
+                    what: format!(
+                        "the graph output `{}` is a {c}x{h}x{w} (CxHxW) image flattened before this node, whose elements tomatl keeps in (h, w, c) order",
+                        output.name
+                    ),
+                    expected: "a Flatten or Reshape as the graph's last node (delivered in ONNX's order), a dense layer after the flatten, or the image itself as the output".into(),
+                });
+            }
+            cv.layers[last].chw = true;
         }
         Some(Shape::Nhwc { .. }) => {
             return Err(global(
@@ -2282,7 +2292,7 @@ fn layer_spec(l: &Layer) -> LayerSpec {
             .with_stride(Dims::pair(*stride)),
         Op::Gap => LayerSpec::new(&l.name, "gavgpool"),
         Op::Add => LayerSpec::new(&l.name, "add"),
-        Op::Flatten => LayerSpec::new(&l.name, "flatten"),
+        Op::Flatten => LayerSpec::new(&l.name, "flatten").with_chw_order(l.chw),
     };
     spec.with_act(l.act)
 }

@@ -274,6 +274,11 @@ pub struct Graph {
     pub input_shape: Vec<usize>,
     pub input_type: TensorType,
     pub layers: Vec<Layer>,
+    /// The `[h, w, c]` image the output flattens (`order: chw` on the last
+    /// flatten), whose elements the host reads in ONNX's (c, h, w) order;
+    /// the hardware streams them in HWC order like every tensor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_chw: Option<[usize; 3]>,
 }
 
 impl Graph {
@@ -347,11 +352,29 @@ impl Graph {
                 layers.push(l);
             }
         }
+        // a cut ends elsewhere than the output flatten
+        let output_chw = self
+            .output_chw
+            .filter(|_| layers.len() == self.layers.len());
         Graph {
             name: self.name.clone(),
             input_shape: self.input_shape.clone(),
             input_type: self.input_type,
             layers,
+            output_chw,
+        }
+    }
+
+    /// Output codes `[frames, len]` in stream (HWC) order to the order the
+    /// host delivers: (c, h, w) for an `order: chw` output, else as they are.
+    pub fn to_host_order<T: Copy>(&self, y: ndarray::ArrayView2<T>) -> ndarray::Array2<T> {
+        match self.output_chw {
+            None => y.to_owned(),
+            Some([h, w, c]) => ndarray::Array2::from_shape_fn(y.dim(), |(f, j)| {
+                // host element j = (ch, p): stream element p·c + ch
+                let (ch, p) = (j / (h * w), j % (h * w));
+                y[[f, p * c + ch]]
+            }),
         }
     }
 

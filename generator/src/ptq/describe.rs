@@ -86,7 +86,10 @@ pub fn describe(
                     Src::Layer(j) => Some(*j),
                 })
                 .collect();
-            layer(l).reading(i, &inputs, &names)
+            let last = i + 1 == graph.layers.len();
+            layer(l)
+                .with_chw_order(last && graph.output_chw.is_some())
+                .reading(i, &inputs, &names)
         })
         .collect();
     let spec = NetSpec::new(

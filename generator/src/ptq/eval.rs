@@ -51,13 +51,13 @@ pub fn argmax<T: PartialOrd + Copy>(row: ArrayView1<T>) -> usize {
 
 /// Classes picked by the integer model for input codes `[frames, len]`.
 pub fn quant_classes(graph: &Graph, codes: ArrayView2<i64>) -> Vec<usize> {
-    let y = golden::run(graph, codes);
+    let y = graph.to_host_order(golden::run(graph, codes).view());
     y.rows().into_iter().map(argmax).collect()
 }
 
 /// Classes picked by the float reference for real inputs `[frames, len]`.
 pub fn float_classes(graph: &Graph, reals: ArrayView2<f64>) -> Vec<usize> {
-    let y = golden::float::run(graph, reals);
+    let y = graph.to_host_order(golden::float::run(graph, reals).view());
     y.rows().into_iter().map(argmax).collect()
 }
 

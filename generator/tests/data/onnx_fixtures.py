@@ -249,14 +249,16 @@ def mm_row_bias():
     return model(n, [4], 3)
 
 
-def conv_flat(nhwc=False):
-    """conv then flatten as the graph output (or, FINN's order, a Transpose
-    to NHWC before the flatten)."""
+def conv_flat(nhwc=False, reshape=False):
+    """conv then flatten (or a Reshape to [N, 18]) as the graph output (or,
+    FINN's order, a Transpose to NHWC before the flatten)."""
     n = [helper.make_node("Conv", ["x", init("w1", rand(2, 2, 3, 3)), init("b1", rand(2))], ["a"],
                           name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
     if nhwc:
         n.append(helper.make_node("Transpose", ["a"], ["t"], name="nhwc", perm=[0, 2, 3, 1]))
         n.append(helper.make_node("Reshape", ["t", init("shape", [-1, 18], np.int64)], ["y"], name="flat"))
+    elif reshape:
+        n.append(helper.make_node("Reshape", ["a", init("shape", [-1, 18], np.int64)], ["y"], name="flat"))
     else:
         n.append(helper.make_node("Flatten", ["a"], ["y"], name="flat"))
     return model(n, [2, 3, 3], 18)
@@ -336,7 +338,7 @@ def stride5():
 
 FIXTURES = {"mm_channel": mm_channel, "mm_channel_rect": lambda: mm_channel(6, 3),
             "transpose_mm": transpose_mm, "gemm_attrs": gemm_attrs, "gemm_row_bias": gemm_row_bias,
-            "mm_row_bias": mm_row_bias, "conv_flat": conv_flat, "conv_flat_nhwc": lambda: conv_flat(True),
+            "mm_row_bias": mm_row_bias, "conv_flat": conv_flat, "conv_flat_nhwc": lambda: conv_flat(True), "conv_reshape": lambda: conv_flat(reshape=True),
             "finn_flatten": finn_flatten, "finn_flatten_requant": lambda: finn_flatten(8, 0.5),
             "int32_bias": int32_bias, "dtypes": dtypes, "strings": strings, "unnamed": unnamed,
             "negative_pads": negative_pads, "stride5": stride5,

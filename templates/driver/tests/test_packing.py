@@ -62,6 +62,17 @@ class Packing(unittest.TestCase):
                     self.assertEqual([bytes(r) for r in data], naive_pack(codes, s), (bits, signed, elems))
                     np.testing.assert_array_equal(packing.unpack(data, s), codes)
 
+    def test_chw_output_is_unpacked_in_onnx_order(self):
+        # a [2, 3, 2] image streamed HWC, delivered (c, h, w)
+        d = {"shape": [12], "type": {"bits": 8, "signed": True, "frac": 0}, "elems_per_beat": 4,
+             "beats_per_frame": 3, "tdata_bits": 32, "stream": "y", "chw": [2, 3, 2]}
+        s = Stream.from_json(d)
+        hwc = np.arange(12, dtype=np.int64).reshape(1, 12)
+        got = packing.unpack(packing.pack(hwc, Stream.from_json({**d, "chw": None})), s)
+        np.testing.assert_array_equal(got, hwc.reshape(1, 2, 3, 2).transpose(0, 3, 1, 2).reshape(1, 12))
+        with self.assertRaises(ValueError):
+            Stream.from_json({**d, "chw": [2, 2, 2]})
+
     def test_design_json_stream(self):
         s = Stream.from_json(
             {"shape": [2, 2, 3], "type": {"bits": 4, "signed": True, "frac": 2}, "elems_per_beat": 3,

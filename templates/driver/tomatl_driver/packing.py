@@ -46,6 +46,10 @@ class Stream:
     elems_per_beat: int
     beats_per_frame: int
     tdata_bits: int
+    # the output's [h, w, c] image delivered in ONNX's (c, h, w) order
+    # (design.json ``output.chw``, a flatten with ``order: chw``); the
+    # stream carries it in HWC order
+    chw: tuple | None = None
 
     @staticmethod
     def from_json(d: dict) -> "Stream":
@@ -55,7 +59,10 @@ class Stream:
             int(d["elems_per_beat"]),
             int(d["beats_per_frame"]),
             int(d["tdata_bits"]),
+            tuple(int(v) for v in d["chw"]) if d.get("chw") else None,
         )
+        if s.chw is not None and (len(s.chw) != 3 or int(np.prod(s.chw)) != s.elems):
+            raise ValueError(f"an output image {list(s.chw)} is not a frame of shape {list(s.shape)}")
         if s.tdata_bits % 8 or s.elems_per_beat * s.type.bits > s.tdata_bits:
             raise ValueError(f"stream words of {s.tdata_bits} bits cannot hold {s.elems_per_beat} x {s.type.bits} bits")
         if s.elems_per_beat * s.beats_per_frame != s.elems:
@@ -148,7 +155,7 @@ def pack(codes: np.ndarray, s: Stream) -> np.ndarray:
 
 def unpack(data, s: Stream) -> np.ndarray:
     """Frame bytes ``[frames, frame_bytes]`` (or one frame's bytes) to codes
-    ``[frames, elems]``."""
+    ``[frames, elems]``, in ONNX's (c, h, w) order for a ``chw`` output."""
     by = np.frombuffer(bytes(data), dtype=np.uint8) if isinstance(data, (bytes, bytearray)) else np.asarray(data, np.uint8)
     by = by.reshape(-1, s.beats_per_frame, s.beat_bytes)
     frames = by.shape[0]
@@ -160,4 +167,7 @@ def unpack(data, s: Stream) -> np.ndarray:
     if s.type.signed:
         sign = np.int64(1 << (b - 1))
         v = (v ^ sign) - sign
+    if s.chw is not None:
+        h, w, c = s.chw
+        return v.reshape(frames, h, w, c).transpose(0, 3, 1, 2).reshape(frames, s.elems)
     return v.reshape(frames, s.elems)
