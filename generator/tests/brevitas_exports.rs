@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use ndarray::{Array2, Array4};
 use ndarray_npy::{ReadNpyExt, WriteNpyExt};
 
-use common::{repo_root, scratch, tomatl};
+use common::{read_codes, repo_root, scratch, tomatl};
 
 fn exports() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples/brevitas"))
@@ -101,7 +101,7 @@ fn check(onnx: &Path, folder: &str) -> Result<(u64, usize), String> {
         "{stem}: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let got = read_codes(&dir.join("y.npy"));
+    let got = read_codes(&std::fs::read(dir.join("y.npy")).expect("y.npy"));
     let unit = output_unit(&dir.join("net.yaml"));
     assert_eq!(got.len(), y.len(), "{stem}: outputs");
     let mut worst = 0u64;
@@ -115,26 +115,6 @@ fn check(onnx: &Path, folder: &str) -> Result<(u64, usize), String> {
         worst = worst.max((*g - want.round() as i64).unsigned_abs());
     }
     Ok((worst, frames))
-}
-
-/// `tomatl run`'s output codes as i64, whatever integer type it chose.
-fn read_codes(path: &Path) -> Vec<i64> {
-    let bytes = std::fs::read(path).expect("y.npy");
-    macro_rules! try_as {
-        ($t:ty) => {
-            if let Ok(a) = ndarray::ArrayD::<$t>::read_npy(&bytes[..]) {
-                return a.iter().map(|&v| v as i64).collect();
-            }
-        };
-    }
-    try_as!(i8);
-    try_as!(i16);
-    try_as!(i32);
-    try_as!(i64);
-    try_as!(u8);
-    try_as!(u16);
-    try_as!(u32);
-    panic!("{}: not an integer .npy", path.display());
 }
 
 #[test]

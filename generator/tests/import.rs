@@ -419,26 +419,6 @@ fn a_flatten_as_the_output_keeps_onnx_order() {
     assert_eq!(g.output_chw, None);
 }
 
-/// `tomatl run`'s output codes as i64, whatever integer type it chose.
-fn read_codes(bytes: &[u8]) -> Vec<i64> {
-    use ndarray_npy::ReadNpyExt;
-    macro_rules! try_as {
-        ($t:ty) => {
-            if let Ok(a) = ndarray::ArrayD::<$t>::read_npy(bytes) {
-                return a.iter().map(|&v| v as i64).collect();
-            }
-        };
-    }
-    try_as!(i8);
-    try_as!(i16);
-    try_as!(i32);
-    try_as!(i64);
-    try_as!(u8);
-    try_as!(u16);
-    try_as!(u32);
-    panic!("not an integer .npy");
-}
-
 #[test]
 fn brevitas_finn_order_flatten_then_quant_identity() {
     let (g, _dir) = matches_onnxruntime("finn_flatten");

@@ -26,6 +26,12 @@ pub const ACT_BITS_RANGE: (u32, u32) = (2, 16);
 /// `A_BITS`, `B_BITS` of `tomatl_add`).
 pub const INPUT_BITS_RANGE: (u32, u32) = (1, 16);
 
+/// Most thresholds a channel of the threshold mode has (an 8-bit output):
+/// `tomatl_threshold` `g_illegal_th_count` (`TH_COUNT` 1..255); the
+/// frontend also keeps `min_code + step · count` a code of the output
+/// type (`g_illegal_th_range`) and the step 1 or 2 (`g_illegal_th_step`).
+pub const MAX_THRESHOLDS: usize = 255;
+
 /// Largest number of layers of a network.
 pub const MAX_LAYERS: usize = 1024;
 

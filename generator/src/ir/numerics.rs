@@ -248,7 +248,7 @@ pub fn acc_bits_for(lo: i128, hi: i128) -> Option<u32> {
 }
 
 /// Most thresholds a channel of the threshold mode has (an 8-bit output).
-pub const MAX_THRESHOLDS: usize = 255;
+pub use super::limits::MAX_THRESHOLDS;
 
 /// The threshold mode (docs/numerics.md §4.2): the accumulator `acc`
 /// compared with a channel's ascending thresholds `t`; the count `n` of

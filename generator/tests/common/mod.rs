@@ -161,3 +161,24 @@ pub fn examples_that_fit(board: &str) -> Vec<String> {
 pub fn matrix_narrowed() -> bool {
     std::env::var_os("TOMATL_MATRIX").is_some()
 }
+
+/// The codes of an integer `.npy` (`tomatl run`'s output, whatever integer
+/// type it chose) as i64.
+pub fn read_codes(bytes: &[u8]) -> Vec<i64> {
+    use ndarray_npy::ReadNpyExt;
+    macro_rules! try_as {
+        ($t:ty) => {
+            if let Ok(a) = ndarray::ArrayD::<$t>::read_npy(bytes) {
+                return a.iter().map(|&v| v as i64).collect();
+            }
+        };
+    }
+    try_as!(i8);
+    try_as!(i16);
+    try_as!(i32);
+    try_as!(i64);
+    try_as!(u8);
+    try_as!(u16);
+    try_as!(u32);
+    panic!("not an integer .npy");
+}
