@@ -84,8 +84,9 @@ pub fn markdown(info: &DesignInfo) -> String {
     );
     let _ = writeln!(r, "\nEfficiency is MACs / (multipliers x interval): 1.0 keeps every multiplier busy every cycle. `tomatl verify` measures the interval in simulation.\n");
     let _ = writeln!(r, "## Layers\n");
-    let _ = writeln!(r, "| layer | op | in | out | MACs | weights | acc bits | out type | PE x SIMD | cycles | share of bottleneck |");
-    let _ = writeln!(r, "|---|---|---|---|---:|---|---:|---|---|---:|---:|");
+    let _ = writeln!(r, "The requantizer turns each accumulator into its output code: a shift and thresholds are exact (docs/numerics.md §4, §4.2); per-channel multipliers are within the bound given of the exact scale (§4.1).\n");
+    let _ = writeln!(r, "| layer | op | in | out | MACs | weights | acc bits | out type | requantizer | PE x SIMD | cycles | share of bottleneck |");
+    let _ = writeln!(r, "|---|---|---|---|---:|---|---:|---|---|---|---:|---:|");
     for l in &info.layers {
         let w = weights(l.arith.as_deref(), l.bits);
         let fold = match (l.pe, l.simd) {
@@ -99,7 +100,7 @@ pub fn markdown(info: &DesignInfo) -> String {
             .unwrap_or_else(|| "-".into());
         let _ = writeln!(
             r,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             l.name,
             l.op,
             shape(&l.in_shape),
@@ -108,6 +109,7 @@ pub fn markdown(info: &DesignInfo) -> String {
             w,
             opt(l.acc_bits),
             l.out_type.short() + &l.out_type.rounding_note(),
+            l.requant.as_deref().unwrap_or("-"),
             fold,
             cycles,
             share

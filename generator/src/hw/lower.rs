@@ -553,9 +553,35 @@ fn layers(graph: &Graph, plan: &HwPlan) -> Vec<LayerInfo> {
                 weight_rom_bits: sum.param_bits,
                 predicted: None,
                 dsp_pack: eng.is_some_and(|e| e.dsp_pack),
+                requant: requant_note(l),
             }
         })
         .collect()
+}
+
+/// The requantizer of a layer with weights for the report: a shift and the
+/// thresholds are exact; the per-channel multipliers `M/2^s` lie within
+/// `2^-(s+1)` of each scale, so the product is within
+/// `2^(acc_bits-1) · 2^-(s+1)` output LSB of the exact scale's before
+/// rounding, which may move it one more.
+fn requant_note(l: &Layer) -> Option<String> {
+    let (acc_bits, channel) = match &l.op {
+        Op::Dense(d) => (d.acc_bits, &d.channel),
+        Op::Conv(c) => (c.acc_bits, &c.channel),
+        _ => return None,
+    };
+    Some(match (l.thresholds(), channel) {
+        (Some(t), _) => format!(
+            "{} thresholds{}, exact",
+            t.count(),
+            if t.step == 2 { " (bipolar)" } else { "" }
+        ),
+        (None, Some(ch)) => {
+            let e = 2f64.powi(acc_bits as i32 - ch.shift as i32 - 2);
+            format!("multipliers, ≤ {} LSB", e.ceil() as u64 + 1)
+        }
+        (None, None) => "shift, exact".to_string(),
+    })
 }
 
 /// The hardware of a planned graph.

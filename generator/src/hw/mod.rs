@@ -80,6 +80,10 @@ pub struct LayerInfo {
     /// Two products share each DSP (pairs of PEs, `PACK = 1`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dsp_pack: bool,
+    /// How the accumulator becomes the output, and how far from the exact
+    /// scale it may be (layers with weights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requant: Option<String>,
 }
 
 /// A ready/valid stream between instances: `elems` elements of `el_bits`
