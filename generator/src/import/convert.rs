@@ -1590,10 +1590,24 @@ impl Converter<'_> {
                     ));
                 }
                 let int_w = matches!(l.weights, Some(Array::Int(_)));
+                // thresholds wherever a shift cannot say what follows the
+                // accumulator; for float weight scales alone, where they
+                // are cheap (at most 15 a channel) and the multipliers'
+                // rounding would not be exact
                 let thresholds = bipolar
                     || pow2.is_none()
                     || pow2_frac(in_scale).is_none()
-                    || (l.bn.is_some() && int_w);
+                    || (l.bn.is_some() && int_w)
+                    || (l.weight_scale.is_some()
+                        && int_w
+                        && bits <= 4
+                        && !matches!(
+                            l.op,
+                            Op::Conv {
+                                depthwise: true,
+                                ..
+                            }
+                        ));
                 if !thresholds {
                     let frac = pow2.ok_or_else(|| not_pow2("an activation"))?;
                     l.out = TensorType {
