@@ -16,21 +16,20 @@
 //! twice, with the ap_int sums (`-DTOMATL_CSIM_AP_ARITH`, as synthesised)
 //! and with the built-in integer ones (`TOMATL_CSIM_FAST`, whose thresholds
 //! are decoded once from the ROM), and both must print the same. Compiled
-//! benches are cached under `target/hls-units/`.
+//! benches are cached under `target/hls-units/` (`common_hls`' bench
+//! helpers); the thresholds and their random draws are `common_threshold`'s,
+//! as `rtl_threshold`'s.
 
+mod common_hls;
 mod common_rtl;
+mod common_threshold;
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::path::PathBuf;
 
-use common_rtl::{
-    lanes_of, random_code, random_value, repo_root, type_range, weight_value, Arith, Bits, Rng,
-};
-use sha2::{Digest, Sha256};
+use common_hls::{build_bench, members, parse, run_text, BenchSource, Cases, Output};
+use common_rtl::{random_codes, random_value, type_range, unpack, weight_value, Arith, Bits, Rng};
+use common_threshold::{dot_channel, out_type, th_word, th_word_bits, unit_test, Channel, Seen};
 use tomatl::ir::numerics;
 use tomatl::ir::{Activation, TensorType};
 
@@ -128,193 +127,25 @@ TOMATL_BENCH_MAIN
 const CXX_FLAGS: &[&str] = &["-std=c++14", "-Wall", "-Wextra", "-Werror", "-O0"];
 const AP_ARITH: &str = "-DTOMATL_CSIM_AP_ARITH";
 
-/// The folder with ap_int.h: `TOMATL_AP_TYPES` or `target/ap_types`,
-/// fetched once when missing (as `hls_units`).
-fn ap_types() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = match std::env::var_os("TOMATL_AP_TYPES") {
-            Some(d) => PathBuf::from(d),
-            None => repo_root().join("target").join("ap_types"),
-        };
-        if !dir.join("ap_int.h").is_file() {
-            let st = Command::new(repo_root().join("scripts").join("fetch_ap_types.sh"))
-                .env("TOMATL_AP_TYPES", &dir)
-                .status()
-                .unwrap_or_else(|e| panic!("running scripts/fetch_ap_types.sh: {e}"));
-            assert!(st.success(), "scripts/fetch_ap_types.sh failed: {st}");
-        }
-        assert!(
-            dir.join("ap_int.h").is_file(),
-            "no ap_int.h in {}",
-            dir.display()
-        );
-        dir
-    })
-}
-
-/// The headers the bench depends on.
-fn headers() -> Vec<PathBuf> {
-    let root = repo_root();
-    let mut v = Vec::new();
-    for d in ["hls", "hls/sim"] {
-        let mut hs: Vec<PathBuf> = std::fs::read_dir(root.join(d))
-            .unwrap_or_else(|e| panic!("reading {d}: {e}"))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "h"))
-            .collect();
-        hs.sort();
-        v.extend(hs);
-    }
-    v.push(root.join("testbenches/hls/hls_bench.h"));
-    v
-}
-
 /// Compiles [`BENCH`] with `cases` as tomatl_cases.h and the extra `flags`
 /// (cached); returns the executable.
 fn build(name: &str, cases: &str, flags: &[String]) -> PathBuf {
-    let ap = ap_types();
-    let mut h = Sha256::new();
-    for p in headers() {
-        h.update(p.to_string_lossy().as_bytes());
-        h.update(std::fs::read(&p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display())));
-    }
-    h.update(std::fs::read(ap.join("ap_int.h")).unwrap_or_default());
-    for part in [BENCH, cases, &CXX_FLAGS.join(" "), &flags.join(" ")] {
-        h.update(part.as_bytes());
-        h.update([0]);
-    }
-    let key: String = h.finalize()[..8]
+    let flags: Vec<&str> = CXX_FLAGS
         .iter()
-        .map(|b| format!("{b:02x}"))
+        .copied()
+        .chain(flags.iter().map(String::as_str))
         .collect();
-    let dir = repo_root()
-        .join("target")
-        .join("hls-units")
-        .join(format!("{name}-{key}"));
-    let exe = dir.join("tb");
-    if exe.is_file() {
-        return exe;
-    }
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
-    std::fs::write(dir.join("tomatl_cases.h"), cases).expect("writing tomatl_cases.h");
-    let src = dir.join("tb_hls_threshold.cpp");
-    std::fs::write(&src, BENCH).expect("writing the bench");
-    let tmp = dir.join(format!("tb.{}.tmp", std::process::id()));
-    let root = repo_root();
-    let out = Command::new("g++")
-        .args(CXX_FLAGS)
-        .args(flags)
-        .arg("-I")
-        .arg(&dir)
-        .arg("-I")
-        .arg(root.join("hls"))
-        .arg("-I")
-        .arg(root.join("hls/sim"))
-        .arg("-I")
-        .arg(root.join("testbenches/hls"))
-        .arg("-isystem")
-        .arg(ap)
-        .arg(&src)
-        .arg("-o")
-        .arg(&tmp)
-        .output()
-        .unwrap_or_else(|e| panic!("running g++: {e}"));
-    assert!(
-        out.status.success() && out.stderr.is_empty(),
-        "g++ {name} failed or warned:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::rename(&tmp, &exe).expect("placing the bench");
-    exe
-}
-
-fn run_text(exe: &Path, input: &str) -> String {
-    let mut child = Command::new(exe)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-    let mut stdin = child.stdin.take().expect("stdin");
-    let data = input.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(data.as_bytes()));
-    let out = child.wait_with_output().expect("bench output");
-    writer
-        .join()
-        .expect("writer")
-        .expect("writing the bench input");
-    assert!(
-        out.status.success(),
-        "{} failed: {}",
-        exe.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-/// Per case, its output words and the count of input words left unread.
-#[derive(Default)]
-struct Output {
-    words: BTreeMap<usize, Vec<String>>,
-    left: BTreeMap<usize, usize>,
-}
-
-fn parse(text: &str) -> Output {
-    let mut o = Output::default();
-    let mut toks = text.split_whitespace();
-    while let Some(t) = toks.next() {
-        let id: usize = toks.next().and_then(|x| x.parse().ok()).expect("case id");
-        let n: usize = toks.next().and_then(|x| x.parse().ok()).expect("count");
-        match t {
-            "out" => {
-                let ws = (0..n).map(|_| toks.next().expect("word").to_string());
-                o.words.entry(id).or_default().extend(ws);
-            }
-            "left" => {
-                o.left.insert(id, n);
-            }
-            _ => panic!("bench output: unexpected {t}"),
-        }
-    }
-    o
-}
-
-/// The cases of a bench: config structs (and ROMs) for tomatl_cases.h, the
-/// stdin, and the widest word (AP_INT_MAX_W).
-#[derive(Default)]
-struct Cases {
-    header: String,
-    list: Vec<String>,
-    input: String,
-    widest: usize,
+    let src = BenchSource::Text("tb_hls_threshold.cpp", BENCH);
+    build_bench(name, src, cases, &flags, |out| {
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "g++ {name} failed or warned:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    })
 }
 
 impl Cases {
-    /// A case of `kind` with the config members `body`; returns its id.
-    fn add(&mut self, kind: &str, body: &str) -> usize {
-        let id = self.list.len();
-        writeln!(
-            self.header,
-            "struct case_{id} {{ typedef {kind} kind; {body} }};"
-        )
-        .unwrap();
-        self.list.push(format!("X({id}, case_{id})"));
-        write!(self.input, "case {id}").unwrap();
-        id
-    }
-    fn words<'a>(&mut self, ws: impl IntoIterator<Item = &'a Bits>) {
-        for w in ws {
-            self.widest = self.widest.max(w.n);
-            write!(self.input, " {}", w.to_hex()).unwrap();
-        }
-    }
-    fn num(&mut self, n: usize) {
-        write!(self.input, " {n}").unwrap();
-    }
-    fn end(&mut self) {
-        self.input.push('\n');
-    }
     /// The per-channel ROM `rom[p][nf]` of case `id`, words of `bits` bits,
     /// as a generated top writes it.
     fn chan_rom(&mut self, id: usize, bits: usize, rom: &[Vec<Bits>]) {
@@ -352,13 +183,6 @@ impl Cases {
         )
         .unwrap();
     }
-    fn header(&self) -> String {
-        format!(
-            "{}#define TOMATL_CASES {}\n",
-            self.header,
-            self.list.join(" ")
-        )
-    }
     /// Builds the bench both ways (in parallel), runs both, requires the
     /// same output.
     fn build_and_run(&self, name: &str) -> Output {
@@ -388,23 +212,6 @@ impl Cases {
     }
 }
 
-fn member(name: &str, v: i64) -> String {
-    if name.ends_with("SIGNED") || name == "NARROW" {
-        format!("static const bool {name} = {};", v != 0)
-    } else if name == "RELU6_MAX" {
-        format!("static const long long {name} = {v}LL;")
-    } else {
-        format!("static const int {name} = {v};")
-    }
-}
-
-fn members(ps: &[(&str, i64)]) -> String {
-    ps.iter()
-        .map(|(n, v)| member(n, *v))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// A word of one `bits`-bit field.
 fn word1(v: i64, bits: u32) -> Bits {
     let mut b = Bits::new(bits as usize);
@@ -415,97 +222,12 @@ fn word1(v: i64, bits: u32) -> Bits {
 /// The elements of case `id`'s output, checked against `exp` (nothing left
 /// unread).
 fn check(tag: &str, o: &Output, id: usize, lanes: usize, out: &TensorType, exp: &[i64]) {
-    let words = o
-        .words
-        .get(&id)
-        .unwrap_or_else(|| panic!("{tag}: no output"));
-    let got: Vec<i64> = words
-        .iter()
-        .flat_map(|w| {
-            let b = Bits::from_hex(w, lanes * out.bits as usize);
-            lanes_of(&b, lanes, out.bits, out.signed)
-        })
-        .collect();
+    let got = unpack(&o.blocks_of(tag, id).concat(), lanes, out.bits, out.signed);
     common_rtl::assert_lanes(tag, &got, exp, lanes, "word");
-    assert_eq!(
-        o.left.get(&id).copied().unwrap_or(0),
-        0,
-        "{tag}: input words left unread"
-    );
-}
-
-fn out_type(bits: u32, signed: bool, narrow: bool) -> TensorType {
-    TensorType {
-        narrow,
-        ..TensorType::new(bits, signed, 0)
-    }
+    o.assert_read(tag, id);
 }
 
 // ------------------------------------------------------- the thresholds
-
-/// One channel's ascending thresholds and its descending flag.
-#[derive(Clone, Debug)]
-struct Channel {
-    t: Vec<i64>,
-    desc: bool,
-}
-
-fn th_word_bits(acc_bits: u32, count: usize) -> usize {
-    count * (acc_bits as usize + 1) + 1
-}
-
-/// A channel's threshold word: bit 0 descending, threshold k at
-/// `1 + k*(acc_bits+1)` (two's complement, `acc_bits + 1` bits).
-fn th_word(c: &Channel, acc_bits: u32) -> Bits {
-    let tb = acc_bits + 1;
-    let mut b = Bits::new(th_word_bits(acc_bits, c.t.len()));
-    b.set(0, 1, c.desc as u64);
-    for (k, &t) in c.t.iter().enumerate() {
-        b.set(1 + k * tb as usize, tb, t as u64);
-    }
-    b
-}
-
-/// Random ascending thresholds of every kind (spread over the threshold
-/// type, over the accumulator's range, clustered with duplicates, around
-/// `near`, beyond the range on either side, the extremes), ascending or
-/// descending.
-fn random_channel(rng: &mut Rng, acc_bits: u32, count: usize, near: i64) -> Channel {
-    let (alo, ahi) = type_range(acc_bits, true);
-    let (tlo, thi) = type_range(acc_bits + 1, true);
-    let kind = rng.range(0, 7);
-    let mut t: Vec<i64> = (0..count)
-        .map(|_| match kind {
-            0 => rng.range(tlo, thi),
-            1 => rng.range(alo, ahi),
-            2 => near + rng.range(-2, 2),
-            3 => near + rng.range(-(count as i64), count as i64),
-            4 => rng.range(ahi + 1, thi),
-            5 => rng.range(tlo, alo - 1),
-            _ => [tlo, thi, alo, ahi, alo - 1, ahi + 1, near, near + 1][rng.range(0, 7) as usize],
-        })
-        .map(|v| v.clamp(tlo, thi))
-        .collect();
-    t.sort_unstable();
-    Channel {
-        t,
-        desc: rng.range(0, 2) == 0,
-    }
-}
-
-/// An accumulator to test a channel with: the ends of the range, a
-/// threshold or its neighbours, or random.
-fn random_acc(rng: &mut Rng, acc_bits: u32, c: &Channel) -> i64 {
-    let (lo, hi) = type_range(acc_bits, true);
-    let k = rng.range(0, c.t.len() as i64 - 1) as usize;
-    match rng.range(0, 7) {
-        0 => lo,
-        1 => hi,
-        2 | 3 => c.t[k].clamp(lo, hi),
-        4 => (c.t[k] + rng.range(-1, 1)).clamp(lo, hi),
-        _ => rng.range(lo, hi),
-    }
-}
 
 #[test]
 fn threshold_function_matches_the_numerics() {
@@ -539,7 +261,7 @@ fn threshold_function_matches_the_numerics() {
     let n = 300;
     for &(acc_bits, count, step, (ob, os, narrow)) in &shapes {
         let id = cases.add(
-            "kind_unit",
+            Some("kind_unit"),
             &members(&[
                 ("ACC_BITS", acc_bits as i64),
                 ("TH_COUNT", count as i64),
@@ -550,25 +272,12 @@ fn threshold_function_matches_the_numerics() {
             ]),
         );
         let out = out_type(ob, os, narrow);
-        let (lo, hi) = type_range(acc_bits, true);
         cases.num(n);
         let mut exp = Vec::new();
-        let mut seen = [false; 5];
+        let mut seen: Seen = [false; 5];
         for i in 0..n {
-            let near = match i % 3 {
-                0 => 0,
-                1 => rng.range(lo, hi),
-                _ => [lo, hi][rng.range(0, 1) as usize],
-            };
-            let ch = random_channel(&mut rng, acc_bits, count, near);
-            let acc = random_acc(&mut rng, acc_bits, &ch);
+            let (acc, ch, y) = unit_test(&mut rng, i, (acc_bits, count, step), &out, &mut seen);
             cases.words(&[word1(acc, acc_bits), th_word(&ch, acc_bits)]);
-            let y = numerics::threshold(acc, &ch.t, ch.desc, step, &out);
-            seen[0] |= y == out.min_code();
-            seen[1] |= y == out.min_code() + step * count as i64;
-            seen[2] |= ch.t.contains(&acc);
-            seen[3] |= ch.desc;
-            seen[4] |= ch.t.iter().any(|&t| t < lo || t > hi);
             exp.push(y);
         }
         assert!(
@@ -633,9 +342,7 @@ fn dense(
     min_acc_bits: u32,
 ) -> Dense {
     let (n_in, n_out) = (simd * sf, pe * nf);
-    let codes: Vec<Vec<u64>> = (0..n_out)
-        .map(|_| (0..n_in).map(|_| random_code(rng, arith, w_bits)).collect())
-        .collect();
+    let codes = random_codes(rng, arith, w_bits, n_out, n_in);
     let (amin, amax) = type_range(in_t.0, in_t.1);
     let w = |o: usize| -> Vec<i64> {
         codes[o]
@@ -664,26 +371,7 @@ fn dense(
     match mode {
         Mode::Thresholds(count, _) => {
             for (o, &b) in bias.iter().enumerate() {
-                let r = w(o);
-                if rng.range(0, 4) == 0 {
-                    ch.push(random_channel(rng, acc_bits, count, b));
-                    continue;
-                }
-                // where the sums of random inputs fall
-                let sd = r.iter().map(|v| (v * v) as f64).sum::<f64>().sqrt()
-                    * (amax - amin) as f64
-                    / 3.5;
-                let sd = (sd as i64).max(1);
-                let mid = b + r.iter().sum::<i64>() * (amax + amin) / 2;
-                let (tlo, thi) = type_range(acc_bits + 1, true);
-                let mut t: Vec<i64> = (0..count)
-                    .map(|_| (mid + rng.range(-2 * sd, 2 * sd)).clamp(tlo, thi))
-                    .collect();
-                t.sort_unstable();
-                ch.push(Channel {
-                    t,
-                    desc: rng.range(0, 2) == 0,
-                });
+                ch.push(dot_channel(rng, (acc_bits, count), &w(o), b, (amin, amax)));
             }
         }
         Mode::Requant(_, Some(mb)) => {
@@ -746,7 +434,7 @@ impl Dense {
             Mode::Requant(_, None) => "kind_plain",
             _ => "kind_dense",
         };
-        let id = cases.add(kind, &members(&ps));
+        let id = cases.add(Some(kind), &members(&ps));
         // the per-channel ROM [p][nf], in the cases header
         let chan: Option<(usize, Vec<Vec<Bits>>)> = match self.mode {
             Mode::Thresholds(count, _) => Some((

@@ -7,22 +7,19 @@
 //! test are written as config structs into a generated `tomatl_cases.h`;
 //! the random data (fixed seeds) goes in on stdin as hexadecimal words and
 //! the output words come back on stdout. Compiled benches are cached under
-//! `target/hls-units/`, keyed by a hash of their sources, cases and flags.
+//! `target/hls-units/`, keyed by a hash of their sources, cases and flags
+//! (`common_hls`' bench helpers).
 
+mod common_hls;
 mod common_rtl;
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::path::PathBuf;
+use std::process::Command;
 
+use common_hls::{build_bench, members, parse, run_text, BenchSource, Cases, Output};
 use common_rtl::{
-    lanes_of, random_code, random_value, repo_root, sext, type_range, weight_value, Arith, Bits,
-    Rng,
+    random_code, random_value, repo_root, sext, type_range, unpack, weight_value, Arith, Bits, Rng,
 };
-use sha2::{Digest, Sha256};
 use tomatl::ir::numerics;
 use tomatl::ir::{Activation, RoundMode, TensorType};
 
@@ -37,220 +34,28 @@ const CXX_FLAGS: &[&str] = &["-std=c++17", "-Wall", "-Wextra", "-Werror", "-O0"]
 const AP_ARITH: &str = "-DTOMATL_CSIM_AP_ARITH";
 const FAST_BENCHES: &[&str] = &["tb_hls_mvau", "tb_hls_vvau", "tb_hls_dwc"];
 
-/// The folder with ap_int.h: `TOMATL_AP_TYPES` or `target/ap_types`,
-/// fetched once when missing.
-fn ap_types() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = match std::env::var_os("TOMATL_AP_TYPES") {
-            Some(d) => PathBuf::from(d),
-            None => repo_root().join("target").join("ap_types"),
-        };
-        if !dir.join("ap_int.h").is_file() {
-            let st = Command::new(repo_root().join("scripts").join("fetch_ap_types.sh"))
-                .env("TOMATL_AP_TYPES", &dir)
-                .status()
-                .unwrap_or_else(|e| panic!("running scripts/fetch_ap_types.sh: {e}"));
-            assert!(st.success(), "scripts/fetch_ap_types.sh failed: {st}");
-        }
-        assert!(
-            dir.join("ap_int.h").is_file(),
-            "no ap_int.h in {}",
-            dir.display()
-        );
-        dir
-    })
-}
-
-fn sources(bench: &str) -> Vec<PathBuf> {
-    let root = repo_root();
-    let mut v = Vec::new();
-    for d in ["hls", "hls/sim"] {
-        let mut hs: Vec<PathBuf> = std::fs::read_dir(root.join(d))
-            .unwrap_or_else(|e| panic!("reading {d}: {e}"))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "h"))
-            .collect();
-        hs.sort();
-        v.extend(hs);
-    }
-    v.push(root.join("testbenches/hls/hls_bench.h"));
-    v.push(root.join(format!("testbenches/hls/{bench}.cpp")));
-    v
-}
-
 /// Compiles `testbenches/hls/{bench}.cpp` with `cases` as tomatl_cases.h
 /// and the extra `flags` (cached); returns the executable.
 fn build(bench: &str, cases: &str, flags: &[&str]) -> PathBuf {
-    let ap = ap_types();
-    let srcs = sources(bench);
-    let mut h = Sha256::new();
-    for p in &srcs {
-        h.update(p.to_string_lossy().as_bytes());
-        h.update(std::fs::read(p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display())));
-    }
-    h.update(std::fs::read(ap.join("ap_int.h")).unwrap_or_default());
-    h.update(cases.as_bytes());
-    h.update(CXX_FLAGS.join(" ").as_bytes());
-    h.update(flags.join(" ").as_bytes());
-    let key: String = h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let dir = repo_root()
-        .join("target")
-        .join("hls-units")
-        .join(format!("{bench}-{key}"));
-    let exe = dir.join("tb");
-    if exe.is_file() {
-        return exe;
-    }
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
-    std::fs::write(dir.join("tomatl_cases.h"), cases).expect("writing tomatl_cases.h");
-    let tmp = dir.join(format!("tb.{}.tmp", std::process::id()));
-    let root = repo_root();
-    let out = Command::new("g++")
-        .args(CXX_FLAGS)
-        .args(flags)
-        .arg("-I")
-        .arg(&dir)
-        .arg("-I")
-        .arg(root.join("hls"))
-        .arg("-I")
-        .arg(root.join("hls/sim"))
-        .arg("-I")
-        .arg(root.join("testbenches/hls"))
-        .arg("-isystem")
-        .arg(ap)
-        .arg(srcs.last().expect("bench source"))
-        .arg("-o")
-        .arg(&tmp)
-        .output()
-        .unwrap_or_else(|e| panic!("running g++: {e}"));
-    assert!(
-        out.status.success(),
-        "g++ {bench} failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "g++ {bench} warned:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::rename(&tmp, &exe).expect("placing the bench");
-    exe
-}
-
-/// Output of a bench: per case, its blocks of output words and the words
-/// left unread.
-#[derive(Default)]
-struct Output {
-    blocks: BTreeMap<usize, Vec<Vec<String>>>,
-    left: BTreeMap<usize, usize>,
-}
-
-fn run_text(exe: &Path, input: &str) -> String {
-    let mut child = Command::new(exe)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-    let mut stdin = child.stdin.take().expect("stdin");
-    let data = input.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(data.as_bytes()));
-    let out = child.wait_with_output().expect("bench output");
-    writer
-        .join()
-        .expect("writer")
-        .expect("writing the bench input");
-    assert!(
-        out.status.success(),
-        "{} failed: {}",
-        exe.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn parse(text: &str) -> Output {
-    let mut o = Output::default();
-    let mut toks = text.split_whitespace();
-    while let Some(t) = toks.next() {
-        let id: usize = toks.next().and_then(|x| x.parse().ok()).expect("case id");
-        let n: usize = toks.next().and_then(|x| x.parse().ok()).expect("count");
-        match t {
-            "out" => {
-                let words = (0..n)
-                    .map(|_| toks.next().expect("word").to_string())
-                    .collect();
-                o.blocks.entry(id).or_default().push(words);
-            }
-            "left" => {
-                o.left.insert(id, n);
-            }
-            _ => panic!("bench output: unexpected {t}"),
-        }
-    }
-    o
-}
-
-/// The config structs of a bench and its stdin.
-#[derive(Default)]
-struct Cases {
-    header: String,
-    list: Vec<String>,
-    input: String,
-}
-
-fn member(name: &str, v: i64) -> String {
-    if name.ends_with("SIGNED") || name == "DEPTHWISE" || name == "NARROW" {
-        format!("static const bool {name} = {};", v != 0)
-    } else if name == "RELU6_MAX" || name == "AVG_DIV" {
-        format!("static const long long {name} = {v}LL;")
-    } else {
-        format!("static const int {name} = {v};")
-    }
-}
-
-fn members(ps: &[(&str, i64)]) -> String {
-    ps.iter()
-        .map(|(n, v)| member(n, *v))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let src = repo_root().join(format!("testbenches/hls/{bench}.cpp"));
+    let flags = [CXX_FLAGS, flags].concat();
+    build_bench(bench, BenchSource::File(src), cases, &flags, |out| {
+        assert!(
+            out.status.success(),
+            "g++ {bench} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "g++ {bench} warned:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    })
 }
 
 impl Cases {
-    /// A case with config members `ps` (and the kind tag, when given);
-    /// returns its id.
-    fn add(&mut self, kind: Option<&str>, body: &str) -> usize {
-        let id = self.list.len();
-        let tag = kind
-            .map(|k| format!("typedef {k} kind; "))
-            .unwrap_or_default();
-        writeln!(self.header, "struct case_{id} {{ {tag}{body} }};").unwrap();
-        self.list.push(format!("X({id}, case_{id})"));
-        write!(self.input, "case {id}").unwrap();
-        id
-    }
-    fn words<'a>(&mut self, ws: impl IntoIterator<Item = &'a Bits>) {
-        for w in ws {
-            write!(self.input, " {}", w.to_hex()).unwrap();
-        }
-    }
-    fn num(&mut self, n: i64) {
-        write!(self.input, " {n}").unwrap();
-    }
-    fn end(&mut self) {
-        self.input.push('\n');
-    }
-    fn header(&self) -> String {
-        format!(
-            "{}#define TOMATL_CASES {}\n",
-            self.header,
-            self.list.join(" ")
-        )
-    }
+    /// Builds `bench` on the cases and runs it (those of [`FAST_BENCHES`]
+    /// both ways, which must print the same); what it printed.
     fn build_and_run(&self, bench: &str) -> Output {
         let exe = build(bench, &self.header(), &[AP_ARITH]);
         let text = run_text(&exe, &self.input);
@@ -287,29 +92,12 @@ fn word1(v: i64, bits: u32) -> Bits {
     pack(&[v], bits)
 }
 
-/// The elements of the output words of a block.
-fn unpack(words: &[String], lanes: usize, bits: u32, signed: bool) -> Vec<i64> {
-    let wb = lanes * bits as usize;
-    words
-        .iter()
-        .flat_map(|w| lanes_of(&Bits::from_hex(w, wb), lanes, bits, signed))
-        .collect()
-}
-
 /// The elements of case `id`'s only output block, checked against `exp`
 /// (and nothing left unread).
 fn check(tag: &str, o: &Output, id: usize, lanes: usize, bits: u32, signed: bool, exp: &[i64]) {
-    let blocks = o
-        .blocks
-        .get(&id)
-        .unwrap_or_else(|| panic!("{tag}: no output"));
-    let got = unpack(&blocks[0], lanes, bits, signed);
+    let got = unpack(&o.blocks_of(tag, id)[0], lanes, bits, signed);
     compare(tag, &got, exp, lanes);
-    assert_eq!(
-        o.left.get(&id).copied().unwrap_or(0),
-        0,
-        "{tag}: input words left unread"
-    );
+    o.assert_read(tag, id);
 }
 
 fn compare(tag: &str, got: &[i64], exp: &[i64], lanes: usize) {

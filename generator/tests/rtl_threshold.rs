@@ -6,166 +6,21 @@
 //! (`testbenches/unit/tb_requant.cpp`: instances side by side on one input
 //! and one output bus); the matrix-vector unit in the stream bench
 //! (`tb_mvau.cpp`) with stalls on both sides and ROM images written here.
-//! Builds are cached under `target/rtl-units/` like `rtl_units`'.
+//! Builds are cached under `target/rtl-units/` like `rtl_units`'. The
+//! benches and the MVAU's weights are `common_rtl`'s; the thresholds and
+//! their random draws `common_threshold`'s, as `hls_threshold`'s.
 
 mod common_rtl;
+mod common_threshold;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common_rtl::*;
+use common_threshold::*;
 use tomatl::ir::{numerics, TensorType};
-use tomatl::sim::verilator;
 
-// ------------------------------------------------------------ the benches
-
-/// The top bit of a script bench port carrying `bits` bits: wider than 64
-/// bits (a VlWide in the bench), with at least one bit of padding.
-fn padded_msb(bits: usize) -> usize {
-    (bits + 1).max(65) - 1
-}
-
-/// The script bench `unit_top` with an input bus `x` and an output bus `y`
-/// around `body`, built with `tb_requant.cpp`; returns the executable.
-fn script_bench(dir: &Path, x_bits: usize, y_bits: usize, body: &str) -> PathBuf {
-    let (xm, ym) = (padded_msb(x_bits), padded_msb(y_bits));
-    let v = format!(
-        "`default_nettype none
-module unit_top (
-    input  wire clk,
-    input  wire rst,
-    input  wire [{xm}:0] x,
-    output wire [{ym}:0] y
-);
-{body}    assign y[{ym}:{y_bits}] = {{{}{{1'b0}}}};
-    // the clock, the reset and the padding of the input carry nothing
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire unused_pad = ^{{clk, rst, x[{xm}:{x_bits}]}};
-    /* verilator lint_on UNUSEDSIGNAL */
-endmodule
-`default_nettype wire
-",
-        ym + 1 - y_bits
-    );
-    let top = dir.join("unit_top.v");
-    write(&top, &v);
-    verilator::build(&verilator::Build {
-        top: "unit_top".into(),
-        sources: vec![rtl("tomatl_threshold"), top],
-        cpp: vec![bench_dir().join("tb_requant.cpp")],
-        include_dirs: vec![bench_dir()],
-        obj_dir: dir.join("obj_dir"),
-        defines: vec![],
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Runs the script bench on `script`; the output lines, checked to end with
-/// `done`.
-fn run_script(exe: &Path, dir: &Path, name: &str, script: &str) -> String {
-    let stim = dir.join(format!("{name}.stim"));
-    let res = dir.join(format!("{name}.res"));
-    write(&stim, script);
-    let out = Command::new(exe)
-        .arg(&stim)
-        .arg(&res)
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(&res).unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        text.lines().last().is_some_and(|l| l.starts_with("done")),
-        "{name}: the bench did not finish"
-    );
-    text
-}
-
-// ------------------------------------------------------- the thresholds
-
-/// One channel's thresholds: ascending values of `acc_bits + 1` bits and
-/// the descending flag.
-#[derive(Clone, Debug)]
-struct Channel {
-    t: Vec<i64>,
-    desc: bool,
-}
-
-/// Bits of a channel's threshold word.
-fn th_word_bits(acc_bits: u32, count: usize) -> usize {
-    count * (acc_bits as usize + 1) + 1
-}
-
-/// The channel's threshold word as `tomatl_threshold` reads it: bit 0 the
-/// descending flag, threshold k at `1 + k*(acc_bits+1)`.
-fn th_word(c: &Channel, acc_bits: u32) -> Bits {
-    let tb = acc_bits + 1;
-    let mut b = Bits::new(th_word_bits(acc_bits, c.t.len()));
-    b.set(0, 1, c.desc as u64);
-    for (k, &t) in c.t.iter().enumerate() {
-        b.set(1 + k * tb as usize, tb, code_of(t, tb, true));
-    }
-    b
-}
-
-/// Random ascending thresholds for accumulators of `acc_bits` bits that
-/// see values around `near`: every kind of set the generator may write
-/// (spread over the range, clustered with duplicates, around `near`, beyond
-/// the accumulator's range on either side, the extremes of the threshold
-/// type), each channel ascending or descending.
-fn random_channel(rng: &mut Rng, acc_bits: u32, count: usize, near: i64) -> Channel {
-    let (alo, ahi) = type_range(acc_bits, true);
-    let (tlo, thi) = type_range(acc_bits + 1, true);
-    let kind = rng.range(0, 7);
-    let mut t: Vec<i64> = (0..count)
-        .map(|_| match kind {
-            // over the threshold type, beyond the accumulator's range too
-            0 => rng.range(tlo, thi),
-            // over the accumulator's range
-            1 => rng.range(alo, ahi),
-            // few distinct values: duplicates
-            2 => near + rng.range(-2, 2),
-            // around the accumulator values of the test
-            3 => near + rng.range(-(count as i64), count as i64),
-            // beyond the range: above (never reached) or below (always)
-            4 => rng.range(ahi + 1, thi),
-            5 => rng.range(tlo, alo - 1),
-            // a mix with the extremes of both types
-            _ => [tlo, thi, alo, ahi, alo - 1, ahi + 1, near, near + 1][rng.range(0, 7) as usize],
-        })
-        .map(|v| v.clamp(tlo, thi))
-        .collect();
-    t.sort_unstable();
-    Channel {
-        t,
-        desc: rng.range(0, 2) == 0,
-    }
-}
-
-/// An accumulator value to test against a channel: the ends of the range,
-/// a threshold or its neighbours (ties), or random.
-fn random_acc(rng: &mut Rng, acc_bits: u32, c: &Channel) -> i64 {
-    let (lo, hi) = type_range(acc_bits, true);
-    let k = rng.range(0, c.t.len() as i64 - 1) as usize;
-    match rng.range(0, 7) {
-        0 => lo,
-        1 => hi,
-        2 | 3 => c.t[k].clamp(lo, hi),
-        4 => (c.t[k] + rng.range(-1, 1)).clamp(lo, hi),
-        _ => rng.range(lo, hi),
-    }
-}
-
-fn out_type(bits: u32, signed: bool, narrow: bool) -> TensorType {
-    TensorType {
-        narrow,
-        ..TensorType::new(bits, signed, 0)
-    }
-}
+// ------------------------------------------------ the combinational unit
 
 /// One `tomatl_threshold` of the combinational bench.
 #[derive(Clone, Copy, Debug)]
@@ -185,9 +40,6 @@ impl ThCfg {
     fn th_bits(&self) -> usize {
         th_word_bits(self.acc_bits, self.count)
     }
-    fn x_bits(&self) -> usize {
-        self.acc_bits as usize + self.th_bits()
-    }
     fn params(&self) -> Vec<(&'static str, String)> {
         vec![
             ("ACC_BITS", self.acc_bits.to_string()),
@@ -197,6 +49,15 @@ impl ThCfg {
             ("OUT_SIGNED", (self.out_signed as u8).to_string()),
             ("NARROW", (self.narrow as u8).to_string()),
         ]
+    }
+}
+
+impl BusUnit for ThCfg {
+    fn x_bits(&self) -> usize {
+        self.acc_bits as usize + self.th_bits()
+    }
+    fn y_bits(&self) -> usize {
+        self.out_bits as usize
     }
     fn instance(&self, k: usize, x_off: usize, y_off: usize) -> String {
         let ps: Vec<String> = self
@@ -270,55 +131,26 @@ fn threshold_unit_matches_the_numerics() {
     require_verilator();
     let dir = work("threshold");
     let cfgs = th_configs();
-    let mut body = String::new();
-    let (mut xo, mut yo) = (Vec::new(), Vec::new());
-    let (mut x_bits, mut y_bits) = (0usize, 0usize);
-    for (k, c) in cfgs.iter().enumerate() {
-        xo.push(x_bits);
-        yo.push(y_bits);
-        body.push_str(&c.instance(k, x_bits, y_bits));
-        x_bits += c.x_bits();
-        y_bits += c.out_bits as usize;
-    }
-    let exe = script_bench(&dir, x_bits, y_bits, &body);
+    let bench = bus_bench(&dir, &cfgs, &["tomatl_threshold"]);
     let mut rng = Rng(0x7468);
     let cycles = 600;
-    let yp = padded_msb(y_bits) + 1;
-    let mut script = format!("{yp} {cycles}\n");
-    let mut want = Vec::new();
     // per config: outputs at the bottom and the top code, ties, descending
     // channels, thresholds beyond the range seen
     let mut seen = vec![[false; 5]; cfgs.len()];
-    for cycle in 0..cycles {
-        let mut xb = Bits::new(padded_msb(x_bits) + 1);
+    let (script, want) = bench.script(cycles, |cycle, xb| {
         let mut exp = Vec::new();
-        for (i, (c, &off)) in cfgs.iter().zip(&xo).enumerate() {
-            let (lo, hi) = type_range(c.acc_bits, true);
-            let near = match cycle % 3 {
-                0 => 0,
-                1 => rng.range(lo, hi),
-                _ => [lo, hi][rng.range(0, 1) as usize],
-            };
-            let ch = random_channel(&mut rng, c.acc_bits, c.count, near);
-            let acc = random_acc(&mut rng, c.acc_bits, &ch);
+        for (i, (c, &off)) in cfgs.iter().zip(&bench.x_offs).enumerate() {
+            let shape = (c.acc_bits, c.count, c.step);
+            let (acc, ch, y) = unit_test(&mut rng, cycle, shape, &c.out(), &mut seen[i]);
             xb.set(off, c.acc_bits, code_of(acc, c.acc_bits, true));
             let w = th_word(&ch, c.acc_bits);
             for j in 0..c.th_bits() {
                 xb.set(off + c.acc_bits as usize + j, 1, w.get(j, 1));
             }
-            let out = c.out();
-            let y = numerics::threshold(acc, &ch.t, ch.desc, c.step, &out);
-            let s = &mut seen[i];
-            s[0] |= y == out.min_code();
-            s[1] |= y == out.min_code() + c.step * c.count as i64;
-            s[2] |= ch.t.contains(&acc);
-            s[3] |= ch.desc;
-            s[4] |= ch.t.iter().any(|&t| t < lo || t > hi);
             exp.push((acc, ch, y));
         }
-        let _ = writeln!(script, "{}", xb.to_hex());
-        want.push(exp);
-    }
+        exp
+    });
     for (c, s) in cfgs.iter().zip(&seen) {
         assert!(
             s.iter().all(|&b| b),
@@ -326,12 +158,10 @@ fn threshold_unit_matches_the_numerics() {
              descending channels and thresholds beyond the range ({s:?})"
         );
     }
-    let text = run_script(&exe, &dir, "threshold", &script);
     let mut lines = 0;
-    for (cycle, (line, exp)) in text.lines().zip(&want).enumerate() {
+    for (cycle, (y, exp)) in bench.results(&dir, "threshold", &script, &want).enumerate() {
         lines += 1;
-        let y = Bits::from_hex(line, yp);
-        for ((c, &off), (acc, ch, e)) in cfgs.iter().zip(&yo).zip(exp) {
+        for ((c, &off), (acc, ch, e)) in cfgs.iter().zip(&bench.y_offs).zip(exp) {
             let got = value_of(y.get(off, c.out_bits), c.out_bits, c.out_signed);
             assert_eq!(
                 got, *e,
@@ -343,16 +173,6 @@ fn threshold_unit_matches_the_numerics() {
 }
 
 // ------------------------------------------- lint and illegal parameters
-
-/// What `tomatl_mvau` instantiates.
-const MVAU_DEPS: &[&str] = &[
-    "tomatl_mul",
-    "tomatl_credit_out",
-    "tomatl_loop_counter",
-    "tomatl_fifo",
-    "tomatl_requant",
-    "tomatl_threshold",
-];
 
 fn threshold_elab(c: &ThCfg) -> Elab {
     Elab {
@@ -388,19 +208,7 @@ fn threshold_rtl_lints_clean_and_refuses_illegal_parameters() {
         let files = write_roms(&l, &dir, k);
         sets.push(mvau_elab(&l, &files));
     }
-    let mut failures = Vec::new();
-    for e in &sets {
-        let tag = format!("{} {:?}", e.module, e.params);
-        for (tool, (ok, text)) in [
-            ("verilator -Wall", verilator_lint(e)),
-            ("iverilog -g2005", icarus(e, &dir)),
-            ("yosys", yosys(e)),
-        ] {
-            if !ok {
-                failures.push(format!("{tool} on {tag}:\n{text}"));
-            }
-        }
-    }
+    let mut failures = legal_refused(&sets, &dir, yosys);
     // unsigned 4-bit codes from 15 thresholds, one parameter changed
     let base = || threshold_elab(&th(12, 15, 1, (4, false, false)));
     let bad_th = |name: &str, value: &str| with(base(), name, value);
@@ -449,14 +257,7 @@ fn threshold_rtl_lints_clean_and_refuses_illegal_parameters() {
 /// A matrix-vector unit in the threshold mode.
 #[derive(Clone, Debug)]
 struct MvauCfg {
-    simd: usize,
-    pe: usize,
-    sf: usize,
-    nf: usize,
-    in_bits: u32,
-    in_signed: bool,
-    arith: Arith,
-    w_bits: u32,
+    shape: MvauShape,
     count: usize,
     step: i64,
     out_bits: u32,
@@ -482,23 +283,10 @@ struct Layer {
 }
 
 fn make_layer(c: &MvauCfg, rng: &mut Rng) -> Layer {
-    let (n_in, n_out) = (c.simd * c.sf, c.pe * c.nf);
-    let codes: Vec<Vec<u64>> = (0..n_out)
-        .map(|_| {
-            (0..n_in)
-                .map(|_| random_code(rng, c.arith, c.w_bits))
-                .collect()
-        })
-        .collect();
-    let w: Vec<Vec<i64>> = codes
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|&k| weight_value(c.arith, c.w_bits, k))
-                .collect()
-        })
-        .collect();
-    let (amin, amax) = type_range(c.in_bits, c.in_signed);
+    let (n_in, n_out) = (c.shape.simd * c.shape.sf, c.shape.pe * c.shape.nf);
+    let codes = random_codes(rng, c.shape.arith, c.shape.w_bits, n_out, n_in);
+    let w = weight_values(c.shape.arith, c.shape.w_bits, &codes);
+    let (amin, amax) = type_range(c.shape.in_bits, c.shape.in_signed);
     let span = |row: &[i64]| -> (i64, i64) {
         row.iter().fold((0, 0), |(lo, hi), &wv| {
             let (a, b) = (wv * amin, wv * amax);
@@ -520,30 +308,10 @@ fn make_layer(c: &MvauCfg, rng: &mut Rng) -> Layer {
         hi = hi.max((h + b) as i128);
     }
     let acc_bits = signed_bits_for(lo, hi).max(2);
-    // thresholds where the sums of random inputs fall (about the standard
-    // deviation of a dot product), with the special sets of random_channel
-    // now and then
     let ch = w
         .iter()
         .zip(&bias)
-        .map(|(r, &b)| {
-            let sd =
-                (r.iter().map(|v| (v * v) as f64).sum::<f64>()).sqrt() * (amax - amin) as f64 / 3.5;
-            let sd = (sd as i64).max(1);
-            if rng.range(0, 4) == 0 {
-                return random_channel(rng, acc_bits, c.count, b);
-            }
-            let mid = b + r.iter().sum::<i64>() * (amax + amin) / 2;
-            let (tlo, thi) = type_range(acc_bits + 1, true);
-            let mut t: Vec<i64> = (0..c.count)
-                .map(|_| (mid + rng.range(-2 * sd, 2 * sd)).clamp(tlo, thi))
-                .collect();
-            t.sort_unstable();
-            Channel {
-                t,
-                desc: rng.range(0, 2) == 0,
-            }
-        })
+        .map(|(r, &b)| dot_channel(rng, (acc_bits, c.count), r, b, (amin, amax)))
         .collect();
     Layer {
         cfg: c.clone(),
@@ -558,26 +326,14 @@ fn make_layer(c: &MvauCfg, rng: &mut Rng) -> Layer {
 /// The ROM images (weights, biases, thresholds) of a layer.
 fn write_roms(l: &Layer, dir: &Path, k: usize) -> (PathBuf, PathBuf, PathBuf) {
     let c = &l.cfg;
-    let mut wtext = String::new();
-    for nf in 0..c.nf {
-        for sf in 0..c.sf {
-            let mut word = Bits::new(c.pe * c.simd * c.w_bits as usize);
-            for p in 0..c.pe {
-                for s in 0..c.simd {
-                    let code = l.codes[nf * c.pe + p][sf * c.simd + s];
-                    word.set((p * c.simd + s) * c.w_bits as usize, c.w_bits, code);
-                }
-            }
-            let _ = writeln!(wtext, "{}", word.to_hex());
-        }
-    }
+    let wtext = c.shape.weight_rom(&l.codes);
     let (mut btext, mut ttext) = (String::new(), String::new());
     let tw = th_word_bits(l.acc_bits, c.count);
-    for nf in 0..c.nf {
-        let mut bword = Bits::new(c.pe * l.acc_bits as usize);
-        let mut tword = Bits::new(c.pe * tw);
-        for p in 0..c.pe {
-            let o = nf * c.pe + p;
+    for nf in 0..c.shape.nf {
+        let mut bword = Bits::new(c.shape.pe * l.acc_bits as usize);
+        let mut tword = Bits::new(c.shape.pe * tw);
+        for p in 0..c.shape.pe {
+            let o = nf * c.shape.pe + p;
             bword.set(
                 p * l.acc_bits as usize,
                 l.acc_bits,
@@ -605,18 +361,18 @@ fn write_roms(l: &Layer, dir: &Path, k: usize) -> (PathBuf, PathBuf, PathBuf) {
 /// The parameters of a layer's `tomatl_mvau`, as Verilog literals.
 fn mvau_params(l: &Layer, (wp, bp, tp): &(PathBuf, PathBuf, PathBuf)) -> Vec<(String, String)> {
     let c = &l.cfg;
-    let arith = tomatl::hw::units::arith_code(c.arith);
+    let arith = tomatl::hw::units::arith_code(c.shape.arith);
     let int = |v: u64| format!("32'sd{v}");
     let file = |p: &Path| format!("\"{}\"", abs_path(p));
     [
-        ("SIMD", int(c.simd as u64)),
-        ("PE", int(c.pe as u64)),
-        ("SF", int(c.sf as u64)),
-        ("NF", int(c.nf as u64)),
-        ("IN_BITS", int(c.in_bits as u64)),
-        ("IN_SIGNED", int(c.in_signed as u64)),
+        ("SIMD", int(c.shape.simd as u64)),
+        ("PE", int(c.shape.pe as u64)),
+        ("SF", int(c.shape.sf as u64)),
+        ("NF", int(c.shape.nf as u64)),
+        ("IN_BITS", int(c.shape.in_bits as u64)),
+        ("IN_SIGNED", int(c.shape.in_signed as u64)),
         ("ARITH", int(arith)),
-        ("W_BITS", int(c.w_bits as u64)),
+        ("W_BITS", int(c.shape.w_bits as u64)),
         ("ACC_BITS", int(l.acc_bits as u64)),
         ("RSHIFT", int(0)),
         ("LSHIFT", int(0)),
@@ -662,14 +418,7 @@ fn mv(
     pack: bool,
 ) -> MvauCfg {
     MvauCfg {
-        simd,
-        pe,
-        sf,
-        nf,
-        in_bits,
-        in_signed,
-        arith,
-        w_bits,
+        shape: MvauShape::new((simd, pe, sf, nf), (in_bits, in_signed), (arith, w_bits)),
         count,
         step,
         out_bits,
@@ -735,8 +484,8 @@ fn random_frames(l: &Layer, frames: usize, rng: &mut Rng) -> Vec<Vec<i64>> {
     let c = &l.cfg;
     (0..frames)
         .map(|_| {
-            (0..c.simd * c.sf)
-                .map(|_| random_value(rng, c.in_bits, c.in_signed))
+            (0..c.shape.simd * c.shape.sf)
+                .map(|_| random_value(rng, c.shape.in_bits, c.shape.in_signed))
                 .collect()
         })
         .collect()
@@ -746,7 +495,7 @@ fn random_frames(l: &Layer, frames: usize, rng: &mut Rng) -> Vec<Vec<i64>> {
 /// channel's thresholds.
 fn reference(l: &Layer, x: &[i64]) -> Vec<i64> {
     let c = &l.cfg;
-    (0..c.pe * c.nf)
+    (0..c.shape.pe * c.shape.nf)
         .map(|o| {
             let acc = l.bias[o] + x.iter().zip(&l.w[o]).map(|(a, b)| a * b).sum::<i64>();
             numerics::threshold(acc, &l.ch[o].t, l.ch[o].desc, c.step, &c.out())
@@ -774,26 +523,13 @@ fn mvau_with_thresholds_matches_reference_and_rate() {
     for (k, (l, x)) in layers.iter().zip(&xs).enumerate() {
         let c = &l.cfg;
         let files = write_roms(l, &dir, k);
-        let mut input = Vec::new();
-        for fx in x {
-            for sf in 0..c.sf {
-                let mut b = Bits::new(c.simd * c.in_bits as usize);
-                for s in 0..c.simd {
-                    b.set(
-                        s * c.in_bits as usize,
-                        c.in_bits,
-                        code_of(fx[sf * c.simd + s], c.in_bits, c.in_signed),
-                    );
-                }
-                input.push(b);
-            }
-        }
+        let input = c.shape.input(x);
         insts.push(StreamInst {
             module: mvau_header(l, &files),
-            in_bits: c.simd * c.in_bits as usize,
-            out_bits: c.pe * c.out_bits as usize,
+            in_bits: c.shape.simd * c.shape.in_bits as usize,
+            out_bits: c.shape.pe * c.out_bits as usize,
             input,
-            out_beats: frames * c.nf,
+            out_beats: frames * c.shape.nf,
         });
         let exp: Vec<i64> = x.iter().flat_map(|fx| reference(l, fx)).collect();
         // the outputs must not be constant: thresholds in the sums' range
@@ -817,29 +553,20 @@ fn mvau_with_thresholds_matches_reference_and_rate() {
             let got: Vec<i64> = r
                 .out
                 .iter()
-                .flat_map(|b| lanes_of(b, c.pe, c.out_bits, c.out_signed))
+                .flat_map(|b| lanes_of(b, c.shape.pe, c.out_bits, c.out_signed))
                 .collect();
             assert_lanes(
                 &format!("mvau #{k} {c:?} (ACC_BITS {}) {scenario}", l.acc_bits),
                 &got,
                 exp,
-                c.pe * c.nf,
+                c.shape.pe * c.shape.nf,
                 "frame",
             );
             if scenario == "nostall" {
                 // frames SF*NF cycles apart, 4 cycles from the last input
                 // beat to the first output beat: the timing of the requantizer
-                let starts: Vec<u64> = r.out_cycles.iter().step_by(c.nf).copied().collect();
-                assert!(
-                    gaps(&starts).iter().all(|&g| g == (c.sf * c.nf) as u64),
-                    "mvau #{k}: frame starts {starts:?}, expected {} cycles apart",
-                    c.sf * c.nf
-                );
-                assert_eq!(
-                    r.out_cycles[0] - r.in_cycles[c.sf - 1],
-                    4,
-                    "mvau #{k}: latency from the last input beat to the first output beat"
-                );
+                let unit = format!("mvau #{k}");
+                c.shape.assert_nostall_timing(r, &unit, &unit);
             }
         }
     }

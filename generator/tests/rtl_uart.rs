@@ -1083,19 +1083,7 @@ fn bridge_answers_every_request_and_refuses_every_bad_one() {
     let stim_path = dir.join("bridge.stim");
     let res_path = dir.join("bridge.res");
     write(&stim_path, &stim);
-    let out = Command::new(&exe)
-        .arg(&stim_path)
-        .arg(&res_path)
-        .arg("7")
-        .arg("6000000")
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(&res_path).unwrap_or_else(|e| panic!("{e}"));
+    let text = run_bench(&exe, &stim_path, &res_path, &["7".into(), "6000000".into()]);
     let mut res: Vec<Res> = cfgs.iter().map(|_| Res::default()).collect();
     let mut done = false;
     for line in text.lines() {
@@ -1231,19 +1219,7 @@ fn bridge_lints_clean_and_refuses_illegal_parameters() {
         elab("tomatl_uart_rx", &[], &[("CLK_HZ", "8000000")]),
         elab("tomatl_uart_tx", &[], &[("BAUD", "3125000")]),
     ];
-    let mut failures = Vec::new();
-    for s in &sets {
-        let tag = format!("{} {:?}", s.module, s.params);
-        for (tool, (ok, text)) in [
-            ("verilator -Wall", verilator_lint(s)),
-            ("iverilog -g2005", icarus(s, &dir)),
-            ("yosys", yosys(s)),
-        ] {
-            if !ok {
-                failures.push(format!("{tool} on {tag}:\n{text}"));
-            }
-        }
-    }
+    let mut failures = legal_refused(&sets, &dir, yosys);
     let bad = vec![
         e(&[("BAUD", "3200000")]),
         e(&[("BAUD", "200")]),

@@ -11,7 +11,6 @@ mod common_rtl;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common_rtl::*;
 use tomatl::hw::units::{self, arith_code};
@@ -188,14 +187,7 @@ fn gcd(a: usize, b: usize) -> usize {
 
 #[derive(Clone, Debug)]
 struct MvauCfg {
-    simd: usize,
-    pe: usize,
-    sf: usize,
-    nf: usize,
-    in_bits: u32,
-    in_signed: bool,
-    arith: Arith,
-    w_bits: u32,
+    shape: MvauShape,
     rshift: u32,
     lshift: u32,
     /// 0 none, 1 relu, 2 relu6
@@ -221,14 +213,7 @@ fn cfg(
     bias_scale: f64,
 ) -> MvauCfg {
     MvauCfg {
-        simd,
-        pe,
-        sf,
-        nf,
-        in_bits,
-        in_signed,
-        arith,
-        w_bits,
+        shape: MvauShape::new((simd, pe, sf, nf), (in_bits, in_signed), (arith, w_bits)),
         rshift,
         lshift,
         act,
@@ -251,18 +236,15 @@ struct Layer {
 }
 
 fn make_layer(c: &MvauCfg, rng: &mut Rng) -> Layer {
-    let (n_in, n_out) = (c.simd * c.sf, c.pe * c.nf);
-    let mut codes: Vec<Vec<u64>> = (0..n_out)
-        .map(|_| {
-            (0..n_in)
-                .map(|_| random_code(rng, c.arith, c.w_bits))
-                .collect()
-        })
-        .collect();
+    let (n_in, n_out) = (c.shape.simd * c.shape.sf, c.shape.pe * c.shape.nf);
+    let mut codes = random_codes(rng, c.shape.arith, c.shape.w_bits, n_out, n_in);
     if c.pack {
         // the corners of packing: the most negative weight in both PEs of
         // a pair, and the most negative against the largest
-        let (neg, pos) = (1u64 << (c.w_bits - 1), (1u64 << (c.w_bits - 1)) - 1);
+        let (neg, pos) = (
+            1u64 << (c.shape.w_bits - 1),
+            (1u64 << (c.shape.w_bits - 1)) - 1,
+        );
         for (i, code) in codes[0].iter_mut().enumerate() {
             *code = if i % 3 == 2 { pos } else { neg };
         }
@@ -270,15 +252,8 @@ fn make_layer(c: &MvauCfg, rng: &mut Rng) -> Layer {
             *code = if i % 2 == 0 { neg } else { pos };
         }
     }
-    let w: Vec<Vec<i64>> = codes
-        .iter()
-        .map(|r| {
-            r.iter()
-                .map(|&k| weight_value(c.arith, c.w_bits, k))
-                .collect()
-        })
-        .collect();
-    let (amin, amax) = type_range(c.in_bits, c.in_signed);
+    let w = weight_values(c.shape.arith, c.shape.w_bits, &codes);
+    let (amin, amax) = type_range(c.shape.in_bits, c.shape.in_signed);
     let span = |row: &Vec<i64>| -> (i128, i128) {
         let mut lo = 0i128;
         let mut hi = 0i128;
@@ -346,28 +321,15 @@ fn reference_out(l: &Layer, x: &[i64], o: usize) -> (i64, i128) {
 /// Writes the two ROM images; returns their paths.
 fn write_roms(l: &Layer, dir: &Path, k: usize) -> (PathBuf, PathBuf) {
     let c = &l.cfg;
-    let mut wtext = String::new();
-    for nf in 0..c.nf {
-        for sf in 0..c.sf {
-            let mut word = Bits::new(c.pe * c.simd * c.w_bits as usize);
-            for p in 0..c.pe {
-                for s in 0..c.simd {
-                    let code = l.codes[nf * c.pe + p][sf * c.simd + s];
-                    word.set((p * c.simd + s) * c.w_bits as usize, c.w_bits, code);
-                }
-            }
-            wtext += &word.to_hex();
-            wtext.push('\n');
-        }
-    }
+    let wtext = c.shape.weight_rom(&l.codes);
     let mut btext = String::new();
-    for nf in 0..c.nf {
-        let mut word = Bits::new(c.pe * l.acc_bits as usize);
-        for p in 0..c.pe {
+    for nf in 0..c.shape.nf {
+        let mut word = Bits::new(c.shape.pe * l.acc_bits as usize);
+        for p in 0..c.shape.pe {
             word.set(
                 p * l.acc_bits as usize,
                 l.acc_bits,
-                code_of(l.bias[nf * c.pe + p], l.acc_bits, true),
+                code_of(l.bias[nf * c.shape.pe + p], l.acc_bits, true),
             );
         }
         btext += &word.to_hex();
@@ -384,14 +346,14 @@ fn write_roms(l: &Layer, dir: &Path, k: usize) -> (PathBuf, PathBuf) {
 fn mvau_params(l: &Layer, wp: &Path, bp: &Path) -> units::Mvau {
     let c = &l.cfg;
     units::Mvau {
-        simd: c.simd as u64,
-        pe: c.pe as u64,
-        sf: c.sf as u64,
-        nf: c.nf as u64,
-        in_bits: c.in_bits as u64,
-        in_signed: c.in_signed,
-        arith: arith_code(c.arith),
-        w_bits: c.w_bits as u64,
+        simd: c.shape.simd as u64,
+        pe: c.shape.pe as u64,
+        sf: c.shape.sf as u64,
+        nf: c.shape.nf as u64,
+        in_bits: c.shape.in_bits as u64,
+        in_signed: c.shape.in_signed,
+        arith: arith_code(c.shape.arith),
+        w_bits: c.shape.w_bits as u64,
         acc_bits: l.acc_bits as u64,
         requant: units::Requant {
             rshift: c.rshift as u64,
@@ -412,16 +374,6 @@ fn mvau_params(l: &Layer, wp: &Path, bp: &Path) -> units::Mvau {
         th_file: None,
     }
 }
-
-/// What `tomatl_mvau` instantiates.
-const MVAU_DEPS: &[&str] = &[
-    "tomatl_mul",
-    "tomatl_credit_out",
-    "tomatl_loop_counter",
-    "tomatl_fifo",
-    "tomatl_requant",
-    "tomatl_threshold",
-];
 
 fn mvau_configs() -> Vec<MvauCfg> {
     use Arith::*;
@@ -597,10 +549,10 @@ fn mvau_configs() -> Vec<MvauCfg> {
 /// Input vectors of `frames` frames for a layer.
 fn random_frames(l: &Layer, frames: usize, rng: &mut Rng) -> Vec<Vec<i64>> {
     let c = &l.cfg;
-    let (lo, hi) = type_range(c.in_bits, c.in_signed);
+    let (lo, hi) = type_range(c.shape.in_bits, c.shape.in_signed);
     (0..frames)
         .map(|f| {
-            (0..c.simd * c.sf)
+            (0..c.shape.simd * c.shape.sf)
                 .map(|_| {
                     // packed pairs: a frame of the smallest and one of the
                     // largest inputs
@@ -641,26 +593,13 @@ fn run_mvau_bench(
     for (k, (l, x)) in layers.iter().zip(&xs).enumerate() {
         let c = &l.cfg;
         let (wp, bp) = write_roms(l, &dir, k);
-        let mut input = Vec::new();
-        for fx in x {
-            for sf in 0..c.sf {
-                let mut b = Bits::new(c.simd * c.in_bits as usize);
-                for s in 0..c.simd {
-                    b.set(
-                        s * c.in_bits as usize,
-                        c.in_bits,
-                        code_of(fx[sf * c.simd + s], c.in_bits, c.in_signed),
-                    );
-                }
-                input.push(b);
-            }
-        }
+        let input = c.shape.input(x);
         insts.push(StreamInst {
             module: header(&Unit::Mvau(mvau_params(l, &wp, &bp))),
-            in_bits: c.simd * c.in_bits as usize,
-            out_bits: c.pe * c.out_bits as usize,
+            in_bits: c.shape.simd * c.shape.in_bits as usize,
+            out_bits: c.shape.pe * c.out_bits as usize,
             input,
-            out_beats: frames * c.nf,
+            out_beats: frames * c.shape.nf,
         });
     }
     // expected outputs and coverage of the corner cases
@@ -673,7 +612,7 @@ fn run_mvau_bench(
             let (omin, omax) = type_range(c.out_bits, c.out_signed);
             let mut out = Vec::new();
             for fx in x {
-                for o in 0..c.pe * c.nf {
+                for o in 0..c.shape.pe * c.shape.nf {
                     let (y, r) = reference_out(l, fx, o);
                     sat_lo |= r < omin as i128;
                     sat_hi |= r > omax as i128;
@@ -701,12 +640,16 @@ fn run_mvau_bench(
         let res = run_stream(&exe, name, &insts, &offs, seed, pv, pr);
         for (k, ((l, r), exp)) in layers.iter().zip(&res).zip(&expected).enumerate() {
             let c = &l.cfg;
-            assert_eq!(r.out.len(), frames * c.nf, "mvau #{k} {name}: output beats");
+            assert_eq!(
+                r.out.len(),
+                frames * c.shape.nf,
+                "mvau #{k} {name}: output beats"
+            );
             let got: Vec<i64> = r
                 .out
                 .iter()
                 .flat_map(|b| {
-                    (0..c.pe).map(move |p| {
+                    (0..c.shape.pe).map(move |p| {
                         value_of(
                             b.get(p * c.out_bits as usize, c.out_bits),
                             c.out_bits,
@@ -721,28 +664,18 @@ fn run_mvau_bench(
                     "mvau #{k} {c:?} (ACC_BITS {}) {name}: first mismatch at output {i} \
                      (frame {}, channel {}): got {}, expected {}",
                     l.acc_bits,
-                    i / (c.pe * c.nf),
-                    i % (c.pe * c.nf),
+                    i / (c.shape.pe * c.shape.nf),
+                    i % (c.shape.pe * c.shape.nf),
                     got[i],
                     exp[i]
                 );
             }
             if name == "nostall" {
-                // frames start exactly SF*NF cycles apart
-                let starts: Vec<u64> = r.out_cycles.iter().step_by(c.nf).copied().collect();
-                assert!(
-                    gaps(&starts).iter().all(|&g| g == (c.sf * c.nf) as u64),
-                    "mvau #{k} {c:?}: frame starts {:?}, expected {} cycles apart",
-                    starts,
-                    c.sf * c.nf
-                );
-                // latency: last input beat of frame 0 -> its first output beat
-                let last_in = r.in_cycles[c.sf - 1];
-                assert_eq!(
-                    r.out_cycles[0] - last_in,
-                    4,
-                    "mvau #{k}: latency from the last input beat to the first output beat"
-                );
+                // frames start exactly SF*NF cycles apart; latency: last
+                // input beat of frame 0 -> its first output beat
+                let unit = format!("mvau #{k}");
+                c.shape
+                    .assert_nostall_timing(r, &format!("{unit} {c:?}"), &unit);
             }
         }
     }
@@ -1005,103 +938,6 @@ fn credit_out_order_and_full_rate() {
 
 // --------------------------------------------------------- loop counter
 
-/// The top bit of a script bench port carrying `bits` bits: every port is
-/// wider than 64 bits (a VlWide in the bench), with at least one bit of
-/// padding.
-fn padded_msb(bits: usize) -> usize {
-    (bits + 1).max(65) - 1
-}
-
-/// Builds a script bench: a `unit_top` with clk, rst and the given ports
-/// (direction, name, bits carried), each wider than 64 bits (a VlWide in
-/// the bench, `padded_msb`) with its padding tied off, around `body` (the
-/// instances), and the C++ bench `cpp` driving it; returns the executable.
-fn script_bench(
-    dir: &Path,
-    ports: &[(&str, &str, usize)],
-    body: &str,
-    module: &str,
-    cpp: &str,
-) -> PathBuf {
-    script_bench_of(dir, ports, body, &[module], cpp)
-}
-
-/// [`script_bench`] over several `rtl/` modules.
-fn script_bench_of(
-    dir: &Path,
-    ports: &[(&str, &str, usize)],
-    body: &str,
-    modules: &[&str],
-    cpp: &str,
-) -> PathBuf {
-    let mut v = String::from(
-        "`default_nettype none\nmodule unit_top (\n    input  wire clk,\n    input  wire rst",
-    );
-    for (dir, name, bits) in ports {
-        let _ = write!(v, ",\n    {dir:<6} wire [{}:0] {name}", padded_msb(*bits));
-    }
-    v.push_str("\n);\n");
-    v.push_str(body);
-    let mut unused = Vec::new();
-    for (dir, name, bits) in ports {
-        let msb = padded_msb(*bits);
-        if *dir == "output" {
-            let _ = writeln!(
-                v,
-                "    assign {name}[{msb}:{bits}] = {{{}{{1'b0}}}};",
-                msb + 1 - bits
-            );
-        } else {
-            unused.push(format!("{name}[{msb}:{bits}]"));
-        }
-    }
-    let _ = writeln!(
-        v,
-        "    // the padding of the inputs carries nothing
-    /* verilator lint_off UNUSEDSIGNAL */
-    wire unused_pad = ^{{{}}};
-    /* verilator lint_on UNUSEDSIGNAL */
-endmodule
-`default_nettype wire",
-        unused.join(", ")
-    );
-    let top_path = dir.join("unit_top.v");
-    write(&top_path, &v);
-    verilator::build(&verilator::Build {
-        top: "unit_top".into(),
-        sources: modules.iter().map(|m| rtl(m)).chain([top_path]).collect(),
-        cpp: vec![bench_dir().join(cpp)],
-        include_dirs: vec![bench_dir()],
-        obj_dir: dir.join("obj_dir"),
-        defines: vec![],
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Runs a script bench (`<stimulus> <results>`) on `script`; the results,
-/// checked to end with `done`.
-fn run_script(exe: &Path, dir: &Path, name: &str, script: &str) -> String {
-    let stim = dir.join(format!("{name}.stim"));
-    let res = dir.join(format!("{name}.res"));
-    write(&stim, script);
-    let out = Command::new(exe)
-        .arg(&stim)
-        .arg(&res)
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read_to_string(&res).unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        text.lines().last().is_some_and(|l| l.starts_with("done")),
-        "{name}: the bench did not finish"
-    );
-    text
-}
-
 /// True with probability `p`.
 fn chance(rng: &mut Rng, p: f64) -> bool {
     ((rng.next() >> 11) as f64 / (1u64 << 53) as f64) < p
@@ -1132,42 +968,6 @@ impl RoundCfg {
             round: self.mode,
             narrow: self.narrow,
             ..TensorType::new(self.out_bits, self.out_signed, 0)
-        }
-    }
-
-    fn x_bits(&self) -> usize {
-        (self.in_bits + self.mult_bits) as usize
-    }
-
-    fn instance(&self, k: usize, x_off: usize, y_off: usize) -> String {
-        let (ib, yb) = (self.in_bits, self.out_bits);
-        let common = format!(
-            ".OUT_BITS({yb}), .OUT_SIGNED({}), .ROUND_MODE({}), .NARROW({})",
-            self.out_signed as u8,
-            self.mode.code(),
-            self.narrow as u8
-        );
-        match self.div {
-            Some(d) => format!(
-                "    tomatl_avg #(.SUM_BITS({ib}), .AVG_LSHIFT({}), .AVG_DIV({d}), {common}) u{k} (
-        .sum(x[{x_off} +: {ib}]), .y(y[{y_off} +: {yb}]));\n",
-                self.shift
-            ),
-            None => {
-                let mult = if self.mult_bits > 0 {
-                    format!("x[{} +: {}]", x_off + ib as usize, self.mult_bits)
-                } else {
-                    "1'b0".into()
-                };
-                format!(
-                    "    tomatl_requant #(.ACC_BITS({ib}), .RSHIFT({}), .LSHIFT({}), .ACT(0), \
-                     .RELU6_MAX(0), .MULT_BITS({}), {common}) u{k} (
-        .acc(x[{x_off} +: {ib}]), .mult({mult}), .y(y[{y_off} +: {yb}]));\n",
-                    self.shift.max(0),
-                    (-self.shift).max(0),
-                    self.mult_bits
-                )
-            }
         }
     }
 
@@ -1219,6 +1019,48 @@ impl RoundCfg {
     }
 }
 
+impl BusUnit for RoundCfg {
+    fn x_bits(&self) -> usize {
+        (self.in_bits + self.mult_bits) as usize
+    }
+
+    fn y_bits(&self) -> usize {
+        self.out_bits as usize
+    }
+
+    fn instance(&self, k: usize, x_off: usize, y_off: usize) -> String {
+        let (ib, yb) = (self.in_bits, self.out_bits);
+        let common = format!(
+            ".OUT_BITS({yb}), .OUT_SIGNED({}), .ROUND_MODE({}), .NARROW({})",
+            self.out_signed as u8,
+            self.mode.code(),
+            self.narrow as u8
+        );
+        match self.div {
+            Some(d) => format!(
+                "    tomatl_avg #(.SUM_BITS({ib}), .AVG_LSHIFT({}), .AVG_DIV({d}), {common}) u{k} (
+        .sum(x[{x_off} +: {ib}]), .y(y[{y_off} +: {yb}]));\n",
+                self.shift
+            ),
+            None => {
+                let mult = if self.mult_bits > 0 {
+                    format!("x[{} +: {}]", x_off + ib as usize, self.mult_bits)
+                } else {
+                    "1'b0".into()
+                };
+                format!(
+                    "    tomatl_requant #(.ACC_BITS({ib}), .RSHIFT({}), .LSHIFT({}), .ACT(0), \
+                     .RELU6_MAX(0), .MULT_BITS({}), {common}) u{k} (
+        .acc(x[{x_off} +: {ib}]), .mult({mult}), .y(y[{y_off} +: {yb}]));\n",
+                    self.shift.max(0),
+                    (-self.shift).max(0),
+                    self.mult_bits
+                )
+            }
+        }
+    }
+}
+
 #[test]
 fn requant_and_avg_round_by_every_mode_like_the_golden_model() {
     require_verilator();
@@ -1254,32 +1096,11 @@ fn requant_and_avg_round_by_every_mode_like_the_golden_model() {
             )
         })
         .collect();
-    let mut body = String::new();
-    let (mut xo, mut yo) = (Vec::new(), Vec::new());
-    let (mut x_bits, mut y_bits) = (0usize, 0usize);
-    for (k, c) in cfgs.iter().enumerate() {
-        xo.push(x_bits);
-        yo.push(y_bits);
-        body.push_str(&c.instance(k, x_bits, y_bits));
-        x_bits += c.x_bits();
-        y_bits += c.out_bits as usize;
-    }
-    let exe = script_bench_of(
-        &dir,
-        &[("input", "x", x_bits), ("output", "y", y_bits)],
-        &body,
-        &["tomatl_requant", "tomatl_avg"],
-        "tb_requant.cpp",
-    );
+    let bench = bus_bench(&dir, &cfgs, &["tomatl_requant", "tomatl_avg"]);
     let mut rng = Rng(41);
-    let cycles = 1500;
-    let yp = padded_msb(y_bits) + 1;
-    let mut script = format!("{yp} {cycles}\n");
-    let mut want = Vec::new();
-    for _ in 0..cycles {
-        let mut xb = Bits::new(padded_msb(x_bits) + 1);
+    let (script, want) = bench.script(1500, |_, xb| {
         let mut exp = Vec::new();
-        for (c, &off) in cfgs.iter().zip(&xo) {
+        for (c, &off) in cfgs.iter().zip(&bench.x_offs) {
             let (x, m) = c.operands(&mut rng);
             xb.set(off, c.in_bits, code_of(x, c.in_bits, true));
             if c.mult_bits > 0 {
@@ -1287,13 +1108,11 @@ fn requant_and_avg_round_by_every_mode_like_the_golden_model() {
             }
             exp.push((x, m, c.expected(x, m)));
         }
-        let _ = writeln!(script, "{}", xb.to_hex());
-        want.push(exp);
-    }
-    let text = run_script(&exe, &dir, "round", &script);
-    for (cycle, (line, exp)) in text.lines().zip(&want).enumerate() {
-        let y = Bits::from_hex(line, yp);
-        for ((c, &off), &(x, m, e)) in cfgs.iter().zip(&yo).zip(exp) {
+        exp
+    });
+    let results = bench.results(&dir, "round", &script, &want);
+    for (cycle, (y, exp)) in results.enumerate() {
+        for ((c, &off), &(x, m, e)) in cfgs.iter().zip(&bench.y_offs).zip(exp) {
             let got = value_of(y.get(off, c.out_bits), c.out_bits, c.out_signed);
             assert_eq!(got, e, "cycle {cycle}: {c:?} of x = {x}, mult = {m}");
         }
@@ -1665,20 +1484,8 @@ endmodule
     let res = dir.join("axil.res");
     write(&stim, &script);
     for (seed, p) in [(1u64, 0.0), (2, 0.5)] {
-        let out = Command::new(&exe)
-            .arg(&stim)
-            .arg(&res)
-            .arg(seed.to_string())
-            .arg("0")
-            .arg(p.to_string())
-            .output()
-            .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let text = std::fs::read_to_string(&res).unwrap_or_else(|e| panic!("{e}"));
+        let args = [seed.to_string(), "0".into(), p.to_string()];
+        let text = run_bench(&exe, &stim, &res, &args);
         let lines: Vec<&str> = text.lines().collect();
         assert!(
             lines.last().is_some_and(|l| l.starts_with("done")),
@@ -1789,19 +1596,7 @@ fn rtl_lints_clean_and_reads_in_icarus_and_yosys() {
     {
         sets.push(mvau_elab(mvau(MvauCfg { pack: true, ..c }, 20 + k)));
     }
-    let mut failures = Vec::new();
-    for e in &sets {
-        let tag = format!("{} {:?}", e.module, e.params);
-        for (tool, (ok, text)) in [
-            ("verilator -Wall", verilator_lint(e)),
-            ("iverilog -g2005", icarus(e, &dir)),
-            ("yosys", yosys(e)),
-        ] {
-            if !ok {
-                failures.push(format!("{tool} on {tag}:\n{text}"));
-            }
-        }
-    }
+    let mut failures = legal_refused(&sets, &dir, yosys);
     // illegal parameters must stop every tool
     let bad: Vec<Elab> = vec![
         unit_elab(&fifo(8, 0), &[]),

@@ -2,12 +2,20 @@
 //! generated top and every `TOMATL_HLS(...)` of the library in an allowed
 //! form; the top's DATAFLOW region holds only stream declarations, their
 //! STREAM pragmas and kernel calls; every stream has exactly one producer
-//! and one consumer), and the generation of a design with its HLS C++.
+//! and one consumer), the generation of a design with its HLS C++, and the
+//! C-simulation benches of the library's kernels (`hls_units.rs`,
+//! `hls_threshold.rs`): their cases, their compilation with g++ (cached)
+//! and their runs.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
+use sha2::{Digest, Sha256};
 use tomatl::ir::Graph;
 use tomatl::plan::{Fold, HwPlan};
 use tomatl::sim::{Backend, VerifyOptions, VerifyReport};
@@ -285,4 +293,284 @@ pub fn lint_design(out: &Path) -> Vec<String> {
         bad.extend(bad_pragmas(name, src));
     }
     bad
+}
+
+// ------------------------------------------------ the C-simulation benches
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The folder with ap_int.h: `TOMATL_AP_TYPES` or `target/ap_types`,
+/// fetched once when missing.
+pub fn ap_types() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = match std::env::var_os("TOMATL_AP_TYPES") {
+            Some(d) => PathBuf::from(d),
+            None => repo_root().join("target").join("ap_types"),
+        };
+        if !dir.join("ap_int.h").is_file() {
+            let st = Command::new(repo_root().join("scripts").join("fetch_ap_types.sh"))
+                .env("TOMATL_AP_TYPES", &dir)
+                .status()
+                .unwrap_or_else(|e| panic!("running scripts/fetch_ap_types.sh: {e}"));
+            assert!(st.success(), "scripts/fetch_ap_types.sh failed: {st}");
+        }
+        assert!(
+            dir.join("ap_int.h").is_file(),
+            "no ap_int.h in {}",
+            dir.display()
+        );
+        dir
+    })
+}
+
+/// The headers every bench depends on: those of `hls/` and `hls/sim/`, and
+/// `testbenches/hls/hls_bench.h`.
+pub fn bench_headers() -> Vec<PathBuf> {
+    let root = repo_root();
+    let mut v = Vec::new();
+    for d in ["hls", "hls/sim"] {
+        let mut hs: Vec<PathBuf> = std::fs::read_dir(root.join(d))
+            .unwrap_or_else(|e| panic!("reading {d}: {e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "h"))
+            .collect();
+        hs.sort();
+        v.extend(hs);
+    }
+    v.push(root.join("testbenches/hls/hls_bench.h"));
+    v
+}
+
+/// The source of a bench.
+pub enum BenchSource<'a> {
+    /// A file (a bench of `testbenches/hls/`).
+    File(PathBuf),
+    /// Text, written into the bench's cache folder as the named file.
+    Text(&'a str, &'a str),
+}
+
+/// Compiles a bench with g++ `flags` against `hls/`, `hls/sim/`,
+/// `testbenches/hls/` and the ap_types, with `cases` as the
+/// `tomatl_cases.h` it includes; cached under
+/// `target/hls-units/<name>-<key>`, the key a hash of the headers, ap_int.h,
+/// the source, `cases` and `flags`. `check` sees g++'s output (and panics on
+/// what the bench does not accept) before the executable takes its place;
+/// returns the executable.
+pub fn build_bench(
+    name: &str,
+    source: BenchSource,
+    cases: &str,
+    flags: &[&str],
+    check: impl FnOnce(&std::process::Output),
+) -> PathBuf {
+    let ap = ap_types();
+    let mut deps = bench_headers();
+    let mut texts = Vec::new();
+    match &source {
+        BenchSource::File(p) => deps.push(p.clone()),
+        BenchSource::Text(_, text) => texts.push(*text),
+    }
+    let flat = flags.join(" ");
+    texts.extend([cases, &flat]);
+    let mut h = Sha256::new();
+    for p in &deps {
+        h.update(p.to_string_lossy().as_bytes());
+        h.update(std::fs::read(p).unwrap_or_else(|e| panic!("reading {}: {e}", p.display())));
+    }
+    h.update(std::fs::read(ap.join("ap_int.h")).unwrap_or_default());
+    for part in texts {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    let key: String = h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let dir = repo_root()
+        .join("target")
+        .join("hls-units")
+        .join(format!("{name}-{key}"));
+    let exe = dir.join("tb");
+    if exe.is_file() {
+        return exe;
+    }
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    std::fs::write(dir.join("tomatl_cases.h"), cases).expect("writing tomatl_cases.h");
+    let src = match source {
+        BenchSource::File(p) => p,
+        BenchSource::Text(file, text) => {
+            let p = dir.join(file);
+            std::fs::write(&p, text).expect("writing the bench");
+            p
+        }
+    };
+    let tmp = dir.join(format!("tb.{}.tmp", std::process::id()));
+    let root = repo_root();
+    let out = Command::new("g++")
+        .args(flags)
+        .arg("-I")
+        .arg(&dir)
+        .arg("-I")
+        .arg(root.join("hls"))
+        .arg("-I")
+        .arg(root.join("hls/sim"))
+        .arg("-I")
+        .arg(root.join("testbenches/hls"))
+        .arg("-isystem")
+        .arg(ap)
+        .arg(&src)
+        .arg("-o")
+        .arg(&tmp)
+        .output()
+        .unwrap_or_else(|e| panic!("running g++: {e}"));
+    check(&out);
+    std::fs::rename(&tmp, &exe).expect("placing the bench");
+    exe
+}
+
+/// Runs a bench on `input` (its stdin); its stdout, checked to exit 0.
+pub fn run_text(exe: &Path, input: &str) -> String {
+    let mut child = Command::new(exe)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+    let mut stdin = child.stdin.take().expect("stdin");
+    let data = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(data.as_bytes()));
+    let out = child.wait_with_output().expect("bench output");
+    writer
+        .join()
+        .expect("writer")
+        .expect("writing the bench input");
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        exe.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Output of a bench: per case, its blocks of output words and the words
+/// left unread.
+#[derive(Default)]
+pub struct Output {
+    pub blocks: BTreeMap<usize, Vec<Vec<String>>>,
+    pub left: BTreeMap<usize, usize>,
+}
+
+impl Output {
+    /// The output blocks of case `id`; panics when it printed none.
+    pub fn blocks_of(&self, tag: &str, id: usize) -> &[Vec<String>] {
+        self.blocks
+            .get(&id)
+            .unwrap_or_else(|| panic!("{tag}: no output"))
+    }
+
+    /// Panics when case `id` left input words unread.
+    pub fn assert_read(&self, tag: &str, id: usize) {
+        assert_eq!(
+            self.left.get(&id).copied().unwrap_or(0),
+            0,
+            "{tag}: input words left unread"
+        );
+    }
+}
+
+/// Parses a bench's stdout: `out <id> <n> <word>...` and `left <id> <n>`.
+pub fn parse(text: &str) -> Output {
+    let mut o = Output::default();
+    let mut toks = text.split_whitespace();
+    while let Some(t) = toks.next() {
+        let id: usize = toks.next().and_then(|x| x.parse().ok()).expect("case id");
+        let n: usize = toks.next().and_then(|x| x.parse().ok()).expect("count");
+        match t {
+            "out" => {
+                let words = (0..n)
+                    .map(|_| toks.next().expect("word").to_string())
+                    .collect();
+                o.blocks.entry(id).or_default().push(words);
+            }
+            "left" => {
+                o.left.insert(id, n);
+            }
+            _ => panic!("bench output: unexpected {t}"),
+        }
+    }
+    o
+}
+
+/// A config member of a case: `static const bool` for the flags,
+/// `long long` for RELU6_MAX and AVG_DIV, `int` else.
+pub fn member(name: &str, v: i64) -> String {
+    if name.ends_with("SIGNED") || name == "DEPTHWISE" || name == "NARROW" {
+        format!("static const bool {name} = {};", v != 0)
+    } else if name == "RELU6_MAX" || name == "AVG_DIV" {
+        format!("static const long long {name} = {v}LL;")
+    } else {
+        format!("static const int {name} = {v};")
+    }
+}
+
+/// The config members of `ps`, in order.
+pub fn members(ps: &[(&str, i64)]) -> String {
+    ps.iter()
+        .map(|(n, v)| member(n, *v))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The cases of a bench: the config structs `case_<id>` (and what else its
+/// tomatl_cases.h declares), its list of cases, its stdin, and the widest
+/// word of the stdin (in bits, to whole hexadecimal digits).
+#[derive(Default)]
+pub struct Cases {
+    pub header: String,
+    pub list: Vec<String>,
+    pub input: String,
+    pub widest: usize,
+}
+
+impl Cases {
+    /// A case with the config members `body` (and the kind tag, when
+    /// given); returns its id.
+    pub fn add(&mut self, kind: Option<&str>, body: &str) -> usize {
+        let id = self.list.len();
+        let tag = kind
+            .map(|k| format!("typedef {k} kind; "))
+            .unwrap_or_default();
+        writeln!(self.header, "struct case_{id} {{ {tag}{body} }};").unwrap();
+        self.list.push(format!("X({id}, case_{id})"));
+        write!(self.input, "case {id}").unwrap();
+        id
+    }
+    /// Input words, in hexadecimal.
+    pub fn words<W: std::fmt::LowerHex>(&mut self, ws: impl IntoIterator<Item = W>) {
+        for w in ws {
+            let hex = format!("{w:x}");
+            self.widest = self.widest.max(4 * hex.len());
+            write!(self.input, " {hex}").unwrap();
+        }
+    }
+    /// An input number.
+    pub fn num(&mut self, n: impl std::fmt::Display) {
+        write!(self.input, " {n}").unwrap();
+    }
+    /// Ends the current case's input.
+    pub fn end(&mut self) {
+        self.input.push('\n');
+    }
+    /// The text of tomatl_cases.h: the declarations and `TOMATL_CASES`.
+    pub fn header(&self) -> String {
+        format!(
+            "{}#define TOMATL_CASES {}\n",
+            self.header,
+            self.list.join(" ")
+        )
+    }
 }

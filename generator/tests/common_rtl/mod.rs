@@ -1,7 +1,9 @@
 //! Helpers shared by the unit benches of the RTL library (`rtl_units.rs`,
-//! `rtl_cnn_units.rs`): paths and the build cache, deterministic data, bit
-//! vectors, the stream harness (a generated `unit_top` wrapper driven by the
-//! C++ benches of `testbenches/unit/`) and the lint/Icarus/Yosys checks.
+//! `rtl_cnn_units.rs`, `rtl_threshold.rs`, ...): paths and the build cache,
+//! deterministic data, bit vectors, the stream harness and the script
+//! benches (a generated `unit_top` wrapper driven by the C++ benches of
+//! `testbenches/unit/`), random MVAU weights and the lint/Icarus/Yosys
+//! checks.
 #![allow(dead_code)]
 
 use std::fmt::Write as _;
@@ -135,7 +137,13 @@ impl Bits {
     }
 }
 
-/// Sign-extends the low `bits` bits of `v`.
+/// `{:x}`: the hexadecimal digits of [`Bits::to_hex`].
+impl std::fmt::LowerHex for Bits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
 /// A random code of a type, favouring the extremes and small values (ties,
 /// saturation).
 pub fn random_value(rng: &mut Rng, bits: u32, signed: bool) -> i64 {
@@ -152,6 +160,16 @@ pub fn random_value(rng: &mut Rng, bits: u32, signed: bool) -> i64 {
 pub fn lanes_of(b: &Bits, n: usize, bits: u32, signed: bool) -> Vec<i64> {
     (0..n)
         .map(|i| value_of(b.get(i * bits as usize, bits), bits, signed))
+        .collect()
+}
+
+/// The values of the `lanes` lanes of `bits` bits of hexadecimal words
+/// (a C-simulation bench's output), word by word.
+pub fn unpack(words: &[String], lanes: usize, bits: u32, signed: bool) -> Vec<i64> {
+    let wb = lanes * bits as usize;
+    words
+        .iter()
+        .flat_map(|w| lanes_of(&Bits::from_hex(w, wb), lanes, bits, signed))
         .collect()
 }
 
@@ -177,6 +195,7 @@ pub fn assert_lanes(tag: &str, got: &[i64], exp: &[i64], lanes: usize, unit: &st
     }
 }
 
+/// Sign-extends the low `bits` bits of `v`.
 pub fn sext(v: u64, bits: u32) -> i64 {
     let sh = 64 - bits;
     ((v << sh) as i64) >> sh
@@ -448,6 +467,210 @@ pub fn gaps(c: &[u64]) -> Vec<u64> {
     c.windows(2).map(|w| w[1] - w[0]).collect()
 }
 
+// ------------------------------------------------------- the script benches
+
+/// Runs a bench executable as `<exe> <stim> <res> <args>...` and returns the
+/// text it wrote to `res`; panics (with its stderr) when it fails.
+pub fn run_bench(exe: &Path, stim: &Path, res: &Path, args: &[String]) -> String {
+    let out = Command::new(exe)
+        .arg(stim)
+        .arg(res)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", exe.display()));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(res).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The top bit of a script bench port carrying `bits` bits: every port is
+/// wider than 64 bits (a VlWide in the bench), with at least one bit of
+/// padding.
+pub fn padded_msb(bits: usize) -> usize {
+    (bits + 1).max(65) - 1
+}
+
+/// Builds a script bench: a `unit_top` with clk, rst and the given ports
+/// (direction, name, bits carried), each wider than 64 bits (a VlWide in
+/// the bench, `padded_msb`) with its padding tied off, around `body` (the
+/// instances), and the C++ bench `cpp` driving it; returns the executable.
+pub fn script_bench(
+    dir: &Path,
+    ports: &[(&str, &str, usize)],
+    body: &str,
+    module: &str,
+    cpp: &str,
+) -> PathBuf {
+    script_bench_of(dir, ports, body, &[module], cpp)
+}
+
+/// [`script_bench`] over several `rtl/` modules.
+pub fn script_bench_of(
+    dir: &Path,
+    ports: &[(&str, &str, usize)],
+    body: &str,
+    modules: &[&str],
+    cpp: &str,
+) -> PathBuf {
+    let mut v = String::from(
+        "`default_nettype none\nmodule unit_top (\n    input  wire clk,\n    input  wire rst",
+    );
+    for (dir, name, bits) in ports {
+        let _ = write!(v, ",\n    {dir:<6} wire [{}:0] {name}", padded_msb(*bits));
+    }
+    v.push_str("\n);\n");
+    v.push_str(body);
+    let mut unused = Vec::new();
+    for (dir, name, bits) in ports {
+        let msb = padded_msb(*bits);
+        if *dir == "output" {
+            let _ = writeln!(
+                v,
+                "    assign {name}[{msb}:{bits}] = {{{}{{1'b0}}}};",
+                msb + 1 - bits
+            );
+        } else {
+            unused.push(format!("{name}[{msb}:{bits}]"));
+        }
+    }
+    let _ = writeln!(
+        v,
+        "    // the padding of the inputs carries nothing
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire unused_pad = ^{{{}}};
+    /* verilator lint_on UNUSEDSIGNAL */
+endmodule
+`default_nettype wire",
+        unused.join(", ")
+    );
+    let top_path = dir.join("unit_top.v");
+    write(&top_path, &v);
+    verilator::build(&verilator::Build {
+        top: "unit_top".into(),
+        sources: modules.iter().map(|m| rtl(m)).chain([top_path]).collect(),
+        cpp: vec![bench_dir().join(cpp)],
+        include_dirs: vec![bench_dir()],
+        obj_dir: dir.join("obj_dir"),
+        defines: vec![],
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs a script bench (`<stimulus> <results>`) on `script`; the results,
+/// checked to end with `done`.
+pub fn run_script(exe: &Path, dir: &Path, name: &str, script: &str) -> String {
+    let stim = dir.join(format!("{name}.stim"));
+    let res = dir.join(format!("{name}.res"));
+    write(&stim, script);
+    let text = run_bench(exe, &stim, &res, &[]);
+    assert!(
+        text.lines().last().is_some_and(|l| l.starts_with("done")),
+        "{name}: the bench did not finish"
+    );
+    text
+}
+
+/// A combinational unit of the requantizers' script bench
+/// (`tb_requant.cpp`): the instances sit side by side on one input bus `x`
+/// and one output bus `y`.
+pub trait BusUnit {
+    /// The bits the unit reads from `x`.
+    fn x_bits(&self) -> usize;
+    /// The bits it drives on `y`.
+    fn y_bits(&self) -> usize;
+    /// Its instance `u{k}`, reading `x` from `x_off` and driving `y` from
+    /// `y_off`.
+    fn instance(&self, k: usize, x_off: usize, y_off: usize) -> String;
+}
+
+/// The requantizers' script bench around units side by side: the
+/// executable, each unit's offsets on `x` and on `y`, and the bits both
+/// buses carry.
+pub struct BusBench {
+    pub exe: PathBuf,
+    pub x_offs: Vec<usize>,
+    pub y_offs: Vec<usize>,
+    pub x_bits: usize,
+    pub y_bits: usize,
+}
+
+/// Builds the requantizers' script bench `tb_requant.cpp` with `units` one
+/// after the other on `x` and on `y`, around the `rtl/` `modules`.
+pub fn bus_bench<U: BusUnit>(dir: &Path, units: &[U], modules: &[&str]) -> BusBench {
+    let mut body = String::new();
+    let (mut x_offs, mut y_offs) = (Vec::new(), Vec::new());
+    let (mut x_bits, mut y_bits) = (0, 0);
+    for (k, u) in units.iter().enumerate() {
+        x_offs.push(x_bits);
+        y_offs.push(y_bits);
+        body.push_str(&u.instance(k, x_bits, y_bits));
+        x_bits += u.x_bits();
+        y_bits += u.y_bits();
+    }
+    let exe = script_bench_of(
+        dir,
+        &[("input", "x", x_bits), ("output", "y", y_bits)],
+        &body,
+        modules,
+        "tb_requant.cpp",
+    );
+    BusBench {
+        exe,
+        x_offs,
+        y_offs,
+        x_bits,
+        y_bits,
+    }
+}
+
+impl BusBench {
+    /// The bits of an output line: all of `y`, its padding too.
+    fn y_width(&self) -> usize {
+        padded_msb(self.y_bits) + 1
+    }
+
+    /// A script of `cycles` cycles (first the width of the output lines and
+    /// the cycles, then an input word a cycle, all of `x`, which
+    /// `drive(cycle, word)` sets from zero), and what `drive` returned for
+    /// each cycle.
+    pub fn script<E>(
+        &self,
+        cycles: usize,
+        mut drive: impl FnMut(usize, &mut Bits) -> E,
+    ) -> (String, Vec<E>) {
+        let mut script = format!("{} {cycles}\n", self.y_width());
+        let mut want = Vec::new();
+        for cycle in 0..cycles {
+            let mut xb = Bits::new(padded_msb(self.x_bits) + 1);
+            want.push(drive(cycle, &mut xb));
+            let _ = writeln!(script, "{}", xb.to_hex());
+        }
+        (script, want)
+    }
+
+    /// Runs `script` ([`run_script`], as `name` in `dir`); the output word
+    /// (all of `y`) of each cycle with what `want` holds for it, as far as
+    /// both go.
+    pub fn results<'a, E>(
+        &self,
+        dir: &Path,
+        name: &str,
+        script: &str,
+        want: &'a [E],
+    ) -> impl Iterator<Item = (Bits, &'a E)> {
+        let text = run_script(&self.exe, dir, name, script);
+        let yp = self.y_width();
+        let lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines
+            .into_iter()
+            .zip(want)
+            .map(move |(line, e)| (Bits::from_hex(&line, yp), e))
+    }
+}
+
 // -------------------------------------------------------------------- MVAU
 
 /// Weight arithmetics: the generator's, whose `ARITH` codes are
@@ -487,6 +710,133 @@ pub fn random_code(rng: &mut Rng, arith: Arith, w_bits: u32) -> u64 {
     match arith {
         Arith::Ternary => [0u64, 1, 3][rng.range(0, 2) as usize],
         _ => rng.bits(w_bits),
+    }
+}
+
+/// Random weight codes `codes[row][col]` of `rows` rows of `cols` weights,
+/// drawn row by row ([`random_code`]).
+pub fn random_codes(
+    rng: &mut Rng,
+    arith: Arith,
+    w_bits: u32,
+    rows: usize,
+    cols: usize,
+) -> Vec<Vec<u64>> {
+    (0..rows)
+        .map(|_| (0..cols).map(|_| random_code(rng, arith, w_bits)).collect())
+        .collect()
+}
+
+/// The weight values of `codes` ([`weight_value`]), row by row.
+pub fn weight_values(arith: Arith, w_bits: u32, codes: &[Vec<u64>]) -> Vec<Vec<i64>> {
+    codes
+        .iter()
+        .map(|r| r.iter().map(|&k| weight_value(arith, w_bits, k)).collect())
+        .collect()
+}
+
+/// What `tomatl_mvau` instantiates.
+pub const MVAU_DEPS: &[&str] = &[
+    "tomatl_mul",
+    "tomatl_credit_out",
+    "tomatl_loop_counter",
+    "tomatl_fifo",
+    "tomatl_requant",
+    "tomatl_threshold",
+];
+
+/// The sizes, the input type and the weights of a `tomatl_mvau` under
+/// test: SIMD inputs and PE outputs a cycle, SF input and NF output beats a
+/// frame, IN_BITS and IN_SIGNED, the arithmetic and W_BITS.
+#[derive(Clone, Copy, Debug)]
+pub struct MvauShape {
+    pub simd: usize,
+    pub pe: usize,
+    pub sf: usize,
+    pub nf: usize,
+    pub in_bits: u32,
+    pub in_signed: bool,
+    pub arith: Arith,
+    pub w_bits: u32,
+}
+
+impl MvauShape {
+    /// The shape of (SIMD, PE, SF, NF), (IN_BITS, IN_SIGNED) and (the
+    /// arithmetic, W_BITS).
+    pub fn new(
+        (simd, pe, sf, nf): (usize, usize, usize, usize),
+        (in_bits, in_signed): (u32, bool),
+        (arith, w_bits): (Arith, u32),
+    ) -> Self {
+        MvauShape {
+            simd,
+            pe,
+            sf,
+            nf,
+            in_bits,
+            in_signed,
+            arith,
+            w_bits,
+        }
+    }
+
+    /// The weight ROM image (`$readmemh`) of the codes `codes[out][in]`: a
+    /// word per (NF, SF) step, NF outer, of the PE × SIMD codes of the step,
+    /// PE outer.
+    pub fn weight_rom(&self, codes: &[Vec<u64>]) -> String {
+        let (simd, pe, wb) = (self.simd, self.pe, self.w_bits);
+        let mut text = String::new();
+        for n in 0..self.nf {
+            for f in 0..self.sf {
+                let mut word = Bits::new(pe * simd * wb as usize);
+                for p in 0..pe {
+                    for s in 0..simd {
+                        let code = codes[n * pe + p][f * simd + s];
+                        word.set((p * simd + s) * wb as usize, wb, code);
+                    }
+                }
+                let _ = writeln!(text, "{}", word.to_hex());
+            }
+        }
+        text
+    }
+
+    /// The input beats of `frames` (`frames[frame][in]`): SF beats a
+    /// frame, each of SIMD values.
+    pub fn input(&self, frames: &[Vec<i64>]) -> Vec<Bits> {
+        let (simd, ib) = (self.simd, self.in_bits);
+        let mut input = Vec::new();
+        for fx in frames {
+            for f in 0..self.sf {
+                let mut b = Bits::new(simd * ib as usize);
+                for s in 0..simd {
+                    let code = code_of(fx[f * simd + s], ib, self.in_signed);
+                    b.set(s * ib as usize, ib, code);
+                }
+                input.push(b);
+            }
+        }
+        input
+    }
+
+    /// Checks the timing of a run without stalls: frames start SF·NF
+    /// cycles apart (else panics with `<tag>: frame starts ...`), and the
+    /// first output beat comes 4 cycles after the last input beat of the
+    /// first frame (else `<unit>: latency ...`).
+    pub fn assert_nostall_timing(&self, r: &StreamResult, tag: &str, unit: &str) {
+        let starts: Vec<u64> = r.out_cycles.iter().step_by(self.nf).copied().collect();
+        assert!(
+            gaps(&starts)
+                .iter()
+                .all(|&g| g == (self.sf * self.nf) as u64),
+            "{tag}: frame starts {starts:?}, expected {} cycles apart",
+            self.sf * self.nf
+        );
+        assert_eq!(
+            r.out_cycles[0] - r.in_cycles[self.sf - 1],
+            4,
+            "{unit}: latency from the last input beat to the first output beat"
+        );
     }
 }
 
@@ -601,6 +951,27 @@ pub fn yosys(e: &Elab) -> (bool, String) {
     c.args(["-q", "-p", &script]);
     let (ok, text) = run_tool(c);
     (ok && !text.to_lowercase().contains("warning"), text)
+}
+
+/// The findings on parameter sets that Verilator's lint, Icarus and Yosys
+/// (through `yosys`, the flavour of Yosys check the caller uses) must all
+/// accept without a warning: one a tool that refused or warned, with its
+/// output.
+pub fn legal_refused(sets: &[Elab], dir: &Path, yosys: fn(&Elab) -> (bool, String)) -> Vec<String> {
+    let mut failures = Vec::new();
+    for e in sets {
+        let tag = format!("{} {:?}", e.module, e.params);
+        for (tool, (ok, text)) in [
+            ("verilator -Wall", verilator_lint(e)),
+            ("iverilog -g2005", icarus(e, dir)),
+            ("yosys", yosys(e)),
+        ] {
+            if !ok {
+                failures.push(format!("{tool} on {tag}:\n{text}"));
+            }
+        }
+    }
+    failures
 }
 
 /// The parameter sets of `bad` that some tool accepts although the module
