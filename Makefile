@@ -55,7 +55,7 @@ test: setup
 # every CNN example with its run time, in Verilator and (100 frames) in the
 # C simulation of its HLS C++.
 VERIFY_ALL := lenet:20 resnet8:3 dscnn_kws:5 mobilenet_v1_025_96:1
-SLOW_TESTS := --test cnn --test hls_designs --test netlist --test synth_and_determinism \
+SLOW_TESTS := --test cnn --test examples --test hls_designs --test netlist --test synth_and_determinism \
   --test vivado_tcl --test quartus_tcl --test soc_drivers --test soc_drivers_hps --test deploy_soc \
   --test rounding --test brevitas_exports --test real_data
 verify-all: $(TOMATL)
