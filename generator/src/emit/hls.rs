@@ -660,7 +660,7 @@ fn call(
             ));
             let mut args = format!("{io}, {wname}, {bname}");
             if let (Some(n), Some(file)) = (m.th_count, &m.th_file) {
-                let bits = n * (m.acc_bits + 1) + 1;
+                let bits = crate::hw::rom::threshold_word_bits(n, m.acc_bits);
                 let r = rom(d, x, file, pe, bits, m.nf)?;
                 let tname = format!("{}_thresholds", x.name);
                 roms.push(split(

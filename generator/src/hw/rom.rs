@@ -40,31 +40,25 @@ impl Rom {
     /// Field `f` of word `w` as hex digits, most significant first (a
     /// field of any width).
     pub fn field_hex(&self, w: usize, f: usize) -> String {
-        let word = self.words[w].as_bytes();
         let bits: Vec<bool> = (0..self.field_bits as usize)
-            .map(|b| {
-                let bit = f * self.field_bits as usize + b;
-                let digit = word.len().checked_sub(1 + bit / 4).map(|i| word[i]);
-                let nib = digit.and_then(|d| (d as char).to_digit(16)).unwrap_or(0);
-                (nib >> (bit % 4)) & 1 == 1
-            })
+            .map(|b| self.bit(w, f * self.field_bits as usize + b))
             .collect();
         hex_bits(&bits)
     }
 
     /// Field `f` of word `w` as an unsigned bit pattern.
     pub fn field(&self, w: usize, f: usize) -> u64 {
+        (0..self.field_bits as usize)
+            .filter(|&b| self.bit(w, f * self.field_bits as usize + b))
+            .fold(0u64, |v, b| v | 1 << b)
+    }
+
+    /// Bit `bit` of word `w` (bit 0 the least significant).
+    fn bit(&self, w: usize, bit: usize) -> bool {
         let word = self.words[w].as_bytes();
-        let mut v = 0u64;
-        for b in 0..self.field_bits as usize {
-            let bit = f * self.field_bits as usize + b;
-            let digit = word.len().checked_sub(1 + bit / 4).map(|i| word[i]);
-            let nib = digit.and_then(|d| (d as char).to_digit(16)).unwrap_or(0);
-            if (nib >> (bit % 4)) & 1 == 1 {
-                v |= 1 << b;
-            }
-        }
-        v
+        let digit = word.len().checked_sub(1 + bit / 4).map(|i| word[i]);
+        let nib = digit.and_then(|d| (d as char).to_digit(16)).unwrap_or(0);
+        (nib >> (bit % 4)) & 1 == 1
     }
 }
 
@@ -139,7 +133,7 @@ pub fn per_output(file: String, values: &Array1<i64>, bits: u32, pe: usize) -> R
 /// (two's complement).
 pub fn thresholds(file: String, th: &crate::ir::Thresholds, acc_bits: u32, pe: usize) -> Rom {
     let tb = acc_bits as usize + 1;
-    let field = th.count() * tb + 1;
+    let field = threshold_word_bits(th.count() as u64, u64::from(acc_bits)) as usize;
     let channels = th.t.nrows();
     let words = (0..channels / pe)
         .map(|n| {
@@ -164,6 +158,12 @@ pub fn thresholds(file: String, th: &crate::ir::Thresholds, acc_bits: u32, pe: u
         fields: pe,
         words,
     }
+}
+
+/// Bits of one channel's threshold word: `count` thresholds of
+/// `acc_bits + 1` bits and the descending flag.
+pub fn threshold_word_bits(count: u64, acc_bits: u64) -> u64 {
+    count * (acc_bits + 1) + 1
 }
 
 /// A bit vector (bit 0 first) as hex, most significant digit first.

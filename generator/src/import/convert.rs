@@ -1754,13 +1754,17 @@ impl Converter<'_> {
             let mut t = Vec::with_capacity(out * levels);
             let mut desc = Vec::with_capacity(out);
             for o in 0..out {
-                let (mut lo, mut hi) = (bias_codes[o], bias_codes[o]);
-                for &c in &flat[o * cols..(o + 1) * cols] {
-                    let w = wt.value(c);
-                    let (a, b) = (w * xmin, w * xmax);
-                    lo += a.min(b);
-                    hi += a.max(b);
-                }
+                // the range the frontend sizes the accumulator for; it
+                // holds 62 bits at most, so the bounds fit an i64
+                let (lo, hi) = crate::ir::numerics::dot_range(
+                    bias_codes[o],
+                    flat[o * cols..(o + 1) * cols].iter().map(|&c| wt.value(c)),
+                    xmin,
+                    xmax,
+                );
+                let clamp =
+                    |v: i128| v.clamp(i128::from(i64::MIN / 4), i128::from(i64::MAX / 4)) as i64;
+                let (lo, hi) = (clamp(lo), clamp(hi));
                 let ws = l.weight_scale.as_ref().map_or(1.0, |s| s[o]);
                 let chain = Chain {
                     unit: in_scale * wunit * ws,

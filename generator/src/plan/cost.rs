@@ -497,7 +497,11 @@ pub fn instance_cost(x: &Instance, family: Family) -> Resources {
                 // of n thresholds and a flag per channel
                 let tb = m.acc_bits + 1;
                 r.lut += (m.pe * n * tb) as f64 * c.lut_per_acc_bit + (m.pe * n) as f64;
-                r += rom(&c, m.pe * (n * tb + 1), m.nf);
+                r += rom(
+                    &c,
+                    m.pe * crate::hw::rom::threshold_word_bits(n, m.acc_bits),
+                    m.nf,
+                );
             }
             if c.libmap.is_some() && m.nf > 1 {
                 // the input vector, kept for the passes after the first
