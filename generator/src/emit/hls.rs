@@ -659,30 +659,29 @@ fn call(
                 Fields::Signed,
             ));
             let mut args = format!("{io}, {wname}, {bname}");
-            if let (Some(n), Some(file)) = (m.th_count, &m.th_file) {
-                let bits = crate::hw::rom::threshold_word_bits(n, m.acc_bits);
-                let r = rom(d, x, file, pe, bits, m.nf)?;
-                let tname = format!("{}_thresholds", x.name);
-                roms.push(split(
-                    tname.clone(),
-                    format!("tomatl::rom_uint<{bits}>::type"),
-                    r,
-                    pe,
+            // the per-channel ROM, read with the biases: the threshold
+            // words or the multipliers, as the kernel's last argument
+            let chan = match (m.th_count, &m.th_file, m.mult_bits, &m.mult_file) {
+                (Some(n), Some(file), _, _) => Some((
+                    crate::hw::rom::threshold_word_bits(n, m.acc_bits),
+                    file,
+                    "thresholds",
                     Fields::Wide,
-                ));
-                args += &format!(", {tname}");
-            }
-            if let (Some(bits), Some(file)) = (m.mult_bits, &m.mult_file) {
+                )),
+                (_, _, Some(bits), Some(file)) => Some((bits, file, "mults", Fields::Unsigned)),
+                _ => None,
+            };
+            if let Some((bits, file, what, fields)) = chan {
                 let r = rom(d, x, file, pe, bits, m.nf)?;
-                let mname = format!("{}_mults", x.name);
+                let name = format!("{}_{what}", x.name);
                 roms.push(split(
-                    mname.clone(),
+                    name.clone(),
                     format!("tomatl::rom_uint<{bits}>::type"),
                     r,
                     pe,
-                    Fields::Unsigned,
+                    fields,
                 ));
-                args += &format!(", {mname}");
+                args += &format!(", {name}");
             }
             format!("tomatl::mvau<{cfg}>({args});")
         }
